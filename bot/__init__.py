@@ -1,0 +1,3 @@
+"""Multinations Norsjö community bot."""
+
+__version__ = "0.1.0"

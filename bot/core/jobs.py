@@ -1,0 +1,326 @@
+"""Durable scheduled work: the database plans, APScheduler only wakes the bot.
+
+Every feature that must do something at a time (an announcement, a reminder, a check-in, the daily
+retention sweep) stores a row in `scheduled_jobs` with a stable key. The `Waker` keeps exactly one
+APScheduler job, set to the earliest due row; when it fires, `JobQueue.run_due()` runs every due
+row. A row is *claimed* with a conditional UPDATE before its handler runs, so a row runs at most
+once even if two wake-ups race. After downtime, rows late by no more than the kind's grace window
+run (marked late); older ones become `missed` and the kind's `on_missed` hook decides what to tell
+people. Rows left `claimed` by a crash are handled at start by `reconcile()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.core.clock import Clock, from_db, to_db
+from bot.core.db import Database, Tx
+
+log = logging.getLogger(__name__)
+
+# A job this late is flagged `late` to its handler (for a "delayed" note), even within grace.
+LATE_AFTER = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One claimed row, handed to its handler."""
+
+    id: int
+    kind: str
+    key: str
+    due_at: datetime
+    payload: dict[str, Any]
+    attempts: int
+    late: bool = False
+
+
+class RetryLater(Exception):  # noqa: N818 - it is a signal, not an error
+    """Raised by a handler to run the job again after `delay` (e.g. Discord was unavailable)."""
+
+    def __init__(self, delay: timedelta, reason: str = "") -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+Handler = Callable[[Job], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class JobKind:
+    """How one kind of job runs."""
+
+    handler: Handler
+    grace: timedelta | None = None
+    on_missed: Handler | None = None
+    # After a crash between claim and finish: run again (at-least-once) or mark failed.
+    rerun_stale_claims: bool = True
+    max_attempts: int = 8
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What one `run_due` pass did (for logs, tests and benchmarks)."""
+
+    done: int = 0
+    missed: int = 0
+    retried: int = 0
+    failed: int = 0
+    keys: list[str] = field(default_factory=list)
+
+
+class JobQueue:
+    """Plans, claims and runs scheduled jobs stored in the database."""
+
+    def __init__(self, db: Database, clock: Clock, default_grace: timedelta, concurrency: int = 8) -> None:
+        self._db = db
+        self._clock = clock
+        self._default_grace = default_grace
+        self._kinds: dict[str, JobKind] = {}
+        self._concurrency = concurrency
+        self._run_lock = asyncio.Lock()
+        #: Called (without arguments) after anything that may change the earliest due time.
+        self.on_change: Callable[[], Awaitable[None]] | None = None
+
+    def register(
+        self,
+        kind: str,
+        handler: Handler,
+        *,
+        grace: timedelta | None = None,
+        on_missed: Handler | None = None,
+        rerun_stale_claims: bool = True,
+        max_attempts: int = 8,
+    ) -> None:
+        """Declare how jobs of `kind` run. Registering twice replaces (extensions reload)."""
+        self._kinds[kind] = JobKind(handler, grace, on_missed, rerun_stale_claims, max_attempts)
+
+    def unregister(self, kind: str) -> None:
+        """Forget a kind (its rows stay pending until it is registered again)."""
+        self._kinds.pop(kind, None)
+
+    async def schedule(
+        self,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        payload: dict[str, Any] | None = None,
+        *,
+        tx: Tx | None = None,
+    ) -> None:
+        """Plan a job; planning the same key again moves it unless it already ran or is running."""
+        params = (kind, key, to_db(due_at), json.dumps(payload or {}, sort_keys=True), to_db(self._clock.now()))
+        sql = (
+            "INSERT INTO scheduled_jobs(kind, key, due_at, payload, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, due_at = excluded.due_at, "
+            "payload = excluded.payload, state = 'pending', attempts = 0, claimed_at = NULL, "
+            "last_error = NULL WHERE scheduled_jobs.state IN ('pending', 'cancelled', 'missed', 'failed')"
+        )
+        if tx is None:
+            await self._db.execute(sql, params)
+            await self._changed()
+        else:
+            await tx.execute(sql, params)
+
+    async def cancel(self, key_or_prefix: str, *, prefix: bool = False, tx: Tx | None = None) -> int:
+        """Cancel pending jobs by key (or every key starting with a prefix). Returns how many."""
+        if prefix:
+            sql = "UPDATE scheduled_jobs SET state = 'cancelled' WHERE state = 'pending' AND key >= ? AND key < ?"
+            params: tuple[str, ...] = (key_or_prefix, key_or_prefix + "\uffff")
+        else:
+            sql = "UPDATE scheduled_jobs SET state = 'cancelled' WHERE state = 'pending' AND key = ?"
+            params = (key_or_prefix,)
+        if tx is None:
+            count = await self._db.execute(sql, params)
+            await self._changed()
+            return count
+        return await tx.execute(sql, params)
+
+    async def notify_changed(self) -> None:
+        """Tell the waker that plans changed (call after scheduling inside your own transaction)."""
+        await self._changed()
+
+    async def _changed(self) -> None:
+        if self.on_change is not None:
+            await self.on_change()
+
+    async def next_due(self) -> datetime | None:
+        """The earliest pending due time, or None."""
+        value = await self._db.fetchval("SELECT MIN(due_at) FROM scheduled_jobs WHERE state = 'pending'")
+        return None if value is None else from_db(value)
+
+    async def state_of(self, key: str) -> str | None:
+        """The state of the job with this key (None when there is none)."""
+        return await self._db.fetchval("SELECT state FROM scheduled_jobs WHERE key = ?", (key,))
+
+    async def reconcile(self) -> int:
+        """At start: rows left `claimed` by a crash go back to pending (or to failed). Returns how many."""
+        rows = await self._db.fetchall("SELECT id, kind FROM scheduled_jobs WHERE state = 'claimed'")
+        if not rows:
+            return 0
+        async with self._db.transaction() as tx:
+            for row in rows:
+                kind = self._kinds.get(row["kind"])
+                if kind is None or kind.rerun_stale_claims:
+                    await tx.execute(
+                        "UPDATE scheduled_jobs SET state = 'pending', claimed_at = NULL WHERE id = ?", (row["id"],)
+                    )
+                else:
+                    await tx.execute(
+                        "UPDATE scheduled_jobs SET state = 'failed', last_error = 'interrupted' WHERE id = ?",
+                        (row["id"],),
+                    )
+        log.info("reconciled %d interrupted scheduled jobs", len(rows))
+        return len(rows)
+
+    async def run_due(self) -> RunReport:
+        """Run every pending job whose time has come (only registered kinds)."""
+        report = RunReport()
+        async with self._run_lock:
+            now = self._clock.now()
+            kinds = list(self._kinds)
+            if not kinds:
+                return report
+            marks = ",".join("?" * len(kinds))
+            rows = await self._db.fetchall(
+                f"SELECT id, kind, key, due_at, payload, attempts FROM scheduled_jobs "
+                f"WHERE state = 'pending' AND due_at <= ? AND kind IN ({marks}) ORDER BY due_at, id",
+                (to_db(now), *kinds),
+            )
+            gate = asyncio.Semaphore(self._concurrency)
+
+            async def one(row: Any) -> None:
+                async with gate:
+                    await self._run_one(row, now, report)
+
+            await asyncio.gather(*(one(row) for row in rows))
+        if rows:
+            await self._changed()
+        return report
+
+    async def _run_one(self, row: Any, now: datetime, report: RunReport) -> None:
+        kind = self._kinds[row["kind"]]
+        due = from_db(row["due_at"])
+        job = Job(row["id"], row["kind"], row["key"], due, json.loads(row["payload"]), row["attempts"] + 1)
+        grace = kind.grace if kind.grace is not None else self._default_grace
+        if now - due > grace:
+            changed = await self._db.execute(
+                "UPDATE scheduled_jobs SET state = 'missed', finished_at = ? WHERE id = ? AND state = 'pending'",
+                (to_db(now), job.id),
+            )
+            if changed and kind.on_missed is not None:
+                report.missed += 1
+                try:
+                    await kind.on_missed(job)
+                except Exception:
+                    _log_incident("on_missed hook failed", job)
+            elif changed:
+                report.missed += 1
+            return
+        claimed = await self._db.execute(
+            "UPDATE scheduled_jobs SET state = 'claimed', claimed_at = ?, attempts = attempts + 1 "
+            "WHERE id = ? AND state = 'pending'",
+            (to_db(now), job.id),
+        )
+        if not claimed:
+            return  # someone else ran it
+        late_job = Job(job.id, job.kind, job.key, due, job.payload, job.attempts, late=now - due > LATE_AFTER)
+        try:
+            await kind.handler(late_job)
+        except RetryLater as retry:
+            if job.attempts >= kind.max_attempts:
+                await self._finish(job.id, "failed", f"gave up: {retry}")
+                report.failed += 1
+            else:
+                await self._db.execute(
+                    "UPDATE scheduled_jobs SET state = 'pending', due_at = ?, claimed_at = NULL, last_error = ? "
+                    "WHERE id = ?",
+                    (to_db(self._clock.now() + retry.delay), str(retry)[:200], job.id),
+                )
+                report.retried += 1
+        except Exception as exc:
+            incident = _log_incident("scheduled job failed", job)
+            await self._finish(job.id, "failed", f"{type(exc).__name__} (incident {incident})")
+            report.failed += 1
+        else:
+            await self._finish(job.id, "done", None)
+            report.done += 1
+            report.keys.append(job.key)
+
+    async def _finish(self, job_id: int, state: str, error: str | None) -> None:
+        await self._db.execute(
+            "UPDATE scheduled_jobs SET state = ?, finished_at = ?, last_error = ? WHERE id = ?",
+            (state, to_db(self._clock.now()), error, job_id),
+        )
+
+
+def _log_incident(what: str, job: Job) -> str:
+    incident = uuid.uuid4().hex[:8]
+    log.exception("%s: kind=%s job=%d incident=%s", what, job.kind, job.id, incident)
+    return incident
+
+
+class Waker:
+    """Keeps one APScheduler date job at the earliest due time; when it fires, due jobs run."""
+
+    JOB_ID = "wake-due-jobs"
+
+    def __init__(self, jobs: JobQueue, scheduler: AsyncIOScheduler | None = None) -> None:
+        self._jobs = jobs
+        self.scheduler = scheduler or AsyncIOScheduler(
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+        )
+        self._inflight: set[asyncio.Task[Any]] = set()
+        jobs.on_change = self.reschedule
+
+    def start(self) -> None:
+        """Start the scheduler (needs a running event loop)."""
+        if not self.scheduler.running:
+            self.scheduler.start()
+
+    def shutdown(self) -> None:
+        """Stop the scheduler; pending rows stay in the database for the next start."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def reschedule(self) -> None:
+        """Point the single wake-up job at the earliest pending row."""
+        if not self.scheduler.running:
+            return
+        due = await self._jobs.next_due()
+        if due is None:
+            if self.scheduler.get_job(self.JOB_ID) is not None:
+                self.scheduler.remove_job(self.JOB_ID)
+            return
+        self.scheduler.add_job(
+            self._wake,
+            DateTrigger(run_date=due),
+            id=self.JOB_ID,
+            replace_existing=True,
+        )
+
+    async def _wake(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            await self._jobs.run_due()
+            await self.reschedule()
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    def wakeup(self) -> None:
+        """Ask APScheduler to look at its jobs now (the simulator calls this after moving time)."""
+        if self.scheduler.running:
+            self.scheduler.wakeup()

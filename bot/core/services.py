@@ -1,0 +1,84 @@
+"""The service container built once at start and handed to the Discord edge.
+
+`build_services(settings)` opens the database, loads the catalogs and creates the job queue; each
+extension's `setup(bot)` builds its feature's services from these. `capabilities` is where installed
+features publish an object for the others to use (see `bot.core.capabilities`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.core.access import Access
+from bot.core.clock import Clock, SystemClock
+from bot.core.db import Database
+from bot.core.i18n import DEFAULT_LOCALES_DIR, Catalogs, Translator
+from bot.core.jobs import JobQueue, Waker
+from bot.core.members import GuildConfig, MemberPrefs
+from bot.core.privacy import PrivacyRegistry
+from bot.core.settings import Settings
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything a feature may depend on."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    catalogs: Catalogs
+    jobs: JobQueue
+    waker: Waker
+    prefs: MemberPrefs
+    guild_config: GuildConfig
+    privacy: PrivacyRegistry
+    access: Access
+    capabilities: dict[str, Any] = field(default_factory=dict)
+
+    def translator(self, language: str) -> Translator:
+        """A translator for `language` in the configured zone."""
+        return self.catalogs.translator(language, self.settings.zone)
+
+    async def guild_language(self, guild_id: int | None) -> str:
+        """The guild's configured default language (falls back to the setting)."""
+        if guild_id is None:
+            return self.settings.default_language
+        return await self.guild_config.get(guild_id, "default_language", self.settings.default_language)
+
+    async def close(self) -> None:
+        """Stop the scheduler and close the database."""
+        self.waker.shutdown()
+        await self.db.close()
+
+
+async def build_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    catalogs: Catalogs | None = None,
+    locales_dir: Path = DEFAULT_LOCALES_DIR,
+    database_path: Path | str | None = None,
+    exclusive: bool = True,
+) -> Services:
+    """Open the database (migrating it) and wire the core services."""
+    clock = clock or SystemClock()
+    db = await Database.open(database_path or settings.database_path, exclusive=exclusive)
+    jobs = JobQueue(db, clock, timedelta(minutes=settings.grace_minutes))
+    prefs = MemberPrefs(db, clock)
+    privacy = PrivacyRegistry(db)
+    privacy.register(prefs.privacy_section())
+    return Services(
+        settings=settings,
+        db=db,
+        clock=clock,
+        catalogs=catalogs or Catalogs.load(locales_dir),
+        jobs=jobs,
+        waker=Waker(jobs),
+        prefs=prefs,
+        guild_config=GuildConfig(db, clock),
+        privacy=privacy,
+        access=Access(settings.roles),
+    )

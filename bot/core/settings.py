@@ -1,0 +1,185 @@
+"""Settings: read once at start from the environment (and `.env`) into one frozen, typed object.
+
+Nothing reads the environment at import time. `load_settings()` is called by the command line and
+by the simulator; everything else receives the resulting `Settings` as an argument.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.languages import LANGUAGES
+
+DEFAULT_DATABASE_PATH = Path("data") / "multinations.sqlite3"
+
+# A bot token is three base64url segments separated by dots (id.timestamp.hmac).
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid. `setting` names the variable the operator must fix."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        super().__init__(f"{setting}: {message}")
+        self.setting = setting
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class RoleIds:
+    """Discord role ids of the people who may do privileged things (None: only server managers)."""
+
+    volunteer: int | None = None
+    organizer: int | None = None
+    coordinator: int | None = None
+    translator: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting of the bot. Documented one by one in `.env.example`."""
+
+    discord_token: str | None = None
+    database_path: Path = DEFAULT_DATABASE_PATH
+    timezone: str = "Europe/Stockholm"
+    default_language: str = "sv"
+    guild_id: int | None = None
+    roles: RoleIds = field(default_factory=RoleIds)
+    log_level: str = "INFO"
+    # How long after a member leaves their stored data is deleted.
+    retention_days_after_leave: int = 30
+    # Scheduled posts found late after downtime are still sent if at most this late.
+    grace_minutes: int = 30
+    backup_dir: Path | None = None
+    backup_interval_hours: int = 0
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured IANA time zone."""
+        return ZoneInfo(self.timezone)
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (command-line overrides such as `--db`)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a `.env` file: KEY=VALUE lines, `#` comments, optional quotes. Missing file: empty."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def _optional_id(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 15 <= len(raw) <= 21:
+        raise SettingsError(name, f"must be a numeric Discord id (a snowflake such as 123456789012345678), got {raw!r}.")
+    return int(raw)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"must be a whole number, got {raw!r}.") from None
+    if value < minimum:
+        raise SettingsError(name, f"must be at least {minimum}, got {value}.")
+    return value
+
+
+def _check_writable_database(path: Path) -> None:
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError("DATABASE_PATH", f"cannot create the folder {parent} ({exc.strerror}).") from None
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise SettingsError("DATABASE_PATH", f"the file {path} is not readable and writable by this user.")
+    elif not os.access(parent, os.W_OK):
+        raise SettingsError("DATABASE_PATH", f"the folder {parent} is not writable by this user.")
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    dotenv: Path | None = Path(".env"),
+    *,
+    check_database: bool = True,
+) -> Settings:
+    """Build `Settings` from the process environment, with `.env` values as defaults.
+
+    Raises `SettingsError` naming the first invalid setting.
+    """
+    env: dict[str, str] = {}
+    if dotenv is not None:
+        env.update(read_dotenv(dotenv))
+    env.update(os.environ if environ is None else environ)
+
+    timezone = env.get("TIMEZONE", "").strip() or "Europe/Stockholm"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError("TIMEZONE", f"{timezone!r} is not a known IANA time zone (e.g. Europe/Stockholm).") from None
+
+    default_language = env.get("DEFAULT_LANGUAGE", "").strip() or "sv"
+    if default_language not in LANGUAGES:
+        known = ", ".join(LANGUAGES)
+        raise SettingsError("DEFAULT_LANGUAGE", f"{default_language!r} is not supported; use one of: {known}.")
+
+    database_path = Path(env.get("DATABASE_PATH", "").strip() or DEFAULT_DATABASE_PATH)
+    if check_database:
+        _check_writable_database(database_path)
+
+    log_level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError("LOG_LEVEL", f"must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}.")
+
+    backup_raw = env.get("BACKUP_DIR", "").strip()
+    return Settings(
+        discord_token=env.get("DISCORD_TOKEN", "").strip() or None,
+        database_path=database_path,
+        timezone=timezone,
+        default_language=default_language,
+        guild_id=_optional_id(env, "GUILD_ID"),
+        roles=RoleIds(
+            volunteer=_optional_id(env, "VOLUNTEER_ROLE_ID"),
+            organizer=_optional_id(env, "ORGANIZER_ROLE_ID"),
+            coordinator=_optional_id(env, "COORDINATOR_ROLE_ID"),
+            translator=_optional_id(env, "TRANSLATOR_ROLE_ID"),
+        ),
+        log_level=log_level,
+        retention_days_after_leave=_int(env, "RETENTION_DAYS_AFTER_LEAVE", 30, minimum=1),
+        grace_minutes=_int(env, "GRACE_MINUTES", 30),
+        backup_dir=Path(backup_raw) if backup_raw else None,
+        backup_interval_hours=_int(env, "BACKUP_INTERVAL_HOURS", 0),
+    )
+
+
+def validate_token(token: str | None) -> str:
+    """Return the token if it looks like a Discord bot token, else raise `SettingsError`."""
+    if not token:
+        raise SettingsError("DISCORD_TOKEN", "is not set.")
+    if not _TOKEN_RE.match(token):
+        raise SettingsError("DISCORD_TOKEN", "does not look like a Discord bot token (three parts separated by dots).")
+    return token

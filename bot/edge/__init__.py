@@ -1,0 +1,1 @@
+"""The Discord edge: the Bot subclass, the error path, the command translator and UI helpers."""

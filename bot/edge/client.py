@@ -1,0 +1,130 @@
+"""The Bot subclass: the Discord edge that wires services, extensions and the error path."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.i18n import Translator
+from bot.core.languages import resolve_language
+from bot.core.services import Services
+from bot.edge.errors import report_error
+from bot.edge.ratelimit import MemberRateLimiter
+from bot.edge.translator import CatalogTranslator
+
+log = logging.getLogger(__name__)
+
+#: Extensions in load order. Features look each other up at run time, so order is only cosmetic.
+DEFAULT_EXTENSIONS: tuple[str, ...] = (
+    "cogs.core",
+    "cogs.faq",
+    "cogs.events",
+    "cogs.mentoring",
+    "cogs.onboarding",
+)
+
+
+def available_extensions(names: Sequence[str] = DEFAULT_EXTENSIONS) -> list[str]:
+    """The extensions of `names` that exist in this checkout."""
+    import importlib.util
+
+    return [name for name in names if importlib.util.find_spec(name) is not None]
+
+
+class BotTree(app_commands.CommandTree["MultinationsBot"]):
+    """Command tree with the single error path and the per-member rate limit."""
+
+    async def interaction_check(self, interaction: discord.Interaction[MultinationsBot], /) -> bool:
+        """Rate-limit members who fire commands faster than a person would."""
+        return await self.client.check_rate(interaction)
+
+    async def on_error(
+        self, interaction: discord.Interaction[MultinationsBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        """Every slash-command error ends here."""
+        await report_error(interaction, error)
+
+
+class MultinationsBot(commands.Bot):
+    """The community bot. Construct it with the services built by `build_services`."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        extensions: Sequence[str] | None = None,
+        rate_limiter: MemberRateLimiter | None = None,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.members = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            # Nobody is pinged unless a send names them explicitly.
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=BotTree,
+            help_command=None,
+            member_cache_flags=discord.MemberCacheFlags.from_intents(intents),
+            chunk_guilds_at_startup=False,
+        )
+        self.services = services
+        self.extension_names = list(extensions) if extensions is not None else available_extensions()
+        self.rate_limiter = rate_limiter or MemberRateLimiter()
+
+    async def setup_hook(self) -> None:
+        """Load extensions, install the command translator, resume scheduled work."""
+        await self.tree.set_translator(CatalogTranslator(self.services.catalogs))
+        await self.load_feature_extensions()
+        await self.services.jobs.reconcile()
+        self.services.waker.start()
+        await self.services.waker.reschedule()
+
+    async def load_feature_extensions(self) -> None:
+        """Load every configured extension (also used offline by `commands`)."""
+        for name in self.extension_names:
+            if name not in self.extensions:
+                await self.load_extension(name)
+
+    async def close(self) -> None:
+        """Stop scheduling before the connection closes, so nothing starts half-way."""
+        self.services.waker.shutdown()
+        await super().close()
+
+    async def translator_for(self, interaction: discord.Interaction[Any]) -> Translator:
+        """The reply language: stored choice, else the client locale, else the guild default, else English."""
+        return await self.translator_for_user(
+            interaction.user.id,
+            interaction_locale=interaction.locale.value if interaction.locale else None,
+            guild_id=interaction.guild_id,
+        )
+
+    async def translator_for_user(
+        self, user_id: int, *, interaction_locale: str | None = None, guild_id: int | None = None
+    ) -> Translator:
+        """The same rule for a member who is not interacting right now (reminders, DMs)."""
+        stored = await self.services.prefs.language(user_id)
+        guild_default = await self.services.guild_language(guild_id or self.services.settings.guild_id)
+        return self.services.translator(resolve_language(stored, interaction_locale, guild_default))
+
+    async def check_rate(self, interaction: discord.Interaction[Any]) -> bool:
+        """Refuse kindly when a member acts faster than the limit; other members are unaffected."""
+        if interaction.type is discord.InteractionType.autocomplete:
+            return True
+        if self.rate_limiter.allow(interaction.user.id, self.services.clock.now()):
+            return True
+        t = await self.translator_for(interaction)
+        if not interaction.response.is_done():
+            await interaction.response.send_message(
+                t._("You are going a bit fast. Please wait a few seconds and try again."), ephemeral=True
+            )
+        return False
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """Gateway event handlers: log with the event name only (never the payload)."""
+        log.exception("error in event handler %s", event_method)

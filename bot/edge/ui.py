@@ -1,0 +1,75 @@
+"""Small rendering helpers shared by the cogs (Discord objects only; no domain logic)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.core.i18n import Translator
+from bot.core.languages import LANGUAGES
+
+#: Discord's limits, used to cut texts before sending.
+MESSAGE_LIMIT = 2000
+EMBED_DESCRIPTION_LIMIT = 4096
+SELECT_OPTIONS_LIMIT = 25
+
+
+def language_options(selected: str | None = None) -> list[discord.SelectOption]:
+    """One option per language, each labelled in its own script (and in English as a hint)."""
+    return [
+        discord.SelectOption(
+            label=lang.native_name,
+            value=lang.code,
+            description=lang.english_name if lang.english_name != lang.native_name else None,
+            default=lang.code == selected,
+        )
+        for lang in LANGUAGES.values()
+    ]
+
+
+def clip(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """Cut a text to a Discord limit, with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def respond(
+    interaction: discord.Interaction[Any],
+    content: str | None = None,
+    *,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+    file: discord.File | None = None,
+    ephemeral: bool = True,
+) -> None:
+    """Send the answer, as the first response or as a follow-up when already acknowledged."""
+    kwargs: dict[str, Any] = {"ephemeral": ephemeral}
+    if content is not None:
+        kwargs["content"] = clip(content)
+    if embed is not None:
+        kwargs["embed"] = embed
+    if view is not None:
+        kwargs["view"] = view
+    if file is not None:
+        kwargs["file"] = file
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
+def member_is_manager(interaction: discord.Interaction[Any]) -> bool:
+    """Whether the member manages the server (Administrator or Manage Server)."""
+    perms = getattr(interaction.user, "guild_permissions", None)
+    return bool(perms and (perms.administrator or perms.manage_guild))
+
+
+def member_role_ids(interaction: discord.Interaction[Any]) -> list[int]:
+    """The member's current role ids, as sent with the interaction."""
+    roles = getattr(interaction.user, "roles", None) or []
+    return [role.id for role in roles]
+
+
+def direction_note(t: Translator) -> str:
+    """Nothing for LTR languages; RTL text is kept readable by isolates around embedded values."""
+    return ""

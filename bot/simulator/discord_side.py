@@ -1,0 +1,903 @@
+"""Discord's side of the local guild simulator.
+
+`FakeDiscord` keeps the state Discord would keep (guild, roles, channels, members, messages, DM
+channels, interaction tokens) and answers the HTTP requests discord.py makes, through
+`FakeSession`, which takes the place of the aiohttp session inside `discord.http.HTTPClient`.
+Everything above aiohttp is the real discord.py (rate limiting, retries, webhooks, interaction
+responses), so the bot cannot tell it apart from Discord.
+
+Every visible effect is recorded as an `Action` (see `Action.as_json`). Faults can be injected per
+route (`FakeDiscord.inject`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from multidict import CIMultiDict
+
+API_PREFIX = "/api/v10"
+EPHEMERAL = 1 << 6
+APP_ID = 1_100_000_000_000_000_001
+BOT_USER_ID = APP_ID
+GUILD_ID = 1_200_000_000_000_000_001
+
+ALL_PERMISSIONS = (1 << 53) - 1
+DEFAULT_MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 31)  # view, send, read history, use commands
+MANAGE_GUILD = 1 << 5
+ADMINISTRATOR = 1 << 3
+
+_snowflakes = itertools.count(1_300_000_000_000_000_001)
+
+
+def snowflake() -> int:
+    """A new unique id."""
+    return next(_snowflakes)
+
+
+def iso(when: datetime) -> str:
+    """Discord's timestamp format."""
+    return when.astimezone(UTC).isoformat()
+
+
+@dataclass(slots=True)
+class Role:
+    """A guild role."""
+
+    id: int
+    name: str
+    position: int
+    permissions: int = 0
+    managed: bool = False
+
+    def payload(self) -> dict[str, Any]:
+        """As Discord sends it."""
+        return {
+            "id": str(self.id), "name": self.name, "position": self.position, "permissions": str(self.permissions),
+            "color": 0, "colors": {"primary_color": 0}, "hoist": False, "managed": self.managed,
+            "mentionable": False, "flags": 0,
+        }
+
+
+@dataclass(slots=True)
+class Channel:
+    """A guild text channel, a thread or a DM channel."""
+
+    id: int
+    name: str
+    type: int = 0  # 0 text, 1 DM, 12 private thread
+    recipient: int | None = None  # DM channels: the member
+    parent_id: int | None = None
+    thread_members: set[int] = field(default_factory=set)
+    deleted: bool = False
+    bot_can_send: bool = True
+
+    def payload(self) -> dict[str, Any]:
+        """As Discord sends it."""
+        if self.type == 1:
+            return {"id": str(self.id), "type": 1, "last_message_id": None,
+                    "recipients": [{"id": str(self.recipient), "username": "member", "discriminator": "0",
+                                    "avatar": None, "global_name": None}]}
+        data: dict[str, Any] = {
+            "id": str(self.id), "type": self.type, "guild_id": str(GUILD_ID), "name": self.name, "position": 0,
+            "permission_overwrites": [], "nsfw": False, "parent_id": str(self.parent_id) if self.parent_id else None,
+            "topic": None, "last_message_id": None, "rate_limit_per_user": 0,
+        }
+        if self.type in (11, 12):
+            data["thread_metadata"] = {"archived": False, "auto_archive_duration": 10080,
+                                       "archive_timestamp": iso(datetime.now(UTC)), "locked": False,
+                                       "invitable": False}
+            data["owner_id"] = str(BOT_USER_ID)
+            data["member_count"] = len(self.thread_members)
+            data["message_count"] = 0
+        return data
+
+
+@dataclass(slots=True)
+class Member:
+    """A person (or bot) in the simulated guild."""
+
+    id: int
+    name: str
+    locale: str = "en-US"
+    roles: list[int] = field(default_factory=list)
+    pending: bool = False
+    bot: bool = False
+    dms_open: bool = True
+    present: bool = True
+    joined_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def user_payload(self) -> dict[str, Any]:
+        """The user object."""
+        return {"id": str(self.id), "username": self.name.lower().replace(" ", "_"), "global_name": self.name,
+                "discriminator": "0", "avatar": None, "bot": self.bot, "public_flags": 0}
+
+    def payload(self) -> dict[str, Any]:
+        """The guild member object."""
+        return {"user": self.user_payload(), "roles": [str(r) for r in self.roles], "nick": None,
+                "joined_at": iso(self.joined_at), "deaf": False, "mute": False, "flags": 0,
+                "pending": self.pending, "avatar": None, "communication_disabled_until": None}
+
+
+@dataclass(slots=True)
+class Message:
+    """A message as Discord stores it, with who may see it."""
+
+    id: int
+    channel_id: int
+    content: str
+    embeds: list[dict[str, Any]]
+    components: list[dict[str, Any]]
+    flags: int = 0
+    visible_to: int | None = None  # ephemeral: the one member who sees it
+    interaction_token: str | None = None
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    nonce: str | None = None
+    deleted: bool = False
+
+    def payload(self) -> dict[str, Any]:
+        """As Discord returns it."""
+        return {
+            "id": str(self.id), "channel_id": str(self.channel_id), "type": 0, "content": self.content,
+            "author": {"id": str(BOT_USER_ID), "username": "multinations", "discriminator": "0", "avatar": None,
+                       "bot": True, "global_name": "Multinations"},
+            "timestamp": iso(datetime.now(UTC)), "edited_timestamp": None, "tts": False,
+            "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": self.attachments,
+            "embeds": self.embeds, "pinned": False, "flags": self.flags, "components": self.components,
+            "nonce": self.nonce,
+        }
+
+
+@dataclass(slots=True)
+class Action:
+    """One visible effect of the bot, as the console prints it and tests assert on it."""
+
+    at: datetime
+    kind: str
+    to: str = ""
+    visible_to: str = "everyone"
+    content: str = ""
+    embeds: list[dict[str, Any]] = field(default_factory=list)
+    components: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[str] = field(default_factory=list)
+    pinged_everyone: bool = False
+    member: str | None = None
+    role: str | None = None
+    fields: list[dict[str, Any]] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    message_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """Content plus every embed's title, description and fields, for easy assertions."""
+        parts = [self.content]
+        for embed in self.embeds:
+            parts += [embed.get("title") or "", embed.get("description") or ""]
+            parts += [f"{f.get('name', '')}\n{f.get('value', '')}" for f in embed.get("fields", [])]
+            if embed.get("footer"):
+                parts.append(embed["footer"].get("text", ""))
+        return "\n".join(p for p in parts if p)
+
+    def buttons(self) -> list[dict[str, Any]]:
+        """The buttons, flattened."""
+        return [c for c in self.components if c["kind"] == "button"]
+
+    def as_json(self) -> dict[str, Any]:
+        """The console's JSON form."""
+        data: dict[str, Any] = {"at": self.at.isoformat(), "kind": self.kind}
+        for name in ("to", "visible_to", "content", "embeds", "components", "mentions", "member", "role",
+                     "fields", "files"):
+            value = getattr(self, name)
+            if value or name in ("kind", "to"):
+                data[name] = value
+        if self.pinged_everyone:
+            data["pinged_everyone"] = True
+        if self.message_id is not None:
+            data["message_id"] = str(self.message_id)
+        data.update(self.extra)
+        return data
+
+
+def flatten_components(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Discord component rows to a flat, readable list."""
+    out: list[dict[str, Any]] = []
+    kinds = {2: "button", 3: "select", 4: "text_input", 5: "user_select", 6: "role_select", 8: "channel_select"}
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for comp in items:
+            ctype = comp.get("type")
+            if ctype in (1, 17, 9) or "components" in comp:
+                walk(comp.get("components", []))
+                continue
+            if ctype == 18 and "component" in comp:  # label wrapper
+                walk([comp["component"]])
+                continue
+            entry: dict[str, Any] = {"kind": kinds.get(ctype, f"type{ctype}")}
+            for key in ("label", "custom_id", "url", "placeholder", "disabled", "min_values", "max_values"):
+                if comp.get(key) not in (None, ""):
+                    entry[key] = comp[key]
+            if ctype == 2 and comp.get("emoji"):
+                entry["emoji"] = comp["emoji"].get("name")
+            if "options" in comp:
+                entry["options"] = [
+                    {"label": o["label"], "value": o["value"], **({"default": True} if o.get("default") else {})}
+                    for o in comp["options"]
+                ]
+            out.append(entry)
+
+    walk(rows)
+    return out
+
+
+class FakeResponse:
+    """Just enough of `aiohttp.ClientResponse` for discord.py."""
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        self.status = status
+        self.reason = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+                       429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}.get(status, "")
+        self._text = "" if body is None else json.dumps(body)
+        self.headers = CIMultiDict(headers or {})
+        if body is not None:
+            self.headers.setdefault("content-type", "application/json")
+
+    async def text(self, encoding: str = "utf-8") -> str:
+        """The body."""
+        return self._text
+
+    async def read(self) -> bytes:
+        """The body as bytes."""
+        return self._text.encode()
+
+    async def json(self) -> Any:
+        """The body parsed."""
+        return json.loads(self._text) if self._text else None
+
+    async def __aenter__(self) -> FakeResponse:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def release(self) -> None:
+        """Nothing to release."""
+
+
+class FakeSession:
+    """Stands in for `aiohttp.ClientSession`: every request goes to `FakeDiscord.handle`."""
+
+    def __init__(self, discord_side: FakeDiscord) -> None:
+        self._discord = discord_side
+        self.closed = False
+
+    def request(self, method: str, url: str, **kwargs: Any) -> _PendingResponse:
+        """Start a request (used as `async with session.request(...) as response`)."""
+        return _PendingResponse(self._discord, method, url, kwargs)
+
+    async def close(self) -> None:
+        """Close (nothing to do)."""
+        self.closed = True
+
+    async def ws_connect(self, *args: Any, **kwargs: Any) -> Any:
+        """The simulator has no gateway socket: events are fed in directly."""
+        raise RuntimeError("the local guild simulator has no gateway connection")
+
+
+class _PendingResponse:
+    def __init__(self, discord_side: FakeDiscord, method: str, url: str, kwargs: dict[str, Any]) -> None:
+        self._args = (discord_side, method, url, kwargs)
+        self._response: FakeResponse | None = None
+
+    async def __aenter__(self) -> FakeResponse:
+        discord_side, method, url, kwargs = self._args
+        self._response = await discord_side.handle(method, url, kwargs)
+        return self._response
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+def _decode_body(kwargs: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The JSON payload and the files of a request (plain JSON or multipart)."""
+    data = kwargs.get("data")
+    if data is None:
+        return None, []
+    if isinstance(data, str | bytes):
+        return json.loads(data), []
+    if isinstance(data, aiohttp.FormData):
+        payload: dict[str, Any] | None = None
+        files: list[dict[str, Any]] = []
+        for type_options, _headers, value in data._fields:  # noqa: SLF001
+            name = type_options.get("name")
+            if name == "payload_json":
+                payload = json.loads(value)
+            else:
+                raw = value.read() if hasattr(value, "read") else value
+                if hasattr(value, "seek"):
+                    value.seek(0)
+                text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+                files.append({"filename": type_options.get("filename"), "content": text})
+        return payload, files
+    raise TypeError(f"unexpected request body {type(data).__name__}")
+
+
+@dataclass(slots=True)
+class Fault:
+    """An injected failure: answer `status` (with `body`) `times` times for matching requests."""
+
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    body: dict[str, Any]
+    times: int
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+class FakeDiscord:
+    """The simulated Discord: state, routes, recorded actions, injected faults."""
+
+    def __init__(self, now: Callable[[], datetime] | None = None) -> None:
+        self._now = now or (lambda: datetime.now(UTC))
+        self.guild_name = "Multinations Norsjö"
+        self.roles: dict[int, Role] = {}
+        self.channels: dict[int, Channel] = {}
+        self.members: dict[int, Member] = {}
+        self.messages: dict[int, Message] = {}
+        self.actions: list[Action] = []
+        self.requests: list[tuple[float, str, str]] = []  # (monotonic time, method, path)
+        self.synced_commands: dict[str, list[dict[str, Any]]] = {}
+        self.scheduled_events: dict[int, dict[str, Any]] = {}
+        self.faults: list[Fault] = []
+        self.open_modals: dict[int, dict[str, Any]] = {}  # member id -> modal payload
+        self.interactions: dict[str, dict[str, Any]] = {}  # token -> {"member", "channel", "responded", ...}
+        self.listeners: list[Callable[[Action], None]] = []
+        self.on_gateway_event: Callable[[str, dict[str, Any]], None] | None = None
+        self._dm_by_member: dict[int, int] = {}
+        self.bot_member = Member(BOT_USER_ID, "Multinations", bot=True)
+        self.everyone_role = Role(GUILD_ID, "@everyone", 0, DEFAULT_MEMBER_PERMISSIONS)
+        self.roles[GUILD_ID] = self.everyone_role
+
+    # ----- building the guild -------------------------------------------------------------------
+    def add_role(self, name: str, position: int, permissions: int = 0, managed: bool = False) -> Role:
+        """Create a role."""
+        role = Role(snowflake(), name, position, permissions, managed)
+        self.roles[role.id] = role
+        return role
+
+    def add_channel(self, name: str) -> Channel:
+        """Create a text channel."""
+        channel = Channel(snowflake(), name)
+        self.channels[channel.id] = channel
+        return channel
+
+    def add_member(self, name: str, *, locale: str = "en-US", pending: bool = False, bot: bool = False,
+                   member_id: int | None = None) -> Member:
+        """Create a member (without telling the bot; the harness dispatches the gateway event)."""
+        member = Member(member_id or snowflake(), name, locale=locale, pending=pending, bot=bot,
+                        joined_at=self._now())
+        self.members[member.id] = member
+        return member
+
+    def role_named(self, name: str) -> Role:
+        """A role by name."""
+        for role in self.roles.values():
+            if role.name == name:
+                return role
+        raise KeyError(f"no role named {name!r}")
+
+    def channel_named(self, name: str) -> Channel:
+        """A channel by name (without '#')."""
+        name = name.lstrip("#")
+        for channel in self.channels.values():
+            if channel.name == name and channel.type != 1:
+                return channel
+        raise KeyError(f"no channel named #{name}")
+
+    def member_named(self, name: str) -> Member:
+        """A member by display name."""
+        for member in self.members.values():
+            if member.name == name:
+                return member
+        raise KeyError(f"no member named {name!r}")
+
+    def member_permissions(self, member: Member) -> int:
+        """The member's guild permissions from their roles."""
+        perms = self.everyone_role.permissions
+        for role_id in member.roles:
+            if role_id in self.roles:
+                perms |= self.roles[role_id].permissions
+        if perms & ADMINISTRATOR:
+            return ALL_PERMISSIONS
+        return perms
+
+    def guild_payload(self) -> dict[str, Any]:
+        """The GUILD_CREATE payload."""
+        return {
+            "id": str(GUILD_ID), "name": self.guild_name, "owner_id": str(snowflake()), "icon": None,
+            "roles": [r.payload() for r in self.roles.values()],
+            "channels": [c.payload() for c in self.channels.values() if c.type == 0],
+            "threads": [],
+            "members": [m.payload() for m in (self.bot_member, *self.members.values()) if m.present],
+            "member_count": 1 + sum(1 for m in self.members.values() if m.present),
+            "large": False, "unavailable": False, "features": [], "preferred_locale": "sv-SE",
+            "emojis": [], "stickers": [], "voice_states": [], "presences": [], "mfa_level": 0,
+            "verification_level": 0, "explicit_content_filter": 0, "default_message_notifications": 0,
+            "system_channel_flags": 0, "premium_tier": 0, "nsfw_level": 0, "afk_timeout": 300,
+        }
+
+    # ----- faults ---------------------------------------------------------------------------------
+    def inject(self, method: str, path_regex: str, status: int, *, times: int = 1, code: int = 0,
+               message: str = "", retry_after: float | None = None, delay: float = 0.0) -> Fault:
+        """Make the next `times` matching requests fail with `status` (e.g. 403 code 50007, 429, 500)."""
+        body: dict[str, Any] = {"code": code, "message": message or f"simulated {status}"}
+        headers: dict[str, str] = {}
+        if status == 429:
+            body = {"message": "You are being rate limited.", "retry_after": retry_after or 0.01, "global": False}
+            headers = {"Via": "1.1 google", "Retry-After": str(retry_after or 0.01)}
+        fault = Fault(method.upper(), re.compile(path_regex), status, body, times, headers, delay)
+        self.faults.append(fault)
+        return fault
+
+    def _fault_for(self, method: str, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.times > 0 and fault.method in (method, "*") and fault.pattern.search(path):
+                fault.times -= 1
+                return fault
+        return None
+
+    # ----- recording ------------------------------------------------------------------------------
+    def record(self, action: Action) -> Action:
+        """Append an action and tell listeners (the console prints it)."""
+        self.actions.append(action)
+        for listener in self.listeners:
+            listener(action)
+        return action
+
+    def _where(self, channel_id: int) -> str:
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return f"#{channel_id}"
+        if channel.type == 1:
+            return f"dm:{self.members[channel.recipient].name}" if channel.recipient in self.members else "dm:?"
+        if channel.type in (11, 12):
+            return f"thread:{channel.name}"
+        return f"#{channel.name}"
+
+    def _mentions(self, content: str, payload: dict[str, Any]) -> tuple[list[str], bool]:
+        allowed = payload.get("allowed_mentions")
+        parse = set(allowed.get("parse", [])) if allowed is not None else {"users", "roles", "everyone"}
+        allowed_users = {int(u) for u in (allowed or {}).get("users", [])}
+        pinged: list[str] = []
+        for raw in re.findall(r"<@!?(\d+)>", content):
+            uid = int(raw)
+            if ("users" in parse or uid in allowed_users) and uid in self.members:
+                name = self.members[uid].name
+                if name not in pinged:
+                    pinged.append(name)
+        role_ping = bool(re.search(r"<@&\d+>", content)) and ("roles" in parse or bool((allowed or {}).get("roles")))
+        everyone = ("everyone" in parse and ("@everyone" in content or "@here" in content)) or role_ping
+        return pinged, everyone
+
+    def _message_action(self, kind: str, message: Message, payload: dict[str, Any],
+                        files: list[dict[str, Any]]) -> Action:
+        mentions, everyone = self._mentions(message.content, payload)
+        visible = "everyone"
+        if message.visible_to is not None:
+            visible = self.members[message.visible_to].name if message.visible_to in self.members else "?"
+        channel = self.channels.get(message.channel_id)
+        if channel is not None and channel.type == 1:
+            visible = self.members[channel.recipient].name if channel.recipient in self.members else "?"
+        return Action(
+            at=self._now(), kind=kind, to=self._where(message.channel_id), visible_to=visible,
+            content=message.content, embeds=message.embeds, components=flatten_components(message.components),
+            mentions=mentions, pinged_everyone=everyone, files=files, message_id=message.id,
+        )
+
+    # ----- HTTP -----------------------------------------------------------------------------------
+    async def handle(self, method: str, url: str, kwargs: dict[str, Any]) -> FakeResponse:
+        """Answer one HTTP request as Discord would."""
+        path = urlsplit(url).path
+        if path.startswith(API_PREFIX):
+            path = path[len(API_PREFIX):]
+        self.requests.append((asyncio.get_running_loop().time(), method, path))
+        fault = self._fault_for(method, path)
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            return FakeResponse(fault.status, fault.body, fault.headers)
+        payload, files = _decode_body(kwargs)
+        params = kwargs.get("params") or {}
+        for route_method, pattern, handler in self._routes():
+            if route_method != method:
+                continue
+            match = pattern.fullmatch(path)
+            if match:
+                status, body = handler(match, payload or {}, files, params)
+                return FakeResponse(status, body)
+        return FakeResponse(404, {"code": 0, "message": f"simulator has no route {method} {path}"})
+
+    def _routes(self) -> list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]]]]:
+        r = re.compile
+        return [
+            ("GET", r(r"/users/@me"), self._get_me),
+            ("GET", r(r"/oauth2/applications/@me"), self._get_application),
+            ("POST", r(r"/channels/(\d+)/messages"), self._create_message),
+            ("PATCH", r(r"/channels/(\d+)/messages/(\d+)"), self._edit_message),
+            ("DELETE", r(r"/channels/(\d+)/messages/(\d+)"), self._delete_message),
+            ("GET", r(r"/channels/(\d+)/messages/(\d+)"), self._get_message),
+            ("GET", r(r"/channels/(\d+)"), self._get_channel),
+            ("POST", r(r"/users/@me/channels"), self._open_dm),
+            ("PUT", r(r"/guilds/(\d+)/members/(\d+)/roles/(\d+)"), self._add_role),
+            ("DELETE", r(r"/guilds/(\d+)/members/(\d+)/roles/(\d+)"), self._remove_role),
+            ("GET", r(r"/guilds/(\d+)/members/(\d+)"), self._get_member),
+            ("POST", r(r"/channels/(\d+)/threads"), self._create_thread),
+            ("PUT", r(r"/channels/(\d+)/thread-members/(\d+)"), self._add_thread_member),
+            ("PUT", r(r"/applications/(\d+)/commands"), self._sync_global),
+            ("PUT", r(r"/applications/(\d+)/guilds/(\d+)/commands"), self._sync_guild),
+            ("POST", r(r"/interactions/(\d+)/([^/]+)/callback"), self._interaction_callback),
+            ("PATCH", r(r"/webhooks/(\d+)/([^/]+)/messages/@original"), self._edit_original),
+            ("GET", r(r"/webhooks/(\d+)/([^/]+)/messages/@original"), self._get_original),
+            ("DELETE", r(r"/webhooks/(\d+)/([^/]+)/messages/@original"), self._delete_original),
+            ("POST", r(r"/webhooks/(\d+)/([^/]+)"), self._followup),
+            ("PATCH", r(r"/webhooks/(\d+)/([^/]+)/messages/(\d+)"), self._edit_followup),
+            ("POST", r(r"/guilds/(\d+)/scheduled-events"), self._create_event),
+            ("PATCH", r(r"/guilds/(\d+)/scheduled-events/(\d+)"), self._edit_event),
+            ("DELETE", r(r"/guilds/(\d+)/scheduled-events/(\d+)"), self._delete_event),
+        ]
+
+    @staticmethod
+    def _error(status: int, code: int, message: str) -> tuple[int, Any]:
+        return status, {"code": code, "message": message}
+
+    def _get_me(self, match: re.Match[str], body: dict[str, Any], files: Any, params: Any) -> tuple[int, Any]:
+        return 200, {**self.bot_member.user_payload(), "bot": True, "verified": True, "mfa_enabled": False,
+                     "flags": 0}
+
+    def _get_application(self, *args: Any) -> tuple[int, Any]:
+        return 200, {
+            "id": str(APP_ID), "name": "Multinations", "icon": None, "description": "", "bot_public": False,
+            "bot_require_code_grant": False, "verify_key": "0" * 64, "flags": 0,
+            "owner": {**self.bot_member.user_payload(), "id": str(snowflake())}, "team": None,
+            "interactions_endpoint_url": None,
+        }
+
+    def _channel_or_404(self, channel_id: int) -> Channel | None:
+        channel = self.channels.get(channel_id)
+        if channel is None or channel.deleted:
+            return None
+        return channel
+
+    def _create_message(self, match: re.Match[str], body: dict[str, Any], files: Any, params: Any) -> tuple[int, Any]:
+        channel = self._channel_or_404(int(match[1]))
+        if channel is None:
+            return self._error(404, 10003, "Unknown Channel")
+        if channel.type == 1:
+            member = self.members.get(channel.recipient or 0)
+            if member is None or not member.dms_open or not member.present:
+                return self._error(403, 50007, "Cannot send messages to this user")
+        elif not channel.bot_can_send:
+            return self._error(403, 50013, "Missing Permissions")
+        content = body.get("content") or ""
+        if len(content) > 2000:
+            return self._error(400, 50035, "Invalid Form Body: content must be 2000 or fewer in length")
+        nonce = body.get("nonce")
+        if nonce and body.get("enforce_nonce"):
+            for existing in reversed(self.messages.values()):
+                if existing.nonce == str(nonce) and existing.channel_id == channel.id:
+                    return 200, existing.payload()  # Discord deduplicates
+        message = Message(snowflake(), channel.id, content, body.get("embeds") or [], body.get("components") or [],
+                          flags=int(body.get("flags") or 0), nonce=str(nonce) if nonce else None,
+                          attachments=self._attachments(files))
+        self.messages[message.id] = message
+        kind = "dm" if channel.type == 1 else "message"
+        self.record(self._message_action(kind, message, body, files))
+        return 200, message.payload()
+
+    @staticmethod
+    def _attachments(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"id": str(snowflake()), "filename": f["filename"] or "file", "size": len(f["content"]),
+                 "url": "https://cdn.invalid/x", "proxy_url": "https://cdn.invalid/x"} for f in files]
+
+    def _edit_message(self, match: re.Match[str], body: dict[str, Any], files: Any, params: Any) -> tuple[int, Any]:
+        message = self.messages.get(int(match[2]))
+        if message is None or message.deleted:
+            return self._error(404, 10008, "Unknown Message")
+        self._apply_edit(message, body)
+        self.record(self._message_action("edit", message, body, files))
+        return 200, message.payload()
+
+    @staticmethod
+    def _apply_edit(message: Message, body: dict[str, Any]) -> None:
+        if "content" in body:
+            message.content = body["content"] or ""
+        if "embeds" in body:
+            message.embeds = body["embeds"] or []
+        if "components" in body:
+            message.components = body["components"] or []
+
+    def _delete_message(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
+        message = self.messages.get(int(match[2]))
+        if message is None or message.deleted:
+            return self._error(404, 10008, "Unknown Message")
+        message.deleted = True
+        self.record(Action(at=self._now(), kind="delete", to=self._where(message.channel_id),
+                           message_id=message.id))
+        return 204, None
+
+    def _get_message(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
+        message = self.messages.get(int(match[2]))
+        if message is None or message.deleted:
+            return self._error(404, 10008, "Unknown Message")
+        return 200, message.payload()
+
+    def _get_channel(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
+        channel = self._channel_or_404(int(match[1]))
+        if channel is None:
+            return self._error(404, 10003, "Unknown Channel")
+        return 200, channel.payload()
+
+    def dm_channel_for(self, member_id: int) -> Channel:
+        """The DM channel with a member (created on first use)."""
+        if member_id not in self._dm_by_member:
+            channel = Channel(snowflake(), f"dm-{member_id}", type=1, recipient=member_id)
+            self.channels[channel.id] = channel
+            self._dm_by_member[member_id] = channel.id
+        return self.channels[self._dm_by_member[member_id]]
+
+    def _open_dm(self, match: re.Match[str], body: dict[str, Any], *args: Any) -> tuple[int, Any]:
+        member_id = int(body.get("recipient_id", 0))
+        if member_id not in self.members:
+            return self._error(400, 50033, "Invalid Recipients")
+        return 200, self.dm_channel_for(member_id).payload()
+
+    def _bot_top_position(self) -> int:
+        return max((self.roles[r].position for r in self.bot_member.roles if r in self.roles), default=0)
+
+    def _role_change(self, match: re.Match[str], add: bool) -> tuple[int, Any]:
+        member = self.members.get(int(match[2]))
+        role = self.roles.get(int(match[3]))
+        if member is None or not member.present:
+            return self._error(404, 10007, "Unknown Member")
+        if role is None:
+            return self._error(404, 10011, "Unknown Role")
+        if role.position >= self._bot_top_position() or role.managed:
+            return self._error(403, 50013, "Missing Permissions")
+        changed = False
+        if add and role.id not in member.roles:
+            member.roles.append(role.id)
+            changed = True
+        elif not add and role.id in member.roles:
+            member.roles.remove(role.id)
+            changed = True
+        if changed:
+            self.record(Action(at=self._now(), kind="role_add" if add else "role_remove", member=member.name,
+                               role=role.name))
+            if self.on_gateway_event is not None:
+                self.on_gateway_event("GUILD_MEMBER_UPDATE", {"guild_id": str(GUILD_ID), **member.payload()})
+        return 204, None
+
+    def _add_role(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
+        return self._role_change(match, True)
+
+    def _remove_role(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
+        return self._role_change(match, False)
+
+    def _get_member(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
+        member = self.members.get(int(match[2]))
+        if member is None or not member.present:
+            return self._error(404, 10007, "Unknown Member")
+        return 200, member.payload()
+
+    def _create_thread(self, match: re.Match[str], body: dict[str, Any], *args: Any) -> tuple[int, Any]:
+        parent = self._channel_or_404(int(match[1]))
+        if parent is None:
+            return self._error(404, 10003, "Unknown Channel")
+        thread = Channel(snowflake(), body.get("name", "thread"), type=int(body.get("type", 12)), parent_id=parent.id)
+        self.channels[thread.id] = thread
+        self.record(Action(at=self._now(), kind="thread", to=f"#{parent.name}", content=thread.name,
+                           extra={"thread": thread.name, "private": thread.type == 12}))
+        return 201, thread.payload()
+
+    def _add_thread_member(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
+        thread = self._channel_or_404(int(match[1]))
+        member = self.members.get(int(match[2]))
+        if thread is None:
+            return self._error(404, 10003, "Unknown Channel")
+        if member is None:
+            return self._error(404, 10007, "Unknown Member")
+        thread.thread_members.add(member.id)
+        self.record(Action(at=self._now(), kind="thread_member", to=f"thread:{thread.name}", member=member.name))
+        return 204, None
+
+    def _sync_global(self, match: re.Match[str], body: Any, *args: Any) -> tuple[int, Any]:
+        self.synced_commands["global"] = body
+        self.record(Action(at=self._now(), kind="sync", extra={"scope": "global", "count": len(body)}))
+        return 200, [dict(c, id=str(snowflake()), application_id=str(APP_ID), version="1") for c in body]
+
+    def _sync_guild(self, match: re.Match[str], body: Any, *args: Any) -> tuple[int, Any]:
+        self.synced_commands[match[2]] = body
+        self.record(Action(at=self._now(), kind="sync", extra={"scope": match[2], "count": len(body)}))
+        return 200, [dict(c, id=str(snowflake()), application_id=str(APP_ID), guild_id=match[2], version="1")
+                     for c in body]
+
+    # ----- interactions ---------------------------------------------------------------------------
+    def new_interaction(self, member: Member, channel: Channel, message_id: int | None = None) -> tuple[int, str]:
+        """Register an interaction and return its id and token."""
+        interaction_id = snowflake()
+        token = f"tok{interaction_id}"
+        self.interactions[token] = {"member": member.id, "channel": channel.id, "responded": False,
+                                    "original": None, "message": message_id, "started": None,
+                                    "first_response": None, "final_response": None}
+        return interaction_id, token
+
+    def _interaction_callback(self, match: re.Match[str], body: dict[str, Any], files: Any,
+                              params: Any) -> tuple[int, Any]:
+        token = match[2]
+        info = self.interactions.get(token)
+        if info is None:
+            return self._error(404, 10062, "Unknown interaction")
+        if info["responded"]:
+            return self._error(400, 40060, "Interaction has already been acknowledged.")
+        info["responded"] = True
+        info["first_response"] = asyncio.get_running_loop().time()
+        kind = int(body.get("type", 0))
+        data = body.get("data") or {}
+        member = self.members[info["member"]]
+        interaction_meta = {"id": str(match[1]), "type": 2, "activity_instance_id": None,
+                            "response_message_id": None, "response_message_loading": False,
+                            "response_message_ephemeral": False}
+        if kind in (4, 5):
+            ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)
+            message = Message(snowflake(), info["channel"], data.get("content") or "", data.get("embeds") or [],
+                              data.get("components") or [], flags=int(data.get("flags") or 0),
+                              visible_to=member.id if ephemeral else None, interaction_token=token,
+                              attachments=self._attachments(files))
+            self.messages[message.id] = message
+            info["original"] = message.id
+            if kind == 4:
+                info["final_response"] = info["first_response"]
+                self.record(self._message_action("interaction_response", message, data, files))
+            else:
+                self.record(Action(at=self._now(), kind="defer", to=self._where(info["channel"]),
+                                   visible_to=member.name if ephemeral else "everyone"))
+            return 200, {"interaction": interaction_meta, "resource": {"type": kind, "message": message.payload()}}
+        if kind == 6:
+            return 200, {"interaction": interaction_meta, "resource": {"type": kind}}
+        if kind == 7:
+            message = self.messages.get(info["message"] or 0)
+            if message is None:
+                return self._error(404, 10008, "Unknown Message")
+            self._apply_edit(message, data)
+            info["final_response"] = info["first_response"]
+            self.record(self._message_action("edit", message, data, files))
+            return 200, {"interaction": interaction_meta, "resource": {"type": kind, "message": message.payload()}}
+        if kind == 8:
+            info["final_response"] = info["first_response"]
+            self.record(Action(at=self._now(), kind="autocomplete", visible_to=member.name,
+                               extra={"choices": data.get("choices", [])}))
+            return 200, {"interaction": interaction_meta, "resource": {"type": kind}}
+        if kind == 9:
+            info["final_response"] = info["first_response"]
+            self.open_modals[member.id] = data
+            fields = []
+            for comp in flatten_components(data.get("components", [])):
+                fields.append({"id": comp.get("custom_id"), "label": comp.get("label"),
+                               "required": comp.get("required", True)})
+            for row in data.get("components", []):
+                inner = row.get("component") or (row.get("components") or [{}])[0]
+                for f in fields:
+                    if f["id"] == inner.get("custom_id"):
+                        f["required"] = inner.get("required", True)
+                        if row.get("label"):
+                            f["label"] = row["label"]
+            self.record(Action(at=self._now(), kind="modal", visible_to=member.name, content=data.get("title", ""),
+                               fields=fields, extra={"custom_id": data.get("custom_id")}))
+            return 200, {"interaction": interaction_meta, "resource": {"type": kind}}
+        return self._error(400, 50035, f"unsupported interaction response type {kind}")
+
+    def _original(self, token: str) -> tuple[dict[str, Any] | None, Message | None]:
+        info = self.interactions.get(token)
+        if info is None:
+            return None, None
+        return info, self.messages.get(info["original"] or 0)
+
+    def _edit_original(self, match: re.Match[str], body: dict[str, Any], files: Any, params: Any) -> tuple[int, Any]:
+        info, message = self._original(match[2])
+        if info is None or message is None:
+            return self._error(404, 10008, "Unknown Message")
+        self._apply_edit(message, body)
+        if files:
+            message.attachments = self._attachments(files)
+        info["final_response"] = asyncio.get_running_loop().time()
+        self.record(self._message_action("edit", message, body, files))
+        return 200, message.payload()
+
+    def _get_original(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
+        _info, message = self._original(match[2])
+        if message is None:
+            return self._error(404, 10008, "Unknown Message")
+        return 200, message.payload()
+
+    def _delete_original(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
+        _info, message = self._original(match[2])
+        if message is None:
+            return self._error(404, 10008, "Unknown Message")
+        message.deleted = True
+        return 204, None
+
+    def _followup(self, match: re.Match[str], body: dict[str, Any], files: Any, params: Any) -> tuple[int, Any]:
+        info = self.interactions.get(match[2])
+        if info is None:
+            return self._error(404, 10015, "Unknown Webhook")
+        flags = int(body.get("flags") or 0)
+        ephemeral = bool(flags & EPHEMERAL)
+        message = Message(snowflake(), info["channel"], body.get("content") or "", body.get("embeds") or [],
+                          body.get("components") or [], flags=flags,
+                          visible_to=info["member"] if ephemeral else None, interaction_token=match[2],
+                          attachments=self._attachments(files))
+        self.messages[message.id] = message
+        info["final_response"] = asyncio.get_running_loop().time()
+        self.record(self._message_action("followup", message, body, files))
+        return 200, message.payload()
+
+    def _edit_followup(self, match: re.Match[str], body: dict[str, Any], files: Any, params: Any) -> tuple[int, Any]:
+        message = self.messages.get(int(match[3]))
+        if message is None or message.deleted:
+            return self._error(404, 10008, "Unknown Message")
+        self._apply_edit(message, body)
+        self.record(self._message_action("edit", message, body, files))
+        return 200, message.payload()
+
+    # ----- guild scheduled events -------------------------------------------------------------
+    def _create_event(self, match: re.Match[str], body: dict[str, Any], *args: Any) -> tuple[int, Any]:
+        event_id = snowflake()
+        data = {**body, "id": str(event_id), "guild_id": str(GUILD_ID), "status": 1, "creator_id": str(BOT_USER_ID),
+                "entity_id": None, "user_count": 0, "privacy_level": body.get("privacy_level", 2)}
+        self.scheduled_events[event_id] = data
+        self.record(Action(at=self._now(), kind="scheduled_event_create", content=body.get("name", ""),
+                           extra={"event_id": str(event_id)}))
+        return 200, data
+
+    def _edit_event(self, match: re.Match[str], body: dict[str, Any], *args: Any) -> tuple[int, Any]:
+        event = self.scheduled_events.get(int(match[2]))
+        if event is None:
+            return self._error(404, 10070, "Unknown Guild Scheduled Event")
+        event.update(body)
+        self.record(Action(at=self._now(), kind="scheduled_event_edit", content=event.get("name", ""),
+                           extra={"event_id": match[2], "status": event.get("status")}))
+        return 200, event
+
+    def _delete_event(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
+        event = self.scheduled_events.pop(int(match[2]), None)
+        if event is None:
+            return self._error(404, 10070, "Unknown Guild Scheduled Event")
+        self.record(Action(at=self._now(), kind="scheduled_event_delete", content=event.get("name", ""),
+                           extra={"event_id": match[2]}))
+        return 204, None
+
+    # ----- what a member sees ----------------------------------------------------------------------
+    def visible_messages(self, member_id: int) -> list[Message]:
+        """Messages the member can see, oldest first."""
+        out = []
+        dm = self._dm_by_member.get(member_id)
+        for message in self.messages.values():
+            if message.deleted:
+                continue
+            if message.visible_to is not None and message.visible_to != member_id:
+                continue
+            channel = self.channels.get(message.channel_id)
+            if channel is not None and channel.type == 1 and channel.id != dm:
+                continue
+            out.append(message)
+        return out

@@ -1,0 +1,39 @@
+"""Shared fixtures: a fresh migrated database per test, and the local guild simulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.core.db import Database
+from bot.core.i18n import Catalogs
+from bot.simulator import Simulator
+
+#: A Tuesday in Norsjö's winter (13:00 local time).
+START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> Catalogs:
+    """The real catalogs, loaded once per test session."""
+    return Catalogs.load()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh, migrated database file."""
+    database = await Database.open(tmp_path / "test.sqlite3")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def sim(tmp_path: Path, catalogs: Catalogs) -> AsyncIterator[Simulator]:
+    """The real bot in a simulated guild, at START, on a fresh database."""
+    async with Simulator.running(tmp_path / "bot.sqlite3", start=START, catalogs=catalogs) as simulator:
+        yield simulator
