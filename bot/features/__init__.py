@@ -1,0 +1,1 @@
+"""The capabilities' domain logic and storage (plain Python; never imports discord)."""
