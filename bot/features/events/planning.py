@@ -1,0 +1,55 @@
+"""Announcement planning: stable job keys, message nonces and due times for every planned post.
+
+Every post and reminder is a `scheduled_jobs` row whose key names the event (or announcement), the
+occurrence's local wall-clock start and what happens; planning again with the same key is
+idempotent. The message nonce is derived from the key, so a send repeated after a crash is
+deduplicated by Discord.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.features.events.timeparse import compact, wall_to_instant
+
+ANNOUNCE = "events.announce"
+REMIND = "events.remind"
+FREE_POST = "events.free_post"
+
+#: How far ahead occurrences are planned; the next one is always planned, whatever its distance.
+HORIZON = timedelta(days=42)
+
+
+def announce_key(event_id: int, occurrence: str) -> str:
+    """The job key of an occurrence's announcement."""
+    return f"events:{event_id}:announce:{compact(occurrence)}"
+
+
+def remind_key(event_id: int, occurrence: str, minutes: int) -> str:
+    """The job key of one reminder of an occurrence."""
+    return f"events:{event_id}:remind:{minutes}:{compact(occurrence)}"
+
+
+def free_post_key(announcement_id: int, occurrence: str) -> str:
+    """The job key of one posting of a free announcement."""
+    return f"announce:{announcement_id}:post:{compact(occurrence)}"
+
+
+def event_prefix(event_id: int) -> str:
+    """The prefix of every job key of an event."""
+    return f"events:{event_id}:"
+
+
+def nonce_for(key: str, user_id: int | None = None) -> str:
+    """A deterministic Discord message nonce (at most 25 characters) for a job key (and recipient)."""
+    digest = hashlib.sha256(f"{key}|{user_id or ''}".encode()).hexdigest()
+    return digest[:24]
+
+
+def announce_due(start_local: datetime, start_at: datetime, days_before: int, at: time, zone: ZoneInfo) -> datetime:
+    """When an occurrence is announced: `days_before` days earlier at `at` local time, never after it starts."""
+    local = datetime.combine(start_local.date() - timedelta(days=days_before), at)
+    due = wall_to_instant(local, zone)
+    return min(due, start_at)
