@@ -57,7 +57,9 @@ class LanguageSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"
         )
 
 
-class PrivacyDeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"core:privacy-delete:(?P<user>\d+)"):
+class PrivacyDeleteButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"core:privacy-delete:(?P<user>\d+)"
+):
     """Confirms `/privacy delete`; only the member it was shown to can press it."""
 
     def __init__(self, user_id: int, label: str = "Delete") -> None:

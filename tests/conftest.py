@@ -37,3 +37,14 @@ async def sim(tmp_path: Path, catalogs: Catalogs) -> AsyncIterator[Simulator]:
     """The real bot in a simulated guild, at START, on a fresh database."""
     async with Simulator.running(tmp_path / "bot.sqlite3", start=START, catalogs=catalogs) as simulator:
         yield simulator
+
+
+@pytest.fixture(scope="session")
+def command_payload() -> list[dict]:
+    """The application-command payload `multinations-bot commands` prints (built once)."""
+    import asyncio
+
+    from bot.cli import command_payload as build
+    from bot.core.settings import Settings
+
+    return asyncio.run(build(Settings()))

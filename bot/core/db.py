@@ -102,7 +102,7 @@ class Tx:
 
     async def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(connection)` in the database thread: many statements for one thread hop."""
-        return await self._conn._execute(fn, self._conn._conn)  # noqa: SLF001
+        return await self._conn._execute(fn, self._conn._conn)
 
 
 class Database:

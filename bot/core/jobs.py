@@ -45,7 +45,7 @@ class Job:
     late: bool = False
 
 
-class RetryLater(Exception):  # noqa: N818 - it is a signal, not an error
+class RetryLater(Exception):
     """Raised by a handler to run the job again after `delay` (e.g. Discord was unavailable)."""
 
     def __init__(self, delay: timedelta, reason: str = "") -> None:

@@ -91,7 +91,7 @@ def _optional_id(env: Mapping[str, str], name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or not 15 <= len(raw) <= 21:
-        raise SettingsError(name, f"must be a numeric Discord id (a snowflake such as 123456789012345678), got {raw!r}.")
+        raise SettingsError(name, f"must be a numeric Discord id (a snowflake like 123456789012345678), got {raw!r}.")
     return int(raw)
 
 
@@ -140,7 +140,7 @@ def load_settings(
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError("TIMEZONE", f"{timezone!r} is not a known IANA time zone (e.g. Europe/Stockholm).") from None
+        raise SettingsError("TIMEZONE", f"{timezone!r} is not a known IANA time zone (Europe/Stockholm).") from None
 
     default_language = env.get("DEFAULT_LANGUAGE", "").strip() or "sv"
     if default_language not in LANGUAGES:

@@ -11,7 +11,6 @@ from bot.core.errors import Msg, NotAllowed, UserError
 from bot.core.i18n import N_
 from bot.edge.ui import member_is_manager, member_role_ids
 
-
 ROLE_NAMES: dict[Capability, Msg] = {
     Capability.VOLUNTEER: Msg(N_("volunteers")),
     Capability.ORGANIZER: Msg(N_("organizers")),

@@ -317,7 +317,7 @@ def _decode_body(kwargs: dict[str, Any]) -> tuple[dict[str, Any] | None, list[di
     if isinstance(data, aiohttp.FormData):
         payload: dict[str, Any] | None = None
         files: list[dict[str, Any]] = []
-        for type_options, _headers, value in data._fields:  # noqa: SLF001
+        for type_options, _headers, value in data._fields:
             name = type_options.get("name")
             if name == "payload_json":
                 payload = json.loads(value)

@@ -168,9 +168,9 @@ class Simulator:
 
         async def static_login(token: str) -> dict[str, Any]:
             http = bot.http
-            http._HTTPClient__session = FakeSession(fake)  # type: ignore[attr-defined]  # noqa: SLF001
-            http._global_over = asyncio.Event()  # noqa: SLF001
-            http._global_over.set()  # noqa: SLF001
+            http._HTTPClient__session = FakeSession(fake)  # type: ignore[attr-defined]
+            http._global_over = asyncio.Event()
+            http._global_over.set()
             http.token = token
             return await http.request(discord.http.Route("GET", "/users/@me"))
 
@@ -180,10 +180,10 @@ class Simulator:
         except BaseException:
             await services.close()
             raise
-        state = bot._connection  # noqa: SLF001
+        state = bot._connection
         state.application_id = APP_ID
-        state._add_guild_from_data(fake.guild_payload())  # type: ignore[arg-type]  # noqa: SLF001
-        bot._ready.set()  # type: ignore[union-attr]  # noqa: SLF001
+        state._add_guild_from_data(fake.guild_payload())  # type: ignore[arg-type]
+        bot._ready.set()  # type: ignore[union-attr]
         self.bot, self.services = bot, services
         bot.dispatch("ready")
         await self.settle()
@@ -319,7 +319,7 @@ class Simulator:
             member = self.discord.add_member(name, locale=locale, pending=pending, bot=bot)
         member.locale = locale
         member.dms_open = dms_open
-        self.running_bot._connection.parse_guild_member_add(  # noqa: SLF001
+        self.running_bot._connection.parse_guild_member_add(
             {"guild_id": str(GUILD_ID), **member.payload()}  # type: ignore[typeddict-item]
         )
         await self.settle()
@@ -339,7 +339,7 @@ class Simulator:
         mark = len(self.discord.actions)
         member = self.member(name)
         member.present = False
-        self.running_bot._connection.parse_guild_member_remove(  # noqa: SLF001
+        self.running_bot._connection.parse_guild_member_remove(
             {"guild_id": str(GUILD_ID), "user": member.user_payload()}
         )
         await self.settle()
@@ -365,13 +365,13 @@ class Simulator:
 
     def _feed_member_update(self, member: Member) -> None:
         if self.bot is not None:
-            self.bot._connection.parse_guild_member_update(  # noqa: SLF001
+            self.bot._connection.parse_guild_member_update(
                 {"guild_id": str(GUILD_ID), **member.payload()}  # type: ignore[typeddict-item]
             )
 
     def _gateway_from_discord(self, event: str, data: dict[str, Any]) -> None:
         if self.bot is not None and event == "GUILD_MEMBER_UPDATE":
-            self.bot._connection.parse_guild_member_update(data)  # type: ignore[arg-type]  # noqa: SLF001
+            self.bot._connection.parse_guild_member_update(data)  # type: ignore[arg-type]
 
     # ----- interactions ---------------------------------------------------------------------------
     def channel(self, where: str | Channel, member: Member) -> Channel:
@@ -410,13 +410,13 @@ class Simulator:
 
     async def _feed(self, payload: dict[str, Any]) -> Step:
         mark = len(self.discord.actions)
-        self.running_bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]  # noqa: SLF001
+        self.running_bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
         await self.settle()
         return Step(self.discord.actions[mark:])
 
     def feed_nowait(self, payload: dict[str, Any]) -> None:
         """Feed a raw interaction without waiting (benchmarks)."""
-        self.running_bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]  # noqa: SLF001
+        self.running_bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
 
     def _find_command(self, path: list[str]) -> tuple[app_commands.Command[Any, ..., Any], list[str]]:
         tree = self.running_bot.tree

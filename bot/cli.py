@@ -1,0 +1,314 @@
+"""The `multinations-bot` command line (also `python -m bot`).
+
+    multinations-bot run                    connect to Discord (DISCORD_TOKEN)
+    multinations-bot console [--json]       the local guild simulator as a shell
+    multinations-bot commands               the exact application-command JSON a sync would send
+    multinations-bot sync [--guild ID]      sync application commands on purpose
+    multinations-bot db migrate|backup PATH|check
+    multinations-bot i18n status|extract|update
+
+Settings are read once here and passed down. Operator mistakes (missing token, bad settings) end
+with one readable paragraph and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import json
+import logging
+import pkgutil
+import signal
+import sys
+import textwrap
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bot.core.db import Database, DatabaseError
+from bot.core.settings import Settings, SettingsError, load_settings, validate_token
+
+log = logging.getLogger("bot")
+
+EXIT_USAGE = 2
+README_SETUP = "README.md, section \"Creating the Discord application\""
+
+Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+def _fail(message: str) -> int:
+    print(textwrap.fill(message, width=100), file=sys.stderr)
+    return EXIT_USAGE
+
+
+def settings_problem(error: SettingsError) -> str:
+    """One paragraph for the operator, naming the setting."""
+    if error.setting == "DISCORD_TOKEN":
+        return (
+            f"The bot cannot start: the setting DISCORD_TOKEN {error.message} Put the bot token of your "
+            f"Discord application in DISCORD_TOKEN, either in the environment or in a .env file (copy "
+            f".env.example to .env and fill it in). {README_SETUP} explains how to create the application "
+            f"and get its token. To try the bot without Discord, run: multinations-bot console"
+        )
+    return (
+        f"The bot cannot start: the setting {error.setting} {error.message} Fix it in the environment or in "
+        f".env (every setting is explained in .env.example)."
+    )
+
+
+def configure_logging(level: str) -> None:
+    """Plain logs with ids, never message content (see the README's production section)."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # discord.py logs request bodies at DEBUG; keep its debug output off even in debug mode.
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    logging.getLogger("discord.client").setLevel(logging.ERROR)  # voice support warnings
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+# ----- run -----------------------------------------------------------------------------------------
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Connect to Discord and run until SIGTERM/SIGINT."""
+    try:
+        token = validate_token(settings.discord_token)
+    except SettingsError as exc:
+        return _fail(settings_problem(exc))
+    import discord
+
+    from bot.core.services import build_services
+    from bot.edge.client import MultinationsBot
+
+    services = await build_services(settings)
+    bot = MultinationsBot(services)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+
+    def request_stop() -> None:
+        log.info("shutdown requested")
+        stopping.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, request_stop)
+    try:
+        runner = asyncio.create_task(bot.start(token), name="bg:discord")
+        waiter = asyncio.create_task(stopping.wait(), name="bg:signals")
+        done, _ = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if runner in done and runner.exception() is not None:
+            exc = runner.exception()
+            if isinstance(exc, discord.LoginFailure):
+                return _fail(settings_problem(SettingsError("DISCORD_TOKEN", "was refused by Discord.")))
+            if isinstance(exc, discord.PrivilegedIntentsRequired):
+                return _fail(
+                    "Discord refused the connection because the Server Members intent is not enabled. Enable "
+                    f"it on the Bot page of your application ({README_SETUP})."
+                )
+            raise exc
+        waiter.cancel()
+    finally:
+        await bot.close()
+        await services.close()
+        log.info("stopped cleanly")
+    return 0
+
+
+# ----- commands / sync -------------------------------------------------------------------------------
+async def command_payload(settings: Settings) -> list[dict[str, Any]]:
+    """The exact list `tree.sync()` would PUT, localizations included, without any network."""
+    from bot.core.services import build_services
+    from bot.edge.client import MultinationsBot
+    from bot.edge.translator import CatalogTranslator
+
+    services = await build_services(settings, database_path=":memory:", exclusive=False)
+    bot = MultinationsBot(services)
+    try:
+        translator = CatalogTranslator(services.catalogs)
+        await bot.tree.set_translator(translator)
+        await bot.load_feature_extensions()
+        commands = bot.tree._get_all_commands()
+        return [await cmd.get_translated_payload(bot.tree, translator) for cmd in commands]
+    finally:
+        await bot.close()
+        await services.close()
+
+
+async def cmd_commands(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the application-command payload as JSON."""
+    payload = await command_payload(settings)
+    print(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True))
+    return 0
+
+
+async def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    """Log in and sync application commands (globally, or to one guild with --guild)."""
+    try:
+        token = validate_token(settings.discord_token)
+    except SettingsError as exc:
+        return _fail(settings_problem(exc))
+    import discord
+
+    from bot.core.services import build_services
+    from bot.edge.client import MultinationsBot
+
+    services = await build_services(settings)
+    bot = MultinationsBot(services)
+    try:
+        await bot.login(token)
+        if args.guild:
+            guild = discord.Object(id=args.guild)
+            bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+            print(f"synced {len(synced)} commands to guild {args.guild}")
+        else:
+            synced = await bot.tree.sync()
+            print(f"synced {len(synced)} global commands (Discord may take up to an hour to show them)")
+    except discord.LoginFailure:
+        return _fail(settings_problem(SettingsError("DISCORD_TOKEN", "was refused by Discord.")))
+    finally:
+        await bot.close()
+        await services.close()
+    return 0
+
+
+# ----- db --------------------------------------------------------------------------------------------
+async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    """Database maintenance."""
+    try:
+        db = await Database.open(settings.database_path, migrate=args.db_command == "migrate")
+    except DatabaseError as exc:
+        return _fail(f"The database could not be opened: {exc}")
+    try:
+        if args.db_command == "migrate":
+            print(f"database {settings.database_path} is at schema version {await db.schema_version()}")
+        elif args.db_command == "backup":
+            await db.backup(Path(args.path))
+            print(f"backup written and verified: {args.path}")
+        elif args.db_command == "check":
+            problems = await db.check()
+            pending = await _pending_migrations(db)
+            for problem in problems:
+                print(f"problem: {problem}")
+            if pending:
+                print(f"pending migrations: {pending} (run: multinations-bot db migrate)")
+            if problems:
+                return 1
+            print(f"ok: integrity check passed, schema version {await db.schema_version()}")
+    except DatabaseError as exc:
+        return _fail(str(exc))
+    finally:
+        await db.close()
+    return 0
+
+
+async def _pending_migrations(db: Database) -> list[int]:
+    from bot.core.db import load_migrations
+
+    current = await db.schema_version()
+    return [m.version for m in load_migrations() if m.version > current]
+
+
+# ----- console ---------------------------------------------------------------------------------------
+async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    """The local guild simulator as a shell."""
+    from bot.simulator.console import run_console
+
+    return await run_console(settings, json_mode=args.json, now=args.now, database=args.db)
+
+
+# ----- i18n ------------------------------------------------------------------------------------------
+async def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
+    """Catalog status and maintenance."""
+    from bot import i18n_tools
+
+    payload = await command_payload(settings)
+    if args.i18n_command == "status":
+        print(i18n_tools.status_table(payload))
+        return 0
+    if args.i18n_command == "extract":
+        path = i18n_tools.write_template(payload)
+        print(f"wrote {path}")
+        return 0
+    if args.i18n_command == "update":
+        for line in i18n_tools.update_catalogs(payload):
+            print(line)
+        return 0
+    return EXIT_USAGE
+
+
+# ----- parser ----------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with every feature's own subcommands."""
+    parser = argparse.ArgumentParser(prog="multinations-bot", description="Multinations Norsjö community bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--db", metavar="PATH", help="database file (overrides DATABASE_PATH)")
+        return p
+
+    with_db(sub.add_parser("run", help="connect to Discord")).set_defaults(func=cmd_run)
+    console = with_db(sub.add_parser("console", help="try the bot offline in a simulated guild"))
+    console.add_argument("--json", action="store_true", help="one JSON object per action, for scripts")
+    console.add_argument("--now", metavar="ISO-TIME", help="simulated start time, e.g. 2026-12-01T18:00+01:00")
+    console.set_defaults(func=cmd_console)
+    sub.add_parser("commands", help="print the application commands a sync would send").set_defaults(
+        func=cmd_commands
+    )
+    sync = with_db(sub.add_parser("sync", help="sync application commands with Discord"))
+    sync.add_argument("--guild", type=int, metavar="ID", help="sync to one guild (instant) instead of globally")
+    sync.set_defaults(func=cmd_sync)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    with_db(db_sub.add_parser("migrate", help="apply pending migrations"))
+    backup = with_db(db_sub.add_parser("backup", help="online backup, verified after writing"))
+    backup.add_argument("path", help="where to write the backup")
+    with_db(db_sub.add_parser("check", help="integrity and foreign-key check"))
+    db.set_defaults(func=cmd_db)
+
+    i18n = sub.add_parser("i18n", help="translation catalogs")
+    i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
+    i18n_sub.add_parser("status", help="translated, missing and fuzzy messages per language")
+    i18n_sub.add_parser("extract", help="write locales/messages.pot from the source")
+    i18n_sub.add_parser("update", help="merge locales/messages.pot into every catalog")
+    i18n.set_defaults(func=cmd_i18n)
+
+    _register_feature_cli(sub, with_db)
+    return parser
+
+
+def _register_feature_cli(sub: Any, with_db: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]) -> None:
+    import bot.features as features
+
+    for info in pkgutil.iter_modules(features.__path__):
+        try:
+            module = importlib.import_module(f"bot.features.{info.name}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.endswith(".cli"):
+                continue
+            raise
+        register = getattr(module, "register_cli", None)
+        if register is not None:
+            register(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    needs_db = args.command not in {"commands", "i18n"}
+    try:
+        settings = load_settings(check_database=needs_db and not getattr(args, "db", None))
+        if getattr(args, "db", None):
+            settings = settings.with_overrides(database_path=Path(args.db))
+    except SettingsError as exc:
+        return _fail(settings_problem(exc))
+    configure_logging(settings.log_level if args.command != "console" else "WARNING")
+    try:
+        return asyncio.run(args.func(args, settings))
+    except SettingsError as exc:
+        return _fail(settings_problem(exc))
+    except DatabaseError as exc:
+        return _fail(f"The database could not be used: {exc}")
+    except KeyboardInterrupt:
+        return 130

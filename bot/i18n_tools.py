@@ -1,0 +1,200 @@
+"""Catalog maintenance: extract the template, update catalogs, report their status.
+
+The template (`locales/messages.pot`) holds every string marked in the source (`_`, `N_`, `n_`,
+`p_`, `locale_str`) plus every slash-command name (msgctxt "command name"), description and choice
+name (msgctxt "command choice") taken from the command tree itself, so translators see exactly what
+Discord will show. `pybabel` works on the same files:
+
+    pybabel extract -F babel.cfg -o locales/messages.pot .   (source strings only)
+    pybabel update -i locales/messages.pot -d locales
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+from bot.core.i18n import DEFAULT_LOCALES_DIR
+from bot.core.languages import CATALOGS
+from bot.edge.translator import CHOICE_CONTEXT, NAME_CONTEXT
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE_DIRS = ("bot", "cogs")
+KEYWORDS: dict[str, Any] = {
+    "_": None,
+    "N_": None,
+    "n_": (1, 2),
+    "p_": ((1, "c"), 2),
+    "locale_str": None,
+}
+
+PLURAL_FORMS = {
+    "sv": "nplurals=2; plural=(n != 1);",
+    "en": "nplurals=2; plural=(n != 1);",
+    "de": "nplurals=2; plural=(n != 1);",
+    "nl": "nplurals=2; plural=(n != 1);",
+    "so": "nplurals=2; plural=(n != 1);",
+    "fa": "nplurals=2; plural=(n > 1);",
+    "hi": "nplurals=2; plural=(n > 1);",
+    "ti": "nplurals=2; plural=(n > 1);",
+    "uk": "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<12 || n%100>14) ? 1 : 2);",
+    "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """One message found in the source or the command tree."""
+
+    msgid: str | tuple[str, str]
+    context: str | None
+    location: tuple[str, int]
+
+
+def extract_source(root: Path = ROOT) -> Iterator[Extracted]:
+    """Every marked string in `bot/` and `cogs/`."""
+    for folder in SOURCE_DIRS:
+        base = root / folder
+        for filename, lineno, message, _comments, context in extract_from_dir(
+            str(base), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
+        ):
+            if not message or (isinstance(message, tuple) and not message[0]):
+                continue
+            yield Extracted(message, context, (f"{folder}/{filename}", lineno))
+
+
+def command_strings(payload: list[dict[str, Any]]) -> Iterator[Extracted]:
+    """Names, descriptions and choice names of the application commands."""
+
+    def walk(items: list[dict[str, Any]], where: str) -> Iterator[Extracted]:
+        for item in items:
+            name = item["name"]
+            path = f"{where} {name}".strip()
+            yield Extracted(name, NAME_CONTEXT, (f"/{path}", 0))
+            if item.get("description"):
+                yield Extracted(item["description"], None, (f"/{path}", 0))
+            for choice in item.get("choices") or []:
+                yield Extracted(choice["name"], CHOICE_CONTEXT, (f"/{path}", 0))
+            yield from walk(item.get("options") or [], path)
+
+    yield from walk(payload, "")
+
+
+def build_template(payload: list[dict[str, Any]] | None = None) -> Catalog:
+    """The template catalog of all messages."""
+    template = Catalog(project="multinations-bot", msgid_bugs_address="", fuzzy=False,
+                       creation_date=datetime(2026, 1, 1, tzinfo=UTC))
+    for item in extract_source():
+        template.add(item.msgid, locations=[item.location], context=item.context)
+    for item in command_strings(payload or []):
+        if template.get(item.msgid, context=item.context) is None:
+            template.add(item.msgid, locations=[item.location], context=item.context)
+    return template
+
+
+async def current_payload() -> list[dict[str, Any]]:
+    """The command payload, built offline."""
+    from bot.cli import command_payload
+    from bot.core.settings import Settings
+
+    return await command_payload(Settings())
+
+
+def load_catalog(catalog: str, locales_dir: Path = DEFAULT_LOCALES_DIR) -> Catalog:
+    """All `.po` files of one catalog merged (as the bot loads them)."""
+    merged = Catalog(locale=catalog)
+    folder = locales_dir / catalog / "LC_MESSAGES"
+    for po_path in sorted(folder.glob("*.po")):
+        with po_path.open("rb") as fh:
+            part = read_po(fh, locale=catalog)
+        for message in part:
+            if message.id:
+                merged[message.id] = message
+    return merged
+
+
+def is_translated(message: Any) -> bool:
+    """Whether a catalog message has a (non-fuzzy) translation in every plural form."""
+    if message is None or message.fuzzy:
+        return False
+    if isinstance(message.string, tuple | list):
+        return all(message.string)
+    return bool(message.string)
+
+
+def status_rows(template: Catalog, locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[tuple[str, int, int, int]]:
+    """(catalog, translated, missing, fuzzy) for each catalog."""
+    rows = []
+    for code in CATALOGS:
+        catalog = load_catalog(code, locales_dir)
+        translated = missing = fuzzy = 0
+        for message in template:
+            if not message.id:
+                continue
+            found = catalog.get(message.id, context=message.context)
+            if found is not None and found.fuzzy:
+                fuzzy += 1
+            elif code == "en" or is_translated(found):
+                translated += 1
+            else:
+                missing += 1
+        rows.append((code, translated, missing, fuzzy))
+    return rows
+
+
+def status_table(payload: list[dict[str, Any]]) -> str:
+    """A readable table for `multinations-bot i18n status`."""
+    template = build_template(payload)
+    total = sum(1 for m in template if m.id)
+    lines = [f"{total} messages in the source and the command tree", "",
+             f"{'catalog':8} {'translated':>10} {'missing':>8} {'fuzzy':>6}"]
+    for code, translated, missing, fuzzy in status_rows(template):
+        lines.append(f"{code:8} {translated:>10} {missing:>8} {fuzzy:>6}")
+    lines += ["", "No catalog has been reviewed by a native speaker yet; see README, \"Translations\"."]
+    return "\n".join(lines)
+
+
+def write_template(payload: list[dict[str, Any]], locales_dir: Path = DEFAULT_LOCALES_DIR) -> Path:
+    """Write `locales/messages.pot`."""
+    template = build_template(payload)
+    path = locales_dir / "messages.pot"
+    with path.open("wb") as fh:
+        write_po(fh, template, width=100, omit_header=False, sort_output=False)
+    return path
+
+
+def update_catalogs(payload: list[dict[str, Any]], locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[str]:
+    """Merge the template into each catalog's `messages.po` (like `pybabel update`)."""
+    path = write_template(payload, locales_dir)
+    with path.open("rb") as fh:
+        template = read_po(fh)
+    report = []
+    for code in CATALOGS:
+        po_path = locales_dir / code / "LC_MESSAGES" / "messages.po"
+        po_path.parent.mkdir(parents=True, exist_ok=True)
+        if po_path.exists():
+            with po_path.open("rb") as fh:
+                catalog = read_po(fh, locale=code)
+        else:
+            catalog = Catalog(locale=code)
+        catalog.update(template, update_header_comment=False)
+        write_catalog(catalog, po_path, code)
+        report.append(f"updated {po_path}")
+    return report
+
+
+def write_catalog(catalog: Catalog, path: Path, code: str) -> None:
+    """Write a catalog with the project's Plural-Forms header for its language."""
+    with path.open("wb") as fh:
+        write_po(fh, catalog, width=100, omit_header=False, sort_output=False, ignore_obsolete=True)
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r'"Plural-Forms: [^"]*\\n"', f'"Plural-Forms: {PLURAL_FORMS[code]}\\\\n"', text, count=1)
+    path.write_text(text, encoding="utf-8")

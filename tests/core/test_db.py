@@ -1,0 +1,91 @@
+"""The database: pragmas, migrations, serialized units of work, backup, check, one process."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.core.db import Database, DatabaseInUse, load_migrations
+
+
+async def test_connection_is_configured_for_durability(db: Database) -> None:
+    assert (await db.fetchval("PRAGMA journal_mode")) == "wal"
+    assert (await db.fetchval("PRAGMA foreign_keys")) == 1
+    assert (await db.fetchval("PRAGMA synchronous")) == 2  # FULL
+    assert (await db.fetchval("PRAGMA busy_timeout")) == 5000
+
+
+async def test_migrations_are_applied_once_and_the_version_is_stored(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    first = await Database.open(path)
+    latest = max(m.version for m in load_migrations())
+    assert await first.schema_version() == latest
+    await first.close()
+    again = await Database.open(path)
+    try:
+        assert await again.migrate() == []
+        assert await again.fetchval("SELECT COUNT(*) FROM schema_migrations") == len(load_migrations())
+    finally:
+        await again.close()
+
+
+async def test_a_failing_unit_of_work_rolls_back_only_itself(db: Database) -> None:
+    async def good() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO guild_config(guild_id, key, value, updated_at) VALUES (1, 'a', '1', 'x')")
+            await asyncio.sleep(0)
+
+    async def bad() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO guild_config(guild_id, key, value, updated_at) VALUES (1, 'b', '1', 'x')")
+            await asyncio.sleep(0)
+            raise RuntimeError("boom")
+
+    results = await asyncio.gather(good(), bad(), return_exceptions=True)
+    assert isinstance(results[1], RuntimeError)
+    keys = [row[0] for row in await db.fetchall("SELECT key FROM guild_config ORDER BY key")]
+    assert keys == ["a"]
+
+
+async def test_backup_is_verified_and_restorable(db: Database, tmp_path: Path) -> None:
+    await db.execute("INSERT INTO member_prefs(user_id, language, updated_at) VALUES (42, 'ar', 'x')")
+    target = tmp_path / "backups" / "copy.db"
+    await db.backup(target)
+    restored = await Database.open(target)
+    try:
+        assert await restored.fetchval("SELECT language FROM member_prefs WHERE user_id = 42") == "ar"
+        assert await restored.check() == []
+    finally:
+        await restored.close()
+
+
+async def test_check_reports_a_corrupt_file(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    database = await Database.open(path)
+    await database.close()
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\x00" * (4096 - 100)
+    path.write_bytes(bytes(data))
+    with pytest.raises(sqlite3.DatabaseError):
+        broken = await Database.open(path)
+        try:
+            problems = await broken.check()
+            if problems:
+                raise sqlite3.DatabaseError(problems[0])
+        finally:
+            await broken.close()
+
+
+async def test_a_second_bot_process_on_the_same_database_refuses_to_start(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    first = await Database.open(path)
+    try:
+        with pytest.raises(DatabaseInUse):
+            await Database.open(path)
+    finally:
+        await first.close()
+    second = await Database.open(path)  # free again once the first closed
+    await second.close()

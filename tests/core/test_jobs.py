@@ -1,0 +1,130 @@
+"""The durable job queue: plans in the database, runs once, survives crashes and downtime."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from bot.core.clock import FixedClock
+from bot.core.db import Database
+from bot.core.jobs import Job, JobQueue, RetryLater
+
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def queue(db: Database, clock: FixedClock) -> tuple[JobQueue, list[str]]:
+    jobs = JobQueue(db, clock, default_grace=timedelta(minutes=30))
+    ran: list[str] = []
+
+    async def handler(job: Job) -> None:
+        ran.append(job.key)
+
+    jobs.register("test", handler)
+    return jobs, ran
+
+
+async def test_a_job_runs_when_due_and_only_once(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs, ran = queue(db, clock)
+    await jobs.schedule("test", "a", T0 + timedelta(hours=1))
+    await jobs.run_due()
+    assert ran == []
+    clock.set(T0 + timedelta(hours=1))
+    await asyncio.gather(jobs.run_due(), jobs.run_due())
+    await jobs.run_due()
+    assert ran == ["a"]
+    assert await jobs.state_of("a") == "done"
+
+
+async def test_planning_the_same_key_again_moves_it_but_never_repeats_a_done_job(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs, ran = queue(db, clock)
+    await jobs.schedule("test", "a", T0 + timedelta(hours=1))
+    await jobs.schedule("test", "a", T0 + timedelta(hours=2))
+    clock.set(T0 + timedelta(hours=1, minutes=30))
+    await jobs.run_due()
+    assert ran == []
+    clock.set(T0 + timedelta(hours=2))
+    await jobs.run_due()
+    await jobs.schedule("test", "a", T0 + timedelta(hours=3))
+    clock.set(T0 + timedelta(hours=3))
+    await jobs.run_due()
+    assert ran == ["a"]
+
+
+async def test_late_within_grace_runs_marked_late_and_older_is_missed(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs = JobQueue(db, clock, default_grace=timedelta(minutes=30))
+    seen: list[tuple[str, bool]] = []
+    missed: list[str] = []
+
+    async def handler(job: Job) -> None:
+        seen.append((job.key, job.late))
+
+    async def on_missed(job: Job) -> None:
+        missed.append(job.key)
+
+    jobs.register("post", handler, on_missed=on_missed)
+    await jobs.schedule("post", "recent", T0 - timedelta(minutes=10))
+    await jobs.schedule("post", "old", T0 - timedelta(hours=2))
+    await jobs.run_due()
+    assert seen == [("recent", True)]
+    assert missed == ["old"]
+    assert await jobs.state_of("old") == "missed"
+
+
+async def test_a_crash_after_the_claim_is_reconciled_at_start(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs, ran = queue(db, clock)
+    await jobs.schedule("test", "a", T0)
+    # The process died right after claiming the row.
+    await db.execute("UPDATE scheduled_jobs SET state = 'claimed' WHERE key = 'a'")
+    restarted, ran_after = queue(db, clock)
+    assert await restarted.reconcile() == 1
+    await restarted.run_due()
+    assert ran_after == ["a"]
+
+
+async def test_retry_later_reschedules_and_gives_up_after_max_attempts(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs = JobQueue(db, clock, default_grace=timedelta(minutes=30))
+    attempts: list[int] = []
+
+    async def flaky(job: Job) -> None:
+        attempts.append(job.attempts)
+        raise RetryLater(timedelta(minutes=1), "discord unavailable")
+
+    jobs.register("flaky", flaky, max_attempts=3)
+    await jobs.schedule("flaky", "f", T0)
+    for minute in range(5):
+        clock.set(T0 + timedelta(minutes=minute))
+        await jobs.run_due()
+    assert attempts == [1, 2, 3]
+    assert await jobs.state_of("f") == "failed"
+
+
+async def test_a_failing_handler_does_not_stop_the_others(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs, ran = queue(db, clock)
+
+    async def broken(job: Job) -> None:
+        raise ValueError("bug")
+
+    jobs.register("broken", broken)
+    await jobs.schedule("broken", "x", T0)
+    await jobs.schedule("test", "y", T0)
+    report = await jobs.run_due()
+    assert ran == ["y"]
+    assert report.failed == 1
+    assert await jobs.state_of("x") == "failed"
+
+
+async def test_cancel_by_prefix(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs, ran = queue(db, clock)
+    await jobs.schedule("test", "event:1:a", T0)
+    await jobs.schedule("test", "event:1:b", T0)
+    await jobs.schedule("test", "event:2:a", T0)
+    assert await jobs.cancel("event:1:", prefix=True) == 2
+    await jobs.run_due()
+    assert ran == ["event:2:a"]
