@@ -35,7 +35,7 @@ def test_arabic_uses_all_six_plural_forms(tmp_path: Path) -> None:
 
 
 def test_a_broken_catalog_falls_back_to_english_and_is_reported(tmp_path: Path, caplog) -> None:
-    write_po(tmp_path, "ar", 'msgid "Hello"\nmsgstr "مرحبا\n')  # unterminated string
+    write_po(tmp_path, "ar", 'msgid "Hello"\nmsgstr "مرحبا"\nthis line is not gettext\n')
     with caplog.at_level(logging.WARNING):
         catalogs = Catalogs.load(tmp_path)
     assert any("ar" in problem for problem in catalogs.problems)

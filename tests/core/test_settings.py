@@ -51,16 +51,12 @@ def test_role_ids_are_read_as_numbers() -> None:
     assert settings.roles.organizer is None
 
 
-def test_an_unwritable_database_folder_is_refused(tmp_path: Path) -> None:
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        with pytest.raises(SettingsError) as caught:
-            load_settings({"DATABASE_PATH": str(locked / "sub" / "bot.db")}, dotenv=None)
-        assert caught.value.setting == "DATABASE_PATH"
-    finally:
-        locked.chmod(0o700)
+def test_an_unusable_database_path_is_refused(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "file.txt"
+    not_a_folder.write_text("x")
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"DATABASE_PATH": str(not_a_folder / "sub" / "bot.db")}, dotenv=None)
+    assert caught.value.setting == "DATABASE_PATH"
 
 
 def test_a_missing_database_folder_is_created(tmp_path: Path) -> None:
