@@ -1,0 +1,367 @@
+"""The onboarding service: joins, the resumable flow, volunteer claims, stats and retention.
+
+Everything here is stored in the database first, so a restart (or a press on an old message)
+resumes exactly where the member stopped. Without consent only the language choice (kept by the
+core's preferences) survives the end of the flow: the answers are used for roles and the checklist
+and then erased.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.core.clock import Clock, to_db
+from bot.core.db import Database, Tx
+from bot.core.errors import UserError
+from bot.core.i18n import N_
+from bot.core.jobs import Job, JobQueue
+from bot.core.members import MemberPrefs
+from bot.core.privacy import PrivacySection
+from bot.features.onboarding import greeting
+from bot.features.onboarding import repository as repo
+from bot.features.onboarding.model import (
+    AREA,
+    CONSENT,
+    DONE,
+    LANGUAGE,
+    MENTOR,
+    TOPICS,
+    MemberState,
+    StepNotOpen,
+    after_answer,
+    clean_topics,
+)
+
+log = logging.getLogger(__name__)
+
+GREET_KIND = "onboarding.greet"
+REMIND_KIND = "onboarding.remind"
+FORGET_KIND = "onboarding.forget"
+#: A member who started but did not finish gets one gentle reminder this long after starting.
+REMINDER_AFTER = timedelta(days=2)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResult:
+    """The outcome of "I'll say hello"."""
+
+    claimed: bool
+    claimed_by: int | None
+
+
+def remind_key(guild_id: int, user_id: int) -> str:
+    """The reminder job's key (one per member and guild, ever: at most one reminder)."""
+    return f"onboarding:u{user_id}:remind:{guild_id}"
+
+
+def forget_key(guild_id: int, user_id: int, left_at: datetime) -> str:
+    """The retention job's key for one leave."""
+    return f"onboarding:u{user_id}:forget:{guild_id}:{int(left_at.timestamp())}"
+
+
+class OnboardingService:
+    """Onboarding's domain logic and storage (no Discord here)."""
+
+    def __init__(self, db: Database, clock: Clock, jobs: JobQueue, prefs: MemberPrefs,
+                 retention_days: int = 30) -> None:
+        self._db = db
+        self._clock = clock
+        self._jobs = jobs
+        self._prefs = prefs
+        self.retention = timedelta(days=retention_days)
+        # Only an optimisation during a raid: greeting windows already planned by this process.
+        self._planned_windows: set[str] = set()
+
+    def register_jobs(self) -> None:
+        """Register the retention job (the cog registers the ones that talk to Discord)."""
+        self._jobs.register(FORGET_KIND, self._run_forget, grace=timedelta(days=365))
+
+    # ----- reading --------------------------------------------------------------------------------
+    async def get(self, guild_id: int, user_id: int) -> MemberState | None:
+        """The member's record, or None."""
+        async with self._db.read() as tx:
+            row = await repo.get_row(tx, guild_id, user_id)
+        return None if row is None else repo.to_state(row)
+
+    # ----- joining ---------------------------------------------------------------------------------
+    async def record_join(self, guild_id: int, user_id: int, *, pending: bool) -> MemberState:
+        """A member joined: record it at once and plan the coalesced greeting (unless pending)."""
+        now = self._clock.now()
+        planned = False
+        async with self._db.transaction() as tx:
+            row = await repo.get_row(tx, guild_id, user_id)
+            if row is None:
+                await repo.insert(tx, guild_id, user_id, now, pending=pending, greeted=False)
+                reached = 0
+            else:
+                returning = row["started_at"] is not None
+                await repo.update(tx, guild_id, user_id, joined_at=to_db(now), pending=int(pending),
+                                  greeted_at=None, left_at=None, rejoined=int(returning))
+                await self._jobs.cancel(f"onboarding:u{user_id}:forget:{guild_id}:", prefix=True, tx=tx)
+                reached = row["reached"]
+            await repo.bump(tx, guild_id, "joined")
+            await repo.update(tx, guild_id, user_id, reached=reached | 1)
+            if not pending:
+                planned = await self._plan_greeting(tx, guild_id, now)
+            state = repo.to_state(await repo.get_row(tx, guild_id, user_id))  # type: ignore[arg-type]
+        if planned:
+            await self._jobs.notify_changed()
+        return state
+
+    async def screening_passed(self, guild_id: int, user_id: int) -> MemberState | None:
+        """A pending member accepted the rules: greet them now. None when they were not pending here."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            row = await repo.get_row(tx, guild_id, user_id)
+            if row is None or not row["pending"]:
+                return None
+            await repo.update(tx, guild_id, user_id, pending=0)
+            planned = await self._plan_greeting(tx, guild_id, now)
+            state = repo.to_state(await repo.get_row(tx, guild_id, user_id))  # type: ignore[arg-type]
+        if planned:
+            await self._jobs.notify_changed()
+        return state
+
+    async def _plan_greeting(self, tx: Tx, guild_id: int, now: datetime) -> bool:
+        due = greeting.window_end(now)
+        key = f"onboarding:greet:{guild_id}:{int(due.timestamp())}"
+        if key in self._planned_windows:
+            return False
+        await self._jobs.schedule(GREET_KIND, key, due, {"guild": guild_id}, tx=tx)
+        self._planned_windows.add(key)
+        return True
+
+    async def ungreeted(self, guild_id: int) -> list[int]:
+        """Members waiting for their greeting, oldest first."""
+        async with self._db.read() as tx:
+            return await repo.ungreeted(tx, guild_id, self._clock.now())
+
+    async def mark_greeted(self, guild_id: int, user_ids: list[int]) -> None:
+        """These members were greeted (or their greeting was skipped)."""
+        async with self._db.transaction() as tx:
+            await repo.mark_greeted(tx, guild_id, user_ids, self._clock.now())
+
+    async def record_leave(self, guild_id: int, user_id: int) -> bool:
+        """A member left: plan deleting their onboarding data after the retention time."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            row = await repo.get_row(tx, guild_id, user_id)
+            if row is None:
+                return False
+            await repo.update(tx, guild_id, user_id, left_at=to_db(now))
+            await self._jobs.schedule(FORGET_KIND, forget_key(guild_id, user_id, now), now + self.retention,
+                                      {"guild": guild_id, "user": user_id, "left_at": to_db(now)}, tx=tx)
+            await self._jobs.cancel(remind_key(guild_id, user_id), tx=tx)
+        await self._jobs.notify_changed()
+        return True
+
+    async def _run_forget(self, job: Job) -> None:
+        guild_id, user_id = int(job.payload["guild"]), int(job.payload["user"])
+        async with self._db.transaction() as tx:
+            # Only if they did not come back since.
+            await tx.execute("DELETE FROM onboarding_members WHERE guild_id = ? AND user_id = ? AND left_at = ?",
+                             (guild_id, user_id, job.payload["left_at"]))
+
+    # ----- the flow ----------------------------------------------------------------------------------
+    async def begin(self, guild_id: int, user_id: int) -> MemberState:
+        """The member pressed Start or used /welcome: their record (created when missing), counted as started."""
+        now = self._clock.now()
+        schedule_reminder = False
+        async with self._db.transaction() as tx:
+            row = await repo.get_row(tx, guild_id, user_id)
+            if row is None:
+                # Joined before the bot was here: no greeting owed.
+                await repo.insert(tx, guild_id, user_id, now, pending=False, greeted=True)
+                row = await repo.get_row(tx, guild_id, user_id)
+            assert row is not None
+            if row["started_at"] is None:
+                await repo.update(tx, guild_id, user_id, started_at=to_db(now))
+                schedule_reminder = True
+            await repo.reach(tx, guild_id, user_id, row["reached"], "started")
+            if schedule_reminder:
+                await self._jobs.schedule(REMIND_KIND, remind_key(guild_id, user_id), now + REMINDER_AFTER,
+                                          {"guild": guild_id, "user": user_id}, tx=tx)
+            state = repo.to_state(await repo.get_row(tx, guild_id, user_id))  # type: ignore[arg-type]
+        if schedule_reminder:
+            await self._jobs.notify_changed()
+        return state
+
+    async def _answer(self, guild_id: int, user_id: int, step: str, stages: tuple[str, ...],
+                      values: Mapping[str, Any], tx_hook: Any = None) -> MemberState:
+        async with self._db.transaction() as tx:
+            row = await repo.get_row(tx, guild_id, user_id)
+            if row is None:
+                raise UserError(N_("Please start the welcome first: press Start or use /welcome start."))
+            state = repo.to_state(row)
+            try:
+                new_step = after_answer(step, state.step, state.finished)
+            except StepNotOpen:
+                raise UserError(N_("Please answer the earlier questions first: use /welcome start to continue."),
+                                ) from None
+            if tx_hook is not None:
+                await tx_hook(tx)
+            await repo.update(tx, guild_id, user_id, step=new_step, **values)
+            await repo.reach(tx, guild_id, user_id, row["reached"], *stages)
+            return repo.to_state(await repo.get_row(tx, guild_id, user_id))  # type: ignore[arg-type]
+
+    async def choose_language(self, guild_id: int, user_id: int, language: str) -> MemberState:
+        """Step 1: store the language (in the core's preferences)."""
+
+        async def store(tx: Tx) -> None:
+            await self._prefs.set_language(user_id, language, tx=tx)
+
+        return await self._answer(guild_id, user_id, LANGUAGE, ("language",), {}, store)
+
+    async def set_consent(self, guild_id: int, user_id: int, given: bool) -> MemberState:
+        """Step 2: may the answers be stored?"""
+        return await self._answer(guild_id, user_id, CONSENT, ("consented" if given else "declined",),
+                                  {"consent": int(given)})
+
+    async def set_topics(self, guild_id: int, user_id: int, topics: list[str]) -> MemberState:
+        """Step 3: the coarse help topics (possibly none)."""
+        cleaned = clean_topics(topics)
+        return await self._answer(guild_id, user_id, TOPICS, ("topics",), {"help_topics": json.dumps(cleaned)})
+
+    async def set_area(self, guild_id: int, user_id: int, area: str | None) -> MemberState:
+        """Step 4 (optional): the part of the municipality."""
+        return await self._answer(guild_id, user_id, AREA, ("area",), {"area": area})
+
+    async def set_mentor(self, guild_id: int, user_id: int, wants: bool) -> MemberState:
+        """Step 5: would they like a mentor?"""
+        return await self._answer(guild_id, user_id, MENTOR, ("mentor",), {"wants_mentor": int(wants)})
+
+    async def finish(self, guild_id: int, user_id: int) -> tuple[MemberState, bool]:
+        """The end: returns the answers (for roles and the checklist) and whether this is the first finish.
+
+        Without consent the answers are erased right away; the returned state still carries them.
+        """
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            row = await repo.get_row(tx, guild_id, user_id)
+            if row is None or row["step"] != DONE:
+                raise UserError(N_("Please answer the earlier questions first: use /welcome start to continue."))
+            state = repo.to_state(row)
+            first = row["finished_at"] is None
+            values: dict[str, Any] = {"rejoined": 0}
+            if first:
+                values["finished_at"] = to_db(now)
+            if not state.consent:
+                values.update(help_topics=None, area=None, wants_mentor=None)
+            await repo.update(tx, guild_id, user_id, **values)
+            await repo.reach(tx, guild_id, user_id, row["reached"], "finished")
+            await self._jobs.cancel(remind_key(guild_id, user_id), tx=tx)
+        if first:
+            state.finished_at = now
+        return state, first
+
+    async def edit(self, guild_id: int, user_id: int, step: str) -> MemberState:
+        """Go back to one step to change it (only after finishing)."""
+        async with self._db.transaction() as tx:
+            row = await repo.get_row(tx, guild_id, user_id)
+            if row is None or row["finished_at"] is None or step not in (LANGUAGE, CONSENT, TOPICS, AREA, MENTOR):
+                raise UserError(N_("Please answer the earlier questions first: use /welcome start to continue."))
+            await repo.update(tx, guild_id, user_id, step=step)
+            return repo.to_state(await repo.get_row(tx, guild_id, user_id))  # type: ignore[arg-type]
+
+    async def continue_saved(self, guild_id: int, user_id: int) -> MemberState:
+        """A returning member keeps their saved answers."""
+        async with self._db.transaction() as tx:
+            await repo.update(tx, guild_id, user_id, rejoined=0)
+            row = await repo.get_row(tx, guild_id, user_id)
+        if row is None:
+            raise UserError(N_("Please start the welcome first: press Start or use /welcome start."))
+        return repo.to_state(row)
+
+    async def start_over(self, guild_id: int, user_id: int) -> MemberState:
+        """A returning member starts again: every answer is erased."""
+        async with self._db.transaction() as tx:
+            await repo.update(tx, guild_id, user_id, rejoined=0, step=LANGUAGE, consent=None, help_topics=None,
+                              area=None, wants_mentor=None, finished_at=None, card_message_id=None,
+                              claimed_by=None, claimed_at=None)
+            row = await repo.get_row(tx, guild_id, user_id)
+        if row is None:
+            raise UserError(N_("Please start the welcome first: press Start or use /welcome start."))
+        return repo.to_state(row)
+
+    async def reminder_due(self, guild_id: int, user_id: int) -> bool:
+        """Whether the one reminder should go out: still here, not finished, and DMs allowed."""
+        state = await self.get(guild_id, user_id)
+        if state is None or state.finished or state.left_at is not None:
+            return False
+        return await self._prefs.dm_allowed(user_id)
+
+    # ----- volunteers ---------------------------------------------------------------------------------
+    async def set_card(self, guild_id: int, user_id: int, message_id: int) -> None:
+        """Remember the volunteer card's message."""
+        async with self._db.transaction() as tx:
+            await repo.update(tx, guild_id, user_id, card_message_id=message_id)
+
+    async def claim(self, guild_id: int, user_id: int, volunteer_id: int) -> ClaimResult:
+        """A volunteer says they will say hello; only the first claim wins."""
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE onboarding_members SET claimed_by = ?, claimed_at = ? "
+                "WHERE guild_id = ? AND user_id = ? AND claimed_by IS NULL AND consent = 1",
+                (volunteer_id, to_db(self._clock.now()), guild_id, user_id),
+            )
+            holder = await tx.fetchval("SELECT claimed_by FROM onboarding_members WHERE guild_id = ? AND user_id = ?",
+                                       (guild_id, user_id))
+        return ClaimResult(bool(changed), holder)
+
+    async def queue(self, guild_id: int, limit: int = 25) -> list[MemberState]:
+        """Finished newcomers (with consent) still here whom no volunteer has claimed."""
+        async with self._db.read() as tx:
+            rows = await tx.fetchall(
+                f"SELECT {repo.COLUMNS} FROM onboarding_members WHERE guild_id = ? AND consent = 1 "
+                "AND finished_at IS NOT NULL AND claimed_by IS NULL AND left_at IS NULL "
+                "ORDER BY finished_at LIMIT ?",
+                (guild_id, limit),
+            )
+        return [repo.to_state(row) for row in rows]
+
+    # ----- stats -------------------------------------------------------------------------------------
+    async def stats(self, guild_id: int) -> dict[str, int]:
+        """The funnel: how many members reached each stage (aggregates only)."""
+        async with self._db.read() as tx:
+            return await repo.funnel(tx, guild_id)
+
+    # ----- privacy -----------------------------------------------------------------------------------
+    def privacy_section(self) -> PrivacySection:
+        """What onboarding stores about a member, for /privacy."""
+
+        async def export(tx: Tx, user_id: int) -> list[dict[str, Any]] | None:
+            rows = await tx.fetchall(f"SELECT {repo.COLUMNS} FROM onboarding_members WHERE user_id = ?", (user_id,))
+            out = []
+            for row in rows:
+                out.append({
+                    "guild_id": str(row["guild_id"]),
+                    "step": row["step"],
+                    "consent": None if row["consent"] is None else bool(row["consent"]),
+                    "help_topics": json.loads(row["help_topics"]) if row["help_topics"] else [],
+                    "area": row["area"],
+                    "wants_mentor": None if row["wants_mentor"] is None else bool(row["wants_mentor"]),
+                    "joined_at": row["joined_at"],
+                    "started_at": row["started_at"],
+                    "finished_at": row["finished_at"],
+                    "left_at": row["left_at"],
+                    "volunteer_said_hello": row["claimed_by"] is not None,
+                })
+            return out or None
+
+        async def delete(tx: Tx, user_id: int) -> None:
+            await tx.execute("DELETE FROM onboarding_members WHERE user_id = ?", (user_id,))
+            await self._jobs.cancel(f"onboarding:u{user_id}:", prefix=True, tx=tx)
+
+        return PrivacySection(
+            key="onboarding",
+            title=N_("Welcome"),
+            description=N_("Where you are in the welcome steps and, if you agreed, your answers: help topics, "
+                           "area and whether you would like a mentor."),
+            export=export,
+            delete=delete,
+        )
