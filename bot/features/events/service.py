@@ -690,6 +690,10 @@ class EventsService:
             raise UserError(N_("There is no announcement number {id}."), id=announcement_id)
         return ann
 
+    def first_time(self, ann: Announcement) -> datetime:
+        """When a free announcement is posted first."""
+        return occurrences(ann.rule(), self.zone, limit=1)[0].at
+
     async def add_announcement_text(self, announcement_id: int, guild_id: int, language: str, body: str) -> None:
         """Add (or replace) the announcement's text in another language."""
         ann = await self.announcement(announcement_id, guild_id)

@@ -1,0 +1,876 @@
+"""Events and free announcements on Discord: `/event ...`, `/announce ...`, RSVP buttons, the posts.
+
+Thin glue over `bot.features.events.service.EventsService`: resolve the language, call the service,
+render, respond. Scheduled posts and reminders are `services.jobs` rows; their handlers here send
+with a deterministic nonce (`enforce_nonce`) and store the message id, so a crash between claim and
+send, or a re-run at start, never posts twice. A missing channel or permission and a post missed
+during downtime are reported to the organizers' channel with "Post now" / "Skip" buttons.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core import capabilities
+from bot.core.access import Capability
+from bot.core.errors import UserError
+from bot.core.i18n import N_, Translator
+from bot.core.jobs import Job, RetryLater
+from bot.core.languages import LANGUAGES
+from bot.edge.checks import require, require_guild
+from bot.edge.client import MultinationsBot
+from bot.edge.errors import guarded
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, clip, respond
+from bot.features.events import ics, planning
+from bot.features.events.recurrence import Occurrence
+from bot.features.events.repository import Event, Post, load_event, load_skips
+from bot.features.events.service import (
+    Counts,
+    EventChanges,
+    EventDraft,
+    EventsService,
+    parse_fold,
+)
+from bot.features.events.timeparse import compact, format_local, parse_date
+
+log = logging.getLogger(__name__)
+
+ANNOUNCE_CHANNEL_KEY = "events.announce_channel"
+ORGANIZERS_CHANNEL_KEY = "events.organizers_channel"
+DEFAULT_ANNOUNCE_CHANNEL = "announcements"
+DEFAULT_ORGANIZERS_CHANNEL = "organizers"
+#: Reminders later than this after downtime are pointless and are not sent.
+REMINDER_GRACE = timedelta(minutes=15)
+
+REPEAT_CHOICES = [
+    app_commands.Choice(name="once", value="none"),
+    app_commands.Choice(name="weekly", value="weekly"),
+    app_commands.Choice(name="every other week", value="biweekly"),
+    app_commands.Choice(name="monthly (same weekday)", value="monthly"),
+]
+FOLD_CHOICES = [
+    app_commands.Choice(name="first (summer time)", value="first"),
+    app_commands.Choice(name="second (winter time)", value="second"),
+]
+LANGUAGE_CHOICES = [app_commands.Choice(name=lang.native_name, value=code) for code, lang in LANGUAGES.items()]
+
+STATUS_TEXT = {
+    "going": N_("Going"),
+    "maybe": N_("Maybe"),
+    "cant": N_("Can't"),
+    "waiting": N_("Waiting list"),
+}
+
+
+class PostUndeliverable(Exception):
+    """The channel is gone or the bot may not post there; the organizers were told."""
+
+
+def _service(interaction: discord.Interaction[Any]) -> EventsService:
+    return interaction.client.services.capabilities[capabilities.EVENTS]  # type: ignore[no-any-return]
+
+
+def _cog(interaction: discord.Interaction[Any]) -> EventsCog:
+    cog = interaction.client.get_cog("EventsCog")
+    assert isinstance(cog, EventsCog)
+    return cog
+
+
+def when_text(t: Translator, at: datetime, duration_minutes: int) -> tuple[str, str]:
+    """(Discord timestamps shown in each reader's own zone, the Norsjö time line in `t`'s language)."""
+    unix = int(at.timestamp())
+    end = at + timedelta(minutes=duration_minutes)
+    local = f"{t.date(at, 'full')}, {t.time(at)}–{t.time(end)}"
+    return f"<t:{unix}:F> (<t:{unix}:R>)", t._("Norsjö time: {when}", when=local)
+
+
+def event_embed(t: Translator, event: Event, title: str, description: str, occ: Occurrence, counts: Counts | None,
+                *, late: bool = False, cancelled: bool = False) -> discord.Embed:
+    """The announcement of one occurrence in one language."""
+    heading = t._("Cancelled: {title}", title=title) if cancelled else title
+    embed = discord.Embed(title=clip(heading, 256), description=clip(description, EMBED_DESCRIPTION_LIMIT) or None)
+    stamps, local = when_text(t, occ.at, event.duration_minutes)
+    embed.add_field(name=t._("When"), value=f"{stamps}\n{local}", inline=False)
+    if event.place:
+        embed.add_field(name=t._("Where"), value=clip(event.place, 1024), inline=False)
+    if event.capacity is not None and counts is not None:
+        free = max(event.capacity - counts.going, 0)
+        value = t.n_("{n} place left", "{n} places left", free)
+        if counts.waiting:
+            value += "\n" + t.n_("{n} person on the waiting list", "{n} people on the waiting list", counts.waiting)
+        embed.add_field(name=t._("Places"), value=value, inline=False)
+    footer = t._("Event {id}", id=event.id)
+    if late:
+        footer += " · " + t._("Posted late: the bot was offline at the planned time.")
+    embed.set_footer(text=footer)
+    return embed
+
+
+class RsvpButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                 template=r"events:rsvp:(?P<post>\d+):(?P<choice>going|maybe|cant)"):
+    """Going / Maybe / Can't on an announcement; works on old messages and after restarts."""
+
+    def __init__(self, post_id: int, choice: str, label: str = "", count: int = 0) -> None:
+        style = {"going": discord.ButtonStyle.success, "maybe": discord.ButtonStyle.secondary,
+                 "cant": discord.ButtonStyle.secondary}[choice]
+        super().__init__(discord.ui.Button(label=f"{label or choice} · {count}", style=style,
+                                           custom_id=f"events:rsvp:{post_id}:{choice}"))
+        self.post_id = post_id
+        self.choice = choice
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
+                             match: re.Match[str], /) -> RsvpButton:
+        """Rebuild from the custom id."""
+        return cls(int(match["post"]), match["choice"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Record the answer, refresh the counts on the post, confirm privately."""
+        await _cog(interaction).on_rsvp(interaction, self.post_id, self.choice)
+
+
+class ShowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"events:show:(?P<post>\d+)"):
+    """"In my language": the announcement again, privately, in the presser's language."""
+
+    def __init__(self, post_id: int, label: str = "🌐") -> None:
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.primary,
+                                           custom_id=f"events:show:{post_id}"))
+        self.post_id = post_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
+                             match: re.Match[str], /) -> ShowButton:
+        """Rebuild from the custom id."""
+        return cls(int(match["post"]))
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Show the event privately in the member's language."""
+        await _cog(interaction).on_show(interaction, self.post_id)
+
+
+class DraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                  template=r"events:(?P<action>save|discard):(?P<event>\d+)"):
+    """Save or discard a previewed event; only its organizer may."""
+
+    def __init__(self, event_id: int, action: str, label: str = "") -> None:
+        style = discord.ButtonStyle.success if action == "save" else discord.ButtonStyle.secondary
+        super().__init__(discord.ui.Button(label=label or action, style=style,
+                                           custom_id=f"events:{action}:{event_id}"))
+        self.event_id = event_id
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
+                             match: re.Match[str], /) -> DraftButton:
+        """Rebuild from the custom id."""
+        return cls(int(match["event"]), match["action"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Save (plan the posts) or discard the draft."""
+        await _cog(interaction).on_draft(interaction, self.event_id, self.action)
+
+
+class LateButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                 template=r"events:late:(?P<action>now|skip):(?P<key>[a-z]+:\d+:[a-z]+:(?:\d+:)?\d{12})"):
+    """"Post now" / "Skip" under a note to organizers about a missed or undeliverable post."""
+
+    def __init__(self, key: str, action: str, label: str = "") -> None:
+        style = discord.ButtonStyle.primary if action == "now" else discord.ButtonStyle.secondary
+        super().__init__(discord.ui.Button(label=label or action, style=style,
+                                           custom_id=f"events:late:{action}:{key}"))
+        self.key = key
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
+                             match: re.Match[str], /) -> LateButton:
+        """Rebuild from the custom id."""
+        return cls(match["key"], match["action"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Organizers only: plan the post again now, or leave it unsent."""
+        guild_id = require(interaction, Capability.ORGANIZER)
+        service = _service(interaction)
+        t = await interaction.client.translator_for(interaction)
+        if self.action == "now":
+            done = await service.retry_now(self.key, guild_id)
+            text = t._("Posting it now.") if done else t._("This was already handled.")
+        else:
+            done = await service.skip_missed(self.key, guild_id)
+            text = t._("Skipped: it will not be posted.") if done else t._("This was already handled.")
+        await interaction.response.edit_message(view=None)
+        await respond(interaction, text)
+
+
+class EventsCog(commands.Cog):
+    """Events, RSVPs, reminders and free announcements."""
+
+    def __init__(self, bot: MultinationsBot, service: EventsService) -> None:
+        self.bot = bot
+        self.services = bot.services
+        self.service = service
+
+    async def cog_load(self) -> None:
+        """Register the job kinds and re-plan what has nothing pending (reconciliation at start)."""
+        jobs = self.services.jobs
+        grace = timedelta(minutes=self.services.settings.grace_minutes)
+        jobs.register(planning.ANNOUNCE, self.run_announce, grace=grace, on_missed=self.missed_post)
+        jobs.register(planning.FREE_POST, self.run_free_post, grace=grace, on_missed=self.missed_post)
+        jobs.register(planning.REMIND, self.run_reminder, grace=REMINDER_GRACE, on_missed=self.missed_reminder)
+        report = await self.service.reconcile()
+        log.info("events reconciled: %d events and %d announcements re-planned, %d posts undelivered",
+                 report.replanned_events, report.replanned_announcements, len(report.unposted))
+
+    async def cog_unload(self) -> None:
+        """Stop handling the job kinds (their rows stay planned)."""
+        for kind in (planning.ANNOUNCE, planning.FREE_POST, planning.REMIND):
+            self.services.jobs.unregister(kind)
+
+    # ----- helpers -------------------------------------------------------------------------------
+    async def guild_translator(self, guild_id: int) -> Translator:
+        """The guild's default language."""
+        return self.services.translator(await self.services.guild_language(guild_id))
+
+    async def _channel_id(self, guild_id: int, key: str, fallback: str) -> int | None:
+        configured = await self.services.guild_config.get(guild_id, key)
+        if configured:
+            return int(configured)
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return None
+        channel = discord.utils.get(guild.text_channels, name=fallback)
+        return channel.id if channel is not None else None
+
+    async def tell_organizers(self, guild_id: int, content: str, view: discord.ui.View | None = None) -> bool:
+        """Post a note in the organizers' channel (configured, else #organizers). True when it arrived."""
+        channel_id = await self._channel_id(guild_id, ORGANIZERS_CHANNEL_KEY, DEFAULT_ORGANIZERS_CHANNEL)
+        if channel_id is None:
+            log.warning("no organizers channel in guild %s", guild_id)
+            return False
+        try:
+            kwargs: dict[str, Any] = {"view": view} if view is not None else {}
+            await self.bot.get_partial_messageable(channel_id, guild_id=guild_id).send(clip(content), **kwargs)
+        except discord.HTTPException as exc:
+            log.warning("could not reach the organizers of guild %s (status %s)", guild_id, exc.status)
+            return False
+        return True
+
+    def late_view(self, t: Translator, key: str) -> discord.ui.View:
+        """"Post now" / "Skip" buttons."""
+        view = discord.ui.View(timeout=None)
+        view.add_item(LateButton(key, "now", t._("Post now")))
+        view.add_item(LateButton(key, "skip", t._("Skip")))
+        return view
+
+    def rsvp_view(self, t: Translator, post_id: int, counts: Counts, *, closed: bool = False) -> discord.ui.View | None:
+        """The answer buttons with their counts (none on a cancelled post)."""
+        if closed:
+            return None
+        view = discord.ui.View(timeout=None)
+        view.add_item(RsvpButton(post_id, "going", t._("Going"), counts.going))
+        view.add_item(RsvpButton(post_id, "maybe", t._("Maybe"), counts.maybe))
+        view.add_item(RsvpButton(post_id, "cant", t._("Can't"), counts.cant))
+        view.add_item(ShowButton(post_id, t._("In my language")))
+        return view
+
+    async def render_post(self, event: Event, post: Post, *, late: bool = False,
+                          cancelled: bool = False) -> tuple[discord.Embed, discord.ui.View | None]:
+        """The announcement message of a post, in the event's language."""
+        t = self.services.translator(event.language)
+        occ = self.service.occurrence_of(event, post.occurrence)
+        counts = await self.service.counts(event.id, post.occurrence)
+        cancelled = cancelled or event.status == "cancelled" or await self.service.is_skipped(event.id,
+                                                                                               post.occurrence)
+        embed = event_embed(t, event, event.title, event.description, occ, counts, late=late, cancelled=cancelled)
+        return embed, self.rsvp_view(t, post.id, counts, closed=cancelled)
+
+    async def refresh_post(self, event: Event, post: Post, *, cancelled: bool = False) -> None:
+        """Edit a posted announcement after a change (a vanished message is not an error)."""
+        if post.message_id is None or post.channel_id is None:
+            return
+        embed, view = await self.render_post(event, post, cancelled=cancelled)
+        try:
+            await self.bot.get_partial_messageable(post.channel_id).get_partial_message(post.message_id).edit(
+                embed=embed, view=view)
+        except discord.NotFound:
+            log.info("announcement message %s of event %s is gone", post.message_id, event.id)
+
+    async def dm(self, user_id: int, content: str, nonce: str) -> str:
+        """Send a DM; 'sent', or 'dms_closed' when the member's DMs are closed (50007)."""
+        try:
+            channel = await self.bot.create_dm(discord.Object(user_id))
+            await channel.send(clip(content), nonce=nonce)
+        except discord.Forbidden as exc:
+            if exc.code == 50007:
+                return "dms_closed"
+            raise
+        except discord.NotFound:
+            return "gone"
+        return "sent"
+
+    async def dm_if_allowed(self, user_id: int, guild_id: int, text: Any, nonce: str) -> str:
+        """DM only members who allowed it; `text(t)` builds the message in their language."""
+        if not await self.services.prefs.dm_allowed(user_id):
+            return "not_allowed"
+        t = await self.bot.translator_for_user(user_id, guild_id=guild_id)
+        try:
+            return await self.dm(user_id, text(t), nonce)
+        except discord.HTTPException as exc:
+            log.warning("could not DM user %s (status %s)", user_id, exc.status)
+            return "failed"
+
+    # ----- scheduled work ------------------------------------------------------------------------
+    async def run_announce(self, job: Job) -> None:
+        """Post one occurrence's announcement, exactly once."""
+        event_id, occurrence = int(job.payload["event"]), str(job.payload["occ"])
+        async with self.services.db.read() as tx:
+            event = await load_event(tx, event_id)
+        if event is None or event.status != "active" or await self.service.is_skipped(event_id, occurrence):
+            return
+        channel_id = event.channel_id or await self._channel_id(event.guild_id, ANNOUNCE_CHANNEL_KEY,
+                                                                DEFAULT_ANNOUNCE_CHANNEL)
+        post = await self.service.ensure_post(event_id, occurrence, channel_id)
+        if post.message_id is None:
+            if channel_id is None:
+                await self.undeliverable(event.guild_id, job.key, event.title)
+            late = job.late or bool(job.payload.get("delayed"))
+            embed, view = await self.render_post(event, post, late=late)
+            message = await self.send_post(event.guild_id, channel_id, job.key, event.title, post.nonce,
+                                           embed=embed, view=view)
+            await self.service.record_posted(post.id, channel_id, message.id, late)
+        if event.mirror:
+            await self.mirror(event, occurrence)
+        await self.service.plan(event_id)
+
+    async def send_post(self, guild_id: int, channel_id: int, key: str, title: str, nonce: str,
+                        **kwargs: Any) -> discord.Message:
+        """Send with the deterministic nonce; tell organizers about a missing channel or permission."""
+        try:
+            return await self.bot.get_partial_messageable(channel_id, guild_id=guild_id).send(nonce=nonce, **kwargs)
+        except (discord.NotFound, discord.Forbidden):
+            await self.undeliverable(guild_id, key, title)
+        except discord.HTTPException as exc:
+            raise RetryLater(timedelta(minutes=1), f"discord answered {exc.status}") from None
+        raise AssertionError("unreachable")
+
+    async def undeliverable(self, guild_id: int, key: str, title: str) -> None:
+        """Tell organizers plainly, then fail the row (so that "Post now" can plan it again)."""
+        t = await self.guild_translator(guild_id)
+        await self.tell_organizers(guild_id, t._(
+            "I could not post \"{title}\": the channel is missing or I am not allowed to write there. "
+            "Please check the channel and my permissions, then press \"Post now\".", title=title),
+            self.late_view(t, key))
+        raise PostUndeliverable(key)
+
+    async def missed_post(self, job: Job) -> None:
+        """A post found too late after downtime: not posted; organizers choose "Post now" or "Skip"."""
+        payload = job.payload
+        async with self.services.db.read() as tx:
+            if "event" in payload:
+                row = await tx.fetchone("SELECT guild_id, title FROM events WHERE id = ?", (payload["event"],))
+            else:
+                row = await tx.fetchone(
+                    "SELECT a.guild_id, t.body AS title FROM announcements a JOIN announcement_texts t "
+                    "ON t.announcement_id = a.id WHERE a.id = ? ORDER BY t.position LIMIT 1", (payload.get("ann"),))
+        if row is None:
+            return
+        t = await self.guild_translator(row["guild_id"])
+        await self.tell_organizers(row["guild_id"], t._(
+            "The bot was offline when \"{title}\" should have been posted ({when}), and it is now too late to post "
+            "it automatically. Post it now, or skip it?", title=clip(row["title"], 80),
+            when=t.datetime(job.due_at, "short")), self.late_view(t, job.key))
+        if "event" in payload:
+            await self.service.plan(int(payload["event"]))
+        else:
+            await self.service.plan_announcement(int(payload["ann"]))
+
+    async def missed_reminder(self, job: Job) -> None:
+        """A reminder found too late after downtime is not sent (it would be misleading)."""
+        log.info("reminder job %s missed after downtime; not sent", job.id)
+
+    async def run_reminder(self, job: Job) -> None:
+        """DM the reminder to each member going who allowed DMs, in their language, once."""
+        event_id, occurrence, minutes = int(job.payload["event"]), str(job.payload["occ"]), int(job.payload["minutes"])
+        async with self.services.db.read() as tx:
+            event = await load_event(tx, event_id)
+        if event is None or event.status != "active" or await self.service.is_skipped(event_id, occurrence):
+            return
+        occ = self.service.occurrence_of(event, occurrence)
+        for user_id in await self.service.reminder_targets(event_id, occurrence, minutes):
+            t = await self.bot.translator_for_user(user_id, guild_id=event.guild_id)
+            title = (await self.service.texts(event, t.code))[0]
+
+            def text(tr: Translator, title: str = title) -> str:
+                _stamps, local = when_text(tr, occ.at, event.duration_minutes)
+                lines = [tr._("Reminder: {title} starts {when}.", title=title, when=f"<t:{int(occ.at.timestamp())}:R>"),
+                         local]
+                if event.place:
+                    lines.append(tr._("Where: {place}", place=event.place))
+                lines.append(tr._("Can't come after all? Press \"Can't\" on the announcement so someone else can "
+                                  "have your place."))
+                return "\n".join(lines)
+
+            outcome = await self.dm_if_allowed(user_id, event.guild_id, text, planning.nonce_for(job.key, user_id))
+            if outcome == "failed":
+                raise RetryLater(timedelta(minutes=2), "a reminder DM failed")
+            await self.service.log_reminder(event_id, occurrence, minutes, user_id, outcome)
+
+    async def run_free_post(self, job: Job) -> None:
+        """Post one free announcement, exactly once."""
+        ann_id, occurrence = int(job.payload["ann"]), str(job.payload["occ"])
+        try:
+            ann = await self.service.announcement(ann_id, await self._guild_of_announcement(ann_id))
+        except UserError:
+            return
+        if ann.status != "active":
+            return
+        message_id, nonce = await self.service.ensure_free_post(ann_id, occurrence)
+        if message_id is None:
+            content = render_announcement(ann.texts)
+            if job.late or job.payload.get("delayed"):
+                t = await self.guild_translator(ann.guild_id)
+                content = f"{content}\n\n-# {t._('Posted late: the bot was offline at the planned time.')}"
+            message = await self.send_post(ann.guild_id, ann.channel_id, job.key, clip(ann.texts[0][1], 60), nonce,
+                                           content=clip(content))
+            await self.service.record_free_post(ann_id, occurrence, message.id)
+        await self.service.plan_announcement(ann_id)
+
+    async def _guild_of_announcement(self, ann_id: int) -> int:
+        return int(await self.services.db.fetchval("SELECT guild_id FROM announcements WHERE id = ?", (ann_id,)) or 0)
+
+    async def mirror(self, event: Event, occurrence: str | None = None, *, delete: bool = False) -> None:
+        """Mirror the next occurrence to Discord's own scheduled events (create, update, delete)."""
+        http = self.bot.http
+        try:
+            if delete:
+                if event.discord_event_id:
+                    await http.delete_scheduled_event(event.guild_id, event.discord_event_id)
+                    await self.service.set_discord_event(event.id, None)
+                return
+            if occurrence is None:
+                upcoming = await self.service.next_occurrences(event, limit=1)
+                if not upcoming:
+                    return
+                occ = upcoming[0]
+            else:
+                occ = self.service.occurrence_of(event, occurrence)
+            fields: dict[str, Any] = {
+                "name": clip(event.title, 100), "description": clip(event.description, 1000),
+                "scheduled_start_time": occ.at.isoformat(),
+                "scheduled_end_time": (occ.at + timedelta(minutes=event.duration_minutes)).isoformat(),
+                "entity_metadata": {"location": clip(event.place or "Norsjö", 100)},
+            }
+            if event.discord_event_id:
+                await http.edit_scheduled_event(event.guild_id, event.discord_event_id, **fields)
+            else:
+                data = await http.create_guild_scheduled_event(event.guild_id, privacy_level=2, entity_type=3,
+                                                               **fields)
+                await self.service.set_discord_event(event.id, int(data["id"]))
+        except discord.HTTPException as exc:
+            log.warning("could not mirror event %s to Discord (status %s)", event.id, exc.status)
+
+    # ----- buttons -------------------------------------------------------------------------------
+    async def on_rsvp(self, interaction: discord.Interaction[MultinationsBot], post_id: int, choice: str) -> None:
+        """Going / Maybe / Can't."""
+        guild_id = require_guild(interaction)
+        t = await self.bot.translator_for(interaction)
+        post = await self.service.post(post_id)
+        if post is None or interaction.message is None or post.message_id != interaction.message.id:
+            raise UserError(N_("This button does not belong to this message."))
+        outcome = await self.service.rsvp(post_id, guild_id, interaction.user.id, choice)
+        embed, view = await self.render_post(outcome.event, post)
+        await interaction.response.edit_message(embed=embed, view=view)
+        title, _ = await self.service.texts(outcome.event, t.code)
+        if outcome.status == "going":
+            text = t._("You are going to {title}. See you there!", title=title)
+        elif outcome.status == "waiting":
+            text = t._("{title} is full. You are number {position} on the waiting list; I will tell you if a "
+                       "place frees up.", title=title, position=outcome.position)
+        elif outcome.status == "maybe":
+            text = t._("Noted: maybe.")
+        else:
+            text = t._("Noted: you can't come. Thank you for telling us.")
+        await respond(interaction, text)
+        occ = self.service.occurrence_of(outcome.event, outcome.occurrence)
+        for user_id in outcome.promoted:
+            tr = await self.bot.translator_for_user(user_id, guild_id=guild_id)
+            promoted_title = (await self.service.texts(outcome.event, tr.code))[0]
+
+            def build(tr: Translator, title: str = promoted_title, event: Event = outcome.event) -> str:
+                _stamps, local = when_text(tr, occ.at, event.duration_minutes)
+                return tr._("Good news: a place freed up and you are now going to {title}. {when}",
+                            title=title, when=local)
+
+            nonce = planning.nonce_for(f"promote:{post_id}:{outcome.occurrence}:{self.services.clock.now()}", user_id)
+            await self.dm_if_allowed(user_id, guild_id, build, nonce)
+
+    async def on_show(self, interaction: discord.Interaction[MultinationsBot], post_id: int) -> None:
+        """The announcement in the presser's language."""
+        guild_id = require_guild(interaction)
+        post = await self.service.post(post_id)
+        if post is None:
+            raise UserError(N_("This event no longer exists."))
+        event = await self.service.get(post.event_id, guild_id)
+        await self.show_event(interaction, event, post.occurrence)
+
+    async def show_event(self, interaction: discord.Interaction[MultinationsBot], event: Event,
+                         occurrence: str | None = None) -> None:
+        """One event privately in the member's language (the given or the next occurrence)."""
+        t = await self.bot.translator_for(interaction)
+        if occurrence is None:
+            upcoming = await self.service.next_occurrences(event, limit=1)
+            if not upcoming:
+                raise UserError(N_("This event has no more dates."))
+            occ = upcoming[0]
+        else:
+            occ = self.service.occurrence_of(event, occurrence)
+        title, description = await self.service.texts(event, t.code)
+        counts = await self.service.counts(event.id, format_local(occ.local))
+        await respond(interaction, embed=event_embed(t, event, title, description, occ, counts,
+                                                     cancelled=event.status == "cancelled"))
+
+    async def on_draft(self, interaction: discord.Interaction[MultinationsBot], event_id: int, action: str) -> None:
+        """Save or discard a previewed draft."""
+        guild_id = require(interaction, Capability.ORGANIZER)
+        t = await self.bot.translator_for(interaction)
+        if action == "discard":
+            await self.service.discard(event_id, guild_id, interaction.user.id)
+            await interaction.response.edit_message(content=t._("Discarded. Nothing was saved."), embed=None,
+                                                    view=None)
+            return
+        event = await self.service.activate(event_id, guild_id, interaction.user.id)
+        upcoming = await self.service.next_occurrences(event, limit=1)
+        first = t._("No dates ahead.")
+        if upcoming:
+            due = planning.announce_due(upcoming[0].local, upcoming[0].at, event.announce_days, event.announce_time,
+                                        event.zone)
+            first = t._("The first announcement is planned for {when}.",
+                        when=t.datetime(max(due, self.services.clock.now()), "short"))
+        await interaction.response.edit_message(
+            content=t._("Saved as event {id}.", id=event.id) + " " + first, view=None)
+        if event.mirror:
+            await self.mirror(event)
+
+    # ----- /event --------------------------------------------------------------------------------
+    event = app_commands.Group(name="event", description="Events: plan, join and follow them", guild_only=True)
+
+    @event.command(name="create", description="Plan an event (organizers)")
+    @app_commands.describe(
+        date="Date in Norsjö, e.g. 2026-12-24 or 24.12.2026",
+        time="Start time in Norsjö, e.g. 18:00",
+        duration="Length in minutes",
+        repeat="Repeat the event",
+        until="Last date of the repetition",
+        announce_days="Announce this many days before (0: the same day)",
+        announce_at="Time of the announcement, e.g. 18:00",
+        reminders="Reminders before the start, e.g. 24h, 1h",
+        fold="Only on the night the clocks go back: which 02:00-02:59",
+        mirror="Also create a Discord event",
+    )
+    @app_commands.choices(repeat=REPEAT_CHOICES, fold=FOLD_CHOICES, language=LANGUAGE_CHOICES)
+    async def event_create(
+        self, interaction: discord.Interaction[MultinationsBot], title: str, date: str, time: str,
+        duration: app_commands.Range[int, 5, 1440] = 90, place: str = "", description: str = "",
+        capacity: app_commands.Range[int, 1, 10000] | None = None, repeat: str = "none", until: str | None = None,
+        channel: discord.TextChannel | None = None, announce_days: app_commands.Range[int, 0, 30] = 1,
+        announce_at: str = "18:00", reminders: str = "24h, 1h", language: str | None = None,
+        fold: str | None = None, mirror: bool = False,
+    ) -> None:
+        """Check the form and show a preview with the next dates; "Save" makes it real."""
+        guild_id = require(interaction, Capability.ORGANIZER)
+        t = await self.bot.translator_for(interaction)
+        draft = EventDraft(
+            title=title, date_text=date, time_text=time, language=language or await self.services.guild_language(
+                guild_id), description=description, place=place, fold=parse_fold(fold), duration_minutes=duration,
+            capacity=capacity, repeat=repeat, until_text=until, channel_id=channel.id if channel else None,
+            announce_days=announce_days, announce_time_text=announce_at, reminders_text=reminders, mirror=mirror,
+        )
+        event, upcoming = await self.service.create_draft(guild_id, interaction.user.id, draft)
+        lines = [t._("Preview of \"{title}\". The next dates, in Norsjö time:", title=event.title)]
+        lines += [f"• {t.date(o.at, 'full')}, {t.time(o.at)} (<t:{int(o.at.timestamp())}:F>)" for o in upcoming]
+        if event.reminders:
+            lines.append(t._("Reminders to those going: {list}", list=t.join(
+                t.duration(timedelta(minutes=m)) for m in event.reminders)))
+        lines.append(t._("Press Save to plan the announcements, or Discard."))
+        view = discord.ui.View(timeout=None)
+        view.add_item(DraftButton(event.id, "save", t._("Save")))
+        view.add_item(DraftButton(event.id, "discard", t._("Discard")))
+        await respond(interaction, "\n".join(lines), view=view)
+
+    @event.command(name="list", description="The next events")
+    async def event_list(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """The guild's next occurrences, in the member's language."""
+        guild_id = require_guild(interaction)
+        t = await self.bot.translator_for(interaction)
+        found = await self.service.list_upcoming(guild_id, 10)
+        if not found:
+            await respond(interaction, t._("No events are planned right now."))
+            return
+        lines = [t._("The next events:")]
+        for event, occ in found:
+            title, _ = await self.service.texts(event, t.code)
+            lines.append(f"• **{title}** ({t._('Event {id}', id=event.id)}): <t:{int(occ.at.timestamp())}:F> · "
+                         f"{t.date(occ.at, 'medium')} {t.time(occ.at)}")
+        await respond(interaction, "\n".join(lines))
+
+    @event.command(name="show", description="One event in your language")
+    async def event_show(self, interaction: discord.Interaction[MultinationsBot], event: int) -> None:
+        """An event's next date and details."""
+        guild_id = require_guild(interaction)
+        await self.show_event(interaction, await self.service.get(event, guild_id))
+
+    @event.command(name="edit", description="Change an event (organizers)")
+    @app_commands.choices(fold=FOLD_CHOICES)
+    async def event_edit(
+        self, interaction: discord.Interaction[MultinationsBot], event: int, title: str | None = None,
+        description: str | None = None, place: str | None = None, date: str | None = None,
+        time: str | None = None, duration: app_commands.Range[int, 5, 1440] | None = None,
+        capacity: app_commands.Range[int, 0, 10000] | None = None, fold: str | None = None,
+    ) -> None:
+        """Save the change, then update every posted announcement of dates still ahead."""
+        guild_id = require(interaction, Capability.ORGANIZER)
+        t = await self.bot.translator_for(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await self.service.edit(event, guild_id, EventChanges(
+            title=title, description=description, place=place, date_text=date, time_text=time, fold=parse_fold(fold),
+            duration_minutes=duration, capacity=capacity))
+        for post in outcome.posts:
+            await self.refresh_post(outcome.event, post)
+        if outcome.event.mirror:
+            await self.mirror(outcome.event)
+        await respond(interaction, t.n_("Saved. {n} posted announcement was updated.",
+                                        "Saved. {n} posted announcements were updated.", len(outcome.posts)))
+
+    @event.command(name="cancel", description="Cancel an event or one of its dates (organizers)")
+    @app_commands.describe(date="Only this date, e.g. 2026-12-24 (leave empty to cancel the whole event)")
+    async def event_cancel(self, interaction: discord.Interaction[MultinationsBot], event: int,
+                           date: str | None = None) -> None:
+        """Cancel, tell everyone who answered going/maybe/waiting in their language, mark the posts."""
+        guild_id = require(interaction, Capability.ORGANIZER)
+        t = await self.bot.translator_for(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await self.service.cancel(event, guild_id, date)
+        ev = outcome.event
+        for post in outcome.posts:
+            await self.refresh_post(ev, post, cancelled=True)
+        told = 0
+        for user_id, occurrence in outcome.people:
+            occ = self.service.occurrence_of(ev, occurrence)
+            tr = await self.bot.translator_for_user(user_id, guild_id=guild_id)
+            title = (await self.service.texts(ev, tr.code))[0]
+
+            def build(tr: Translator, title: str = title, occ: Occurrence = occ) -> str:
+                _stamps, local = when_text(tr, occ.at, ev.duration_minutes)
+                return tr._("Sorry: {title} is cancelled. {when}", title=title, when=local)
+
+            result = await self.dm_if_allowed(user_id, guild_id, build,
+                                              planning.nonce_for(f"cancel:{ev.id}:{compact(occurrence)}", user_id))
+            told += result == "sent"
+        gt = self.services.translator(ev.language)
+        for post in outcome.posts:
+            if post.channel_id is None or post.message_id is None:
+                continue
+            with_reference = discord.MessageReference(message_id=post.message_id, channel_id=post.channel_id,
+                                                      fail_if_not_exists=False)
+            try:
+                await self.bot.get_partial_messageable(post.channel_id, guild_id=guild_id).send(
+                    gt._("Cancelled: {title}", title=ev.title), reference=with_reference,
+                    nonce=planning.nonce_for(f"cancelnote:{post.id}"))
+            except discord.HTTPException as exc:
+                log.warning("could not post the cancellation note for event %s (status %s)", ev.id, exc.status)
+        if ev.mirror and ev.status == "cancelled":
+            await self.mirror(ev, delete=True)
+        elif ev.mirror:
+            await self.mirror(ev)
+        dates = t.join(t.date(self.service.occurrence_of(ev, o).at) for o in outcome.occurrences) or "-"
+        await respond(interaction, t._("Cancelled: {dates}.", dates=dates) + " " + t.n_(
+            "{n} person was told by direct message.", "{n} people were told by direct message.", told))
+
+    @event.command(name="translate", description="Title and description in another language (organizers)")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def event_translate(self, interaction: discord.Interaction[MultinationsBot], event: int, language: str,
+                              title: str, description: str = "") -> None:
+        """Store a translation; members reading that language see it."""
+        guild_id = require(interaction, Capability.ORGANIZER)
+        t = await self.bot.translator_for(interaction)
+        await self.service.translate(event, guild_id, language, title, description)
+        await respond(interaction, t._("Saved the {language} text.", language=LANGUAGES[language].native_name))
+
+    @event.command(name="attendees", description="Who answered (organizers)")
+    async def event_attendees(self, interaction: discord.Interaction[MultinationsBot], event: int,
+                              date: str | None = None) -> None:
+        """Going, maybe, can't and the waiting list for the next (or a given) date."""
+        guild_id = require(interaction, Capability.ORGANIZER)
+        t = await self.bot.translator_for(interaction)
+        ev = await self.service.get(event, guild_id)
+        upcoming = await self.service.next_occurrences(
+            ev, after=self.services.clock.now() - timedelta(minutes=ev.duration_minutes), limit=200)
+        if date:
+            day = parse_date(date, self.services.clock.now().astimezone(ev.zone).date())
+            upcoming = [o for o in upcoming if o.local.date() == day]
+        if not upcoming:
+            raise UserError(N_("This event has no more dates."))
+        occ = upcoming[0]
+        people = await self.service.attendees(ev.id, format_local(occ.local))
+        lines = [f"**{ev.title}**, {t.date(occ.at, 'full')} {t.time(occ.at)}"]
+        for status in ("going", "waiting", "maybe", "cant"):
+            names = " ".join(f"<@{uid}>" for uid in people[status]) or "-"
+            lines.append(f"{t._(STATUS_TEXT[status])} ({t.number(len(people[status]))}): {names}")
+        await respond(interaction, "\n".join(lines))
+
+    @event.command(name="mine", description="Events you answered")
+    async def event_mine(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """The member's upcoming answers."""
+        guild_id = require_guild(interaction)
+        t = await self.bot.translator_for(interaction)
+        items = await self.service.mine(guild_id, interaction.user.id)
+        if not items:
+            await respond(interaction, t._("You have not answered any upcoming event."))
+            return
+        lines = [t._("Your events:")]
+        for item in items:
+            title, _ = await self.service.texts(item.event, t.code)
+            lines.append(f"• **{title}**: <t:{int(item.occurrence.at.timestamp())}:F> · "
+                         f"{t.date(item.occurrence.at)} {t.time(item.occurrence.at)} · {t._(STATUS_TEXT[item.status])}")
+        await respond(interaction, "\n".join(lines))
+
+    @event.command(name="calendar", description="A calendar file (.ics) for one event or for all")
+    async def event_calendar(self, interaction: discord.Interaction[MultinationsBot], event: int | None = None) -> None:
+        """An .ics file in the member's language, times in Europe/Stockholm."""
+        guild_id = require_guild(interaction)
+        t = await self.bot.translator_for(interaction)
+        if event is not None:
+            events = [await self.service.get(event, guild_id)]
+        else:
+            seen: dict[int, Event] = {}
+            for ev, _occ in await self.service.list_upcoming(guild_id, 100):
+                seen.setdefault(ev.id, ev)
+            events = list(seen.values())
+        if not events:
+            await respond(interaction, t._("No events are planned right now."))
+            return
+        entries = []
+        for ev in events:
+            title, description = await self.service.texts(ev, t.code)
+            async with self.services.db.read() as tx:
+                skips = await load_skips(tx, ev.id)
+            entries.append(ics.CalendarEntry(ev, title, description, tuple(sorted(skips))))
+        text = ics.calendar(entries, self.services.clock.now())
+        name = f"event-{events[0].id}.ics" if event is not None else "events.ics"
+        await respond(interaction, t._("Open the file to add it to your calendar."),
+                      file=discord.File(io.BytesIO(text.encode("utf-8")), filename=name))
+
+    @event.command(name="reminders", description="Turn reminders for your events on or off")
+    async def event_reminders(self, interaction: discord.Interaction[MultinationsBot], enabled: bool) -> None:
+        """The member's own reminder setting."""
+        t = await self.bot.translator_for(interaction)
+        await self.service.set_reminders(interaction.user.id, enabled)
+        if enabled and not await self.services.prefs.dm_allowed(interaction.user.id):
+            await respond(interaction, t._("Reminders are on, but you have not allowed the bot to send you direct "
+                                           "messages, so none can reach you yet."))
+            return
+        await respond(interaction, t._("Reminders are on.") if enabled else t._("Reminders are off."))
+
+    # ----- /announce -----------------------------------------------------------------------------
+    announce = app_commands.Group(name="announce", description="Free announcements (organizers)", guild_only=True)
+
+    @announce.command(name="schedule", description="Post a text in a channel at a time, once or repeating")
+    @app_commands.describe(text="The text (write \\n for a new line)", date="Date, e.g. 2026-12-24",
+                           time="Time in Norsjö, e.g. 18:00")
+    @app_commands.choices(repeat=REPEAT_CHOICES, fold=FOLD_CHOICES, language=LANGUAGE_CHOICES)
+    async def announce_schedule(
+        self, interaction: discord.Interaction[MultinationsBot], channel: discord.TextChannel, date: str, time: str,
+        text: str, language: str | None = None, repeat: str = "none", until: str | None = None,
+        fold: str | None = None,
+    ) -> None:
+        """Plan the announcement; more languages with /announce translate."""
+        guild_id = require(interaction, Capability.ORGANIZER)
+        t = await self.bot.translator_for(interaction)
+        ann = await self.service.create_announcement(
+            guild_id, interaction.user.id, channel.id, date, time,
+            language or await self.services.guild_language(guild_id), text, fold=parse_fold(fold), repeat=repeat,
+            until_text=until)
+        at = self.service.first_time(ann)
+        await respond(interaction, t._("Announcement {id} is planned for {when} in {channel}.", id=ann.id,
+                                       when=f"{t.date(at, 'full')} {t.time(at)}", channel=f"<#{channel.id}>"))
+
+    @announce.command(name="translate", description="Add the announcement's text in another language")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def announce_translate(self, interaction: discord.Interaction[MultinationsBot], announcement: int,
+                                 language: str, text: str) -> None:
+        """Another language in the same post."""
+        guild_id = require(interaction, Capability.ORGANIZER)
+        t = await self.bot.translator_for(interaction)
+        await self.service.add_announcement_text(announcement, guild_id, language, text)
+        await respond(interaction, t._("Saved the {language} text.", language=LANGUAGES[language].native_name))
+
+    @announce.command(name="list", description="Planned announcements")
+    async def announce_list(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Active announcements with their next time."""
+        guild_id = require(interaction, Capability.ORGANIZER)
+        t = await self.bot.translator_for(interaction)
+        found = await self.service.list_announcements(guild_id)
+        if not found:
+            await respond(interaction, t._("No announcements are planned."))
+            return
+        lines = []
+        for ann, nxt in found:
+            when = f"{t.date(nxt.at)} {t.time(nxt.at)}" if nxt else "-"
+            languages = t.join(LANGUAGES[code].native_name for code, _ in ann.texts if code in LANGUAGES)
+            lines.append(f"• {ann.id}: <#{ann.channel_id}> · {when} · {languages} · {clip(ann.texts[0][1], 60)}")
+        await respond(interaction, "\n".join(lines))
+
+    @announce.command(name="preview", description="See an announcement as it will be posted")
+    async def announce_preview(self, interaction: discord.Interaction[MultinationsBot], announcement: int) -> None:
+        """The post, privately."""
+        guild_id = require(interaction, Capability.ORGANIZER)
+        ann = await self.service.announcement(announcement, guild_id)
+        await respond(interaction, render_announcement(ann.texts))
+
+    @announce.command(name="cancel", description="Stop a planned announcement")
+    async def announce_cancel(self, interaction: discord.Interaction[MultinationsBot], announcement: int) -> None:
+        """Nothing more is posted."""
+        guild_id = require(interaction, Capability.ORGANIZER)
+        t = await self.bot.translator_for(interaction)
+        await self.service.cancel_announcement(announcement, guild_id)
+        await respond(interaction, t._("Announcement {id} is cancelled.", id=announcement))
+
+
+def render_announcement(texts: tuple[tuple[str, str], ...]) -> str:
+    """One post with every language's text (each headed by the language's own name when several)."""
+    if len(texts) == 1:
+        return texts[0][1]
+    return "\n\n".join(f"**{LANGUAGES[code].native_name if code in LANGUAGES else code}**\n{body}"
+                       for code, body in texts)
+
+
+DYNAMIC_ITEMS = (RsvpButton, ShowButton, DraftButton, LateButton)
+
+
+async def setup(bot: MultinationsBot) -> None:
+    """Extension entry point: the service, its privacy section, the capability, the buttons, the cog."""
+    services = bot.services
+    service = EventsService(services.db, services.clock, services.jobs, services.settings.zone)
+    services.privacy.register(service.privacy_section())
+    services.capabilities[capabilities.EVENTS] = service
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)
+    await bot.add_cog(EventsCog(bot, service))
+
+
+async def teardown(bot: MultinationsBot) -> None:
+    """Extension exit point."""
+    bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+    bot.services.privacy.unregister("events")
+    bot.services.capabilities.pop(capabilities.EVENTS, None)
