@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -266,7 +268,11 @@ class JobQueue:
 
 def _log_incident(what: str, job: Job) -> str:
     incident = uuid.uuid4().hex[:8]
-    log.exception("%s: kind=%s job=%d incident=%s", what, job.kind, job.id, incident)
+    error = sys.exc_info()[1]
+    frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+    # The exception's message is withheld: it may carry a member's text.
+    log.error("%s: kind=%s job=%d incident=%s %s\n%s", what, job.kind, job.id, incident,
+              type(error).__qualname__, frames)
     return incident
 
 

@@ -75,7 +75,7 @@ async def test_late_within_grace_runs_marked_late_and_older_is_missed(db: Databa
 
 async def test_a_crash_after_the_claim_is_reconciled_at_start(db: Database) -> None:
     clock = FixedClock(T0)
-    jobs, ran = queue(db, clock)
+    jobs, _ = queue(db, clock)
     await jobs.schedule("test", "a", T0)
     # The process died right after claiming the row.
     await db.execute("UPDATE scheduled_jobs SET state = 'claimed' WHERE key = 'a'")
