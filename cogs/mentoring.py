@@ -1,0 +1,798 @@
+"""Mentor matching on Discord: `/mentor ...` for members, `/match ...` for coordinators, invitations,
+the pair's private thread, check-ins and feedback buttons. Thin glue over `MentoringService`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core import capabilities
+from bot.core.access import Capability
+from bot.core.errors import Msg, UserError
+from bot.core.i18n import N_, Translator
+from bot.core.jobs import Job
+from bot.edge.checks import require, require_guild
+from bot.edge.client import MultinationsBot
+from bot.edge.errors import guarded
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, clip, respond
+from bot.features.mentoring.explain import explain, profile_text, score_text, unmatched_text
+from bot.features.mentoring.model import (
+    AVAILABILITY,
+    DEFAULT_AREAS,
+    INTERESTS,
+    MAX_CAPACITY,
+    MENTOR,
+    NEWCOMER,
+    SPOKEN_LANGUAGES,
+    TOPICS,
+    Profile,
+    availability_label,
+    interest_label,
+    language_name,
+    parse_codes,
+    parse_languages,
+    topic_label,
+)
+from bot.features.mentoring.repository import Match
+from bot.features.mentoring.service import CHECKIN_KIND, MentoringService
+
+log = logging.getLogger(__name__)
+
+AREA_CHOICES = [app_commands.Choice(name=a, value=a) for a in DEFAULT_AREAS]
+PREVIEW_SHOWN = 40
+
+STARTERS = (
+    N_("What do you like to do on a free evening?"),
+    N_("What was your first week in Norsjö like, or what do you remember of your own first weeks somewhere new?"),
+    N_("Which Swedish word or habit surprised you most?"),
+)
+SAFETY = N_(
+    "Safety: meet in public places first (the library, a café, a Multinations event). Never lend or "
+    "send money, and do not share passwords, BankID or personal documents. You can end the match at "
+    "any time with /mentor end, and a coordinator is in this thread if anything feels wrong."
+)
+STAGE_LABELS = {"7d": N_("one week"), "1m": N_("one month"), "3m": N_("three months")}
+
+
+# ----- persistent buttons ---------------------------------------------------------------------------
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                   template=r"mentoring:answer:(?P<match>\d+):(?P<choice>yes|no)"):
+    """Accept or decline an invitation; only the two people of the pair may answer."""
+
+    def __init__(self, match_id: int, accept: bool, label: str) -> None:
+        super().__init__(discord.ui.Button(
+            label=label, style=discord.ButtonStyle.success if accept else discord.ButtonStyle.secondary,
+            custom_id=f"mentoring:answer:{match_id}:{'yes' if accept else 'no'}",
+        ))
+        self.match_id = match_id
+        self.accept = accept
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
+                             match: re.Match[str], /) -> AnswerButton:
+        """Rebuild from an old message."""
+        return cls(int(match["match"]), match["choice"] == "yes", item.label or "")
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Record the answer (the service refuses anyone else)."""
+        cog = _cog(interaction)
+        await cog.answer_invitation(interaction, self.match_id, self.accept)
+
+
+class CheckinButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                    template=r"mentoring:checkin:(?P<match>\d+):(?P<stage>7d|1m|3m):(?P<answer>met|not_yet|help)"):
+    """"Have you met?" Yes / Not yet / I need help."""
+
+    def __init__(self, match_id: int, stage: str, answer: str, label: str) -> None:
+        style = discord.ButtonStyle.danger if answer == "help" else discord.ButtonStyle.secondary
+        super().__init__(discord.ui.Button(label=label, style=style,
+                                           custom_id=f"mentoring:checkin:{match_id}:{stage}:{answer}"))
+        self.match_id, self.stage, self.answer = match_id, stage, answer
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
+                             match: re.Match[str], /) -> CheckinButton:
+        """Rebuild from an old message."""
+        return cls(int(match["match"]), match["stage"], match["answer"], item.label or "")
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Store the answer; "I need help" goes only to the coordinators' private channel."""
+        await _cog(interaction).answer_checkin(interaction, self.match_id, self.stage, self.answer)
+
+
+class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mentoring:rate:(?P<match>\d+):(?P<n>[1-5])"):
+    """Optional 1-5 feedback after a match ended; then an optional comment."""
+
+    def __init__(self, match_id: int, rating: int) -> None:
+        super().__init__(discord.ui.Button(label=str(rating), style=discord.ButtonStyle.secondary,
+                                           custom_id=f"mentoring:rate:{match_id}:{rating}"))
+        self.match_id, self.rating = match_id, rating
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
+                             match: re.Match[str], /) -> RateButton:
+        """Rebuild from an old message."""
+        return cls(int(match["match"]), int(match["n"]))
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Store the rating, then offer a comment form."""
+        cog = _cog(interaction)
+        await cog.service.rate(self.match_id, interaction.user.id, self.rating)
+        t = await interaction.client.translator_for(interaction)
+        await interaction.response.send_modal(CommentModal(t, cog.service, self.match_id, self.rating))
+
+
+class CommentModal(discord.ui.Modal):
+    """An optional comment with the rating (reported only in aggregate)."""
+
+    def __init__(self, t: Translator, service: MentoringService, match_id: int, rating: int) -> None:
+        super().__init__(title=clip(t._("Thank you for your feedback"), 45), custom_id=f"mentoring:comment:{match_id}")
+        self.t, self.service, self.match_id, self.rating = t, service, match_id, rating
+        self.comment: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=clip(t._("Anything you would like to add? (optional)"), 45), style=discord.TextStyle.paragraph,
+            required=False, max_length=500, custom_id="comment",
+        )
+        self.add_item(self.comment)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        """Store the comment with the rating."""
+        await self.service.rate(self.match_id, interaction.user.id, self.rating, self.comment.value)
+        await respond(interaction, self.t._("Thank you. Coordinators only see totals, never who wrote what."))
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
+        """The one error path."""
+        from bot.edge.errors import report_error
+
+        await report_error(interaction, error)
+
+
+def _cog(interaction: discord.Interaction[MultinationsBot]) -> MentoringCog:
+    cog = interaction.client.get_cog("MentoringCog")
+    assert isinstance(cog, MentoringCog)
+    return cog
+
+
+def _positions(text: str) -> list[int] | None:
+    """"all" or "1, 3 4" -> None or [1, 3, 4]."""
+    cleaned = text.strip().lower()
+    if cleaned in {"all", "alla", "*"}:
+        return None
+    numbers = re.findall(r"\d+", cleaned)
+    if not numbers or re.sub(r"[\d,\s]", "", cleaned):
+        raise UserError(N_("Write pair numbers like 1, 3 or the word all."))
+    return list(dict.fromkeys(int(n) for n in numbers))
+
+
+def _mention(user_id: int) -> str:
+    return f"<@{user_id}>"
+
+
+# ----- the cog ----------------------------------------------------------------------------------------
+class MentoringCog(commands.Cog):
+    """Mentor profiles, matching rounds and the follow-up of each pair."""
+
+    def __init__(self, bot: MultinationsBot, service: MentoringService) -> None:
+        self.bot = bot
+        self.service = service
+
+    async def cog_load(self) -> None:
+        """Check-ins are durable jobs."""
+        self.bot.services.jobs.register(CHECKIN_KIND, self.run_checkin, grace=timedelta(days=2))
+
+    async def cog_unload(self) -> None:
+        """Stop handling check-ins (rows stay for the next load)."""
+        self.bot.services.jobs.unregister(CHECKIN_KIND)
+
+    mentor = app_commands.Group(name="mentor", description="Be a mentor, or ask for one")
+    match = app_commands.Group(name="match", description="Mentor matching (coordinators)")
+
+    # ----- helpers -----------------------------------------------------------------------------------
+    async def _t_user(self, user_id: int, guild_id: int | None) -> Translator:
+        return await self.bot.translator_for_user(user_id, guild_id=guild_id)
+
+    async def _t_guild(self, guild_id: int) -> Translator:
+        return self.bot.services.translator(await self.bot.services.guild_language(guild_id))
+
+    async def _channel(self, guild_id: int, key: str, default_name: str) -> discord.abc.Messageable | None:
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return None
+        configured = await self.bot.services.guild_config.get(guild_id, key)
+        if configured:
+            channel = guild.get_channel(int(configured))
+            if isinstance(channel, discord.TextChannel):
+                return channel
+        return discord.utils.get(guild.text_channels, name=default_name)
+
+    async def coordinators_channel(self, guild_id: int) -> discord.abc.Messageable | None:
+        """The coordinators' private channel (configured, else #coordinators)."""
+        return await self._channel(guild_id, "mentoring.coordinators_channel", "coordinators")
+
+    async def _tell_coordinators(self, guild_id: int, text: str) -> None:
+        channel = await self.coordinators_channel(guild_id)
+        if channel is None:
+            log.warning("mentoring: no coordinators channel in guild %s", guild_id)
+            return
+        try:
+            await channel.send(clip(text))
+        except discord.HTTPException:
+            log.warning("mentoring: could not post to the coordinators channel of guild %s", guild_id)
+
+    async def _dm(self, user_id: int, content: str, view: discord.ui.View | None = None) -> bool:
+        """DM a member who allowed it. False when not allowed or not possible."""
+        if not await self.bot.services.prefs.dm_allowed(user_id):
+            return False
+        user = self.bot.get_user(user_id)
+        if user is None:
+            return False
+        try:
+            if view is None:
+                await user.send(clip(content))
+            else:
+                await user.send(clip(content), view=view)
+        except discord.HTTPException:
+            return False
+        return True
+
+    async def _show_waiting(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Invitations that could not be sent by DM wait here, as private prompts."""
+        if interaction.guild_id is None:
+            return
+        for match in await self.service.waiting_invitations(interaction.guild_id, interaction.user.id):
+            t = await self.bot.translator_for(interaction)
+            content, view = self._invitation(t, match, interaction.user.id)
+            await interaction.followup.send(clip(content), view=view, ephemeral=True)
+
+    async def _reply(self, interaction: discord.Interaction[MultinationsBot], content: str, **kwargs: Any) -> None:
+        await respond(interaction, content, **kwargs)
+        await self._show_waiting(interaction)
+
+    def _invitation(self, t: Translator, match: Match, user_id: int) -> tuple[str, discord.ui.View]:
+        partner = match.partner_of(user_id)
+        if match.side_of(user_id) == MENTOR:
+            head = t._("A coordinator suggests you as a mentor for {name}.", name=_mention(partner))
+        else:
+            head = t._("A coordinator suggests {name} as your mentor.", name=_mention(partner))
+        text = "\n".join([
+            head,
+            t._("Why: {reasons}.", reasons=explain(t, match.reasons)),
+            t._("If you both accept, you will meet in a private thread with a coordinator. Nothing is shared "
+                "before that."),
+        ])
+        view = discord.ui.View(timeout=None)
+        view.add_item(AnswerButton(match.id, True, t._("Accept")))
+        view.add_item(AnswerButton(match.id, False, t._("No, thank you")))
+        return text, view
+
+    # ----- /mentor ---------------------------------------------------------------------------------------
+    async def _save(self, interaction: discord.Interaction[MultinationsBot], role: str, languages: str, help_: str,
+                    interests: str | None, area: str | None, availability: str | None, capacity: int,
+                    adult: bool) -> None:
+        guild_id = require_guild(interaction)
+        t = await self.bot.translator_for(interaction)
+        if not adult:
+            raise UserError(N_("Mentoring is for adults (18 or older). Please ask a volunteer in the server if "
+                               "you would like other help."))
+        existing = [p for p in await self.service.profiles_of(guild_id, interaction.user.id) if p.role == role]
+        profile = Profile(
+            interaction.user.id, role, parse_languages(languages),
+            help=parse_codes(help_, TOPICS, Msg(N_("help topics"))),
+            interests=parse_codes(interests, INTERESTS, Msg(N_("interests"))),
+            area=area, availability=parse_codes(availability, AVAILABILITY, Msg(N_("availability"))),
+            capacity=capacity, paused_until=existing[0].paused_until if existing else None,
+        )
+        created = await self.service.save_profile(guild_id, profile)
+        if role == MENTOR:
+            head = (t._("Thank you for offering to be a mentor! A coordinator will suggest a newcomer to you; "
+                        "you can always say no.") if created else t._("Your mentor profile is updated."))
+        else:
+            head = (t._("Your request for a mentor is saved. A coordinator matches people regularly; you will be "
+                        "asked before anyone is introduced to you.") if created
+                    else t._("Your request for a mentor is updated."))
+        footer = t._("You can change it with the same command, or remove it with /mentor withdraw.")
+        await self._reply(interaction, f"{head}\n\n{profile_text(t, profile)}\n\n{footer}")
+
+    @mentor.command(name="volunteer", description="Offer to be a mentor for a newcomer")
+    @app_commands.describe(
+        languages="Languages you speak with a level 1-3, e.g. sv:3 en:2",
+        help="What you can help with, e.g. work, housing, swedish",
+        interests="Your interests, e.g. football, cooking",
+        area="Your part of the municipality",
+        availability="When you are free: weekdays, evenings, weekends",
+        capacity="How many newcomers you can take (1-5)",
+        adult="I am 18 or older",
+    )
+    @app_commands.choices(area=AREA_CHOICES)
+    async def mentor_volunteer(self, interaction: discord.Interaction[MultinationsBot], languages: str, help: str,
+                               adult: bool, interests: str | None = None,
+                               area: app_commands.Choice[str] | None = None, availability: str | None = None,
+                               capacity: app_commands.Range[int, 1, MAX_CAPACITY] = 1) -> None:
+        """Create or change the member's mentor profile."""
+        await self._save(interaction, MENTOR, languages, help, interests, area.value if area else None,
+                         availability, capacity, adult)
+
+    @mentor.command(name="request", description="Ask for a mentor who speaks your language")
+    @app_commands.describe(
+        languages="Languages you speak with a level 1-3, e.g. ar:3 sv:1",
+        help="What you would like help with, e.g. work, housing, swedish",
+        interests="Your interests, e.g. football, cooking",
+        area="Your part of the municipality",
+        availability="When you are free: weekdays, evenings, weekends",
+        adult="I am 18 or older",
+    )
+    @app_commands.choices(area=AREA_CHOICES)
+    async def mentor_request(self, interaction: discord.Interaction[MultinationsBot], languages: str, help: str,
+                             adult: bool, interests: str | None = None,
+                             area: app_commands.Choice[str] | None = None, availability: str | None = None) -> None:
+        """Create or change the member's request for a mentor."""
+        await self._save(interaction, NEWCOMER, languages, help, interests, area.value if area else None,
+                         availability, 1, adult)
+
+    @mentor_volunteer.autocomplete("languages")
+    @mentor_request.autocomplete("languages")
+    async def _complete_languages(self, interaction: discord.Interaction[MultinationsBot],
+                                  current: str) -> list[app_commands.Choice[str]]:
+        t = await self.bot.translator_for(interaction)
+        return _complete(current, {c: language_name(t, c) for c in SPOKEN_LANGUAGES})
+
+    @mentor_volunteer.autocomplete("help")
+    @mentor_request.autocomplete("help")
+    async def _complete_help(self, interaction: discord.Interaction[MultinationsBot],
+                             current: str) -> list[app_commands.Choice[str]]:
+        t = await self.bot.translator_for(interaction)
+        return _complete(current, {c: topic_label(t, c) for c in TOPICS})
+
+    @mentor_volunteer.autocomplete("interests")
+    @mentor_request.autocomplete("interests")
+    async def _complete_interests(self, interaction: discord.Interaction[MultinationsBot],
+                                  current: str) -> list[app_commands.Choice[str]]:
+        t = await self.bot.translator_for(interaction)
+        return _complete(current, {c: interest_label(t, c) for c in INTERESTS})
+
+    @mentor_volunteer.autocomplete("availability")
+    @mentor_request.autocomplete("availability")
+    async def _complete_availability(self, interaction: discord.Interaction[MultinationsBot],
+                                     current: str) -> list[app_commands.Choice[str]]:
+        t = await self.bot.translator_for(interaction)
+        return _complete(current, {c: availability_label(t, c) for c in AVAILABILITY})
+
+    @mentor.command(name="status", description="See your mentoring profile, invitations and match")
+    async def mentor_status(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """The member's profiles, open invitations and active matches."""
+        guild_id = require_guild(interaction)
+        t = await self.bot.translator_for(interaction)
+        uid = interaction.user.id
+        profiles = await self.service.profiles_of(guild_id, uid)
+        active = await self.service.my_matches(guild_id, uid, ("active",))
+        invited = await self.service.my_matches(guild_id, uid, ("invited",))
+        parts: list[str] = []
+        if not profiles and not active:
+            parts.append(t._("You have no mentoring profile. Use /mentor request to ask for a mentor, or "
+                             "/mentor volunteer to offer to be one."))
+        for profile in profiles:
+            parts.append(profile_text(t, profile))
+        for m in active:
+            if m.side_of(uid) == MENTOR:
+                parts.append(t._("You are the mentor of {name}.", name=_mention(m.newcomer_id)))
+            else:
+                parts.append(t._("Your mentor is {name}.", name=_mention(m.mentor_id)))
+        for m in invited:
+            if m.answer_of(uid) == "accepted":
+                parts.append(t._("You accepted an invitation; we are waiting for the other person's answer."))
+        waiting = any(p.role == NEWCOMER for p in profiles) and not any(
+            m.newcomer_id == uid for m in (*active, *invited))
+        if waiting:
+            parts.append(t._("We have not found a mentor for you yet. Thank you for your patience: coordinators "
+                             "match people regularly."))
+            parts.extend(await self._events_lines(t, guild_id))
+        await self._reply(interaction, "\n\n".join(parts))
+
+    async def _events_lines(self, t: Translator, guild_id: int) -> list[str]:
+        events = self.bot.services.capabilities.get(capabilities.EVENTS)
+        if events is None:
+            return []
+        try:
+            items = await events.upcoming(guild_id, t.code, limit=3)
+        except Exception:
+            log.exception("mentoring: the events capability failed")
+            return []
+        if not items:
+            return []
+        lines = [t._("Meanwhile, you are welcome at these events:")]
+        lines += [f"• {item.title}" + (f" ({t.datetime(item.when, 'short')})" if item.when else "") + f" {item.hint}"
+                  for item in items]
+        return ["\n".join(lines)]
+
+    @mentor.command(name="pause", description="Pause being a mentor until a date")
+    @app_commands.describe(until="The last day of your pause, as YYYY-MM-DD")
+    async def mentor_pause(self, interaction: discord.Interaction[MultinationsBot], until: str) -> None:
+        """Pause the mentor profile (no new matches) until and including a date."""
+        guild_id = require_guild(interaction)
+        try:
+            day = date.fromisoformat(until.strip())
+        except ValueError:
+            raise UserError(N_("Please write the date as YYYY-MM-DD, for example 2027-01-31.")) from None
+        await self.service.pause(guild_id, interaction.user.id, day)
+        t = await self.bot.translator_for(interaction)
+        await self._reply(interaction, t._("You are paused until {date}. You will get no new match before then.",
+                                           date=t.date(day)))
+
+    @mentor.command(name="resume", description="End your pause and be available again")
+    async def mentor_resume(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Clear the pause."""
+        guild_id = require_guild(interaction)
+        await self.service.pause(guild_id, interaction.user.id, None)
+        t = await self.bot.translator_for(interaction)
+        await self._reply(interaction, t._("Welcome back! You can be matched again."))
+
+    @mentor.command(name="withdraw", description="Remove your mentoring profile")
+    async def mentor_withdraw(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Leave the pool; an active match continues until someone ends it."""
+        guild_id = require_guild(interaction)
+        await self.service.withdraw(guild_id, interaction.user.id)
+        t = await self.bot.translator_for(interaction)
+        await self._reply(interaction, t._("Your mentoring profile is removed. You will not be matched. If you have "
+                                           "a match now, it continues until one of you ends it with /mentor end."))
+
+    @mentor.command(name="end", description="End your mentoring match")
+    @app_commands.describe(partner="The person you were matched with (if you have several)")
+    async def mentor_end(self, interaction: discord.Interaction[MultinationsBot],
+                         partner: discord.Member | None = None) -> None:
+        """End the member's own match (capacity freed, optional feedback)."""
+        guild_id = require_guild(interaction)
+        uid = interaction.user.id
+        active = await self.service.my_matches(guild_id, uid, ("active",))
+        if partner is not None:
+            active = [m for m in active if m.partner_of(uid) == partner.id]
+        if not active:
+            raise UserError(N_("You have no active mentoring match to end."))
+        if len(active) > 1:
+            raise UserError(N_("You have several matches. Choose the person with the partner option."))
+        await self._end(interaction, active[0], as_coordinator=False)
+
+    async def _end(self, interaction: discord.Interaction[MultinationsBot], match: Match, *, as_coordinator: bool) -> None:
+        ended = await self.service.end(match.id, interaction.user.id, as_coordinator=as_coordinator)
+        t = await self.bot.translator_for(interaction)
+        view = discord.ui.View(timeout=None)
+        if ended.side_of(interaction.user.id) is not None:
+            for n in range(1, 6):
+                view.add_item(RateButton(ended.id, n))
+            text = t._("The match has ended. Thank you for the time you gave each other. If you like, rate how it "
+                       "went from 1 (poor) to 5 (very good); only totals are reported.")
+            await respond(interaction, text, view=view)
+        else:
+            await respond(interaction, t._("The match has ended and both people are back in the pool."))
+        await self._after_end(ended)
+
+    async def _after_end(self, match: Match) -> None:
+        tg = await self._t_guild(match.guild_id)
+        await self._tell_coordinators(match.guild_id, tg._("Mentoring match #{id} has ended.", id=match.id))
+        if match.thread_id is None:
+            return
+        thread = self.bot.get_channel(match.thread_id)
+        if not isinstance(thread, discord.Thread):
+            return
+        texts = []
+        for uid in dict.fromkeys((match.newcomer_id, match.mentor_id)):
+            t = await self._t_user(uid, match.guild_id)
+            texts.append(t._("This mentoring match has ended. Thank you both! You may rate it with the buttons "
+                             "below (optional, only totals are reported)."))
+        view = discord.ui.View(timeout=None)
+        for n in range(1, 6):
+            view.add_item(RateButton(match.id, n))
+        try:
+            await thread.send(clip("\n\n".join(dict.fromkeys(texts))), view=view)
+        except discord.HTTPException:
+            log.warning("mentoring: could not post the end note of match %s", match.id)
+
+    # ----- invitations and the pair -------------------------------------------------------------------
+    async def deliver_invitation(self, match: Match) -> None:
+        """Send each side their invitation by DM, or keep it as a prompt for their next /mentor command."""
+        for uid in (match.newcomer_id, match.mentor_id):
+            t = await self._t_user(uid, match.guild_id)
+            content, view = self._invitation(t, match, uid)
+            how = "dm" if await self._dm(uid, content, view) else "prompt"
+            await self.service.set_delivery(match.id, uid, how)
+
+    async def answer_invitation(self, interaction: discord.Interaction[MultinationsBot], match_id: int,
+                                accept: bool) -> None:
+        """A button press on an invitation."""
+        outcome = await self.service.answer(match_id, interaction.user.id, accept)
+        t = await self.bot.translator_for(interaction)
+        match = outcome.match
+        if outcome.state == "declined":
+            text = t._("Thank you for letting us know. You stay in the pool, and this pair will not be suggested "
+                       "again.")
+        elif outcome.state == "waiting":
+            text = t._("Thank you! We are waiting for the other person's answer.")
+        else:
+            text = t._("Thank you! You both accepted. I am opening a private thread for you with a coordinator.")
+        if interaction.message is not None and interaction.message.flags.ephemeral is False:
+            await interaction.response.edit_message(content=text, view=None)
+        else:
+            await respond(interaction, text)
+        tg = await self._t_guild(match.guild_id)
+        if outcome.state == "declined":
+            await self._tell_coordinators(match.guild_id, tg._(
+                "Mentoring pair #{id} was declined; both people are back in the pool.", id=match.id))
+            other = match.partner_of(interaction.user.id)
+            if match.answer_of(other) == "accepted":
+                to = await self._t_user(other, match.guild_id)
+                await self._dm(other, to._("The match a coordinator suggested will not go ahead this time. You "
+                                           "stay in the pool, and a coordinator will look for another match."))
+        elif outcome.state == "active":
+            await self.open_thread(match)
+
+    async def open_thread(self, match: Match) -> None:
+        """The pair's private thread with the coordinator, a bilingual introduction and safety guidelines."""
+        parent = await self._channel(match.guild_id, "mentoring.pairs_channel", "general")
+        if not isinstance(parent, discord.TextChannel):
+            log.warning("mentoring: no channel for pair threads in guild %s", match.guild_id)
+            return
+        try:
+            thread = await parent.create_thread(name=f"mentoring-{match.id}", type=discord.ChannelType.private_thread,
+                                                invitable=False)
+            people = [match.mentor_id, match.newcomer_id]
+            if match.approved_by:
+                people.append(match.approved_by)
+            for uid in dict.fromkeys(people):
+                await thread.add_user(discord.Object(id=uid))
+        except discord.HTTPException:
+            log.warning("mentoring: could not open the thread of match %s", match.id)
+            await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(
+                "I could not open a private thread for mentoring pair #{id}. Please introduce them by hand.",
+                id=match.id))
+            return
+        await self.service.set_thread(match.id, thread.id)
+        texts = []
+        for uid in (match.newcomer_id, match.mentor_id):
+            t = await self._t_user(uid, match.guild_id)
+            starters = "\n".join(f"• {t._(s)}" for s in STARTERS)
+            texts.append("\n".join([
+                t._("Welcome, {newcomer} and {mentor}! {newcomer} is new in Norsjö and {mentor} is a local "
+                    "volunteer mentor.", newcomer=_mention(match.newcomer_id), mentor=_mention(match.mentor_id)),
+                t._("Why you were matched: {reasons}.", reasons=explain(t, match.reasons)),
+                t._("Some questions to start with:"),
+                starters,
+                t._(SAFETY),
+            ]))
+        intro = "\n\n— — —\n\n".join(dict.fromkeys(texts))
+        try:
+            await thread.send(clip(intro), allowed_mentions=discord.AllowedMentions(
+                users=[discord.Object(id=match.mentor_id), discord.Object(id=match.newcomer_id)]))
+        except discord.HTTPException:
+            log.warning("mentoring: could not post the introduction of match %s", match.id)
+
+    # ----- check-ins --------------------------------------------------------------------------------------
+    async def run_checkin(self, job: Job) -> None:
+        """+7 days, +1 month, +3 months: ask each side "Have you met?"."""
+        match = await self.service.checkin_target(int(job.payload["match"]))
+        if match is None:
+            return
+        stage = str(job.payload["stage"])
+        thread = self.bot.get_channel(match.thread_id) if match.thread_id else None
+        for uid in (match.newcomer_id, match.mentor_id):
+            t = await self._t_user(uid, match.guild_id)
+            text = t._("It has been {time} since your mentoring match started. Have you met?",
+                       time=t._(STAGE_LABELS[stage]))
+            view = discord.ui.View(timeout=None)
+            view.add_item(CheckinButton(match.id, stage, "met", t._("Yes")))
+            view.add_item(CheckinButton(match.id, stage, "not_yet", t._("Not yet")))
+            view.add_item(CheckinButton(match.id, stage, "help", t._("I need help")))
+            if await self._dm(uid, text, view):
+                continue
+            if isinstance(thread, discord.Thread):
+                try:
+                    await thread.send(f"{_mention(uid)} {text}", view=view,
+                                      allowed_mentions=discord.AllowedMentions(users=[discord.Object(id=uid)]))
+                except discord.HTTPException:
+                    log.warning("mentoring: could not post a check-in of match %s", match.id)
+
+    async def answer_checkin(self, interaction: discord.Interaction[MultinationsBot], match_id: int, stage: str,
+                             answer: str) -> None:
+        """Store the answer; help requests reach only the coordinators' private channel."""
+        match = await self.service.record_checkin(match_id, stage, interaction.user.id, answer)
+        t = await self.bot.translator_for(interaction)
+        if answer == "met":
+            text = t._("Wonderful, thank you! Enjoy your time together.")
+        elif answer == "not_yet":
+            text = t._("No problem. Maybe suggest a time in your thread? If it does not work out, you can tell us.")
+        else:
+            text = t._("Thank you for telling us. A coordinator will contact you privately. Your match partner is "
+                       "not told.")
+            tg = await self._t_guild(match.guild_id)
+            await self._tell_coordinators(match.guild_id, tg._(
+                "{name} asked for help with mentoring match #{id} (check-in after {time}). Please contact them "
+                "privately.", name=_mention(interaction.user.id), id=match.id, time=tg._(STAGE_LABELS[stage])))
+        await respond(interaction, text)
+
+    # ----- /match (coordinators) -------------------------------------------------------------------------
+    def _render_round(self, t: Translator, proposals: list[Match], unmatched: dict[int, str]) -> str:
+        lines: list[str] = []
+        if proposals:
+            lines.append(t._("Proposed pairs (mentor → newcomer):"))
+        for m in proposals[:PREVIEW_SHOWN]:
+            manual = " " + t._("(set by hand)") if m.manual else ""
+            lines.append(t._("{number}. {mentor} → {newcomer} · {score} points{manual} · {reasons}",
+                             number=m.position, mentor=_mention(m.mentor_id), newcomer=_mention(m.newcomer_id),
+                             score=score_text(t, m.score), manual=manual, reasons=explain(t, m.reasons)))
+        if len(proposals) > PREVIEW_SHOWN:
+            lines.append(t._("…and {n} more pairs.", n=len(proposals) - PREVIEW_SHOWN))
+        if not proposals:
+            lines.append(t._("No pairs can be proposed right now."))
+        if unmatched:
+            lines.append("")
+            lines.append(t.n_("{n} newcomer stays unmatched:", "{n} newcomers stay unmatched:", len(unmatched)))
+            for uid, why in list(unmatched.items())[:PREVIEW_SHOWN]:
+                lines.append(f"• {_mention(uid)}: {unmatched_text(t, why)}")
+        lines.append("")
+        lines.append(t._("Approve with /match approve pairs:all (or numbers), drop with /match reject, change with "
+                         "/match set or /match swap."))
+        return clip("\n".join(lines), EMBED_DESCRIPTION_LIMIT)
+
+    @match.command(name="preview", description="Propose mentor pairs for everyone waiting")
+    async def match_preview(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Run a matching round and show the proposals with scores and reasons."""
+        guild_id = require(interaction, Capability.COORDINATOR)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        t = await self.bot.translator_for(interaction)
+        view = await self.service.preview(guild_id, interaction.user.id)
+        embed = discord.Embed(title=t._("Matching round"), description=self._render_round(t, view.proposals,
+                                                                                            view.unmatched))
+        await respond(interaction, embed=embed)
+
+    @match.command(name="approve", description="Approve proposed pairs and invite them")
+    @app_commands.describe(pairs="Pair numbers such as 1, 3 or the word all")
+    async def match_approve(self, interaction: discord.Interaction[MultinationsBot], pairs: str) -> None:
+        """Invite the approved pairs; unmatched newcomers are told kindly."""
+        guild_id = require(interaction, Capability.COORDINATOR)
+        positions = _positions(pairs)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        invited, tell = await self.service.approve(guild_id, interaction.user.id, positions)
+        for match in invited:
+            await self.deliver_invitation(match)
+        for uid in tell:
+            await self._tell_unmatched(guild_id, uid)
+        t = await self.bot.translator_for(interaction)
+        await respond(interaction, t.n_("{n} pair is invited. Each person is asked to accept first.",
+                                        "{n} pairs are invited. Each person is asked to accept first.", len(invited)))
+
+    async def _tell_unmatched(self, guild_id: int, user_id: int) -> None:
+        t = await self._t_user(user_id, guild_id)
+        lines = [t._("We have not found a mentor for you yet. That is not about you: we are waiting for a mentor "
+                     "who speaks your language and has time. You stay on the list.")]
+        lines += await self._events_lines(t, guild_id)
+        await self._dm(user_id, "\n\n".join(lines))
+
+    @match.command(name="reject", description="Drop proposed pairs")
+    @app_commands.describe(pairs="Pair numbers such as 1, 3 or the word all")
+    async def match_reject(self, interaction: discord.Interaction[MultinationsBot], pairs: str) -> None:
+        """Drop proposals; the people stay in the pool."""
+        guild_id = require(interaction, Capability.COORDINATOR)
+        count = await self.service.reject(guild_id, _positions(pairs))
+        t = await self.bot.translator_for(interaction)
+        await respond(interaction, t.n_("{n} proposed pair dropped.", "{n} proposed pairs dropped.", count))
+
+    @match.command(name="set", description="Propose a pair by hand")
+    @app_commands.describe(mentor="The mentor", newcomer="The newcomer")
+    async def match_set(self, interaction: discord.Interaction[MultinationsBot], mentor: discord.Member,
+                        newcomer: discord.Member) -> None:
+        """Set a pair by hand (hard rules still apply)."""
+        guild_id = require(interaction, Capability.COORDINATOR)
+        created = await self.service.set_pair(guild_id, mentor.id, newcomer.id)
+        t = await self.bot.translator_for(interaction)
+        await respond(interaction, self._render_round(t, [created], {}))
+
+    @match.command(name="swap", description="Exchange the mentors of two proposed pairs")
+    @app_commands.describe(first="The number of one pair", second="The number of the other pair")
+    async def match_swap(self, interaction: discord.Interaction[MultinationsBot], first: int, second: int) -> None:
+        """Swap mentors between two proposals."""
+        guild_id = require(interaction, Capability.COORDINATOR)
+        a, b = await self.service.swap(guild_id, first, second)
+        t = await self.bot.translator_for(interaction)
+        await respond(interaction, self._render_round(t, [a, b], {}))
+
+    @match.command(name="block", description="Never propose this pair (private to coordinators)")
+    @app_commands.describe(mentor="The mentor", newcomer="The newcomer")
+    async def match_block(self, interaction: discord.Interaction[MultinationsBot], mentor: discord.Member,
+                          newcomer: discord.Member) -> None:
+        """Add a pair to the do-not-match list."""
+        guild_id = require(interaction, Capability.COORDINATOR)
+        await self.service.set_excluded(guild_id, mentor.id, newcomer.id, True)
+        t = await self.bot.translator_for(interaction)
+        await respond(interaction, t._("This pair will not be proposed. Only coordinators can see this list."))
+
+    @match.command(name="unblock", description="Take a pair off the do-not-match list")
+    @app_commands.describe(mentor="The mentor", newcomer="The newcomer")
+    async def match_unblock(self, interaction: discord.Interaction[MultinationsBot], mentor: discord.Member,
+                            newcomer: discord.Member) -> None:
+        """Remove a pair from the do-not-match list."""
+        guild_id = require(interaction, Capability.COORDINATOR)
+        await self.service.set_excluded(guild_id, mentor.id, newcomer.id, False)
+        t = await self.bot.translator_for(interaction)
+        await respond(interaction, t._("This pair may be proposed again."))
+
+    @match.command(name="end", description="End a mentoring match as coordinator")
+    @app_commands.describe(mentor="The mentor", newcomer="The newcomer")
+    async def match_end(self, interaction: discord.Interaction[MultinationsBot], mentor: discord.Member,
+                        newcomer: discord.Member) -> None:
+        """End a pair's match; both return to the pool."""
+        guild_id = require(interaction, Capability.COORDINATOR)
+        found = [m for m in await self.service.my_matches(guild_id, mentor.id, ("active",))
+                 if m.newcomer_id == newcomer.id and m.mentor_id == mentor.id]
+        if not found:
+            raise UserError(N_("These two people have no active match."))
+        await self._end(interaction, found[0], as_coordinator=True)
+
+    @match.command(name="stats", description="Mentoring totals: pool, matches, check-ins")
+    async def match_stats(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Aggregates only: no names."""
+        guild_id = require(interaction, Capability.COORDINATOR)
+        t = await self.bot.translator_for(interaction)
+        s = await self.service.stats(guild_id)
+        none = t._("not yet known")
+
+        def days(value: float | None) -> str:
+            return none if value is None else t.n_("{n} day", "{n} days", round(value), n=t.number(round(value, 1)))
+
+        lines = [
+            t._("Mentors: {total} ({paused} paused, {free} free places)", total=t.number(s["mentors"]),
+                paused=t.number(s["mentors_paused"]), free=t.number(s["free_places"])),
+            t._("Newcomers waiting: {n} (waiting on average {days})", n=t.number(s["newcomers_waiting"]),
+                days=days(s["waiting_days_avg"])),
+            t._("Proposed: {proposed} · invited: {invited} · active pairs: {active}",
+                proposed=t.number(s["proposed"]), invited=t.number(s["invited"]), active=t.number(s["active"])),
+            t._("Matched so far: {matched} (time from request to match on average {days}) · ended: {ended} · "
+                "declined: {declined}", matched=t.number(s["matched_total"]), days=days(s["wait_to_match_days_avg"]),
+                ended=t.number(s["ended_total"]), declined=t.number(s["declined_total"])),
+            t._("Check-in answers: met {met} · not yet {not_yet} · asked for help {help}",
+                met=t.number(s["checkins"]["met"]), not_yet=t.number(s["checkins"]["not_yet"]),
+                help=t.number(s["checkins"]["help"])),
+            t._("Feedback: {count} ratings, average {average} of 5", count=t.number(s["rating_count"]),
+                average=none if s["rating_avg"] is None else t.number(round(s["rating_avg"], 1))),
+        ]
+        await respond(interaction, "\n".join(lines))
+
+
+def _complete(current: str, labels: dict[str, str]) -> list[app_commands.Choice[str]]:
+    """Complete the last item of a comma-separated list of codes, showing translated labels."""
+    head, sep, last = current.rpartition(",")
+    prefix = f"{head}{sep} " if sep else ""
+    token = last.strip().lower()
+    code_part = token.partition(":")[0]
+    choices = []
+    for code, label in labels.items():
+        if not code_part or code.startswith(code_part) or code_part in label.lower():
+            value = (prefix + code).strip()
+            choices.append(app_commands.Choice(name=clip(f"{code} · {label}", 100), value=clip(value, 100)))
+        if len(choices) == 25:
+            break
+    return choices
+
+
+async def setup(bot: MultinationsBot) -> None:
+    """Extension entry point: the service, its privacy section, the capability and the buttons."""
+    services = bot.services
+    service = MentoringService(services.db, services.clock, services.jobs, services.guild_config,
+                               zone=services.settings.zone)
+    services.privacy.register(service.privacy_section())
+    services.capabilities[capabilities.MENTORING] = service
+    bot.add_dynamic_items(AnswerButton, CheckinButton, RateButton)
+    await bot.add_cog(MentoringCog(bot, service))
+
+
+async def teardown(bot: MultinationsBot) -> None:
+    """Extension exit point."""
+    bot.remove_dynamic_items(AnswerButton, CheckinButton, RateButton)
+    bot.services.privacy.unregister("mentoring")
+    bot.services.capabilities.pop(capabilities.MENTORING, None)
