@@ -47,3 +47,20 @@ async def test_every_extension_loads_and_unloads_on_its_own(extension: str) -> N
     finally:
         await bot.close()
         await services.close()
+
+
+async def test_the_bot_asks_only_for_the_guilds_and_members_intents() -> None:
+    import discord
+
+    services = await build_services(Settings(), database_path=":memory:", exclusive=False)
+    bot = MultinationsBot(services, extensions=[])
+    try:
+        expected = discord.Intents.none()
+        expected.guilds = True
+        expected.members = True
+        assert bot.intents == expected
+        assert bot.allowed_mentions is not None
+        assert bot.allowed_mentions.to_dict()["parse"] == []
+    finally:
+        await bot.close()
+        await services.close()

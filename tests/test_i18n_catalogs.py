@@ -23,9 +23,10 @@ def test_the_template_contains_the_command_strings(template) -> None:
 @pytest.mark.parametrize("code", [c for c in CATALOGS if c != "en"])
 def test_every_message_is_translated(template, code: str) -> None:
     catalog = load_catalog(code)
+    optional = ("command name", "command choice")  # Discord may keep the English name
     missing = [
         m.id for m in template
-        if m.id and m.context not in ("command name", "command choice") and not is_translated(catalog.get(m.id, m.context))
+        if m.id and m.context not in optional and not is_translated(catalog.get(m.id, m.context))
     ]
     assert missing == [], f"{code} lacks {len(missing)} translations, e.g. {missing[:5]}"
 

@@ -73,3 +73,26 @@ def member_role_ids(interaction: discord.Interaction[Any]) -> list[int]:
 def direction_note(t: Translator) -> str:
     """Nothing for LTR languages; RTL text is kept readable by isolates around embedded values."""
     return ""
+
+
+class SafeView(discord.ui.View):
+    """A view whose errors take the one error path (use it instead of `discord.ui.View`)."""
+
+    def __init__(self, *, timeout: float | None = None) -> None:
+        super().__init__(timeout=timeout)
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, item: Any, /) -> None:
+        """Tell the member; log an incident."""
+        from bot.edge.errors import report_error
+
+        await report_error(interaction, error)
+
+
+class SafeModal(discord.ui.Modal):
+    """A modal (form) whose errors take the one error path (use it instead of `discord.ui.Modal`)."""
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
+        """Tell the member; log an incident."""
+        from bot.edge.errors import report_error
+
+        await report_error(interaction, error)
