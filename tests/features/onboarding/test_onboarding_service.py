@@ -1,0 +1,132 @@
+"""OnboardingService against a real migrated database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.core.clock import FixedClock
+from bot.core.db import Database
+from bot.core.errors import UserError
+from bot.core.jobs import JobQueue
+from bot.core.members import MemberPrefs
+from bot.features.onboarding.service import OnboardingService
+
+G = 42
+START = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def jobs(db: Database, clock: FixedClock) -> JobQueue:
+    return JobQueue(db, clock, timedelta(minutes=30))
+
+
+@pytest.fixture
+def service(db: Database, clock: FixedClock, jobs: JobQueue) -> OnboardingService:
+    svc = OnboardingService(db, clock, jobs, MemberPrefs(db, clock), retention_days=30)
+    svc.register_jobs()
+    return svc
+
+
+async def finish_flow(service: OnboardingService, user: int, *, consent: bool) -> None:
+    await service.begin(G, user)
+    await service.choose_language(G, user, "ar")
+    await service.set_consent(G, user, consent)
+    await service.set_topics(G, user, ["work", "housing"])
+    await service.set_area(G, user, "Kusfors")
+    await service.set_mentor(G, user, True)
+
+
+async def test_joins_are_recorded_and_wait_for_one_greeting(service: OnboardingService, jobs: JobQueue) -> None:
+    for user in range(1, 6):
+        await service.record_join(G, user, pending=False)
+    await service.record_join(G, 99, pending=True)
+    assert await service.ungreeted(G) == [1, 2, 3, 4, 5]
+    await service.mark_greeted(G, [1, 2])
+    assert await service.ungreeted(G) == [3, 4, 5]
+    assert await jobs.next_due() == START + timedelta(seconds=5)
+
+
+async def test_a_pending_member_is_greeted_after_screening(service: OnboardingService) -> None:
+    await service.record_join(G, 7, pending=True)
+    assert await service.ungreeted(G) == []
+    assert await service.screening_passed(G, 7) is not None
+    assert await service.ungreeted(G) == [7]
+    assert await service.screening_passed(G, 7) is None  # only once
+
+
+async def test_declined_consent_erases_the_answers_at_the_end(service: OnboardingService) -> None:
+    await finish_flow(service, 1, consent=False)
+    state, first = await service.finish(G, 1)
+    assert first and state.help_topics == ["work", "housing"]  # still used for roles and the checklist
+    stored = await service.get(G, 1)
+    assert stored is not None and stored.help_topics == [] and stored.area is None and stored.wants_mentor is None
+
+
+async def test_given_consent_keeps_the_answers(service: OnboardingService) -> None:
+    await finish_flow(service, 1, consent=True)
+    await service.finish(G, 1)
+    stored = await service.get(G, 1)
+    assert stored is not None and stored.help_topics == ["work", "housing"] and stored.area == "Kusfors"
+
+
+async def test_steps_cannot_be_skipped(service: OnboardingService) -> None:
+    await service.begin(G, 1)
+    with pytest.raises(UserError):
+        await service.set_mentor(G, 1, True)
+
+
+async def test_the_funnel_counts_each_member_once_per_stage(service: OnboardingService) -> None:
+    await service.record_join(G, 1, pending=False)
+    await service.record_join(G, 2, pending=False)
+    await finish_flow(service, 1, consent=True)
+    await service.finish(G, 1)
+    await service.begin(G, 1)
+    await service.edit(G, 1, "language")
+    await service.choose_language(G, 1, "sv")
+    counts = await service.stats(G)
+    assert counts["joined"] == 2 and counts["started"] == 1 and counts["language"] == 1
+    assert counts["finished"] == 1 and counts["consented"] == 1 and counts["declined"] == 0
+
+
+async def test_only_the_first_claim_wins(service: OnboardingService) -> None:
+    await finish_flow(service, 1, consent=True)
+    await service.finish(G, 1)
+    first = await service.claim(G, 1, 500)
+    second = await service.claim(G, 1, 501)
+    assert first.claimed and not second.claimed and second.claimed_by == 500
+    assert await service.queue(G) == []
+
+
+async def test_leaving_deletes_the_data_after_the_retention_time_unless_they_return(
+        service: OnboardingService, jobs: JobQueue, clock: FixedClock) -> None:
+    await finish_flow(service, 1, consent=True)
+    await finish_flow(service, 2, consent=True)
+    await service.record_leave(G, 1)
+    await service.record_leave(G, 2)
+    clock.set(START + timedelta(days=10))
+    await service.record_join(G, 2, pending=False)
+    assert (await service.get(G, 2)).returning  # type: ignore[union-attr]
+    clock.set(START + timedelta(days=31))
+    await jobs.run_due()
+    assert await service.get(G, 1) is None
+    assert await service.get(G, 2) is not None
+
+
+async def test_privacy_export_and_delete(service: OnboardingService, db: Database) -> None:
+    await finish_flow(service, 1, consent=True)
+    section = service.privacy_section()
+    async with db.read() as tx:
+        exported = await section.export(tx, 1)
+    assert exported and exported[0]["help_topics"] == ["work", "housing"]
+    async with db.transaction() as tx:
+        await section.delete(tx, 1)
+    assert await service.get(G, 1) is None
+    # The aggregates stay.
+    assert (await service.stats(G))["started"] == 1
