@@ -116,7 +116,9 @@ class Database:
         self._closed = False
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate: bool = True, exclusive: bool = True) -> Database:
+    async def open(
+        cls, path: Path | str, *, migrate: bool = True, exclusive: bool = True, busy_timeout_ms: int = 5000
+    ) -> Database:
         """Open (creating the folder and file when missing), configure and migrate the database.
 
         With `exclusive`, a lock file beside the database makes a second bot process refuse to start.
@@ -133,7 +135,7 @@ class Database:
         conn.row_factory = sqlite3.Row
         db = cls(path, conn, lock_fd)
         try:
-            await conn.execute("PRAGMA busy_timeout = 5000")
+            await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = FULL")
             await conn.execute("PRAGMA foreign_keys = ON")
@@ -281,6 +283,20 @@ class Database:
             detail = "; ".join(problems) or f"schema version {version}, expected {expected}"
             raise DatabaseError(f"the backup did not verify: {detail}")
         os.replace(partial, target)
+
+
+def storage_problem(error: BaseException) -> str | None:
+    """'locked', 'full', 'readonly' or 'unavailable' for SQLite errors a person must fix; else None."""
+    if not isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError | DatabaseError):
+        return None
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return "locked"
+    if "full" in text:
+        return "full"
+    if "readonly" in text or "read-only" in text:
+        return "readonly"
+    return "unavailable"
 
 
 def _verify_copy(path: Path) -> tuple[list[str], int]:

@@ -62,10 +62,13 @@ async def build_services(
     locales_dir: Path = DEFAULT_LOCALES_DIR,
     database_path: Path | str | None = None,
     exclusive: bool = True,
+    busy_timeout_ms: int = 5000,
 ) -> Services:
     """Open the database (migrating it) and wire the core services."""
     clock = clock or SystemClock()
-    db = await Database.open(database_path or settings.database_path, exclusive=exclusive)
+    db = await Database.open(
+        database_path or settings.database_path, exclusive=exclusive, busy_timeout_ms=busy_timeout_ms
+    )
     jobs = JobQueue(db, clock, timedelta(minutes=settings.grace_minutes))
     prefs = MemberPrefs(db, clock)
     privacy = PrivacyRegistry(db)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
+from bot.core.db import storage_problem
 from bot.core.errors import Msg, NotAllowed, UserError
 from bot.core.i18n import Translator
 
@@ -109,6 +110,16 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
         return
 
     incident = uuid.uuid4().hex[:8]
+    problem = storage_problem(error)
+    if problem is not None:
+        # Nothing was committed: the unit of work rolled back. The operator must look (disk, locks).
+        log.error("incident %s in %s: storage %s", incident, _where(interaction), problem)
+        await send_ephemeral(
+            interaction,
+            t._("Sorry, I could not save that just now, and nothing was changed. Please try again in a few "
+                "minutes. (Incident {incident})", incident=incident),
+        )
+        return
     log.error(
         "incident %s in %s (user %s)\n%s", incident, _where(interaction), interaction.user.id, scrubbed_traceback(error)
     )

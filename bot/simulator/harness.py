@@ -124,12 +124,14 @@ class Simulator:
         extensions: Sequence[str] | None = None,
         catalogs: Catalogs | None = None,
         seed: Callable[[FakeDiscord], None] = seed_guild,
+        busy_timeout_ms: int = 5000,
     ) -> None:
         self.database_path = Path(database_path)
         self.discord = FakeDiscord()
         seed(self.discord)
         self.settings = settings or simulator_settings(self.discord, self.database_path)
         self._extensions = extensions
+        self._busy_timeout_ms = busy_timeout_ms
         self._catalogs = catalogs or Catalogs.load()
         start = start or datetime.now(UTC).replace(microsecond=0)
         if start.tzinfo is None:
@@ -162,7 +164,10 @@ class Simulator:
         """Start the bot: open the database, log in against the simulated Discord, load the guild."""
         if self._coordinates is None:
             self._coordinates = self._traveller.start()
-        services = await build_services(self.settings, catalogs=self._catalogs, database_path=self.database_path)
+        services = await build_services(
+            self.settings, catalogs=self._catalogs, database_path=self.database_path,
+            busy_timeout_ms=self._busy_timeout_ms,
+        )
         bot = MultinationsBot(services, extensions=self._extensions)
         fake = self.discord
 
