@@ -1,0 +1,76 @@
+"""Resident memory of the idle bot with a large guild cached, and start-up time to ready.
+
+Runs the real bot in the local guild simulator: the guild is seeded with N members (10,000 by
+default; `--small` uses 1,000), every extension loads (the FAQ starter set included), and the bot
+is left idle. Prints the resident set size (RSS) and the time from "start" to "ready".
+Targets on the 2-core reference machine: RSS under 150 MB, start-up under 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+T_IMPORT = time.perf_counter()
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.simulator import Simulator  # noqa: E402
+from bot.simulator.harness import seed_guild  # noqa: E402
+
+
+def rss_mib() -> float:
+    """The process's resident set size in MiB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def run(members: int) -> None:
+    imported = time.perf_counter() - T_IMPORT
+
+    def seed(fake):  # type: ignore[no-untyped-def]
+        seed_guild(fake)
+        for i in range(members):
+            fake.add_member(f"member{i}", locale="sv-SE")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sim = Simulator(Path(tmp) / "bot.db", start=datetime(2026, 12, 1, 12, tzinfo=UTC), seed=seed)
+        first_start = time.perf_counter()
+        await sim.start()
+        cold = time.perf_counter() - first_start
+        await sim.stop()
+        second_start = time.perf_counter()
+        await sim.start()
+        warm = time.perf_counter() - second_start
+        guild = sim.running_bot.guilds[0]
+        cached = len(guild.members)
+        gc.collect()
+        await asyncio.sleep(0.2)
+        memory = rss_mib()
+        await sim.close()
+    print(f"members cached:              {cached}")
+    print(f"imports:                     {imported:.2f} s")
+    print(f"start-up to ready (first):   {cold:.2f} s  (migrations, starter data, login, guild)")
+    print(f"start-up to ready (restart): {warm:.2f} s")
+    print(f"resident memory, idle:       {memory:.1f} MiB  (target < 150 MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="1,000 members (CI)")
+    parser.add_argument("--members", type=int, default=None)
+    args = parser.parse_args()
+    members = args.members or (1_000 if args.small else 10_000)
+    asyncio.run(run(members))
+
+
+if __name__ == "__main__":
+    main()
