@@ -28,6 +28,11 @@ def language_options(selected: str | None = None) -> list[discord.SelectOption]:
     ]
 
 
+def user_text(text: str) -> str:
+    """Member-written text shown to others: markdown and mentions neutralised (no pings, no layout)."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
 def clip(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """Cut a text to a Discord limit, with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
