@@ -198,3 +198,30 @@ def write_catalog(catalog: Catalog, path: Path, code: str) -> None:
     text = path.read_text(encoding="utf-8")
     text = re.sub(r'"Plural-Forms: [^"]*\\n"', f'"Plural-Forms: {PLURAL_FORMS[code]}\\\\n"', text, count=1)
     path.write_text(text, encoding="utf-8")
+
+
+def merge_into_messages(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[str]:
+    """Fold every other `.po` of a catalog into its `messages.po` (one catalog per language)."""
+    report = []
+    for code in CATALOGS:
+        folder = locales_dir / code / "LC_MESSAGES"
+        target = folder / "messages.po"
+        with target.open("rb") as fh:
+            merged = read_po(fh, locale=code)
+        others = sorted(p for p in folder.glob("*.po") if p.name != "messages.po")
+        for path in others:
+            with path.open("rb") as fh:
+                part = read_po(fh, locale=code)
+            for message in part:
+                if not message.id:
+                    continue
+                existing = merged.get(message.id, context=message.context)
+                if existing is None or not is_translated(existing):
+                    if existing is not None:
+                        merged.delete(message.id, context=message.context)
+                    merged[message.id] = message
+        write_catalog(merged, target, code)
+        for path in others:
+            path.unlink()
+        report.append(f"{target}: merged {len(others)} files")
+    return report
