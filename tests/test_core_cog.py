@@ -63,3 +63,21 @@ async def test_privacy_delete_needs_confirmation_from_the_member_themself(sim: S
     await sim.press("Amal", custom_id, message=message)
     exported = await sim.running_bot.services.privacy.export(sim.member("Amal").id)
     assert exported == {}
+
+
+async def test_privacy_works_in_direct_messages_too(sim: Simulator) -> None:
+    await sim.join("Amal")
+    step = await sim.slash("Amal", "/privacy show", channel="dm")
+    reply = step.last("interaction_response")
+    assert reply.to == "dm:Amal"
+    assert "Preferences" in reply.text
+
+
+async def test_the_swedish_client_gets_swedish_and_the_choice_overrides_it(sim: Simulator) -> None:
+    await sim.join("Karin", locale="sv-SE")
+    step = await sim.slash("Karin", "/privacy show")
+    assert "Inställningar" in step.last().text or "lagrar" in step.last().text
+    await sim.slash("Karin", "/language")
+    await sim.pick("Karin", ["en"])
+    step = await sim.slash("Karin", "/privacy show")
+    assert "This is what the bot stores about you" in step.last().text
