@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.languages import LANGUAGES
+from bot.core.retention import MemberRetention
 from bot.core.services import Services
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
@@ -93,11 +94,30 @@ class PrivacyDeleteButton(
 
 
 class CoreCog(commands.Cog):
-    """Language choice and the member's own data."""
+    """Language choice, the member's own data, and forgetting members who left."""
 
     def __init__(self, bot: MultinationsBot, services: Services) -> None:
         self.bot = bot
         self.services = services
+        self.retention = MemberRetention(
+            services.jobs, services.privacy, services.clock, services.settings.retention_days_after_leave
+        )
+
+    async def cog_load(self) -> None:
+        """Register the retention job kind."""
+        self.retention.register()
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """Plan the deletion of a departed member's data."""
+        if not payload.user.bot:
+            await self.retention.member_left(payload.guild_id, payload.user.id)
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        """A member who comes back in time keeps everything."""
+        if not member.bot:
+            await self.retention.member_returned(member.guild.id, member.id)
 
     @app_commands.command(name="language", description="Choose the language the bot uses with you")
     async def language(self, interaction: discord.Interaction[MultinationsBot]) -> None:
