@@ -109,7 +109,8 @@ class CheckinButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await _cog(interaction).answer_checkin(interaction, self.match_id, self.stage, self.answer)
 
 
-class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mentoring:rate:(?P<match>\d+):(?P<n>[1-5])"):
+class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                 template=r"mentoring:rate:(?P<match>\d+):(?P<n>[1-5])"):
     """Optional 1-5 feedback after a match ended; then an optional comment."""
 
     def __init__(self, match_id: int, rating: int) -> None:
@@ -460,7 +461,8 @@ class MentoringCog(commands.Cog):
             raise UserError(N_("You have several matches. Choose the person with the partner option."))
         await self._end(interaction, active[0], as_coordinator=False)
 
-    async def _end(self, interaction: discord.Interaction[MultinationsBot], match: Match, *, as_coordinator: bool) -> None:
+    async def _end(self, interaction: discord.Interaction[MultinationsBot], match: Match, *,
+                   as_coordinator: bool) -> None:
         ended = await self.service.end(match.id, interaction.user.id, as_coordinator=as_coordinator)
         t = await self.bot.translator_for(interaction)
         view = discord.ui.View(timeout=None)
@@ -479,9 +481,7 @@ class MentoringCog(commands.Cog):
         await self._tell_coordinators(match.guild_id, tg._("Mentoring match #{id} has ended.", id=match.id))
         if match.thread_id is None:
             return
-        thread = self.bot.get_channel(match.thread_id)
-        if not isinstance(thread, discord.Thread):
-            return
+        thread = self.bot.get_partial_messageable(match.thread_id, guild_id=match.guild_id)
         texts = []
         for uid in dict.fromkeys((match.newcomer_id, match.mentor_id)):
             t = await self._t_user(uid, match.guild_id)
@@ -580,7 +580,8 @@ class MentoringCog(commands.Cog):
         if match is None:
             return
         stage = str(job.payload["stage"])
-        thread = self.bot.get_channel(match.thread_id) if match.thread_id else None
+        thread = (self.bot.get_partial_messageable(match.thread_id, guild_id=match.guild_id)
+                  if match.thread_id else None)
         for uid in (match.newcomer_id, match.mentor_id):
             t = await self._t_user(uid, match.guild_id)
             text = t._("It has been {time} since your mentoring match started. Have you met?",
@@ -591,7 +592,7 @@ class MentoringCog(commands.Cog):
             view.add_item(CheckinButton(match.id, stage, "help", t._("I need help")))
             if await self._dm(uid, text, view):
                 continue
-            if isinstance(thread, discord.Thread):
+            if thread is not None:
                 try:
                     await thread.send(f"{_mention(uid)} {text}", view=view,
                                       allowed_mentions=discord.AllowedMentions(users=[discord.Object(id=uid)]))

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.features.mentoring.model import SPOKEN_LANGUAGES, TOPICS, Profile, canonical_topic
+from bot.features.mentoring.model import MAX_LEVEL, SPOKEN_LANGUAGES, TOPICS, Profile, canonical_topic
 from bot.features.mentoring.scoring import Reason, Rules, offered_topics
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -77,59 +77,106 @@ def _order(profile: Profile) -> tuple[datetime, int]:
 
 def score_matrix(newcomers: Sequence[Profile], mentors: Sequence[Profile], rules: Rules) -> np.ndarray:
     """Scores (newcomers x mentors, int64) with 0 where a hard rule forbids the pair (vectorised `Rules.fit`)."""
+    return _scored(newcomers, mentors, rules)[0].astype(np.int64)
+
+
+def _levels(profiles: Sequence[Profile], index: dict[str, int], level: int,
+            close: dict[str, set[str]] | None = None) -> np.ndarray:
+    """1 where the person speaks a language at `level` or better (or, with `close`, a language close to it)."""
+    out = np.zeros((len(profiles), len(index)), dtype=np.float32)
+    for i, p in enumerate(profiles):
+        for code, have in p.languages.items():
+            if have < level:
+                continue
+            targets = close.get(code, ()) if close is not None else (code,)
+            for target in targets:
+                if target in index:
+                    out[i, index[target]] = 1.0
+    return out
+
+
+def _features(newcomers: Sequence[Profile], mentors: Sequence[Profile], rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted 0/1 feature rows whose product is the help + interest + availability + area points."""
+    w = rules.points
+    columns: dict[tuple[str, str], int] = {}
+
+    def col(kind: str, code: str) -> int:
+        return columns.setdefault((kind, code), len(columns))
+
+    for code in TOPICS:
+        col("help", code)
+    for p in (*newcomers, *mentors):
+        for code in p.help:
+            col("help", code)
+        for code in p.interests:
+            col("interest", code)
+        for code in p.availability:
+            col("availability", code)
+        if p.area:
+            col("area", p.area.casefold())
+    left = np.zeros((len(newcomers), max(1, len(columns))), dtype=np.float32)
+    right = np.zeros((len(mentors), max(1, len(columns))), dtype=np.float32)
+    for i, p in enumerate(newcomers):
+        for code in p.help:
+            left[i, col("help", code)] = w["help"]
+        for code in p.interests:
+            left[i, col("interest", code)] = w["interest"]
+        for code in p.availability:
+            left[i, col("availability", code)] = w["availability"]
+        if p.area:
+            left[i, col("area", p.area.casefold())] = w["area"]
+    help_columns = [(code, k) for (kind, code), k in columns.items() if kind == "help"]
+    for j, p in enumerate(mentors):
+        offered = offered_topics(p.help)
+        for code, k in help_columns:
+            if code in offered or canonical_topic(code) in offered:
+                right[j, k] = 1.0
+        for code in p.interests:
+            right[j, col("interest", code)] = 1.0
+        for code in p.availability:
+            right[j, col("availability", code)] = 1.0
+        if p.area:
+            right[j, col("area", p.area.casefold())] = 1.0
+    return left, right
+
+
+def _scored(newcomers: Sequence[Profile], mentors: Sequence[Profile],
+            rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(scores as float32 whole numbers with forbidden pairs at 0, shares-a-language mask, paused mask).
+
+    Whole-matrix arithmetic (BLAS products of small 0/1 or weight matrices) so that 5,000 x 2,500
+    pairs take a fraction of a second. Every value is a whole number far below 2**24, so float32
+    sums are exact in any order. Levels are 1..3: "the best shared level is at least k" is "the
+    product of the level-k indicator matrices is positive".
+    """
     n, m = len(newcomers), len(mentors)
     if n == 0 or m == 0:
-        return np.zeros((n, m), dtype=np.int64)
+        return np.zeros((n, m), dtype=np.float32), np.zeros((n, m), dtype=bool), np.zeros(m, dtype=bool)
     w = rules.points
     lang_index = {code: i for i, code in enumerate(SPOKEN_LANGUAGES)}
     for profile in (*newcomers, *mentors):
         for code in profile.languages:
             lang_index.setdefault(code, len(lang_index))
-    nl = np.zeros((n, len(lang_index)), dtype=np.int64)
-    ml = np.zeros((m, len(lang_index)), dtype=np.int64)
-    for i, p in enumerate(newcomers):
-        for code, level in p.languages.items():
-            nl[i, lang_index[code]] = level
-    for j, p in enumerate(mentors):
-        for code, level in p.languages.items():
-            ml[j, lang_index[code]] = level
-    direct = np.zeros((n, m), dtype=np.int64)
-    for k in range(len(lang_index)):
-        col_n, col_m = nl[:, k], ml[:, k]
-        if col_n.any() and col_m.any():
-            np.maximum(direct, np.minimum(col_n[:, None], col_m[None, :]), out=direct)
-    close = np.zeros((n, m), dtype=np.int64)
-    for a, partners in rules.close.items():
-        for b in partners:  # mentor speaks a, newcomer speaks b
-            if a in lang_index and b in lang_index:
-                np.maximum(close, np.minimum(nl[:, lang_index[b]][:, None], ml[:, lang_index[a]][None, :]), out=close)
-    allowed = (direct > 0) | (close > 0)
-    score = w["base"] + np.where(direct > 0, w["language"] * direct, w["close_language"] * close)
-
-    topic_index = {code: i for i, code in enumerate(TOPICS)}
-    for p in (*newcomers, *mentors):
-        for code in p.help:
-            topic_index.setdefault(code, len(topic_index))
-    wanted = np.zeros((n, len(topic_index)), dtype=np.int64)
-    accepts = np.zeros((m, len(topic_index)), dtype=np.int64)
-    for i, p in enumerate(newcomers):
-        for code in p.help:
-            wanted[i, topic_index[code]] = 1
-    for j, p in enumerate(mentors):
-        offered = offered_topics(p.help)
-        for code, k in topic_index.items():
-            if code in offered or canonical_topic(code) in offered:
-                accepts[j, k] = 1
-    score += w["help"] * (wanted @ accepts.T)
-
-    score += w["interest"] * _overlap([p.interests for p in newcomers], [p.interests for p in mentors])
-    score += w["availability"] * _overlap([p.availability for p in newcomers], [p.availability for p in mentors])
-    areas: dict[str, int] = {}
-    n_area = np.array([areas.setdefault(p.area.casefold(), len(areas)) if p.area else -1 for p in newcomers])
-    m_area = np.array([areas.setdefault(p.area.casefold(), len(areas)) if p.area else -2 for p in mentors])
-    score += w["area"] * (n_area[:, None] == m_area[None, :])
-
+    direct = np.zeros((n, m), dtype=np.float32)
+    close = np.zeros((n, m), dtype=np.float32)
+    for level in range(1, MAX_LEVEL + 1):
+        nk = _levels(newcomers, lang_index, level)
+        direct += (nk @ _levels(mentors, lang_index, level).T) > 0
+        if rules.close:
+            close += (nk @ _levels(mentors, lang_index, level, rules.close).T) > 0
+    has_direct = direct > 0
+    shares = has_direct | (close > 0)
+    left, right = _features(newcomers, mentors, rules)
+    score = left @ right.T
+    direct *= w["language"]
+    close *= w["close_language"]
+    score += np.where(has_direct, direct, close)
+    del direct, close, has_direct
+    score += w["base"]
     np.maximum(score, 1, out=score)
+
+    allowed = shares.copy()
+    paused = np.zeros(m, dtype=bool)
     if rules.today is not None:
         paused = np.array([p.paused_on(rules.today) for p in mentors], dtype=bool)
         allowed &= ~paused[None, :]
@@ -141,32 +188,11 @@ def score_matrix(newcomers: Sequence[Profile], mentors: Sequence[Profile], rules
                 allowed[n_pos[newcomer_id], m_pos[mentor_id]] = False
     n_ids = np.array([p.user_id for p in newcomers])
     m_ids = np.array([p.user_id for p in mentors])
-    allowed &= n_ids[:, None] != m_ids[None, :]
-    return np.where(allowed, score, 0)
-
-
-def _overlap(left: Sequence[Sequence[str]], right: Sequence[Sequence[str]]) -> np.ndarray:
-    index: dict[str, int] = {}
-    for codes in (*left, *right):
-        for code in codes:
-            index.setdefault(code, len(index))
-    a = np.zeros((len(left), max(1, len(index))), dtype=np.int64)
-    b = np.zeros((len(right), max(1, len(index))), dtype=np.int64)
-    for i, codes in enumerate(left):
-        for code in codes:
-            a[i, index[code]] = 1
-    for j, codes in enumerate(right):
-        for code in codes:
-            b[j, index[code]] = 1
-    return a @ b.T
-
-
-def _expand(mentors: Sequence[Profile], remaining: dict[int, int]) -> list[int]:
-    """Column -> mentor index, one column per free place."""
-    columns: list[int] = []
-    for j, mentor in enumerate(mentors):
-        columns.extend([j] * max(0, remaining.get(mentor.user_id, mentor.capacity)))
-    return columns
+    same = n_ids[:, None] == m_ids[None, :]
+    allowed &= ~same
+    shares &= ~same
+    score[~allowed] = 0
+    return score, shares, paused
 
 
 def optimal_assignment(scores: np.ndarray, capacities: Sequence[int]) -> list[tuple[int, int]]:
@@ -178,11 +204,12 @@ def optimal_assignment(scores: np.ndarray, capacities: Sequence[int]) -> list[tu
         return []
     # Only rows and mentors that have at least one allowed pair take part.
     rows = np.flatnonzero(scores.any(axis=1))
-    cols = np.array([j for j in columns if scores[:, j].any()], dtype=np.int64)
+    useful = scores.any(axis=0)
+    cols = np.array([j for j in columns if useful[j]], dtype=np.int64)
     if rows.size == 0 or cols.size == 0:
         return []
     matrix = scores[np.ix_(rows, cols)]
-    r, c = linear_sum_assignment(matrix, maximize=True)
+    r, c = linear_sum_assignment(matrix.astype(np.float64), maximize=True)
     pairs = [(int(rows[i]), int(cols[k])) for i, k in zip(r, c, strict=True) if matrix[i, k] > 0]
     pairs.sort()
     return pairs
@@ -212,7 +239,7 @@ def plan_round(
     mentors = sorted(mentors, key=_order)
     remaining = remaining if remaining is not None else {m.user_id: m.capacity for m in mentors}
     capacities = [max(0, remaining.get(m.user_id, m.capacity)) for m in mentors]
-    scores = score_matrix(newcomers, mentors, rules)
+    scores, shares, paused = _scored(newcomers, mentors, rules)
     chosen = optimal_assignment(scores, capacities)
     result = RoundResult()
     matched: set[int] = set()
@@ -222,25 +249,22 @@ def plan_round(
             continue
         result.pairs.append(Pair(mentors[j].user_id, newcomers[i].user_id, fit.score, fit.reasons))
         matched.add(i)
+    free = np.array(capacities, dtype=np.int64) > 0
     for i, newcomer in enumerate(newcomers):
-        if i not in matched:
-            result.unmatched[newcomer.user_id] = _why_unmatched(newcomer, mentors, rules, capacities)
+        if i in matched:
+            continue
+        sharing = shares[i]
+        if not sharing.any():
+            why = UNMATCHED_NO_LANGUAGE
+        elif not (scores[i] > 0).any():
+            excluded = np.array([(m.user_id, newcomer.user_id) in rules.excluded for m in mentors], dtype=bool)
+            why = UNMATCHED_PAUSED if (sharing & ~excluded & paused).any() else UNMATCHED_EXCLUDED
+        elif not (free & (scores[i] > 0)).any():
+            why = UNMATCHED_FULL
+        else:
+            why = UNMATCHED_COMPETITION
+        result.unmatched[newcomer.user_id] = why
     return result
-
-
-def _why_unmatched(newcomer: Profile, mentors: Sequence[Profile], rules: Rules, capacities: Sequence[int]) -> str:
-    blockers = [rules.blocker(m, newcomer) for m in mentors]
-    sharing = [j for j, b in enumerate(blockers) if b != "language" and b != "self"]
-    if not sharing:
-        return UNMATCHED_NO_LANGUAGE
-    allowed = [j for j in sharing if blockers[j] is None]
-    if not allowed:
-        if all(blockers[j] == "excluded" for j in sharing):
-            return UNMATCHED_EXCLUDED
-        return UNMATCHED_PAUSED if any(blockers[j] == "paused" for j in sharing) else UNMATCHED_EXCLUDED
-    if all(capacities[j] <= 0 for j in allowed):
-        return UNMATCHED_FULL
-    return UNMATCHED_COMPETITION
 
 
 async def run_round(
@@ -255,7 +279,7 @@ async def run_round(
 
 def total_of(scores: np.ndarray, pairs: Sequence[tuple[int, int]]) -> int:
     """The total score of (row, mentor) pairs."""
-    return int(sum(int(scores[i, j]) for i, j in pairs))
+    return int(sum(round(float(scores[i, j])) for i, j in pairs))
 
 
 def describe(result: RoundResult) -> dict[str, Any]:

@@ -28,7 +28,9 @@ from bot.features.mentoring.scoring import SCALE, Reason
 
 UNMATCHED_LABELS: dict[str, str] = {
     UNMATCHED_NO_LANGUAGE: N_("no mentor speaks their language yet"),
-    UNMATCHED_EXCLUDED: N_("the mentors who share a language were declined or ended before, or are on the do-not-match list"),
+    UNMATCHED_EXCLUDED: N_(
+        "the mentors who share a language were declined or ended before, or are on the do-not-match list"
+    ),
     UNMATCHED_PAUSED: N_("the mentors who share a language are paused"),
     UNMATCHED_FULL: N_("the mentors who share a language have no free places"),
     UNMATCHED_COMPETITION: N_("the free places went to pairs that fit better this round"),
@@ -78,7 +80,8 @@ def profile_text(t: Translator, profile: Profile) -> str:
     lines.append(t._("Languages: {languages}", languages=languages))
     none = t._("nothing chosen")
     lines.append(t._("Help: {topics}", topics=t.join(topic_label(t, c) for c in profile.help) or none))
-    lines.append(t._("Interests: {interests}", interests=t.join(interest_label(t, c) for c in profile.interests) or none))
+    interests = t.join(interest_label(t, c) for c in profile.interests) or none
+    lines.append(t._("Interests: {interests}", interests=interests))
     lines.append(t._("Part of the municipality: {area}", area=profile.area or none))
     lines.append(t._("Available: {times}", times=t.join(availability_label(t, c) for c in profile.availability)
                      or none))

@@ -162,10 +162,8 @@ def canonical_topic(code: str) -> str:
 def language_name(t: Translator, code: str) -> str:
     """A spoken language's name in the reader's language (CLDR), falling back to its own name."""
     locale = Locale.parse(t.language.cldr)
-    if code == "prs":
-        name = locale.languages.get("fa_AF")
-    else:
-        name = locale.languages.get(code)
+    # CLDR has no `prs`; Dari is named under fa_AF.
+    name = locale.languages.get("fa_AF" if code == "prs" else code)
     if name:
         return name
     if code in LANGUAGES:

@@ -338,7 +338,8 @@ class MentoringService:
                 )
             if position is None:
                 position = 1 + int(await tx.fetchval(
-                    "SELECT COALESCE(MAX(position), 0) FROM mentoring_matches WHERE guild_id = ? AND state = 'proposed'",
+                    "SELECT COALESCE(MAX(position), 0) FROM mentoring_matches "
+                    "WHERE guild_id = ? AND state = 'proposed'",
                     (guild_id,),
                 ))
             match_id = await _insert_proposal(tx, guild_id, round_id, position, mentor_id, newcomer_id, fit.score,
@@ -591,7 +592,9 @@ class MentoringService:
             "matched_total": agg.get("matched", 0),
             "ended_total": agg.get("ended", 0),
             "declined_total": agg.get("declined", 0),
-            "wait_to_match_days_avg": (agg["wait_hours_sum"] / agg["wait_count"] / 24) if agg.get("wait_count") else None,
+            "wait_to_match_days_avg": (
+                agg["wait_hours_sum"] / agg["wait_count"] / 24 if agg.get("wait_count") else None
+            ),
             "checkins": {a: agg.get(f"checkin_{a}", 0) for a in CHECKIN_ANSWERS},
             "rating_avg": (agg["rating_sum"] / agg["rating_count"]) if agg.get("rating_count") else None,
             "rating_count": agg.get("rating_count", 0),
