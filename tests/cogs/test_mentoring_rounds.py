@@ -1,0 +1,174 @@
+"""Coordinator decisions through the simulator: decline and never again, end and rematch, set and swap,
+pause, privacy, and the capability onboarding uses."""
+
+from __future__ import annotations
+
+import json
+
+from bot.simulator import Simulator
+from bot.simulator.discord_side import GUILD_ID
+
+
+async def join_all(sim: Simulator, *names: str) -> None:
+    for name in names:
+        await sim.join(name)
+        await sim.running_bot.services.prefs.set_language(sim.member(name).id, "en")
+        await sim.running_bot.services.prefs.set_dm_allowed(sim.member(name).id, True)
+
+
+async def volunteer(sim: Simulator, name: str, languages: str, extra: str = "") -> None:
+    step = await sim.slash(name, f'/mentor volunteer languages:"{languages}" help:work adult:true {extra}')
+    assert "Thank you for offering" in step.last("interaction_response").text
+
+
+async def request(sim: Simulator, name: str, languages: str, extra: str = "") -> None:
+    step = await sim.slash(name, f'/mentor request languages:"{languages}" help:work adult:true {extra}')
+    assert "saved" in step.last("interaction_response").text
+
+
+def invitation_buttons(sim: Simulator, name: str) -> list:
+    dms = sim.sent_to(f"dm:{name}")
+    return [(d, b) for d in dms for b in d.buttons() if b["custom_id"].startswith("mentoring:answer:")]
+
+
+async def answer(sim: Simulator, name: str, accept: bool) -> None:
+    wanted = "yes" if accept else "no"
+    dm, button = [(d, b) for d, b in invitation_buttons(sim, name) if b["custom_id"].endswith(wanted)][-1]
+    await sim.press(name, button["custom_id"], message=sim.discord.messages[dm.message_id])
+
+
+async def test_a_decline_returns_both_to_the_pool_and_the_pair_is_never_proposed_again(sim: Simulator) -> None:
+    await join_all(sim, "Bertil", "Amal", "Cora", "Karin")
+    await sim.grant("Cora", "coordinator")
+    await volunteer(sim, "Bertil", "ar:3 sv:3", "interests:football")
+    await request(sim, "Amal", "ar:3", "interests:football")
+    await sim.slash("Cora", "/match preview")
+    await sim.slash("Cora", "/match approve pairs:1")
+    await answer(sim, "Bertil", True)
+    await answer(sim, "Amal", False)
+    assert "declined" in sim.sent_to("#coordinators")[-1].text
+    # Bertil, who had accepted, is told kindly.
+    assert "will not go ahead" in sim.sent_to("dm:Bertil")[-1].text
+
+    step = await sim.slash("Cora", "/match preview")
+    assert "No pairs can be proposed" in step.last().text
+    assert "declined or ended before" in step.last().text
+    # By hand it is refused too.
+    step = await sim.slash("Cora", "/match set mentor:Bertil newcomer:Amal")
+    assert "breaks a matching rule" in step.last().text
+
+    # A new mentor who speaks Arabic gets Amal in the next round.
+    await volunteer(sim, "Karin", "ar:2")
+    step = await sim.slash("Cora", "/match preview")
+    assert f"<@{sim.member('Karin').id}> → <@{sim.member('Amal').id}>" in step.last().text
+
+
+async def test_end_frees_capacity_and_allows_a_rematch(sim: Simulator) -> None:
+    await join_all(sim, "Bertil", "Amal", "Omar", "Cora")
+    await sim.grant("Cora", "coordinator")
+    await volunteer(sim, "Bertil", "so:3 sv:3", "capacity:1")
+    await request(sim, "Amal", "so:3")
+    await request(sim, "Omar", "so:2")
+    step = await sim.slash("Cora", "/match preview")
+    assert "1 newcomer stays unmatched" in step.last().text
+    await sim.slash("Cora", "/match approve pairs:all")
+    for name in ("Bertil", "Amal"):
+        await answer(sim, name, True)
+    step = await sim.slash("Cora", "/match preview")
+    assert "no free places" in step.last().text
+
+    # The coordinator ends it: Bertil's place is free again and Omar is proposed; Amal never with Bertil again.
+    step = await sim.slash("Cora", "/match end mentor:Bertil newcomer:Amal")
+    assert "ended" in step.last().text
+    step = await sim.slash("Cora", "/match preview")
+    text = step.last().text
+    assert f"<@{sim.member('Bertil').id}> → <@{sim.member('Omar').id}>" in text
+    assert f"<@{sim.member('Amal').id}>: the mentors who share a language were declined or ended" in text
+    step = await sim.slash("Cora", "/match stats")
+    assert "ended: 1" in step.last().text and "active pairs: 0" in step.last().text
+
+
+async def test_set_and_swap_by_hand_keep_the_hard_rules(sim: Simulator) -> None:
+    await join_all(sim, "M1", "M2", "N1", "N2", "Cora")
+    await sim.grant("Cora", "coordinator")
+    await volunteer(sim, "M1", "ar:3 en:3")
+    await volunteer(sim, "M2", "ti:3")
+    await request(sim, "N1", "ar:3 en:2")
+    await request(sim, "N2", "ti:3 en:1")
+    step = await sim.slash("Cora", "/match preview")
+    assert "1. " in step.last().text and "2. " in step.last().text
+    # Swapping would give N1 a mentor without a shared language: refused, nothing changes.
+    step = await sim.slash("Cora", "/match swap first:1 second:2")
+    assert "no shared language" in step.last().text
+    # M1 speaks English with N2 too: set by hand replaces N2's proposal.
+    await sim.slash("Cora", "/match reject pairs:1")
+    step = await sim.slash("Cora", "/match set mentor:M1 newcomer:N2")
+    assert "(set by hand)" in step.last().text
+    step = await sim.slash("Cora", "/match approve pairs:all")
+    assert "1 pair is invited" in step.last().text  # N2 with M1; N1 waits for the next round
+
+
+async def test_paused_mentors_are_not_matched(sim: Simulator) -> None:
+    await join_all(sim, "Bertil", "Amal", "Cora")
+    await sim.grant("Cora", "coordinator")
+    await volunteer(sim, "Bertil", "uk:3")
+    await request(sim, "Amal", "uk:3")
+    step = await sim.slash("Bertil", "/mentor pause until:2027-01-10")
+    assert "paused until" in step.last().text
+    step = await sim.slash("Cora", "/match preview")
+    assert "are paused" in step.last().text
+    await sim.slash("Bertil", "/mentor resume")
+    step = await sim.slash("Cora", "/match preview")
+    assert "1. " in step.last().text
+
+
+async def test_bad_input_is_refused_politely_and_changes_nothing(sim: Simulator) -> None:
+    await join_all(sim, "Amal")
+    step = await sim.slash("Amal", '/mentor request languages:"xx:3" help:work adult:true')
+    assert "I do not know the language code xx" in step.last().text
+    step = await sim.slash("Amal", '/mentor request languages:"ar" help:"work, flying" adult:true')
+    assert "flying is not one of the choices" in step.last().text
+    step = await sim.slash("Amal", '/mentor request languages:"ar" help:work adult:false')
+    assert "adults" in step.last().text
+    assert await sim.running_bot.services.db.fetchval("SELECT COUNT(*) FROM mentoring_profiles") == 0
+
+
+async def test_language_autocomplete_shows_names_in_the_member_language(sim: Simulator) -> None:
+    await join_all(sim, "Amal")
+    choices = await sim.autocomplete("Amal", "/mentor request", "languages", "sv:3, ar")
+    assert choices[0]["value"] == "sv:3, ar"
+    assert "Arabic" in choices[0]["name"]
+
+
+async def test_privacy_export_and_delete_cover_profiles_and_matches(sim: Simulator) -> None:
+    await join_all(sim, "Bertil", "Amal", "Cora")
+    await sim.grant("Cora", "coordinator")
+    await volunteer(sim, "Bertil", "ar:3")
+    await request(sim, "Amal", "ar:3", "interests:music")
+    await sim.slash("Cora", "/match preview")
+    await sim.slash("Cora", "/match approve pairs:all")
+    await answer(sim, "Bertil", True)
+    await answer(sim, "Amal", True)
+    step = await sim.slash("Amal", "/privacy export")
+    data = json.loads(step.last().files[0]["content"])["data"]["mentoring"]
+    assert data["profiles"][0]["role"] == "newcomer" and data["profiles"][0]["interests"] == ["music"]
+    assert data["matches"][0]["state"] == "active"
+
+    await sim.running_bot.services.privacy.delete(sim.member("Amal").id)
+    exported = await sim.running_bot.services.privacy.export(sim.member("Amal").id)
+    assert "mentoring" not in exported
+    # Aggregates stay.
+    stats = await sim.running_bot.services.capabilities["mentoring"].stats(GUILD_ID)
+    assert stats["matched_total"] == 1 and stats["active"] == 0
+
+
+async def test_onboarding_can_request_a_mentor(sim: Simulator) -> None:
+    await join_all(sim, "Amal")
+    capability = sim.running_bot.services.capabilities["mentoring"]
+    uid = sim.member("Amal").id
+    assert await capability.request_from_onboarding(GUILD_ID, uid, ["ar", "sv"], ["work", "housing"], "Norsjö")
+    # Asking again refreshes instead of creating a second request.
+    assert not await capability.request_from_onboarding(GUILD_ID, uid, ["ar"], ["work"], None)
+    step = await sim.slash("Amal", "/mentor status")
+    text = step.last("interaction_response").text
+    assert "Asking for a mentor" in text and "Norsjö" in text and "We have not found a mentor" in text
