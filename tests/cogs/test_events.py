@@ -65,7 +65,7 @@ async def test_announcement_is_posted_the_day_before_with_timestamps_and_norsjo_
     assert unix_times(post) == [int(datetime(2026, 12, 3, 18, tzinfo=STOCKHOLM).timestamp())]
     assert "<t:" in post.text and ":R>" in post.text
     assert "18:00" in post.text and "Library" in post.text
-    assert [b["label"].split(" · ")[0] for b in post.buttons()][:3] == ["Going", "Maybe", "Can't"]
+    assert [b["label"].split(" · ")[0] for b in post.buttons()][:3] == ["Kommer", "Kanske", "Kan inte"]  # sv guild
     assert not post.pinged_everyone
 
 
@@ -144,7 +144,7 @@ async def test_downtime_within_grace_posts_once_marked_late(esim: Simulator) -> 
     await esim.start()
     await esim.advance(timedelta(minutes=1))
     [post] = posts(esim)
-    assert "Posted late" in post.text
+    assert "Publicerat sent" in post.text  # "posted late", in the guild's Swedish
     await esim.restart()
     await esim.advance(timedelta(hours=1))
     assert len(posts(esim)) == 1
@@ -160,16 +160,16 @@ async def test_downtime_beyond_grace_asks_organizers_and_post_now_posts_it(esim:
     assert posts(esim) == []
     [note] = posts(esim, "#organizers")
     assert "Study visit" in note.text
-    assert [b["label"] for b in note.buttons()] == ["Post now", "Skip"]
+    assert [b["label"] for b in note.buttons()] == ["Publicera nu", "Hoppa över"]
     await esim.join("Amal")
-    step = await esim.press("Amal", "Post now")  # not an organizer
+    step = await esim.press("Amal", "Publicera nu")  # not an organizer
     assert "only" in step.last().text.lower()
     await esim.advance(timedelta(minutes=1))
     assert posts(esim) == []
-    await esim.press("Bertil", "Post now")
+    await esim.press("Bertil", "Publicera nu")
     await esim.advance(timedelta(minutes=1))
     [post] = posts(esim)
-    assert "Posted late" in post.text
+    assert "Publicerat sent" in post.text  # "posted late", in the guild's Swedish
 
 
 async def test_skip_after_downtime_leaves_the_post_unsent(esim: Simulator) -> None:
@@ -179,7 +179,7 @@ async def test_skip_after_downtime_leaves_the_post_unsent(esim: Simulator) -> No
     esim.set_time(datetime(2026, 12, 2, 20, 0, tzinfo=UTC))
     await esim.start()
     await esim.advance(timedelta(minutes=1))
-    step = await esim.press("Bertil", "Skip")
+    step = await esim.press("Bertil", "Hoppa över")
     assert "Skipped" in step.last().text
     await esim.restart()
     await esim.advance(timedelta(days=2))
@@ -250,12 +250,12 @@ async def test_rsvp_with_capacity_waiting_list_and_promotion(esim: Simulator) ->
     reply = step.last("followup")
     assert reply.visible_to == "Bashir" and "waiting list" in reply.text and "1" in reply.text
     edited = step.last("edit")
-    assert "1 person on the waiting list" in edited.text and "0 places left" in edited.text
+    assert "1 person på väntelistan" in edited.text and "0 platser kvar" in edited.text
     step = await esim.press("Amal", "events:rsvp:1:cant")
     [dm] = [a for a in step.actions if a.kind == "dm"]
     assert dm.to == "dm:Bashir" and "Sauna evening" in dm.text
     labels = [b["label"] for b in step.last("edit").buttons()]
-    assert labels[:3] == ["Going · 1", "Maybe · 0", "Can't · 1"]
+    assert labels[:3] == ["Kommer · 1", "Kanske · 0", "Kan inte · 1"]
     mine = await esim.slash("Bashir", "/event mine")
     assert "Sauna evening" in mine.last().text
 
@@ -360,9 +360,9 @@ async def test_missing_channel_permission_is_reported_to_organizers(esim: Simula
     await esim.advance(timedelta(days=2))
     assert posts(esim) == []
     [note] = posts(esim, "#organizers")
-    assert "Job fair" in note.text and "permission" in note.text
+    assert "Job fair" in note.text and "behörigheter" in note.text
     esim.discord.channel_named("announcements").bot_can_send = True
-    await esim.press("Bertil", "Post now")
+    await esim.press("Bertil", "Publicera nu")
     await esim.advance(timedelta(minutes=1))
     assert len(posts(esim)) == 1
 
