@@ -46,7 +46,7 @@ async def test_a_decline_returns_both_to_the_pool_and_the_pair_is_never_proposed
     await sim.slash("Cora", "/match approve pairs:1")
     await answer(sim, "Bertil", True)
     await answer(sim, "Amal", False)
-    assert "declined" in sim.sent_to("#coordinators")[-1].text
+    assert "tackade nej" in sim.sent_to("#coordinators")[-1].text  # the guild's language
     # Bertil, who had accepted, is told kindly.
     assert "will not go ahead" in sim.sent_to("dm:Bertil")[-1].text
 
