@@ -643,7 +643,7 @@ class OnboardingCog(commands.Cog):
     # ----- volunteers ------------------------------------------------------------------------------------
     def card_text(self, t: Translator, state: MemberState, language: str, claimed_by: int | None) -> str:
         """What a volunteer card says: only what the member agreed to share."""
-        lines = [t._("A newcomer would like a hello: {member}", member=f"<@{state.user_id}>"),
+        lines = [t._("A newcomer would like a hello: {member}", member=greeting.mention(state.user_id)),
                  t._("Speaks: {languages}", languages=language_name(t, language))]
         if state.help_topics:
             lines.append(t._("Would like help with: {topics}",
@@ -653,7 +653,7 @@ class OnboardingCog(commands.Cog):
         if state.wants_mentor:
             lines.append(t._("Would like a mentor."))
         if claimed_by is not None:
-            lines.append(t._("{volunteer} is saying hello.", volunteer=f"<@{claimed_by}>"))
+            lines.append(t._("{volunteer} is saying hello.", volunteer=greeting.mention(claimed_by)))
         return "\n".join(lines)
 
     async def post_card(self, guild: discord.Guild, state: MemberState, language: str) -> None:
@@ -681,15 +681,15 @@ class OnboardingCog(commands.Cog):
                 await respond(interaction, t._("This newcomer's welcome card is no longer available."))
             else:
                 await respond(interaction, t._("Thank you! {volunteer} has already said they will say hello.",
-                                               volunteer=f"<@{result.claimed_by}>"))
+                                               volunteer=greeting.mention(result.claimed_by)))
             return
         state = await self.service.get(guild_id, newcomer_id)
         language = await self.services.prefs.language(newcomer_id) or "en"
         t_org = await self.org_translator(guild_id)
         content = self.card_text(t_org, state, language, interaction.user.id) if state else None
         await interaction.response.edit_message(content=clip(content) if content else None, view=None)
-        await interaction.followup.send(t._("Thank you! Please say hello to {member}.", member=f"<@{newcomer_id}>"),
-                                        ephemeral=True)
+        thanks = t._("Thank you! Please say hello to {member}.", member=greeting.mention(newcomer_id))
+        await interaction.followup.send(thanks, ephemeral=True)
 
     # ----- commands --------------------------------------------------------------------------------------
     welcome = app_commands.Group(name="welcome", description="Your welcome to the server, and the volunteers' queue")

@@ -114,8 +114,11 @@ async def test_role_permission_problems_are_told_to_organizers_and_the_flow_fini
     step = await walk(sim, "Amal", language="en", topics=("work",))
     assert "All done" in step.last("edit").content
     note = sim.sent_to("#organizers")[-1]
-    assert "newcomer" in note.content and "Roles" in note.content
-    assert note.mentions == []
+    # In the server's language (Swedish), naming the roles, the place to fix it and the member (unpinged).
+    assert "newcomer" in note.content and "help-work" in note.content
+    assert "Serverinställningar → Roller" in note.content
+    assert f"<@{uid(sim, 'Amal')}>" in note.content and note.mentions == []
+    assert sim.member("Amal").roles == []
 
 
 class FakeMentoring:
