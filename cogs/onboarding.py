@@ -172,7 +172,6 @@ class OnboardingCog(commands.Cog):
 
     async def cog_load(self) -> None:
         """Register the scheduled work that talks to Discord."""
-        self.service.register_jobs()
         self.services.jobs.register(GREET_KIND, self._run_greet, grace=greeting.GREETING_WINDOW * 60,
                                     on_missed=self._skip_greet)
         self.services.jobs.register(REMIND_KIND, self._run_remind, grace=None)
@@ -230,7 +229,7 @@ class OnboardingCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_member_remove(self, member: discord.Member) -> None:
-        """Plan the deletion of the member's onboarding data after the retention time."""
+        """Take the member off the volunteers' queue (the core's retention job deletes their data later)."""
         if not member.bot:
             await self.service.record_leave(member.guild.id, member.id)
 
@@ -803,8 +802,7 @@ class OnboardingCog(commands.Cog):
 async def setup(bot: MultinationsBot) -> None:
     """Extension entry point: build the service, publish it, register persistent components."""
     services = bot.services
-    service = OnboardingService(services.db, services.clock, services.jobs, services.prefs,
-                                services.settings.retention_days_after_leave)
+    service = OnboardingService(services.db, services.clock, services.jobs, services.prefs)
     services.privacy.register(service.privacy_section())
     services.capabilities[caps.ONBOARDING] = service
     bot.add_dynamic_items(*DYNAMIC_ITEMS)

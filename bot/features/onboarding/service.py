@@ -1,4 +1,4 @@
-"""The onboarding service: joins, the resumable flow, volunteer claims, stats and retention.
+"""The onboarding service: joins, the resumable flow, volunteer claims and stats.
 
 Everything here is stored in the database first, so a restart (or a press on an old message)
 resumes exactly where the member stopped. Without consent only the language choice (kept by the
@@ -8,8 +8,10 @@ and then erased.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +21,7 @@ from bot.core.clock import Clock, to_db
 from bot.core.db import Database, Tx
 from bot.core.errors import UserError
 from bot.core.i18n import N_
-from bot.core.jobs import Job, JobQueue
+from bot.core.jobs import JobQueue
 from bot.core.members import MemberPrefs
 from bot.core.privacy import PrivacySection
 from bot.features.onboarding import greeting
@@ -41,7 +43,6 @@ log = logging.getLogger(__name__)
 
 GREET_KIND = "onboarding.greet"
 REMIND_KIND = "onboarding.remind"
-FORGET_KIND = "onboarding.forget"
 #: A member who started but did not finish gets one gentle reminder this long after starting.
 REMINDER_AFTER = timedelta(days=2)
 
@@ -59,27 +60,19 @@ def remind_key(guild_id: int, user_id: int) -> str:
     return f"onboarding:u{user_id}:remind:{guild_id}"
 
 
-def forget_key(guild_id: int, user_id: int, left_at: datetime) -> str:
-    """The retention job's key for one leave."""
-    return f"onboarding:u{user_id}:forget:{guild_id}:{int(left_at.timestamp())}"
-
-
 class OnboardingService:
     """Onboarding's domain logic and storage (no Discord here)."""
 
-    def __init__(self, db: Database, clock: Clock, jobs: JobQueue, prefs: MemberPrefs,
-                 retention_days: int = 30) -> None:
+    def __init__(self, db: Database, clock: Clock, jobs: JobQueue, prefs: MemberPrefs) -> None:
         self._db = db
         self._clock = clock
         self._jobs = jobs
         self._prefs = prefs
-        self.retention = timedelta(days=retention_days)
         # Only an optimisation during a raid: greeting windows already planned by this process.
         self._planned_windows: set[str] = set()
-
-    def register_jobs(self) -> None:
-        """Register the retention job (the cog registers the ones that talk to Discord)."""
-        self._jobs.register(FORGET_KIND, self._run_forget, grace=timedelta(days=365))
+        # Joins waiting for the next group commit (each caller awaits its future).
+        self._join_queue: list[tuple[int, int, bool, asyncio.Future[None]]] = []
+        self._join_writer: asyncio.Task[None] | None = None
 
     # ----- reading --------------------------------------------------------------------------------
     async def get(self, guild_id: int, user_id: int) -> MemberState | None:
@@ -89,29 +82,72 @@ class OnboardingService:
         return None if row is None else repo.to_state(row)
 
     # ----- joining ---------------------------------------------------------------------------------
-    async def record_join(self, guild_id: int, user_id: int, *, pending: bool) -> MemberState:
-        """A member joined: record it at once and plan the coalesced greeting (unless pending)."""
+    async def record_join(self, guild_id: int, user_id: int, *, pending: bool) -> None:
+        """A member joined: record it in the database and plan the coalesced greeting (unless pending).
+
+        Joins arriving together are written in one transaction (group commit): each caller returns only
+        once its own join is committed, so nothing acknowledged is lost, and a raid of joins costs a
+        few commits instead of one per member.
+        """
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._join_queue.append((guild_id, user_id, pending, future))
+        if self._join_writer is None or self._join_writer.done():
+            self._join_writer = asyncio.create_task(self._write_joins(), name="onboarding-joins")
+        await future
+
+    async def _write_joins(self) -> None:
+        while self._join_queue:
+            batch, self._join_queue = self._join_queue, []
+            try:
+                await self._write_join_batch([(g, u, p) for g, u, p, _ in batch])
+            except BaseException as exc:
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for *_, future in batch:
+                if not future.done():
+                    future.set_result(None)
+
+    async def _write_join_batch(self, batch: list[tuple[int, int, bool]]) -> None:
         now = self._clock.now()
+        stamp = to_db(now)
+
+        def write(conn: sqlite3.Connection) -> None:
+            joined: dict[int, int] = {}
+            for guild_id, user_id, pending in batch:
+                row = conn.execute(
+                    "SELECT started_at, reached FROM onboarding_members WHERE guild_id = ? AND user_id = ?",
+                    (guild_id, user_id),
+                ).fetchone()
+                if row is None:
+                    conn.execute(
+                        "INSERT INTO onboarding_members(guild_id, user_id, joined_at, pending, reached) "
+                        "VALUES (?, ?, ?, ?, 1)",
+                        (guild_id, user_id, stamp, int(pending)),
+                    )
+                else:
+                    conn.execute(
+                        "UPDATE onboarding_members SET joined_at = ?, pending = ?, greeted_at = NULL, left_at = NULL, "
+                        "rejoined = ?, reached = reached | 1 WHERE guild_id = ? AND user_id = ?",
+                        (stamp, int(pending), int(row[0] is not None), guild_id, user_id),
+                    )
+                joined[guild_id] = joined.get(guild_id, 0) + 1
+            conn.executemany(
+                "INSERT INTO onboarding_funnel(guild_id, stage, count) VALUES (?, 'joined', ?) "
+                "ON CONFLICT(guild_id, stage) DO UPDATE SET count = count + excluded.count",
+                list(joined.items()),
+            )
+
         planned = False
         async with self._db.transaction() as tx:
-            row = await repo.get_row(tx, guild_id, user_id)
-            if row is None:
-                await repo.insert(tx, guild_id, user_id, now, pending=pending, greeted=False)
-                reached = 0
-            else:
-                returning = row["started_at"] is not None
-                await repo.update(tx, guild_id, user_id, joined_at=to_db(now), pending=int(pending),
-                                  greeted_at=None, left_at=None, rejoined=int(returning))
-                await self._jobs.cancel(f"onboarding:u{user_id}:forget:{guild_id}:", prefix=True, tx=tx)
-                reached = row["reached"]
-            await repo.bump(tx, guild_id, "joined")
-            await repo.update(tx, guild_id, user_id, reached=reached | 1)
-            if not pending:
-                planned = await self._plan_greeting(tx, guild_id, now)
-            state = repo.to_state(await repo.get_row(tx, guild_id, user_id))  # type: ignore[arg-type]
+            await tx.run_sync(write)
+            for guild_id in sorted({g for g, _u, pending in batch if not pending}):
+                planned = await self._plan_greeting(tx, guild_id, now) or planned
         if planned:
             await self._jobs.notify_changed()
-        return state
 
     async def screening_passed(self, guild_id: int, user_id: int) -> MemberState | None:
         """A pending member accepted the rules: greet them now. None when they were not pending here."""
@@ -147,25 +183,18 @@ class OnboardingService:
             await repo.mark_greeted(tx, guild_id, user_ids, self._clock.now())
 
     async def record_leave(self, guild_id: int, user_id: int) -> bool:
-        """A member left: plan deleting their onboarding data after the retention time."""
-        now = self._clock.now()
-        async with self._db.transaction() as tx:
-            row = await repo.get_row(tx, guild_id, user_id)
-            if row is None:
-                return False
-            await repo.update(tx, guild_id, user_id, left_at=to_db(now))
-            await self._jobs.schedule(FORGET_KIND, forget_key(guild_id, user_id, now), now + self.retention,
-                                      {"guild": guild_id, "user": user_id, "left_at": to_db(now)}, tx=tx)
-            await self._jobs.cancel(remind_key(guild_id, user_id), tx=tx)
-        await self._jobs.notify_changed()
-        return True
+        """A member left: they leave the volunteers' queue and get no reminder.
 
-    async def _run_forget(self, job: Job) -> None:
-        guild_id, user_id = int(job.payload["guild"]), int(job.payload["user"])
+        Their data is deleted `retention_days_after_leave` days later by the core's retention job
+        (through this feature's privacy section), unless they come back before.
+        """
         async with self._db.transaction() as tx:
-            # Only if they did not come back since.
-            await tx.execute("DELETE FROM onboarding_members WHERE guild_id = ? AND user_id = ? AND left_at = ?",
-                             (guild_id, user_id, job.payload["left_at"]))
+            changed = await tx.execute(
+                "UPDATE onboarding_members SET left_at = ? WHERE guild_id = ? AND user_id = ?",
+                (to_db(self._clock.now()), guild_id, user_id),
+            )
+            await self._jobs.cancel(remind_key(guild_id, user_id), tx=tx)
+        return bool(changed)
 
     # ----- the flow ----------------------------------------------------------------------------------
     async def begin(self, guild_id: int, user_id: int) -> MemberState:

@@ -29,9 +29,7 @@ def jobs(db: Database, clock: FixedClock) -> JobQueue:
 
 @pytest.fixture
 def service(db: Database, clock: FixedClock, jobs: JobQueue) -> OnboardingService:
-    svc = OnboardingService(db, clock, jobs, MemberPrefs(db, clock), retention_days=30)
-    svc.register_jobs()
-    return svc
+    return OnboardingService(db, clock, jobs, MemberPrefs(db, clock))
 
 
 async def finish_flow(service: OnboardingService, user: int, *, consent: bool) -> None:
@@ -104,19 +102,17 @@ async def test_only_the_first_claim_wins(service: OnboardingService) -> None:
     assert await service.queue(G) == []
 
 
-async def test_leaving_deletes_the_data_after_the_retention_time_unless_they_return(
-        service: OnboardingService, jobs: JobQueue, clock: FixedClock) -> None:
+async def test_leaving_takes_a_member_off_the_queue_and_a_rejoin_is_offered_their_answers(
+        service: OnboardingService, clock: FixedClock) -> None:
     await finish_flow(service, 1, consent=True)
-    await finish_flow(service, 2, consent=True)
+    await service.finish(G, 1)
     await service.record_leave(G, 1)
-    await service.record_leave(G, 2)
+    assert await service.queue(G) == []
     clock.set(START + timedelta(days=10))
-    await service.record_join(G, 2, pending=False)
-    assert (await service.get(G, 2)).returning  # type: ignore[union-attr]
-    clock.set(START + timedelta(days=31))
-    await jobs.run_due()
-    assert await service.get(G, 1) is None
-    assert await service.get(G, 2) is not None
+    await service.record_join(G, 1, pending=False)
+    state = await service.get(G, 1)
+    assert state is not None and state.returning and state.help_topics == ["work", "housing"]
+    assert [s.user_id for s in await service.queue(G)] == [1]
 
 
 async def test_privacy_export_and_delete(service: OnboardingService, db: Database) -> None:
