@@ -144,7 +144,8 @@ class JobQueue:
             params = (key_or_prefix,)
         if tx is None:
             count = await self._db.execute(sql, params)
-            await self._changed()
+            if count:  # nothing cancelled: the earliest due time is unchanged (a join costs no wake-up)
+                await self._changed()
             return count
         return await tx.execute(sql, params)
 
