@@ -223,7 +223,7 @@ class OnboardingCog(commands.Cog):
         if after.bot or not before.pending or after.pending:
             return
         state = await self.service.screening_passed(after.guild.id, after.id)
-        if state is not None and state.finished and state.consent:
+        if state is not None and state.finished:
             language = await self.services.prefs.language(after.id) or "en"
             await self.apply_roles(after, language, state.help_topics)
 
@@ -517,7 +517,7 @@ class OnboardingCog(commands.Cog):
             if member.pending:
                 notes.append(t._("You will get your roles as soon as you have accepted the server rules."))
             else:
-                await self.apply_roles(member, language, state.help_topics)
+                await self.apply_roles(member, language, state.help_topics, prune_help=bool(state.consent))
         if state.wants_mentor:
             notes.append(await self.request_mentor(t, state, language))
         if state.consent and first and state.card_message_id is None and guild is not None:
@@ -539,7 +539,8 @@ class OnboardingCog(commands.Cog):
         try:
             await mentoring.request_from_onboarding(
                 state.guild_id, state.user_id, [language],
-                state.help_topics if state.consent else [], state.area if state.consent else None,
+                state.help_topics if state.consent else [],
+                state.area if state.consent and state.area != AREA_OTHER else None,
             )
         except Exception:
             log.exception("mentoring request from onboarding failed")
@@ -594,8 +595,13 @@ class OnboardingCog(commands.Cog):
             return
         await respond(interaction, t._("I have sent you the checklist in a direct message."))
 
-    async def apply_roles(self, member: discord.Member, language: str, topics: list[str]) -> None:
-        """Give newcomer, language and help-topic roles; tell organizers in plain words when Discord refuses."""
+    async def apply_roles(self, member: discord.Member, language: str, topics: list[str], *,
+                          prune_help: bool = False) -> None:
+        """Give newcomer, language and help-topic roles; tell organizers in plain words when Discord refuses.
+
+        With `prune_help`, help-topic roles for topics no longer chosen are taken away (the full set of
+        topics is known only when the answers are stored).
+        """
         guild = member.guild
         wanted: list[discord.Role] = []
         newcomer = await self.role(guild, await self.config(guild.id, "newcomer_role"), "newcomer")
@@ -620,6 +626,15 @@ class OnboardingCog(commands.Cog):
                 failed.append(role)
             except discord.HTTPException:
                 log.warning("role change failed in guild %s", guild.id)
+        if prune_help:
+            wanted_ids = {role.id for role in wanted}
+            for topic in HELP_TOPICS:
+                found = await self.role(guild, help_roles.get(topic), f"help-{topic}")
+                if found is not None and found.id in held and found.id not in wanted_ids:
+                    try:
+                        await member.remove_roles(found, reason="help topics changed")
+                    except discord.HTTPException:
+                        log.warning("role removal failed in guild %s", guild.id)
         if failed:
             await self.tell_organizers(guild, failed, member)
 
@@ -745,6 +760,8 @@ class OnboardingCog(commands.Cog):
         areas="Places to choose from, separated by commas",
         language="Language code of the welcome text, e.g. sv or ar",
         welcome_text="The welcome text in that language",
+        role_for="A language code (e.g. ar) or help topic (e.g. housing) that gets its own role",
+        role="The role given for that language or help topic",
     )
     async def welcome_setup(
         self,
@@ -757,6 +774,8 @@ class OnboardingCog(commands.Cog):
         areas: str | None = None,
         language: str | None = None,
         welcome_text: str | None = None,
+        role_for: str | None = None,
+        role: discord.Role | None = None,
     ) -> None:
         """Store the given settings (validated first; nothing changes on bad input) and show them all."""
         guild_id = require(interaction, Capability.ORGANIZER)
@@ -780,6 +799,16 @@ class OnboardingCog(commands.Cog):
                 changes[key] = channel.id
         if newcomer_role is not None:
             changes["newcomer_role"] = newcomer_role.id
+        if role_for is not None or role is not None:
+            key = (role_for or "").strip().lower()
+            if role is None or (key not in LANGUAGES and key not in HELP_TOPICS):
+                raise UserError(N_("Please give both a role and what it is for: a language code ({languages}) or a "
+                                   "help topic ({topics})."),
+                                languages=", ".join(LANGUAGES), topics=", ".join(HELP_TOPICS))
+            kind = "language_roles" if key in LANGUAGES else "help_roles"
+            mapping = dict(changes.get(kind) or await self.config(guild_id, kind, {}))
+            mapping[key] = role.id
+            changes[kind] = mapping
         for key, value in changes.items():
             await self.services.guild_config.set(guild_id, CONFIG + key, value)
         t = await self.bot.translator_for(interaction)
@@ -792,9 +821,15 @@ class OnboardingCog(commands.Cog):
                                          ("organizers_channel", "organizers", N_("Organizers' channel"))):
                 found = await self.channel(guild, key, fallback)
                 lines.append(f"• {t._(title)}: {found.mention if found else '-'}")
-            role = await self.role(guild, await self.config(guild_id, "newcomer_role"), "newcomer")
+            newcomer = await self.role(guild, await self.config(guild_id, "newcomer_role"), "newcomer")
             role_title = t._("Newcomer role")
-            lines.append(f"• {role_title}: {role.mention if role else '-'}")
+            lines.append(f"• {role_title}: {newcomer.mention if newcomer else '-'}")
+            mapped = {**await self.config(guild_id, "language_roles", {}),
+                      **await self.config(guild_id, "help_roles", {})}
+            if mapped:
+                own_roles = t._("Own roles (otherwise lang-<code> and help-<topic>)")
+                pairs = [f"{key} → <@&{value}>" for key, value in sorted(mapped.items())]
+                lines.append(f"• {own_roles}: {', '.join(pairs)}")
         lines.append(f"• {t._(STEP_TITLES[AREA])}: {t.join(await self.areas(guild_id))}")
         await respond(interaction, "\n".join(lines))
 

@@ -210,6 +210,7 @@ async def test_answers_can_be_changed_later(sim: Simulator) -> None:
     step = await pick_step(sim, "Amal", "topics", ["social"])
     assert "events" in step.last("edit").text  # straight back to the checklist
     assert "help-social" in roles_of(sim, "Amal")
+    assert "help-work" not in roles_of(sim, "Amal")  # no longer chosen
     step = await sim.slash("Amal", "/welcome start")
     assert "Meeting people" in step.last().content
 

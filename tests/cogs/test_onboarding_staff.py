@@ -108,6 +108,19 @@ async def test_organizers_set_areas_and_welcome_text(sim: Simulator) -> None:
     assert options == ["Norsjö", "Bastuträsk", "other"]
 
 
+async def test_organizers_can_name_their_own_roles_for_languages_and_topics(sim: Simulator) -> None:
+    await sim.join("Olle")
+    await sim.grant("Olle", "organizer")
+    step = await sim.slash("Olle", "/welcome setup role_for:housing role:mentor")
+    assert "housing" in step.last().content
+    step = await sim.slash("Olle", "/welcome setup role_for:klingon role:mentor")
+    assert "help topic" in step.last().content
+    await sim.join("Amal")
+    await walk(sim, "Amal", language="en", topics=("housing",))
+    assert "mentor" in {sim.discord.roles[r].name for r in sim.member("Amal").roles}
+    assert "help-housing" not in {sim.discord.roles[r].name for r in sim.member("Amal").roles}
+
+
 async def test_role_permission_problems_are_told_to_organizers_and_the_flow_finishes(sim: Simulator) -> None:
     sim.discord.inject("PUT", r"/guilds/\d+/members/\d+/roles/\d+", 403, code=50013, times=10)
     await sim.join("Amal")
