@@ -4,6 +4,7 @@ pause, privacy, and the capability onboarding uses."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from bot.simulator import Simulator
 from bot.simulator.discord_side import GUILD_ID
@@ -172,3 +173,26 @@ async def test_onboarding_can_request_a_mentor(sim: Simulator) -> None:
     step = await sim.slash("Amal", "/mentor status")
     text = step.last("interaction_response").text
     assert "Asking for a mentor" in text and "Norsjö" in text and "We have not found a mentor" in text
+
+
+async def test_invitations_survive_a_restart_and_refuse_replayed_buttons(sim: Simulator) -> None:
+    await join_all(sim, "Bertil", "Amal", "Omar", "Cora")
+    await sim.grant("Cora", "coordinator")
+    await volunteer(sim, "Bertil", "prs:3 sv:3")
+    await request(sim, "Amal", "fa:3")  # Dari and Persian are close enough
+    await sim.slash("Cora", "/match preview")
+    await sim.slash("Cora", "/match approve pairs:all")
+    await sim.restart()
+
+    # Omar replays Amal's button: refused, nothing changes.
+    dm, button = invitation_buttons(sim, "Amal")[0]
+    step = await sim.press("Omar", button["custom_id"], message=sim.discord.messages[dm.message_id])
+    assert "not for you" in step.last().text
+    assert "close enough to understand each other" in dm.text
+
+    await answer(sim, "Bertil", True)
+    await answer(sim, "Amal", True)
+    assert [a for a in sim.actions if a.kind == "thread"]
+    await sim.restart()
+    step = await sim.advance(timedelta(days=8))
+    assert len([a for a in step.actions if "Have you met?" in a.text]) == 2

@@ -1,0 +1,165 @@
+"""MentoringService against a real migrated database: pool, rounds, answers, check-in jobs, end, privacy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.core.clock import FixedClock
+from bot.core.db import Database
+from bot.core.errors import UserError
+from bot.core.jobs import JobQueue
+from bot.core.members import GuildConfig
+from bot.core.privacy import PrivacyRegistry
+from bot.features.mentoring.model import MENTOR, NEWCOMER, Profile
+from bot.features.mentoring.service import CHECKIN_KIND, MentoringService, checkin_key
+
+G = 42
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def jobs(db: Database, clock: FixedClock) -> JobQueue:
+    return JobQueue(db, clock, timedelta(minutes=30))
+
+
+@pytest.fixture
+def service(db: Database, clock: FixedClock, jobs: JobQueue) -> MentoringService:
+    return MentoringService(db, clock, jobs, GuildConfig(db, clock))
+
+
+async def pool(service: MentoringService, mentors: dict[int, dict[str, int]], newcomers: dict[int, dict[str, int]],
+               capacity: int = 1) -> None:
+    for uid, langs in mentors.items():
+        await service.save_profile(G, Profile(uid, MENTOR, langs, help=("work",), capacity=capacity))
+    for uid, langs in newcomers.items():
+        await service.save_profile(G, Profile(uid, NEWCOMER, langs, help=("work",)))
+
+
+async def activate(service: MentoringService, mentor: int, newcomer: int) -> int:
+    view = await service.preview(G, 900)
+    proposal = next(p for p in view.proposals if p.mentor_id == mentor and p.newcomer_id == newcomer)
+    invited, _ = await service.approve(G, 900, [proposal.position or 0])
+    await service.answer(invited[0].id, mentor, True)
+    outcome = await service.answer(invited[0].id, newcomer, True)
+    assert outcome.state == "active"
+    return invited[0].id
+
+
+async def test_both_accepting_plans_three_check_ins_and_ending_cancels_them(service, jobs) -> None:
+    await pool(service, {1: {"ar": 3}}, {2: {"ar": 2}})
+    match_id = await activate(service, 1, 2)
+    for stage in ("7d", "1m", "3m"):
+        assert await jobs.state_of(checkin_key(match_id, stage)) == "pending"
+    assert await jobs.next_due() == NOW + timedelta(days=7)
+    await service.end(match_id, 2)
+    for stage in ("7d", "1m", "3m"):
+        assert await jobs.state_of(checkin_key(match_id, stage)) == "cancelled"
+    assert CHECKIN_KIND == "mentoring.checkin"
+
+
+async def test_an_open_invitation_takes_the_mentor_place(service) -> None:
+    await pool(service, {1: {"so": 3}}, {2: {"so": 3}, 3: {"so": 3}})
+    view = await service.preview(G, 900)
+    assert len(view.proposals) == 1 and len(view.unmatched) == 1
+    await service.approve(G, 900, None)
+    again = await service.preview(G, 900)
+    assert again.proposals == []
+    assert set(again.unmatched.values()) == {"full"}
+
+
+async def test_only_the_pair_may_answer_and_only_once(service) -> None:
+    await pool(service, {1: {"uk": 3}}, {2: {"uk": 3}})
+    await service.preview(G, 900)
+    invited, _ = await service.approve(G, 900, None)
+    with pytest.raises(UserError):
+        await service.answer(invited[0].id, 99, True)
+    await service.answer(invited[0].id, 1, True)
+    with pytest.raises(UserError):
+        await service.answer(invited[0].id, 1, False)
+
+
+async def test_a_decline_excludes_the_pair_for_good(service) -> None:
+    await pool(service, {1: {"ti": 3}}, {2: {"ti": 3}})
+    await service.preview(G, 900)
+    invited, _ = await service.approve(G, 900, None)
+    outcome = await service.answer(invited[0].id, 1, False)
+    assert outcome.state == "declined"
+    view = await service.preview(G, 900)
+    assert view.proposals == [] and view.unmatched == {2: "excluded"}
+    with pytest.raises(UserError):
+        await service.set_pair(G, 1, 2)
+
+
+async def test_the_do_not_match_list_is_respected_until_lifted(service) -> None:
+    await pool(service, {1: {"de": 3}}, {2: {"de": 3}})
+    await service.set_excluded(G, 1, 2, True)
+    assert (await service.preview(G, 900)).proposals == []
+    await service.set_excluded(G, 1, 2, False)
+    assert len((await service.preview(G, 900)).proposals) == 1
+
+
+async def test_unmatched_newcomers_are_told_at_most_every_two_weeks(service, clock) -> None:
+    await pool(service, {1: {"sv": 3}}, {2: {"sv": 3}, 3: {"ar": 3}})
+    await service.preview(G, 900)
+    _, tell = await service.approve(G, 900, None)
+    assert tell == [3]
+    await service.preview(G, 900)
+    with pytest.raises(UserError):  # nothing to approve, nobody told twice
+        await service.approve(G, 900, None)
+    await service.save_profile(G, Profile(4, NEWCOMER, {"sv": 3}))
+    await service.save_profile(G, Profile(5, MENTOR, {"sv": 3}))
+    await service.preview(G, 900)
+    _, tell = await service.approve(G, 900, None)
+    assert tell == []
+    clock.set(NOW + timedelta(days=15))
+    await service.save_profile(G, Profile(6, MENTOR, {"de": 3}))
+    await service.save_profile(G, Profile(7, NEWCOMER, {"de": 3}))
+    await service.preview(G, 900)
+    _, tell = await service.approve(G, 900, None)
+    assert tell == [3]
+
+
+async def test_privacy_delete_removes_personal_rows_and_keeps_aggregates(db, service) -> None:
+    registry = PrivacyRegistry(db)
+    registry.register(service.privacy_section())
+    await pool(service, {1: {"nl": 3}}, {2: {"nl": 3}})
+    match_id = await activate(service, 1, 2)
+    await service.record_checkin(match_id, "7d", 2, "met")
+    await service.end(match_id, 1)
+    await service.rate(match_id, 2, 5, "Thank you")
+    exported = await registry.export(2)
+    assert exported["mentoring"]["feedback"][0]["comment"] == "Thank you"
+    assert exported["mentoring"]["check_ins"][0]["answer"] == "met"
+    await registry.delete(2)
+    assert await registry.export(2) == {}
+    stats = await service.stats(G)
+    assert stats["matched_total"] == 1 and stats["rating_count"] == 1 and stats["checkins"]["met"] == 1
+    assert await db.fetchval("SELECT COUNT(*) FROM mentoring_matches") == 0
+
+
+async def test_onboarding_requests_refresh_and_keep_the_waiting_time(service, clock) -> None:
+    assert await service.request_from_onboarding(G, 2, ["ar", "xx"], ["work", "nonsense"], "Kusfors")
+    clock.set(NOW + timedelta(days=3))
+    assert not await service.request_from_onboarding(G, 2, ["ar", "sv"], ["housing"], None)
+    (profile,) = await service.profiles_of(G, 2)
+    assert profile.languages == {"ar": 2, "sv": 2}
+    assert profile.help == ("housing",) and profile.area == "Kusfors"
+    assert profile.created_at == NOW
+    assert not await service.request_from_onboarding(G, 3, ["xx"], [], None)
+
+
+async def test_mentors_can_pause_only_into_the_future(service) -> None:
+    await pool(service, {1: {"hi": 3}}, {})
+    with pytest.raises(UserError):
+        await service.pause(G, 1, NOW.date() - timedelta(days=1))
+    paused = await service.pause(G, 1, NOW.date() + timedelta(days=10))
+    assert paused.paused_until == NOW.date() + timedelta(days=10)
+    with pytest.raises(UserError):
+        await service.pause(G, 2, None)
