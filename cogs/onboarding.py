@@ -248,6 +248,8 @@ class OnboardingCog(commands.Cog):
         if channel is None:
             return
         stored = await self.config(guild.id, "start_message_id")
+        if stored and await self.config(guild.id, "start_message_channel") not in (None, channel.id):
+            stored = None  # the start channel moved: post it there
         if stored:
             try:
                 await channel.fetch_message(int(stored))
@@ -267,6 +269,7 @@ class OnboardingCog(commands.Cog):
         view.add_item(StartButton(label=clip(" · ".join(labels), 80)))
         message = await channel.send(clip("\n".join(lines)), view=view)
         await self.services.guild_config.set(guild.id, CONFIG + "start_message_id", message.id)
+        await self.services.guild_config.set(guild.id, CONFIG + "start_message_channel", channel.id)
 
     # ----- greetings -------------------------------------------------------------------------------------
     async def greeting_header(self, guild: discord.Guild) -> str:
@@ -811,6 +814,11 @@ class OnboardingCog(commands.Cog):
             changes[kind] = mapping
         for key, value in changes.items():
             await self.services.guild_config.set(guild_id, CONFIG + key, value)
+        if "start_channel" in changes and interaction.guild is not None:
+            try:  # the Start button follows to the new channel
+                await self.ensure_start_message(interaction.guild)
+            except discord.HTTPException:
+                log.warning("could not post the start message in guild %s", guild_id)
         t = await self.bot.translator_for(interaction)
         guild = interaction.guild
         lines = [t._("Saved.") if changes else t._("Nothing was changed. The current welcome settings:")]

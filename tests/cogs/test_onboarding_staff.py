@@ -121,6 +121,14 @@ async def test_organizers_can_name_their_own_roles_for_languages_and_topics(sim:
     assert "help-housing" not in {sim.discord.roles[r].name for r in sim.member("Amal").roles}
 
 
+async def test_moving_the_start_channel_posts_the_start_button_there(sim: Simulator) -> None:
+    await sim.join("Olle")
+    await sim.grant("Olle", "organizer")
+    await sim.slash("Olle", "/welcome setup start_channel:general")
+    posts = sim.sent_to("#general")
+    assert [b["custom_id"] for p in posts for b in p.buttons()] == ["onb:start"]
+
+
 async def test_role_permission_problems_are_told_to_organizers_and_the_flow_finishes(sim: Simulator) -> None:
     sim.discord.inject("PUT", r"/guilds/\d+/members/\d+/roles/\d+", 403, code=50013, times=10)
     await sim.join("Amal")
