@@ -1,0 +1,227 @@
+"""The in-memory search index of the FAQ: one query finds entries in every language at once.
+
+Why RapidFuzz: members misspell, write Swedish å/ä/ö as a/o and mix spelling variants; RapidFuzz
+gives typo-tolerant similarity (`fuzz.ratio`, an Indel distance) implemented in C++, fast enough to
+run on every autocomplete keystroke. `WRatio` was measured as too slow for this (see the stack
+notes), so texts are normalised once here and only short word tokens are compared.
+
+How it works:
+- every text (question, aliases and the start of the answer, in each language) is normalised
+  (`normalize`) and split into word tokens; an inverted index maps a token to the entries that use
+  it, with a field weight (question and aliases count more than the answer);
+- a query token matches vocabulary tokens exactly, by prefix (the member is still typing) or by
+  `fuzz.ratio` within a few characters of its length (typos);
+- an entry's score is the IDF-weighted share of query tokens it matched, plus a small bonus for
+  how close the whole query is to one of its questions or aliases.
+The index is built at load from the database and updated entry by entry on every edit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+#: Combining marks removed by normalisation: Latin/Cyrillic diacritics and Arabic tashkeel.
+#: Devanagari and Ethiopic marks are kept: they are letters' vowels, not optional diacritics.
+_STRIP_MARKS = re.compile(r"[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+_CHAR_MAP = str.maketrans(
+    {
+        "\u0640": "",  # tatweel
+        "\u0649": "\u06cc",  # alef maksura -> Persian yeh
+        "\u064a": "\u06cc",  # Arabic yeh -> Persian yeh
+        "\u0643": "\u06a9",  # Arabic kaf -> Persian keheh
+        "\u0629": "\u0647",  # teh marbuta -> heh
+        "\u0671": "\u0627",  # alef wasla -> alef
+        "\u200c": "",  # zero-width non-joiner (Persian)
+        "\u200d": "",
+        "ß": "ss",
+        "æ": "a",
+        "ø": "o",
+        **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + d): str(d) for d in range(10)},  # Persian digits
+        **{chr(0x0966 + d): str(d) for d in range(10)},  # Devanagari digits
+    }
+)
+_SPLIT = re.compile(
+    r"[\s!-/:-@\[-`{-~\u00a0-\u00bf\u2000-\u206f\u060c\u061b\u061f\u066a-\u066d\u06d4"
+    r"\u1361-\u1368\u0964\u0965\u2018-\u201f«»]+"
+)
+_ARABIC_ARTICLE = re.compile(r"^(?:وال|بال|فال|كال|کال|لل|ال)(?=\S{3,})")
+
+#: Field weights: what a token in each kind of text is worth.
+QUESTION, ALIAS, ANSWER = 1.0, 1.0, 0.45
+#: How much of an answer is indexed (its start carries the topic words).
+ANSWER_PREFIX = 240
+
+
+def normalize(text: str) -> str:
+    """Casefold, strip diacritics (å/ä/ö -> a/a/o), unify Arabic/Persian letter variants and digits."""
+    text = unicodedata.normalize("NFD", text.casefold())
+    text = _STRIP_MARKS.sub("", text)
+    return unicodedata.normalize("NFC", text).translate(_CHAR_MAP)
+
+
+def tokens(text: str) -> list[str]:
+    """The normalised word tokens of a text (Arabic definite article removed)."""
+    out: list[str] = []
+    for word in _SPLIT.split(normalize(text)):
+        if not word:
+            continue
+        out.append(_ARABIC_ARTICLE.sub("", word))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One indexed text of an entry."""
+
+    language: str
+    kind: float  # QUESTION, ALIAS or ANSWER
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A search result: the entry id and its score (0..~1.2)."""
+
+    entry_id: int
+    score: float
+
+
+class SearchIndex:
+    """Token index over every language's texts of every entry."""
+
+    def __init__(self) -> None:
+        self._postings: dict[str, dict[int, float]] = defaultdict(dict)
+        self._entry_tokens: dict[int, set[str]] = {}
+        self._phrases: dict[int, list[str]] = {}
+        self._by_length: dict[int, list[str]] = {}
+        self._sorted_vocab: list[str] = []
+        self._dirty = True
+
+    def __len__(self) -> int:
+        return len(self._entry_tokens)
+
+    # ----- building ---------------------------------------------------------------------------
+    def put(self, entry_id: int, documents: Iterable[Document]) -> None:
+        """Index (or re-index) one entry's texts."""
+        self.remove(entry_id)
+        weights: dict[str, float] = {}
+        phrases: list[str] = []
+        for doc in documents:
+            text = doc.text[:ANSWER_PREFIX] if doc.kind == ANSWER else doc.text
+            for token in tokens(text):
+                if weights.get(token, 0.0) < doc.kind:
+                    weights[token] = doc.kind
+            if doc.kind != ANSWER:
+                phrase = " ".join(tokens(doc.text))
+                if phrase:
+                    phrases.append(phrase)
+        for token, weight in weights.items():
+            self._postings[token][entry_id] = weight
+        self._entry_tokens[entry_id] = set(weights)
+        self._phrases[entry_id] = phrases
+        self._dirty = True
+
+    def remove(self, entry_id: int) -> None:
+        """Take an entry out of the index."""
+        for token in self._entry_tokens.pop(entry_id, ()):
+            posting = self._postings.get(token)
+            if posting is not None:
+                posting.pop(entry_id, None)
+                if not posting:
+                    del self._postings[token]
+        self._phrases.pop(entry_id, None)
+        self._dirty = True
+
+    def _refresh(self) -> None:
+        if not self._dirty:
+            return
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for token in self._postings:
+            by_length[len(token)].append(token)
+        self._by_length = dict(by_length)
+        self._sorted_vocab = sorted(self._postings)
+        self._dirty = False
+
+    def _idf(self, token: str) -> float:
+        df = len(self._postings.get(token, ()))
+        return math.log(1.0 + (len(self._entry_tokens) + 1) / (df + 0.5))
+
+    # ----- matching ---------------------------------------------------------------------------
+    def _matches(self, token: str, last: bool) -> dict[str, float]:
+        """Vocabulary tokens similar to a query token, with a similarity in 0..1."""
+        found: dict[str, float] = {}
+        if token in self._postings:
+            found[token] = 1.0
+        size = len(token)
+        if size >= 3 or last:
+            # Prefix: the member is still typing, or wrote the start of a compound.
+            vocab = self._sorted_vocab
+            start = bisect_left(vocab, token)
+            for word in vocab[start : start + 40]:
+                if not word.startswith(token):
+                    break
+                if word != token:
+                    found.setdefault(word, 0.9 if size >= 4 else 0.75)
+        if size >= 4:
+            cutoff = 75.0 if size >= 6 else 80.0
+            spread = 1 if size < 6 else 2
+            for length in range(size - spread, size + spread + 1):
+                bucket = self._by_length.get(length)
+                if not bucket:
+                    continue
+                for word, score, _ in process.extract(
+                    token, bucket, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8
+                ):
+                    similarity = score / 100.0 * 0.95
+                    if found.get(word, 0.0) < similarity:
+                        found[word] = similarity
+        return found
+
+    def search(self, query: str, limit: int = 10, min_score: float = 0.3) -> list[Hit]:
+        """Entries best matching `query`, best first."""
+        self._refresh()
+        query_tokens = list(dict.fromkeys(tokens(query)))
+        if not query_tokens:
+            return []
+        totals: dict[int, float] = defaultdict(float)
+        norm = 0.0
+        for i, token in enumerate(query_tokens):
+            matches = self._matches(token, last=i == len(query_tokens) - 1)
+            if not matches:
+                # An unknown word still counts, so that "foo bankid" ranks below "bankid".
+                norm += math.log(1.0 + len(self._entry_tokens) + 1)
+                continue
+            best_idf = max(self._idf(word) for word in matches)
+            norm += best_idf
+            per_entry: dict[int, float] = {}
+            for word, similarity in matches.items():
+                weight = similarity * self._idf(word)
+                for entry_id, field in self._postings[word].items():
+                    value = weight * field
+                    if per_entry.get(entry_id, 0.0) < value:
+                        per_entry[entry_id] = value
+            for entry_id, value in per_entry.items():
+                totals[entry_id] += value
+        if not totals or norm <= 0:
+            return []
+        ranked = sorted(totals.items(), key=lambda item: item[1], reverse=True)[: max(limit * 3, 30)]
+        phrase = " ".join(query_tokens)
+        hits: list[Hit] = []
+        for entry_id, total in ranked:
+            base = total / norm
+            phrases = self._phrases.get(entry_id) or [""]
+            closeness = max(fuzz.ratio(phrase, p) for p in phrases) / 100.0
+            score = base + 0.2 * closeness
+            if score >= min_score:
+                hits.append(Hit(entry_id, score))
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:limit]

@@ -1,0 +1,617 @@
+"""The FAQ service: the one place that reads and changes FAQ content.
+
+The database is the source of truth; the service keeps every entry in memory with a search index
+built at load and updated after each committed change. Every change is a revision with its author,
+time and reason (history, rollback). Role checks happen at the edge before these methods are called.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.core.capabilities import HELP_TOPICS, LinkItem
+from bot.core.clock import Clock
+from bot.core.db import Database, Tx
+from bot.core.errors import UserError
+from bot.core.i18n import N_
+from bot.core.jobs import JobQueue
+from bot.core.languages import LANGUAGES
+from bot.core.privacy import PrivacySection
+from bot.features.faq import repository as repo
+from bot.features.faq.models import (
+    ALIASES_LIMIT,
+    ANSWER_LIMIT,
+    CATEGORIES,
+    CONTENT_LANGUAGES,
+    QUESTION_LIMIT,
+    SLUG_RE,
+    SOURCE_LANGUAGES,
+    Entry,
+    Status,
+    Text,
+    fallback_chain,
+)
+from bot.features.faq.repository import Revision, Unanswered
+from bot.features.faq.search import ALIAS, ANSWER, QUESTION, Document, SearchIndex
+from bot.features.faq.transfer import ImportProblem, PoTranslation, parse_document, parse_po
+
+log = logging.getLogger(__name__)
+
+STARTER_DIR = Path(__file__).resolve().parent / "starter"
+STARTER_KEY = "starter_loaded"
+STALE_JOB = "faq.stale"
+AUTOCOMPLETE_LIMIT = 25
+CHOICE_NAME_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerView:
+    """What to show a reader: the text in the best language, and why it is not theirs."""
+
+    entry: Entry
+    text: Text
+    shown_language: str
+    wanted_language: str
+    # None: the reader's own current text; otherwise Status.MISSING or Status.STALE in their language.
+    notice: Status | None
+
+
+@dataclass(frozen=True, slots=True)
+class EditResult:
+    """The outcome of an edit: the entry and the languages that became stale."""
+
+    entry: Entry
+    revision: int
+    stale_languages: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Todo:
+    """Translation and review work."""
+
+    missing: dict[str, list[str]]
+    stale: dict[str, list[str]]
+    due_for_review: list[str]
+
+
+class FaqService:
+    """Reads, searches and changes the FAQ; published as `services.capabilities["faq"]`."""
+
+    def __init__(self, db: Database, clock: Clock, jobs: JobQueue | None = None) -> None:
+        self._db = db
+        self._clock = clock
+        self._jobs = jobs
+        self._entries: dict[int, Entry] = {}
+        self._slugs: dict[str, int] = {}
+        self.index = SearchIndex()
+
+    # ----- loading ----------------------------------------------------------------------------
+    async def load(self) -> None:
+        """Read every entry and build the search index."""
+        async with self._db.read() as tx:
+            entries = await repo.load_all(tx)
+        self._entries = {}
+        self._slugs = {}
+        self.index = SearchIndex()
+        for entry in entries:
+            self._remember(entry)
+
+    def _remember(self, entry: Entry) -> None:
+        self._entries[entry.id] = entry
+        self._slugs[entry.slug] = entry.id
+        if entry.removed:
+            self.index.remove(entry.id)
+        else:
+            self.index.put(entry.id, _documents(entry))
+
+    async def ensure_starter(self, directory: Path = STARTER_DIR) -> int:
+        """Load the starter set once (idempotent; never overwrites an existing slug). Returns entries added."""
+        files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.json"))
+        parsed: list[Entry] = []
+        for path in files:
+            parsed += parse_document(path.read_text(encoding="utf-8"), path.name)
+        marker = ",".join(sorted(e.slug for e in parsed))
+        added = 0
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            if await repo.get_meta(tx, STARTER_KEY) == marker:
+                return 0
+            existing = {row["slug"] for row in await tx.fetchall("SELECT slug FROM faq_entries")}
+            for entry in parsed:
+                if entry.slug in existing:
+                    continue
+                entry = replace(entry, origin="starter")
+                entry_id = await repo.insert(tx, entry, now)
+                await repo.add_revision(tx, replace(entry, id=entry_id), None, "starter", "", now)
+                added += 1
+            await repo.set_meta(tx, STARTER_KEY, marker)
+        if added:
+            log.info("loaded %d starter FAQ entries", added)
+            await self.load()
+        return added
+
+    # ----- reading ----------------------------------------------------------------------------
+    @property
+    def entries(self) -> list[Entry]:
+        """Every entry that is not removed."""
+        return [e for e in self._entries.values() if not e.removed]
+
+    def all_entries(self) -> list[Entry]:
+        """Every entry, removed ones too (exports)."""
+        return list(self._entries.values())
+
+    def find(self, slug: str) -> Entry | None:
+        """An entry by slug (None when unknown or removed)."""
+        entry_id = self._slugs.get(slug.strip().lower())
+        entry = self._entries.get(entry_id) if entry_id is not None else None
+        return None if entry is None or entry.removed else entry
+
+    def by_id(self, entry_id: int) -> Entry | None:
+        """An entry by id (None when unknown or removed)."""
+        entry = self._entries.get(entry_id)
+        return None if entry is None or entry.removed else entry
+
+    def get(self, slug: str, *, include_removed: bool = False) -> Entry:
+        """An entry by slug, or a polite refusal."""
+        entry_id = self._slugs.get(slug.strip().lower())
+        entry = self._entries.get(entry_id) if entry_id is not None else None
+        if entry is None or (entry.removed and not include_removed):
+            raise UserError(N_("There is no FAQ entry called {slug}."), slug=slug)
+        return entry
+
+    def search(self, query: str, limit: int = 10) -> list[Entry]:
+        """Entries matching `query` in any language, best first (an exact slug first)."""
+        found: list[Entry] = []
+        exact = self.find(query) if SLUG_RE.match(query.strip().lower()) else None
+        if exact is not None:
+            found.append(exact)
+        for hit in self.index.search(query, limit=limit):
+            entry = self._entries.get(hit.entry_id)
+            if entry is not None and not entry.removed and entry not in found:
+                found.append(entry)
+        return found[:limit]
+
+    def title(self, entry: Entry, language: str) -> str:
+        """The entry's question in the reader's language, with fallback."""
+        return self.view(entry, language).text.question
+
+    def suggestions(self, query: str, language: str) -> list[tuple[str, str]]:
+        """Autocomplete choices (name in the member's language, value = slug): at most 25, names <= 100."""
+        if query.strip():
+            entries = self.search(query, limit=AUTOCOMPLETE_LIMIT)
+        else:
+            entries = sorted(self.entries, key=_display_order)
+        choices = []
+        for entry in entries[:AUTOCOMPLETE_LIMIT]:
+            name = self.title(entry, language)
+            if len(name) > CHOICE_NAME_LIMIT:
+                name = name[: CHOICE_NAME_LIMIT - 1] + "…"
+            choices.append((name, entry.slug))
+        return choices
+
+    def view(self, entry: Entry, language: str) -> AnswerView:
+        """The best text for a reader of `language`, and whether a notice is needed."""
+        status = entry.status(language)
+        if status is Status.CURRENT:
+            return AnswerView(entry, entry.texts[language], language, language, None)
+        for candidate in fallback_chain(language, entry.source_language):
+            if candidate != language and entry.status(candidate) is Status.CURRENT:
+                return AnswerView(entry, entry.texts[candidate], candidate, language, status)
+        return AnswerView(entry, entry.source, entry.source_language, language, status)
+
+    def view_in(self, entry: Entry, language: str) -> AnswerView:
+        """The text in exactly `language` (when chosen in the picker), stale or not."""
+        text = entry.texts.get(language)
+        if text is None or not text.has_content:
+            return self.view(entry, language)
+        status = entry.status(language)
+        return AnswerView(entry, text, language, language, status if status is Status.STALE else None)
+
+    def readable_languages(self, entry: Entry) -> list[str]:
+        """Languages the entry has a question and answer in."""
+        return [lang for lang in CONTENT_LANGUAGES if lang in entry.texts and entry.texts[lang].has_content]
+
+    def by_category(self, category: str) -> list[Entry]:
+        """Entries of a category, by slug."""
+        return sorted((e for e in self.entries if e.category == category), key=lambda e: e.slug)
+
+    def todo(self, language: str | None = None) -> Todo:
+        """Missing and stale translations (for one language or all) and entries due for review."""
+        languages = [language] if language else [lang for lang in CONTENT_LANGUAGES if lang != "prs"]
+        missing: dict[str, list[str]] = {}
+        stale: dict[str, list[str]] = {}
+        today = self._clock.now().date()
+        due: list[str] = []
+        for entry in sorted(self.entries, key=lambda e: e.slug):
+            for lang in languages:
+                status = entry.status(lang)
+                if status is Status.MISSING:
+                    missing.setdefault(lang, []).append(entry.slug)
+                elif status is Status.STALE:
+                    stale.setdefault(lang, []).append(entry.slug)
+            if entry.due_for_review(today):
+                due.append(entry.slug)
+        return Todo(missing, stale, due)
+
+    async def history(self, slug: str) -> list[Revision]:
+        """An entry's revisions, newest first."""
+        entry = self.get(slug, include_removed=True)
+        async with self._db.read() as tx:
+            return await repo.revisions(tx, entry.id)
+
+    # ----- changing ---------------------------------------------------------------------------
+    async def create(
+        self, actor: int | None, *, slug: str, category: str, source_language: str, question: str, answer: str,
+        aliases: tuple[str, ...] = (), sources: tuple[str, ...] = (), reason: str = "",
+    ) -> Entry:
+        """Add an entry; the creator becomes its owner."""
+        slug = slug.strip().lower()
+        if not SLUG_RE.match(slug):
+            raise UserError(N_("A short name uses lower-case letters, digits and dashes (2 to 40), like bank-id."))
+        if category not in CATEGORIES:
+            raise UserError(N_("Please choose one of the categories in the list."))
+        if source_language not in SOURCE_LANGUAGES:
+            raise UserError(N_("New entries are written in Swedish or English first."))
+        text = _checked_text(source_language, question, answer, aliases, based_on=1)
+        _check_sources(sources)
+        now = self._clock.now()
+        entry = Entry(
+            id=0, slug=slug, category=category, source_language=source_language, sources=sources, owner_id=actor,
+            last_checked=now.date(), texts={source_language: text},
+        )
+        async with self._db.transaction() as tx:
+            if await tx.fetchval("SELECT 1 FROM faq_entries WHERE slug = ?", (slug,)):
+                raise UserError(N_("An entry called {slug} already exists."), slug=slug)
+            entry = replace(entry, id=await repo.insert(tx, entry, now))
+            await tx.execute("UPDATE faq_texts SET updated_by = ? WHERE entry_id = ?", (actor, entry.id))
+            await repo.add_revision(tx, entry, actor, "create", reason, now)
+        self._remember(entry)
+        return entry
+
+    async def edit(
+        self, actor: int | None, slug: str, *, reason: str, question: str, answer: str, aliases: tuple[str, ...],
+        sources: tuple[str, ...] | None = None, guild_id: int | None = None,
+    ) -> EditResult:
+        """Change the source text; translations become stale when the question or answer changed."""
+        if not reason.strip():
+            raise UserError(N_("Please give a short reason for the change."))
+        if sources is not None:
+            _check_sources(sources)
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            entry = await self._load_live(tx, slug)
+            old = entry.source
+            changed_text = (question.strip(), answer.strip()) != (old.question, old.answer)
+            revision = entry.source_revision + 1 if changed_text else entry.source_revision
+            text = _checked_text(entry.source_language, question, answer, aliases, based_on=revision)
+            stale = [
+                lang for lang in CONTENT_LANGUAGES
+                if changed_text and lang != entry.source_language and entry.status(lang) is Status.CURRENT
+            ]
+            new = replace(
+                entry.with_text(text), source_revision=revision, last_checked=now.date(),
+                sources=entry.sources if sources is None else sources,
+            )
+            if new.content() == entry.content():
+                raise UserError(N_("Nothing changed."))
+            await repo.update(tx, new, now, actor, {entry.source_language})
+            number = await repo.add_revision(tx, new, actor, "edit", reason.strip(), now)
+            if stale and self._jobs is not None:
+                await self._jobs.schedule(
+                    STALE_JOB, f"faq:stale:{new.id}:{revision}", now,
+                    {"guild": guild_id, "slug": new.slug, "languages": stale}, tx=tx,
+                )
+        self._remember(new)
+        if stale and self._jobs is not None:
+            await self._jobs.notify_changed()
+        return EditResult(new, number, stale)
+
+    async def translate(
+        self, actor: int | None, slug: str, language: str, *, question: str, answer: str,
+        aliases: tuple[str, ...] = (), reviewed: bool = False,
+    ) -> Entry:
+        """Write (or replace) a translation of the current source text."""
+        if language not in CONTENT_LANGUAGES:
+            raise UserError(N_("Please choose one of the languages in the list."))
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            entry = await self._load_live(tx, slug)
+            if language == entry.source_language:
+                raise UserError(N_("This is the entry's source language; use /faq edit to change it."))
+            text = _checked_text(language, question, answer, aliases, based_on=entry.source_revision)
+            new = entry.with_text(replace(text, reviewed=reviewed))
+            if new.content() == entry.content():
+                raise UserError(N_("Nothing changed."))
+            await repo.update(tx, new, now, actor, {language})
+            await repo.add_revision(tx, new, actor, f"translate:{language}", "", now)
+        self._remember(new)
+        return new
+
+    async def mark_reviewed(self, actor: int | None, slug: str, language: str) -> Entry:
+        """Record that a native speaker checked a current translation."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            entry = await self._load_live(tx, slug)
+            if entry.status(language) is not Status.CURRENT or language == entry.source_language:
+                raise UserError(N_("Only a current translation can be marked as reviewed."))
+            text = entry.texts[language]
+            if text.reviewed:
+                raise UserError(N_("Nothing changed."))
+            new = entry.with_text(replace(text, reviewed=True))
+            await repo.update(tx, new, now, actor, {language})
+            await repo.add_revision(tx, new, actor, f"review:{language}", "", now)
+        self._remember(new)
+        return new
+
+    async def rollback(self, actor: int | None, slug: str, number: int, reason: str) -> Entry:
+        """Restore the content an entry had at revision `number` (as a new revision)."""
+        if not reason.strip():
+            raise UserError(N_("Please give a short reason for the change."))
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            entry = await repo.load_one(tx, slug.strip().lower())
+            if entry is None:
+                raise UserError(N_("There is no FAQ entry called {slug}."), slug=slug)
+            old = await repo.revision(tx, entry.id, number)
+            if old is None:
+                raise UserError(N_("{slug} has no revision {number}."), slug=entry.slug, number=number)
+            target = restore(entry, old.snapshot)
+            if target.content() == entry.content():
+                raise UserError(N_("Nothing changed."))
+            await repo.update(tx, target, now, actor, set(target.texts))
+            await repo.add_revision(tx, target, actor, f"rollback:{number}", reason.strip(), now)
+        self._remember(target)
+        return target
+
+    async def remove(self, actor: int | None, slug: str, reason: str) -> Entry:
+        """Hide an entry from members (it stays in history and can be rolled back)."""
+        if not reason.strip():
+            raise UserError(N_("Please give a short reason for the change."))
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            entry = await self._load_live(tx, slug)
+            new = replace(entry, removed=True)
+            await repo.update(tx, new, now, actor, set())
+            await repo.add_revision(tx, new, actor, "remove", reason.strip(), now)
+        self._remember(new)
+        return new
+
+    async def _load_live(self, tx: Tx, slug: str) -> Entry:
+        entry = await repo.load_one(tx, slug.strip().lower())
+        if entry is None or entry.removed:
+            raise UserError(N_("There is no FAQ entry called {slug}."), slug=slug)
+        return entry
+
+    # ----- unanswered questions -----------------------------------------------------------------
+    async def add_unanswered(self, guild_id: int | None, question: str, language: str, slug: str | None) -> None:
+        """Queue a question for volunteers, without who asked."""
+        question = question.strip()
+        if not question:
+            raise UserError(N_("Please write your question."))
+        if len(question) > QUESTION_LIMIT * 2:
+            raise UserError(N_("Please keep it shorter."))
+        async with self._db.transaction() as tx:
+            await repo.add_unanswered(tx, guild_id, question, language, slug, self._clock.now())
+
+    async def unanswered(self, guild_id: int | None, limit: int = 15) -> list[Unanswered]:
+        """The oldest open questions."""
+        async with self._db.read() as tx:
+            return await repo.open_unanswered(tx, guild_id, limit)
+
+    async def resolve_unanswered(self, guild_id: int | None, item_id: int) -> None:
+        """Mark a queued question as handled."""
+        async with self._db.transaction() as tx:
+            if not await repo.resolve_unanswered(tx, guild_id, item_id, self._clock.now()):
+                raise UserError(N_("There is no open question number {number}."), number=item_id)
+
+    # ----- import and export ---------------------------------------------------------------------
+    async def import_document(self, text: str, filename: str, actor: int | None = None) -> int:
+        """Apply a YAML/JSON document: all entries or none. Returns how many entries changed."""
+        parsed = parse_document(text, filename)
+        now = self._clock.now()
+        changed = 0
+        async with self._db.transaction() as tx:
+            for incoming in parsed:
+                current = await repo.load_one(tx, incoming.slug)
+                if current is None:
+                    entry_id = await repo.insert(tx, incoming, now)
+                    await repo.add_revision(tx, replace(incoming, id=entry_id), actor, "import", filename, now)
+                    changed += 1
+                    continue
+                new = replace(incoming, id=current.id, owner_id=current.owner_id, origin=current.origin)
+                if new.content() == current.content():
+                    continue
+                await repo.update(tx, new, now, actor, set(new.texts))
+                await repo.add_revision(tx, new, actor, "import", filename, now)
+                changed += 1
+        await self.load()
+        return changed
+
+    async def import_po(self, text: str, filename: str, language: str, actor: int | None = None) -> int:
+        """Apply a translator's PO file for `language`: all of it or nothing. Returns entries changed."""
+        if language not in CONTENT_LANGUAGES:
+            raise ImportProblem(filename, None, f"unknown language {language!r}")
+        live = {e.slug: e for e in self.entries}
+        items = parse_po(text, filename, live)
+        now = self._clock.now()
+        changed = 0
+        async with self._db.transaction() as tx:
+            for item in items:
+                entry = await self._load_live(tx, item.slug)
+                if entry.source_language == language:
+                    raise ImportProblem(filename, item.line, f"{item.slug}: {language} is its source language")
+                new = _apply_po(entry, language, item)
+                if new.content() == entry.content():
+                    continue
+                await repo.update(tx, new, now, actor, {language})
+                await repo.add_revision(tx, new, actor, f"translate:{language}", filename, now)
+                changed += 1
+        await self.load()
+        return changed
+
+    # ----- the capability other features use ------------------------------------------------------
+    async def entries_for_topics(self, topics: list[str], language: str, limit: int = 5) -> list[LinkItem]:
+        """FAQ entries matching onboarding help topics, titled in `language` (with fallback)."""
+        wanted = [t for t in topics if t in HELP_TOPICS]
+        picked: list[Entry] = []
+        for topic in wanted:
+            for entry in sorted(self.entries, key=_display_order):
+                if topic in entry.all_topics and entry not in picked:
+                    picked.append(entry)
+        return [
+            LinkItem(title=self.title(entry, language), hint=f"/faq search query:{entry.slug}")
+            for entry in picked[:limit]
+        ]
+
+    # ----- privacy -------------------------------------------------------------------------------
+    def privacy_section(self) -> PrivacySection:
+        """What the FAQ stores about a member: revisions they wrote and entries they look after."""
+
+        async def export(tx: Tx, user_id: int) -> dict[str, Any] | None:
+            rows = await tx.fetchall(
+                "SELECT e.slug, r.number, r.action, r.reason, r.created_at FROM faq_revisions r"
+                " JOIN faq_entries e ON e.id = r.entry_id WHERE r.author_id = ? ORDER BY r.created_at",
+                (user_id,),
+            )
+            owned = await tx.fetchall("SELECT slug FROM faq_entries WHERE owner_id = ? ORDER BY slug", (user_id,))
+            texts = await tx.fetchall(
+                "SELECT e.slug, t.language FROM faq_texts t JOIN faq_entries e ON e.id = t.entry_id"
+                " WHERE t.updated_by = ? ORDER BY e.slug, t.language",
+                (user_id,),
+            )
+            if not rows and not owned and not texts:
+                return None
+            return {
+                "revisions_written": [
+                    {"entry": r["slug"], "revision": r["number"], "action": r["action"], "reason": r["reason"],
+                     "at": r["created_at"]}
+                    for r in rows
+                ],
+                "entries_looked_after": [r["slug"] for r in owned],
+                "texts_last_edited": [f"{r['slug']} ({r['language']})" for r in texts],
+            }
+
+        async def delete(tx: Tx, user_id: int) -> None:
+            await tx.execute(
+                "UPDATE faq_revisions SET author_id = NULL, author_deleted = 1 WHERE author_id = ?", (user_id,)
+            )
+            await tx.execute("UPDATE faq_entries SET owner_id = NULL WHERE owner_id = ?", (user_id,))
+            await tx.execute("UPDATE faq_texts SET updated_by = NULL WHERE updated_by = ?", (user_id,))
+            for entry in list(self._entries.values()):
+                if entry.owner_id == user_id:
+                    self._entries[entry.id] = replace(entry, owner_id=None)
+
+        return PrivacySection(
+            key="faq",
+            title=N_("FAQ contributions"),
+            description=N_(
+                "If you help with the FAQ: the changes you made (when and why) and the entries you look after. "
+                "After deletion your changes are shown as made by a deleted member. Questions sent to the "
+                "volunteers are never linked to you."
+            ),
+            export=export,
+            delete=delete,
+        )
+
+
+def _display_order(entry: Entry) -> tuple[int, str]:
+    order = list(CATEGORIES)
+    return (order.index(entry.category) if entry.category in order else 99, entry.slug)
+
+
+def _documents(entry: Entry) -> list[Document]:
+    docs: list[Document] = []
+    for text in entry.texts.values():
+        if text.question:
+            docs.append(Document(text.language, QUESTION, text.question))
+        for alias in text.aliases:
+            docs.append(Document(text.language, ALIAS, alias))
+        if text.answer:
+            docs.append(Document(text.language, ANSWER, text.answer))
+    docs.append(Document(entry.source_language, ALIAS, entry.slug.replace("-", " ")))
+    return docs
+
+
+def _checked_text(language: str, question: str, answer: str, aliases: tuple[str, ...], based_on: int) -> Text:
+    question, answer = question.strip(), answer.strip()
+    if not question or not answer:
+        raise UserError(N_("Please write both a question and an answer."))
+    if len(question) > QUESTION_LIMIT or len(answer) > ANSWER_LIMIT or len("\n".join(aliases)) > ALIASES_LIMIT:
+        raise UserError(
+            N_("Too long: a question has at most {question} characters and an answer at most {answer}."),
+            question=QUESTION_LIMIT, answer=ANSWER_LIMIT,
+        )
+    return Text(language, question, answer, tuple(a.strip() for a in aliases if a.strip()), based_on)
+
+
+def _check_sources(sources: tuple[str, ...]) -> None:
+    if any(not s.startswith(("https://", "http://")) or " " in s for s in sources):
+        raise UserError(N_("Source links must start with https://, one per line."))
+
+
+def restore(current: Entry, snapshot: dict[str, Any]) -> Entry:
+    """`current` with the content of an old snapshot; translations current then are current again."""
+    old = replace_from_content(current, snapshot)
+    text_changed = (old.source.question, old.source.answer) != (current.source.question, current.source.answer)
+    revision = current.source_revision + 1 if text_changed else current.source_revision
+    texts: dict[str, Text] = {}
+    for lang, text in old.texts.items():
+        was_current = text.based_on >= int(snapshot.get("source_revision", 1))
+        texts[lang] = replace(text, based_on=revision if was_current else min(text.based_on, revision - 1))
+    return replace(old, source_revision=revision, texts=texts)
+
+
+def replace_from_content(current: Entry, content: dict[str, Any]) -> Entry:
+    """`current` (id, owner, origin kept) with the versioned fields of `content`."""
+    texts = {
+        lang: Text(lang, t.get("question", ""), t.get("answer", ""), tuple(t.get("aliases", [])),
+                   int(t.get("based_on", 0)), bool(t.get("reviewed", False)))
+        for lang, t in content.get("texts", {}).items()
+    }
+    return replace(
+        current,
+        category=content.get("category", current.category),
+        topics=tuple(content.get("topics", [])),
+        sources=tuple(content.get("sources", [])),
+        source_language=content.get("source_language", current.source_language),
+        last_checked=date.fromisoformat(content["last_checked"]) if "last_checked" in content else current.last_checked,
+        review_days=int(content.get("review_days", current.review_days)),
+        removed=bool(content.get("removed", False)),
+        texts=texts,
+    )
+
+
+def _apply_po(entry: Entry, language: str, item: PoTranslation) -> Entry:
+    """The entry with a PO file's texts for `language` (stale stays stale unless the text matches)."""
+    old = entry.texts.get(language)
+    question = item.values.get("question", old.question if old else "")
+    answer = item.values.get("answer", old.answer if old else "")
+    aliases_raw = item.values.get("aliases")
+    aliases = tuple(a.strip() for a in aliases_raw.split("\n") if a.strip()) if aliases_raw is not None else (
+        old.aliases if old else ()
+    )
+    source = entry.source
+    matches_source = item.sources.get("question", source.question) == source.question and item.sources.get(
+        "answer", source.answer
+    ) == source.answer
+    same_text = old is not None and (old.question, old.answer) == (question, answer)
+    if not question and not answer:
+        based_on = old.based_on if old else 0
+    elif not item.fuzzy and matches_source:
+        based_on = entry.source_revision
+    else:
+        based_on = old.based_on if old else 0
+        based_on = min(based_on, entry.source_revision - 1) if not same_text or item.fuzzy else based_on
+    reviewed = bool(old and old.reviewed and same_text)
+    return entry.with_text(Text(language, question, answer, aliases, max(based_on, 0), reviewed))
+
+
+def language_name(code: str) -> str:
+    """A language's name in its own script."""
+    lang = LANGUAGES.get(code)
+    return lang.native_name if lang else code
+
