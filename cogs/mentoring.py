@@ -517,10 +517,8 @@ class MentoringCog(commands.Cog):
             text = t._("Thank you! We are waiting for the other person's answer.")
         else:
             text = t._("Thank you! You both accepted. I am opening a private thread for you with a coordinator.")
-        if interaction.message is not None and interaction.message.flags.ephemeral is False:
-            await interaction.response.edit_message(content=text, view=None)
-        else:
-            await respond(interaction, text)
+        # The invitation (a DM or a private prompt) becomes the answer, without its buttons.
+        await interaction.response.edit_message(content=text, view=None)
         tg = await self._t_guild(match.guild_id)
         if outcome.state == "declined":
             await self._tell_coordinators(match.guild_id, tg._(

@@ -196,3 +196,25 @@ async def test_invitations_survive_a_restart_and_refuse_replayed_buttons(sim: Si
     await sim.restart()
     step = await sim.advance(timedelta(days=8))
     assert len([a for a in step.actions if "Have you met?" in a.text]) == 2
+
+
+async def test_unmatched_newcomers_are_told_kindly_in_their_language(sim: Simulator) -> None:
+    await join_all(sim, "Bertil", "Amal", "Tesfay", "Cora")
+    await sim.running_bot.services.prefs.set_language(sim.member("Tesfay").id, "ti")
+    await sim.grant("Cora", "coordinator")
+    await volunteer(sim, "Bertil", "ar:3")
+    await request(sim, "Amal", "ar:3")
+    await sim.slash("Tesfay", '/mentor request languages:"ti:3" help:work adult:true')
+    step = await sim.slash("Cora", "/match preview")
+    assert "no mentor speaks their language yet" in step.last().text
+    step = await sim.slash("Cora", "/match approve pairs:all")
+    told = [a for a in step.of("dm") if a.to == "dm:Tesfay"]
+    assert len(told) == 1
+    assert "ገና መማኸሪ ኣይረኸብናልካን" in told[0].text  # Tigrinya: "we have not found a mentor for you yet"
+    assert "Tesfay" not in {a.to.removeprefix("dm:") for a in step.of("dm") if "mentoring:answer" in str(a.components)}
+
+
+async def test_stats_are_for_coordinators_only(sim: Simulator) -> None:
+    await join_all(sim, "Amal")
+    step = await sim.slash("Amal", "/match stats")
+    assert "only mentor coordinators" in step.last().text

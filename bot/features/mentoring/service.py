@@ -237,8 +237,15 @@ class MentoringService:
             if not chosen:
                 raise UserError(N_("There are no proposed pairs to approve. Run /match preview first."))
             rules = await self.rules(guild_id, tx)
+            open_matches = await repo.matches(tx, guild_id, OPEN_STATES)
+            busy = {m.newcomer_id for m in open_matches}
+            load: dict[int, int] = {}
+            for m in open_matches:
+                load[m.mentor_id] = load.get(m.mentor_id, 0) + 1
             for proposal in chosen:
-                if await self._still_valid(tx, guild_id, proposal, rules):
+                if await self._still_valid(tx, guild_id, proposal, rules, busy, load):
+                    busy.add(proposal.newcomer_id)
+                    load[proposal.mentor_id] = load.get(proposal.mentor_id, 0) + 1
                     await tx.execute(
                         "UPDATE mentoring_matches SET state = 'invited', approved_by = ?, invited_at = ? WHERE id = ?",
                         (coordinator_id, to_db(now), proposal.id),
@@ -282,18 +289,16 @@ class MentoringService:
             out.append(user_id)
         return out
 
-    async def _still_valid(self, tx: Tx, guild_id: int, proposal: Match, rules: Rules,
-                           ignore: set[int] | None = None) -> bool:
+    async def _still_valid(self, tx: Tx, guild_id: int, proposal: Match, rules: Rules, busy: set[int],
+                           load: dict[int, int]) -> bool:
+        """Whether an approved proposal still keeps every hard rule (profiles may have changed)."""
+        if proposal.newcomer_id in busy:
+            return False
         mentor = await repo.get_profile(tx, guild_id, proposal.mentor_id, MENTOR)
         newcomer = await repo.get_profile(tx, guild_id, proposal.newcomer_id, NEWCOMER)
         if mentor is None or newcomer is None or rules.fit(mentor, newcomer) is None:
             return False
-        ignore = ignore or set()
-        open_matches = await repo.matches(tx, guild_id, OPEN_STATES)
-        if any(m.newcomer_id == newcomer.user_id for m in open_matches if m.id not in ignore):
-            return False
-        load = sum(1 for m in open_matches if m.mentor_id == mentor.user_id and m.id not in ignore)
-        return load < mentor.capacity
+        return load.get(mentor.user_id, 0) < mentor.capacity
 
     async def reject(self, guild_id: int, positions: list[int] | None) -> int:
         """Drop proposals (all when None); the people stay in the pool. Returns how many."""
@@ -578,12 +583,12 @@ class MentoringService:
             }
             agg = await repo.aggregates(tx, guild_id)
         waiting_hours = [(now - n.created_at).total_seconds() / 3600 for n in newcomers if n.created_at]
-        paused = sum(1 for m in mentors if m.paused_on(today))
+        paused_ids = {m.user_id for m in mentors if m.paused_on(today)}
+        paused = len(paused_ids)
         return {
             "mentors": len(mentors),
             "mentors_paused": paused,
-            "free_places": sum(v for m, v in remaining.items() if not any(
-                p.user_id == m and p.paused_on(today) for p in mentors)),
+            "free_places": sum(v for m, v in remaining.items() if m not in paused_ids),
             "newcomers_waiting": len(newcomers),
             "waiting_days_avg": (sum(waiting_hours) / len(waiting_hours) / 24) if waiting_hours else None,
             "proposed": counts["proposed"],
