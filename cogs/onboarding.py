@@ -162,6 +162,12 @@ class ClaimButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"onb
 DYNAMIC_ITEMS = (StartButton, StepButton, StepSelect, ClaimButton)
 
 
+class _PendingBefore:
+    """The "before" side of a screening that completed while the bot was not running."""
+
+    pending = True
+
+
 class OnboardingCog(commands.Cog):
     """The welcome: greetings, the flow, the volunteers' queue and the organizers' settings."""
 
@@ -228,10 +234,10 @@ class OnboardingCog(commands.Cog):
             await self.apply_roles(after, language, state.help_topics)
 
     @commands.Cog.listener()
-    async def on_member_remove(self, member: discord.Member) -> None:
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         """Take the member off the volunteers' queue (the core's retention job deletes their data later)."""
-        if not member.bot:
-            await self.service.record_leave(member.guild.id, member.id)
+        if not payload.user.bot:
+            await self.service.record_leave(payload.guild_id, payload.user.id)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -241,6 +247,14 @@ class OnboardingCog(commands.Cog):
                 await self.ensure_start_message(guild)
             except discord.HTTPException:
                 log.warning("could not post the start message in guild %s", guild.id)
+            await self.catch_up_screening(guild)
+
+    async def catch_up_screening(self, guild: discord.Guild) -> None:
+        """Members who passed Rules Screening while the bot was away are greeted (and given roles) now."""
+        for user_id in await self.service.pending_members(guild.id):
+            member = guild.get_member(user_id)
+            if member is not None and not member.pending:
+                await self.on_member_update(_PendingBefore(), member)  # type: ignore[arg-type]
 
     async def ensure_start_message(self, guild: discord.Guild) -> None:
         """Post the persistent Start button once (its message id is kept in guild_config)."""

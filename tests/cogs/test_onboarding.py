@@ -139,6 +139,15 @@ async def test_a_pending_member_is_greeted_and_given_roles_only_after_screening(
     assert sim.sent_to("#welcome")[-1].mentions == ["Pia"]
 
 
+async def test_screening_passed_while_the_bot_was_down_is_caught_up_at_start(sim: Simulator) -> None:
+    await sim.join("Pia", pending=True)
+    await sim.stop()
+    sim.member("Pia").pending = False  # accepted the rules while the bot was away
+    await sim.start()
+    await sim.advance(timedelta(seconds=10))
+    assert sim.sent_to("#welcome")[-1].mentions == ["Pia"]
+
+
 async def test_closed_dms_fall_back_to_the_checklist_here_without_an_error(sim: Simulator) -> None:
     await sim.join("Dawit", locale="en-US", dms_open=False)
     await walk(sim, "Dawit", language="en", topics=("healthcare",))

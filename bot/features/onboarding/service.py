@@ -172,6 +172,14 @@ class OnboardingService:
         self._planned_windows.add(key)
         return True
 
+    async def pending_members(self, guild_id: int) -> list[int]:
+        """Members recorded as waiting in Rules Screening (still here)."""
+        rows = await self._db.fetchall(
+            "SELECT user_id FROM onboarding_members WHERE guild_id = ? AND pending = 1 AND left_at IS NULL",
+            (guild_id,),
+        )
+        return [row["user_id"] for row in rows]
+
     async def ungreeted(self, guild_id: int) -> list[int]:
         """Members waiting for their greeting, oldest first."""
         async with self._db.read() as tx:
