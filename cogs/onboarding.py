@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -416,14 +417,17 @@ class OnboardingCog(commands.Cog):
                    edit: bool) -> None:
         """Render the member's current step (finishing when they reached the end)."""
         t = await self.bot.translator_for(interaction)
+        afterwards = None
         if state.step == DONE:
-            content, embed, view = await self.complete(interaction, t, state)
+            content, embed, view, afterwards = await self.complete(interaction, t, state)
         else:
             content, embed, view = await self.render_step(t, state, interaction)
         if edit:
             await interaction.response.edit_message(content=content, embed=embed, view=view)
         else:
             await respond(interaction, content, embed=embed, view=view)
+        if afterwards is not None:
+            await afterwards()
 
     async def render_step(self, t: Translator, state: MemberState,
                           interaction: discord.Interaction[Any]) -> tuple[str, discord.Embed | None, discord.ui.View]:
@@ -520,8 +524,9 @@ class OnboardingCog(commands.Cog):
 
     # ----- the end of the flow ---------------------------------------------------------------------------------
     async def complete(self, interaction: discord.Interaction[MultinationsBot], t: Translator,
-                       state: MemberState) -> tuple[str, discord.Embed, discord.ui.View]:
-        """Finish: roles, mentoring request, volunteer card, and the checklist screen."""
+                       state: MemberState) -> tuple[str, discord.Embed, discord.ui.View,
+                                                    Callable[[], Awaitable[None]]]:
+        """Finish: the checklist screen now, and the Discord work (roles, volunteer card) to do after answering."""
         guild_id = state.guild_id
         state, first = await self.service.finish(guild_id, state.user_id)
         language = t.code
@@ -530,15 +535,10 @@ class OnboardingCog(commands.Cog):
         member = guild.get_member(state.user_id) if guild else None
         if member is None and isinstance(interaction.user, discord.Member):
             member = interaction.user
-        if member is not None:
-            if member.pending:
-                notes.append(t._("You will get your roles as soon as you have accepted the server rules."))
-            else:
-                await self.apply_roles(member, language, state.help_topics, prune_help=bool(state.consent))
+        if member is not None and member.pending:
+            notes.append(t._("You will get your roles as soon as you have accepted the server rules."))
         if state.wants_mentor:
             notes.append(await self.request_mentor(t, state, language))
-        if state.consent and first and state.card_message_id is None and guild is not None:
-            await self.post_card(guild, state, language)
         checklist = await self.build_checklist(guild_id, state.help_topics, language)
         embed = self.checklist_embed(t, checklist)
         view = discord.ui.View(timeout=None)
@@ -546,7 +546,15 @@ class OnboardingCog(commands.Cog):
                                  t._("Send me this as a direct message"), discord.ButtonStyle.primary))
         view.add_item(StepButton(state.user_id, "summary", "show", t._("See or change my answers")))
         content = "\n".join([t._("All done, welcome! Here are your first steps."), *notes])
-        return content, embed, view
+
+        async def afterwards() -> None:
+            # Discord requests that may be slow or rate limited: after the member has their answer.
+            if member is not None and not member.pending:
+                await self.apply_roles(member, language, state.help_topics, prune_help=bool(state.consent))
+            if state.consent and first and state.card_message_id is None and guild is not None:
+                await self.post_card(guild, state, language)
+
+        return content, embed, view, afterwards
 
     async def request_mentor(self, t: Translator, state: MemberState, language: str) -> str:
         """Ask the mentoring capability for a mentor, and say what happened."""
