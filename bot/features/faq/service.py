@@ -518,9 +518,10 @@ class FaqService:
         )
 
 
-def _display_order(entry: Entry) -> tuple[int, str]:
+def _display_order(entry: Entry) -> tuple[int, int]:
+    """Category order, then the order entries were added (the starter set's order)."""
     order = list(CATEGORIES)
-    return (order.index(entry.category) if entry.category in order else 99, entry.slug)
+    return (order.index(entry.category) if entry.category in order else 99, entry.id)
 
 
 def _documents(entry: Entry) -> list[Document]:

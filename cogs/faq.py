@@ -1,0 +1,594 @@
+"""The FAQ's Discord glue: `/faq search|browse` for everyone, editing commands for volunteers and translators.
+
+Thin by design: resolve the member's language, call `FaqService`, render, respond. Answers are
+ephemeral (nobody else sees what a member asked). Role checks run inside the bot for every staff
+action, also when a form is submitted or a "write translation" button is pressed later.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.access import Capability
+from bot.core.errors import UserError
+from bot.core.i18n import N_, Translator
+from bot.core.jobs import Job
+from bot.core.languages import LANGUAGES
+from bot.edge.checks import require
+from bot.edge.client import MultinationsBot
+from bot.edge.errors import guarded, report_error
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, clip, respond
+from bot.features.faq.models import CATEGORIES, CONTENT_LANGUAGES, Entry, Status, split_lines
+from bot.features.faq.service import STALE_JOB, AnswerView, FaqService, language_name
+
+log = logging.getLogger(__name__)
+
+STAFF = (Capability.VOLUNTEER, Capability.TRANSLATOR)
+TRANSLATORS_CHANNEL_KEY = "faq.translators_channel"
+TRANSLATORS_CHANNEL_NAME = "translators"
+RLM = "\u200f"
+QUERY_IN_ID = 60
+
+LANGUAGE_CHOICES = [app_commands.Choice(name=f"{lang.native_name} ({lang.english_name})"[:100], value=code)
+                    for code, lang in LANGUAGES.items()]
+CATEGORY_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in CATEGORIES.items()]
+SOURCE_CHOICES = [app_commands.Choice(name="Svenska", value="sv"), app_commands.Choice(name="English", value="en")]
+
+
+def _service(interaction: discord.Interaction[Any]) -> FaqService:
+    service = interaction.client.services.capabilities.get("faq")
+    assert isinstance(service, FaqService)
+    return service
+
+
+def _rtl_text(t_shown: Translator, text: str) -> str:
+    """Right-to-left paragraphs start with a right-to-left mark so the client lays them out RTL."""
+    if not t_shown.rtl:
+        return text
+    return "\n".join(f"{RLM}{line}" if line else line for line in text.split("\n"))
+
+
+def render_answer(
+    t: Translator, shown: Translator, view: AnswerView, query: str = ""
+) -> tuple[str | None, discord.Embed, discord.ui.View]:
+    """The answer message: a notice line, the embed in the shown language, and its controls."""
+    entry, text = view.entry, view.text
+    notice = None
+    if view.notice is Status.MISSING:
+        notice = t._("This answer is not yet written in {language}. Here it is in {shown}.",
+                     language=language_name(view.wanted_language), shown=language_name(view.shown_language))
+    elif view.notice is Status.STALE:
+        notice = t._("The {language} text of this answer is out of date. Here is the current text in {shown}.",
+                     language=language_name(view.wanted_language), shown=language_name(view.shown_language))
+    elif view.shown_language != entry.source_language and not text.reviewed:
+        notice = t._("This translation has not yet been checked by a native speaker.")
+    embed = discord.Embed(
+        title=clip(_rtl_text(shown, text.question), 256),
+        description=clip(_rtl_text(shown, text.answer), EMBED_DESCRIPTION_LIMIT),
+    )
+    if entry.sources:
+        embed.add_field(name=t._("Source"), value=clip("\n".join(entry.sources), 1024), inline=False)
+    embed.set_footer(text=t._("Last checked: {date}", date=t.date(entry.last_checked)))
+    controls = discord.ui.View(timeout=None)
+    controls.add_item(HelpButton(entry.id, "yes", label=t._("Yes, this helped")))
+    controls.add_item(HelpButton(entry.id, "no", query=query, label=t._("No, I need more help")))
+    languages = [lang for lang in CONTENT_LANGUAGES if entry.texts.get(lang) and entry.texts[lang].has_content]
+    if len(languages) > 1:
+        controls.add_item(LanguagePicker(entry, languages, view.shown_language, t))
+    return notice, embed, controls
+
+
+async def show_entry(interaction: discord.Interaction[MultinationsBot], entry: Entry, query: str = "",
+                     language: str | None = None, *, edit: bool = False) -> None:
+    """Answer with `entry` in the member's language (or exactly `language` when picked)."""
+    service = _service(interaction)
+    t = await interaction.client.translator_for(interaction)
+    view = service.view_in(entry, language) if language else service.view(entry, t.code)
+    shown = interaction.client.services.translator(view.shown_language)
+    notice, embed, controls = render_answer(t, shown, view, query)
+    if edit and not interaction.response.is_done():
+        await interaction.response.edit_message(content=notice, embed=embed, view=controls)
+    else:
+        await respond(interaction, notice, embed=embed, view=controls)
+
+
+class HelpButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                 template=r"faq:help:(?P<entry>\d+):(?P<answer>yes|no)(?::(?P<query>.*))?"):
+    """"Did this help?": yes thanks; no opens a form whose text goes to the volunteers without a name."""
+
+    def __init__(self, entry_id: int, answer: str, query: str = "", label: str = "") -> None:
+        custom_id = f"faq:help:{entry_id}:{answer}"
+        if query:
+            custom_id += ":" + query[:QUERY_IN_ID]
+        style = discord.ButtonStyle.success if answer == "yes" else discord.ButtonStyle.secondary
+        super().__init__(discord.ui.Button(label=label or answer, style=style, custom_id=custom_id))
+        self.entry_id, self.answer, self.query = entry_id, answer, query
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
+                             match: re.Match[str], /) -> HelpButton:
+        """Rebuild from an old message (any member may give feedback on public content)."""
+        return cls(int(match["entry"]), match["answer"], match["query"] or "")
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Thank, or open the question form."""
+        t = await interaction.client.translator_for(interaction)
+        if self.answer == "yes":
+            await respond(interaction, t._("Thank you! Glad it helped."))
+            return
+        entry = _service(interaction).by_id(self.entry_id)
+        await interaction.response.send_modal(QuestionModal(t, entry.slug if entry else None, self.query))
+
+
+class QuestionModal(discord.ui.Modal):
+    """The member writes what they want to know; only the text and language are queued."""
+
+    def __init__(self, t: Translator, slug: str | None, query: str) -> None:
+        super().__init__(title=clip(t._("Ask the volunteers"), 45), custom_id="faq:question")
+        self.t, self.slug = t, slug
+        self.question: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=clip(t._("What would you like to know?"), 45), style=discord.TextStyle.paragraph,
+            default=query or None, max_length=400, custom_id="question",
+        )
+        self.add_item(self.question)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        """Queue the question without who asked."""
+        await _service(interaction).add_unanswered(interaction.guild_id, self.question.value, self.t.code, self.slug)
+        await respond(interaction, self.t._(
+            "Thank you. Your question was sent to the volunteers without your name. "
+            "They use such questions to improve the answers."
+        ))
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
+        """The one error path."""
+        await report_error(interaction, error)
+
+
+class LanguagePicker(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"faq:lang:(?P<entry>\d+)"):
+    """"Show in another language": any member may switch the language of an answer they see."""
+
+    def __init__(self, entry: Entry | None, languages: list[str] | None = None, current: str | None = None,
+                 t: Translator | None = None, entry_id: int | None = None) -> None:
+        options = []
+        for code in languages or []:
+            description = None
+            if entry is not None and t is not None:
+                if entry.status(code) is Status.STALE:
+                    description = t._("out of date")
+                elif code != entry.source_language and not entry.texts[code].reviewed:
+                    description = t._("not yet checked")
+            options.append(discord.SelectOption(label=language_name(code), value=code, description=description,
+                                                default=code == current))
+        if not options:
+            options = [discord.SelectOption(label="English", value="en")]
+        ident = entry.id if entry is not None else entry_id
+        super().__init__(discord.ui.Select(
+            custom_id=f"faq:lang:{ident}", options=options[:25],
+            placeholder=clip(t._("Show in another language") if t else "Language", 100),
+        ))
+        self.entry_id = ident
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Select[Any],
+                             match: re.Match[str], /) -> LanguagePicker:
+        """Rebuild from an old message."""
+        return cls(None, entry_id=int(match["entry"]))
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Show the answer in the chosen language."""
+        values = (interaction.data or {}).get("values") or []
+        entry = _service(interaction).by_id(int(self.entry_id or 0))
+        if entry is None or not values or values[0] not in CONTENT_LANGUAGES:
+            raise UserError(N_("This answer is no longer available."))
+        await show_entry(interaction, entry, language=values[0], edit=True)
+
+
+class OpenSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"faq:open:(?P<category>[a-z]+)"):
+    """The list of `/faq browse`: pick a question to read its answer."""
+
+    def __init__(self, category: str, options: list[discord.SelectOption] | None = None,
+                 placeholder: str = "") -> None:
+        super().__init__(discord.ui.Select(
+            custom_id=f"faq:open:{category}", options=options or [discord.SelectOption(label="-", value="-")],
+            placeholder=placeholder or None,
+        ))
+        self.category = category
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Select[Any],
+                             match: re.Match[str], /) -> OpenSelect:
+        """Rebuild from an old message."""
+        return cls(match["category"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Show the picked entry."""
+        values = (interaction.data or {}).get("values") or []
+        entry = _service(interaction).find(values[0]) if values else None
+        if entry is None:
+            raise UserError(N_("This answer is no longer available."))
+        await show_entry(interaction, entry)
+
+
+class WriteTranslationButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                             template=r"faq:write:(?P<entry>\d+):(?P<lang>[a-z]{2,3})"):
+    """Opens the translation form; the presser's role is checked again."""
+
+    def __init__(self, entry_id: int, language: str, label: str = "Write") -> None:
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.primary,
+                                           custom_id=f"faq:write:{entry_id}:{language}"))
+        self.entry_id, self.language = entry_id, language
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
+                             match: re.Match[str], /) -> WriteTranslationButton:
+        """Rebuild from an old message."""
+        return cls(int(match["entry"]), match["lang"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Check the role, then open the form prefilled with the current translation."""
+        require(interaction, *STAFF)
+        entry = _service(interaction).by_id(self.entry_id)
+        if entry is None or self.language not in CONTENT_LANGUAGES:
+            raise UserError(N_("This answer is no longer available."))
+        t = await interaction.client.translator_for(interaction)
+        await interaction.response.send_modal(TranslateModal(t, entry, self.language))
+
+
+class _StaffModal(discord.ui.Modal):
+    """A form for volunteers or translators; the role is checked again on submit."""
+
+    def _input(self, label: str, value: str, *, long: bool = False, required: bool = True,
+               limit: int = 200, key: str) -> discord.ui.TextInput[Any]:
+        field: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=clip(label, 45), default=value or None, required=required, max_length=limit, custom_id=key,
+            style=discord.TextStyle.paragraph if long else discord.TextStyle.short,
+        )
+        self.add_item(field)
+        return field
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
+        """The one error path."""
+        await report_error(interaction, error)
+
+
+class EntryModal(_StaffModal):
+    """Add an entry, or edit an entry's source text."""
+
+    def __init__(self, t: Translator, *, entry: Entry | None = None, slug: str = "", category: str = "",
+                 source_language: str = "sv", reason: str = "") -> None:
+        title = t._("Edit {slug}", slug=entry.slug) if entry else t._("New FAQ entry")
+        super().__init__(title=clip(title, 45), custom_id=f"faq:entry:{entry.id if entry else 0}")
+        self.t, self.entry, self.slug, self.category = t, entry, slug, category
+        self.source_language, self.reason = source_language, reason
+        source = entry.source if entry else None
+        lang = language_name(entry.source_language if entry else source_language)
+        self.question = self._input(t._("Question ({language})", language=lang), source.question if source else "",
+                                    key="question")
+        self.answer = self._input(t._("Answer ({language})", language=lang), source.answer if source else "",
+                                  long=True, limit=3500, key="answer")
+        self.aliases = self._input(t._("Search words, one per line"), "\n".join(source.aliases) if source else "",
+                                   long=True, required=False, limit=500, key="aliases")
+        self.sources = self._input(t._("Official source links, one per line"),
+                                   "\n".join(entry.sources) if entry else "", long=True, required=False,
+                                   limit=1000, key="sources")
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        """Create or edit; tell the member which translations became stale."""
+        require(interaction, *STAFF)
+        service = _service(interaction)
+        t = self.t
+        sources = tuple(line.strip() for line in self.sources.value.splitlines() if line.strip())
+        if self.entry is None:
+            entry = await service.create(
+                interaction.user.id, slug=self.slug, category=self.category, source_language=self.source_language,
+                question=self.question.value, answer=self.answer.value, aliases=split_lines(self.aliases.value),
+                sources=sources, reason=self.reason,
+            )
+            await respond(interaction, t._("Added {slug}. Translators can now translate it with /faq translate.",
+                                           slug=entry.slug))
+            return
+        result = await service.edit(
+            interaction.user.id, self.entry.slug, reason=self.reason, question=self.question.value,
+            answer=self.answer.value, aliases=split_lines(self.aliases.value), sources=sources,
+            guild_id=interaction.guild_id,
+        )
+        if result.stale_languages:
+            names = t.join(language_name(code) for code in result.stale_languages)
+            await respond(interaction, t._(
+                "Saved as revision {number}. These translations are now out of date and the translators were "
+                "told: {languages}.", number=result.revision, languages=names))
+        else:
+            await respond(interaction, t._("Saved as revision {number}.", number=result.revision))
+
+
+class TranslateModal(_StaffModal):
+    """Write a translation of the current source text."""
+
+    def __init__(self, t: Translator, entry: Entry, language: str) -> None:
+        super().__init__(title=clip(t._("{slug} in {language}", slug=entry.slug, language=language_name(language)), 45),
+                         custom_id=f"faq:translate:{entry.id}:{language}")
+        self.t, self.entry, self.language = t, entry, language
+        current = entry.texts.get(language)
+        self.question = self._input(t._("Question"), current.question if current else "", key="question")
+        self.answer = self._input(t._("Answer"), current.answer if current else "", long=True, limit=3500,
+                                  key="answer")
+        self.aliases = self._input(t._("Search words, one per line"), "\n".join(current.aliases) if current else "",
+                                   long=True, required=False, limit=500, key="aliases")
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        """Store the translation as current."""
+        require(interaction, *STAFF)
+        await _service(interaction).translate(
+            interaction.user.id, self.entry.slug, self.language, question=self.question.value,
+            answer=self.answer.value, aliases=split_lines(self.aliases.value),
+        )
+        await respond(interaction, self.t._("Thank you! The {language} text of {slug} is saved and current.",
+                                            language=language_name(self.language), slug=self.entry.slug))
+
+
+class FaqCog(commands.Cog):
+    """The translated FAQ."""
+
+    faq = app_commands.Group(name="faq", description="Answers to newcomers' questions, in your language")
+
+    def __init__(self, bot: MultinationsBot, service: FaqService) -> None:
+        self.bot = bot
+        self.service = service
+
+    async def cog_load(self) -> None:
+        """Load the starter set once, then the index; register the translators' notice job."""
+        await self.service.ensure_starter()
+        await self.service.load()
+        self.bot.services.jobs.register(STALE_JOB, self._tell_translators)
+
+    async def cog_unload(self) -> None:
+        """Stop handling the job kind (rows stay pending)."""
+        self.bot.services.jobs.unregister(STALE_JOB)
+
+    async def _tell_translators(self, job: Job) -> None:
+        """Post in the translators' channel which languages of an entry need work."""
+        services = self.bot.services
+        guild_id = job.payload.get("guild") or services.settings.guild_id
+        guild = self.bot.get_guild(int(guild_id)) if guild_id else None
+        if guild is None:
+            return
+        configured = await services.guild_config.get(guild.id, TRANSLATORS_CHANNEL_KEY)
+        channel = guild.get_channel(int(configured)) if configured else None
+        if channel is None:
+            channel = discord.utils.get(guild.text_channels, name=TRANSLATORS_CHANNEL_NAME)
+        if not isinstance(channel, discord.TextChannel):
+            log.warning("no translators' channel in guild %s", guild.id)
+            return
+        t = services.translator(await services.guild_language(guild.id))
+        languages = t.join(language_name(code) for code in job.payload.get("languages", []))
+        await channel.send(t._(
+            "The source text of the FAQ entry {slug} changed. These translations need updating: {languages}. "
+            "Use /faq translate to update them, or /faq todo to see all open work.",
+            slug=job.payload.get("slug", "?"), languages=languages,
+        ))
+
+    async def slug_autocomplete(self, interaction: discord.Interaction[MultinationsBot],
+                                current: str) -> list[app_commands.Choice[str]]:
+        """Up to 25 entries matching what the member typed, in any language, named in theirs."""
+        t = await self.bot.translator_for(interaction)
+        return [app_commands.Choice(name=name, value=slug) for name, slug in self.service.suggestions(current, t.code)]
+
+    # ----- everyone ---------------------------------------------------------------------------
+    @faq.command(name="search", description="Find an answer; write in any language")
+    @app_commands.describe(query="What are you looking for? Any language is fine")
+    async def search(self, interaction: discord.Interaction[MultinationsBot], query: str) -> None:
+        """Show the best answer, with alternatives; offer to ask the volunteers when nothing fits."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        found = self.service.search(query, limit=4)
+        if not found:
+            t = await self.bot.translator_for(interaction)
+            view = discord.ui.View(timeout=None)
+            view.add_item(HelpButton(0, "no", query=query, label=t._("Ask the volunteers")))
+            await respond(interaction, t._(
+                "I found no answer for that. You can send your question to the volunteers (without your name)."),
+                view=view)
+            return
+        await show_entry(interaction, found[0], query)
+        if len(found) > 1:
+            t = await self.bot.translator_for(interaction)
+            others = "\n".join(f"• {self.service.title(e, t.code)} (`{e.slug}`)" for e in found[1:])
+            await respond(interaction, t._("Other answers that may fit:") + "\n" + others)
+
+    search.autocomplete("query")(slug_autocomplete)
+
+    @faq.command(name="browse", description="Browse the answers by topic")
+    @app_commands.describe(category="The topic")
+    @app_commands.choices(category=CATEGORY_CHOICES)
+    async def browse(self, interaction: discord.Interaction[MultinationsBot], category: str) -> None:
+        """List a category's questions in the member's language, with a menu to open one."""
+        t = await self.bot.translator_for(interaction)
+        entries = self.service.by_category(category)
+        if not entries:
+            await respond(interaction, t._("There are no answers in this topic yet."))
+            return
+        options = [discord.SelectOption(label=clip(self.service.title(e, t.code), 100), value=e.slug)
+                   for e in entries[:25]]
+        view = discord.ui.View(timeout=None)
+        view.add_item(OpenSelect(category, options, clip(t._("Choose a question"), 100)))
+        lines = [f"**{t._(CATEGORIES[category])}**"] + [f"• {o.label}" for o in options]
+        await respond(interaction, "\n".join(lines), view=view)
+
+    # ----- volunteers and translators ---------------------------------------------------------------
+    @faq.command(name="add", description="Add a FAQ entry (volunteers)")
+    @app_commands.describe(slug="A short name like bank-id", category="The topic",
+                           source_language="The language you write it in")
+    @app_commands.choices(category=CATEGORY_CHOICES, source_language=SOURCE_CHOICES)
+    async def add(self, interaction: discord.Interaction[MultinationsBot], slug: str, category: str,
+                  source_language: str = "sv") -> None:
+        """Open the form for a new entry."""
+        require(interaction, *STAFF)
+        if self.service.find(slug) is not None:
+            raise UserError(N_("An entry called {slug} already exists."), slug=slug)
+        t = await self.bot.translator_for(interaction)
+        await interaction.response.send_modal(EntryModal(t, slug=slug, category=category,
+                                                         source_language=source_language))
+
+    @faq.command(name="edit", description="Change a FAQ entry's source text (volunteers)")
+    @app_commands.describe(entry="The entry", reason="Why it changes (shown in the history)")
+    async def edit(self, interaction: discord.Interaction[MultinationsBot], entry: str, reason: str) -> None:
+        """Open the form prefilled with the source text."""
+        require(interaction, *STAFF)
+        found = self.service.get(entry)
+        if not reason.strip():
+            raise UserError(N_("Please give a short reason for the change."))
+        t = await self.bot.translator_for(interaction)
+        await interaction.response.send_modal(EntryModal(t, entry=found, reason=reason))
+
+    edit.autocomplete("entry")(slug_autocomplete)
+
+    @faq.command(name="translate", description="Translate a FAQ entry (translators)")
+    @app_commands.describe(entry="The entry", language="The language you translate into")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def translate(self, interaction: discord.Interaction[MultinationsBot], entry: str, language: str) -> None:
+        """Show the source text for reference, with a button that opens the translation form."""
+        require(interaction, *STAFF)
+        found = self.service.get(entry)
+        t = await self.bot.translator_for(interaction)
+        if language == found.source_language:
+            raise UserError(N_("This is the entry's source language; use /faq edit to change it."))
+        source = found.source
+        status = found.status(language)
+        state = {Status.CURRENT: t._("current"), Status.STALE: t._("out of date"),
+                 Status.MISSING: t._("missing")}[status]
+        embed = discord.Embed(title=clip(source.question, 256), description=clip(source.answer, 4000))
+        if source.aliases:
+            embed.add_field(name=t._("Search words"), value=clip(", ".join(source.aliases), 1024), inline=False)
+        embed.set_footer(text=t._("Source text in {language}", language=language_name(found.source_language)))
+        view = discord.ui.View(timeout=None)
+        view.add_item(WriteTranslationButton(found.id, language, label=t._("Write the translation")))
+        await respond(interaction, t._("{slug} in {language}: {state}.", slug=found.slug,
+                                       language=language_name(language), state=state), embed=embed, view=view)
+
+    translate.autocomplete("entry")(slug_autocomplete)
+
+    @faq.command(name="review", description="Mark a translation as checked by a native speaker (translators)")
+    @app_commands.describe(entry="The entry", language="The language you checked")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def review(self, interaction: discord.Interaction[MultinationsBot], entry: str, language: str) -> None:
+        """Record the review."""
+        require(interaction, *STAFF)
+        found = await self.service.mark_reviewed(interaction.user.id, entry, language)
+        t = await self.bot.translator_for(interaction)
+        await respond(interaction, t._("Marked the {language} text of {slug} as checked.",
+                                       language=language_name(language), slug=found.slug))
+
+    review.autocomplete("entry")(slug_autocomplete)
+
+    @faq.command(name="history", description="See the changes of a FAQ entry (volunteers)")
+    @app_commands.describe(entry="The entry")
+    async def history(self, interaction: discord.Interaction[MultinationsBot], entry: str) -> None:
+        """List revisions: number, when, who, what and why."""
+        require(interaction, *STAFF)
+        revisions = await self.service.history(entry)
+        t = await self.bot.translator_for(interaction)
+        lines = [t._("Changes of {slug}, newest first:", slug=entry.strip().lower())]
+        for rev in revisions[:20]:
+            if rev.author_id is not None:
+                who = f"<@{rev.author_id}>"
+            elif rev.author_deleted:
+                who = t._("a deleted member")
+            else:
+                who = t._("the starter set or an import")
+            why = f": {rev.reason}" if rev.reason else ""
+            lines.append(f"**{rev.number}** · {t.datetime(rev.created_at, 'short')} · {who} · `{rev.action}`{why}")
+        await respond(interaction, "\n".join(lines))
+
+    history.autocomplete("entry")(slug_autocomplete)
+
+    @faq.command(name="rollback", description="Restore an earlier revision of a FAQ entry (volunteers)")
+    @app_commands.describe(entry="The entry", revision="The revision number from /faq history",
+                           reason="Why (shown in the history)")
+    async def rollback(self, interaction: discord.Interaction[MultinationsBot], entry: str, revision: int,
+                       reason: str) -> None:
+        """Restore the content of an old revision as a new revision."""
+        require(interaction, *STAFF)
+        restored = await self.service.rollback(interaction.user.id, entry, revision, reason)
+        t = await self.bot.translator_for(interaction)
+        await respond(interaction, t._("{slug} now has the content of revision {number} again.",
+                                       slug=restored.slug, number=revision))
+
+    rollback.autocomplete("entry")(slug_autocomplete)
+
+    @faq.command(name="remove", description="Hide a FAQ entry from members (volunteers)")
+    @app_commands.describe(entry="The entry", reason="Why (shown in the history)")
+    async def remove(self, interaction: discord.Interaction[MultinationsBot], entry: str, reason: str) -> None:
+        """Remove (it stays in the history and can be restored with /faq rollback)."""
+        require(interaction, *STAFF)
+        removed = await self.service.remove(interaction.user.id, entry, reason)
+        t = await self.bot.translator_for(interaction)
+        await respond(interaction, t._("Removed {slug}. /faq rollback can bring it back.", slug=removed.slug))
+
+    remove.autocomplete("entry")(slug_autocomplete)
+
+    @faq.command(name="todo", description="Missing and out-of-date translations, entries due for review")
+    @app_commands.describe(language="Only this language")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def todo(self, interaction: discord.Interaction[MultinationsBot], language: str | None = None) -> None:
+        """List the open translation and review work."""
+        require(interaction, *STAFF)
+        t = await self.bot.translator_for(interaction)
+        work = self.service.todo(language)
+        lines: list[str] = []
+        for code, slugs in work.stale.items():
+            lines.append(t._("Out of date in {language}: {entries}", language=language_name(code),
+                             entries=", ".join(slugs)))
+        for code, slugs in work.missing.items():
+            lines.append(t._("Missing in {language}: {entries}", language=language_name(code),
+                             entries=", ".join(slugs)))
+        if work.due_for_review:
+            lines.append(t._("Due for a check against the sources: {entries}", entries=", ".join(work.due_for_review)))
+        await respond(interaction, "\n".join(lines) if lines else t._("Nothing to do. Thank you!"))
+
+    @faq.command(name="unanswered", description="Questions members could not find answers to (volunteers)")
+    @app_commands.describe(done="Mark this question number as handled")
+    async def unanswered(self, interaction: discord.Interaction[MultinationsBot], done: int | None = None) -> None:
+        """List the open questions (never who asked), or mark one handled."""
+        require(interaction, *STAFF)
+        t = await self.bot.translator_for(interaction)
+        if done is not None:
+            await self.service.resolve_unanswered(interaction.guild_id, done)
+            await respond(interaction, t._("Question {number} is marked as handled.", number=done))
+            return
+        items = await self.service.unanswered(interaction.guild_id)
+        if not items:
+            await respond(interaction, t._("No open questions. Thank you!"))
+            return
+        lines = [t._("Open questions (who asked is never stored):")]
+        for item in items:
+            about = f" · `{item.entry_slug}`" if item.entry_slug else ""
+            lines.append(f"**{item.id}** · {language_name(item.language)} · {t.date(item.created_at)}{about}\n"
+                         f"> {clip(item.question, 300)}")
+        await respond(interaction, "\n".join(lines))
+
+
+async def setup(bot: MultinationsBot) -> None:
+    """Extension entry point: build the service, publish the capability, register persistent items."""
+    services = bot.services
+    service = FaqService(services.db, services.clock, services.jobs)
+    services.privacy.register(service.privacy_section())
+    services.capabilities["faq"] = service
+    bot.add_dynamic_items(HelpButton, LanguagePicker, OpenSelect, WriteTranslationButton)
+    await bot.add_cog(FaqCog(bot, service))
+
+
+async def teardown(bot: MultinationsBot) -> None:
+    """Extension exit point."""
+    bot.remove_dynamic_items(HelpButton, LanguagePicker, OpenSelect, WriteTranslationButton)
+    bot.services.capabilities.pop("faq", None)
+    bot.services.privacy.unregister("faq")

@@ -1,0 +1,303 @@
+"""The translated FAQ through the simulator: search, fallback, editing, translation work and privacy."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.features.faq.service import FaqService
+from bot.features.faq.transfer import ImportProblem, export_po
+from bot.simulator import Simulator
+from bot.simulator.discord_side import Action
+from bot.simulator.harness import Step
+
+
+def faq(sim: Simulator) -> FaqService:
+    service = sim.running_bot.services.capabilities["faq"]
+    assert isinstance(service, FaqService)
+    return service
+
+
+async def pause(sim: Simulator) -> None:
+    """A person's pace (the per-member rate limit refuses scripts)."""
+    await sim.advance(timedelta(seconds=2))
+
+
+async def speak(sim: Simulator, name: str, language: str) -> None:
+    await sim.running_bot.services.prefs.set_language(sim.member(name).id, language)
+
+
+async def ask(sim: Simulator, name: str, query: str) -> Step:
+    await pause(sim)
+    return await sim.slash(name, "/faq search", options={"query": query})
+
+
+def answer_action(step: Step) -> Action:
+    """The message that carries the answer."""
+    for action in step.actions:
+        if action.embeds:
+            return action
+    raise AssertionError(f"no answer in {[a.kind for a in step.actions]}")
+
+
+def answer_of(step: Step) -> tuple[str, dict]:
+    """The notice line and the answer embed of a search."""
+    action = answer_action(step)
+    return action.content, action.embeds[0]
+
+
+async def test_autocomplete_finds_entries_across_languages_and_typos(sim: Simulator) -> None:
+    await sim.join("Amal")
+    await speak(sim, "Amal", "ar")
+    # Arabic with a misspelt alef finds the entry that has an Arabic text; the suggestion is in Arabic.
+    choices = await sim.autocomplete("Amal", "/faq search", "query", "الطبيب")
+    assert choices[0]["value"] == "healthcare"
+    assert choices[0]["name"] == "إلى أين أتوجه إذا مرضت؟"
+    # An entry with no Arabic text is found through its Arabic aliases, named in the best fallback.
+    choices = await sim.autocomplete("Amal", "/faq search", "query", "رقم التنسيق")
+    assert choices[0]["value"] == "coordination-number"
+    assert choices[0]["name"] == "What is a coordination number (samordningsnummer)?"
+    # Typos, and Swedish å/ä/ö written as a/o.
+    assert (await sim.autocomplete("Amal", "/faq search", "query", "personummer"))[0]["value"] == "personnummer"
+    assert (await sim.autocomplete("Amal", "/faq search", "query", "vinterdack"))[0]["value"] == "winter-tyres"
+    # Persian letter variants (keheh, Persian yeh) and Ukrainian.
+    assert (await sim.autocomplete("Amal", "/faq search", "query", "گواهینامه رانندگی"))[0]["value"] == "driving-licence"
+    assert (await sim.autocomplete("Amal", "/faq search", "query", "зимові шини"))[0]["value"] == "winter-tyres"
+
+
+async def test_autocomplete_respects_discord_limits(sim: Simulator) -> None:
+    await sim.join("Oksana", locale="uk")
+    choices = await sim.autocomplete("Oksana", "/faq search", "query", "")
+    assert 0 < len(choices) <= 25
+    assert all(len(c["name"]) <= 100 for c in choices)
+    choices = await sim.autocomplete("Oksana", "/faq search", "query", "a")
+    assert len(choices) <= 25
+
+
+async def test_answer_in_own_language_with_source_and_last_checked(sim: Simulator) -> None:
+    await sim.join("Amal")
+    await speak(sim, "Amal", "ar")
+    step = await ask(sim, "Amal", "bankid")
+    assert step.actions[0].kind == "defer"
+    notice, embed = answer_of(step)
+    assert "BankID" in embed["title"] and embed["title"].startswith("\u200f")
+    assert "https://www.skatteverket.se" in embed["fields"][0]["value"]
+    assert embed["footer"]["text"]
+    reply = answer_action(step)
+    assert reply.visible_to == "Amal"
+    labels = [b.get("label") for b in reply.buttons()]
+    assert len(labels) == 2
+
+
+async def test_missing_translation_falls_back_with_a_notice_and_a_language_picker(sim: Simulator) -> None:
+    await sim.join("Hodan")
+    await speak(sim, "Hodan", "so")
+    step = await ask(sim, "Hodan", "bankid")
+    notice, embed = answer_of(step)
+    assert embed["title"] == "How do I get BankID?"
+    assert notice and "Soomaali" in notice and "English" in notice
+    reply = answer_action(step)
+    picker = [c for c in reply.components if c["kind"] == "select"][0]
+    assert {"sv", "en", "ar", "uk"} <= {o["value"] for o in picker["options"]}
+    message = sim.discord.messages[reply.message_id]
+    await pause(sim)
+    step = await sim.pick("Hodan", ["sv"], message=message)
+    assert step.last("edit").embeds[0]["title"] == "Hur får jag BankID?"
+
+
+async def test_edit_makes_translations_stale_and_tells_the_translators(sim: Simulator) -> None:
+    await sim.join("Bertil")
+    await sim.grant("Bertil", "volunteer")
+    await sim.join("Oksana", locale="uk")
+    step = await ask(sim, "Oksana", "SFI")
+    _notice, embed = answer_of(step)
+    assert embed["title"].startswith("Як почати")
+
+    await pause(sim)
+    step = await sim.slash("Bertil", "/faq edit", options={"entry": "sfi", "reason": "New application form"})
+    assert step.last("modal").visible_to == "Bertil"
+    old = faq(sim).get("sfi").source
+    step = await sim.submit("Bertil", {"question": old.question, "answer": old.answer + " Ansök senast 1 maj.",
+                                       "aliases": "\n".join(old.aliases), "sources": "https://www.norsjo.se"})
+    assert "Українська" in step.last("interaction_response").text
+    await sim.advance(timedelta(minutes=1))
+    told = sim.sent_to("#translators")
+    assert told and "sfi" in told[-1].content and "Українська" in told[-1].content
+
+    step = await ask(sim, "Oksana", "SFI")
+    notice, embed = answer_of(step)
+    assert not embed["title"].startswith("Як почати")
+    assert notice and "Українська" in notice
+    assert "sfi" in faq(sim).todo("uk").stale["uk"]
+
+
+async def test_rollback_restores_the_old_text_and_history_tells_who(sim: Simulator) -> None:
+    await sim.join("Bertil")
+    await sim.grant("Bertil", "volunteer")
+    service = faq(sim)
+    bertil = sim.member("Bertil").id
+    original = service.get("winter-tyres").source.answer
+    await service.edit(bertil, "winter-tyres", reason="oops", question="När måste jag ha vinterdäck?",
+                       answer="Fel text.", aliases=())
+    await pause(sim)
+    step = await sim.slash("Bertil", "/faq history", options={"entry": "winter-tyres"})
+    text = step.last().text
+    assert f"<@{bertil}>" in text and "oops" in text
+    await pause(sim)
+    step = await sim.slash("Bertil", "/faq rollback", options={"entry": "winter-tyres", "revision": "1",
+                                                                "reason": "wrong text"})
+    assert step.last().visible_to == "Bertil"
+    assert service.get("winter-tyres").source.answer == original
+    # The translations made for revision 1 are current again.
+    assert "winter-tyres" not in service.todo("en").stale.get("en", [])
+    await sim.join("Sven", locale="sv-SE")
+    _notice, embed = answer_of(await ask(sim, "Sven", "vinterdäck"))
+    assert embed["description"] == original
+
+
+async def test_member_without_the_role_cannot_edit(sim: Simulator) -> None:
+    await sim.join("Amal")
+    before = faq(sim).get("sfi")
+    step = await sim.slash("Amal", "/faq edit", options={"entry": "sfi", "reason": "mine"})
+    reply = step.last("interaction_response")
+    assert reply.visible_to == "Amal"
+    assert "volunteers" in reply.content and "translators" in reply.content
+    assert not step.of("modal")
+    assert faq(sim).get("sfi") == before
+
+
+async def test_a_replayed_translation_button_is_refused_without_the_role(sim: Simulator) -> None:
+    await sim.join("Tesfay")
+    await sim.grant("Tesfay", "translator")
+    await sim.join("Amal")
+    step = await sim.slash("Tesfay", "/faq translate", options={"entry": "bankid", "language": "ti"})
+    reply = step.last("interaction_response")
+    assert "Hur får jag BankID?" in reply.text  # the source text, for reference
+    custom_id = reply.buttons()[0]["custom_id"]
+    message = sim.discord.messages[reply.message_id]
+    step = await sim.press("Amal", custom_id, message=message)
+    assert not step.of("modal")
+    await pause(sim)
+    step = await sim.press("Tesfay", custom_id, message=message)
+    assert step.last("modal").visible_to == "Tesfay"
+    await sim.submit("Tesfay", {"question": "ባንክ ኣይዲ ብኸመይ ይርከብ?", "answer": "ብባንክኻ።", "aliases": ""})
+    assert faq(sim).get("bankid").status("ti").value == "current"
+
+
+async def test_po_round_trip_through_export_and_import(sim: Simulator) -> None:
+    service = faq(sim)
+    exported = export_po(service.all_entries(), "uk")
+    before = {e.slug: e.content() for e in service.all_entries()}
+    assert await service.import_po(exported, "uk.po", "uk") == 0
+    assert {e.slug: e.content() for e in service.all_entries()} == before
+
+    # A translator fills in a missing Ukrainian text in Poedit and imports it.
+    edited = exported.replace(
+        'msgctxt "id-card|question"\nmsgid "Hur får jag en svensk id-handling?"\nmsgstr ""',
+        'msgctxt "id-card|question"\nmsgid "Hur får jag en svensk id-handling?"\nmsgstr "Як отримати шведське посвідчення?"',
+    ).replace(
+        'msgctxt "id-card|answer"\nmsgid ""\n"Om du är folkbokförd', 'msgctxt "id-card|answer"\nmsgid ""\n"Om du är folkbokförd'
+    )
+    lines = edited.split("\n")
+    at = next(i for i, line in enumerate(lines) if line == 'msgctxt "id-card|answer"')
+    end = next(i for i in range(at, len(lines)) if lines[i].startswith("msgstr"))
+    lines[end] = 'msgstr "Зверніться до Skatteverket."'
+    assert await service.import_po("\n".join(lines), "uk.po", "uk") == 1
+    await sim.join("Oksana", locale="uk")
+    _notice, embed = answer_of(await ask(sim, "Oksana", "id-handling"))
+    assert embed["title"] == "Як отримати шведське посвідчення?"
+
+
+async def test_a_malformed_import_changes_nothing(sim: Simulator) -> None:
+    service = faq(sim)
+    before = {e.slug: e.content() for e in service.all_entries()}
+    good = 'msgctxt "bankid|question"\nmsgid "Hur får jag BankID?"\nmsgstr "Wie bekomme ich BankID?"\n\n'
+    bad = 'msgctxt "no-such-entry|question"\nmsgid "x"\nmsgstr "y"\n'
+    with pytest.raises(ImportProblem) as problem:
+        await service.import_po(good + bad, "de.po", "de")
+    assert str(problem.value).startswith("de.po:6:")
+    broken = good + 'msgctxt "sfi|question"\nmsgid "Hur"\nmsgstr "unterminated\n'
+    with pytest.raises(ImportProblem) as problem:
+        await service.import_po(broken, "de.po", "de")
+    assert problem.value.line is not None
+    yaml_bad = "format: multinations-faq\nversion: 1\nentries:\n- slug: Bad Slug\n  category: work\n"
+    with pytest.raises(ImportProblem) as problem:
+        await service.import_document(yaml_bad, "faq.yaml")
+    assert str(problem.value).startswith("faq.yaml:4:")
+    assert {e.slug: e.content() for e in service.all_entries()} == before
+    await sim.join("Jonas", locale="de")
+    _notice, embed = answer_of(await ask(sim, "Jonas", "bankid"))
+    assert embed["title"] == "How do I get BankID?"
+
+
+async def test_no_sends_the_question_to_the_unanswered_queue_without_who_asked(sim: Simulator) -> None:
+    await sim.join("Amal")
+    await sim.join("Bertil")
+    await sim.grant("Bertil", "volunteer")
+    step = await ask(sim, "Amal", "fiske licens")
+    await pause(sim)
+    reply = answer_action(step) if any(a.embeds for a in step.actions) else step.last("followup")
+    no_button = [b for b in reply.buttons() if ":no" in b["custom_id"]][0]
+    step = await sim.press("Amal", no_button["custom_id"], message=sim.discord.messages[reply.message_id])
+    assert step.last("modal").visible_to == "Amal"
+    await sim.submit("Amal", {"question": "Where can I buy a fishing licence?"})
+    step = await sim.slash("Bertil", "/faq unanswered")
+    text = step.last().text
+    assert "Where can I buy a fishing licence?" in text
+    assert "Amal" not in text and str(sim.member("Amal").id) not in text
+    item = (await faq(sim).unanswered(sim.running_bot.services.settings.guild_id))[0]
+    await pause(sim)
+    await sim.slash("Bertil", "/faq unanswered", options={"done": str(item.id)})
+    assert await faq(sim).unanswered(sim.running_bot.services.settings.guild_id) == []
+
+
+async def test_privacy_export_and_delete_keep_the_history_anonymous(sim: Simulator) -> None:
+    await sim.join("Bertil")
+    await sim.grant("Bertil", "volunteer")
+    service = faq(sim)
+    bertil = sim.member("Bertil").id
+    await service.edit(bertil, "housing", reason="new landlord list", question="Hur hittar jag en bostad i Norsjö?",
+                       answer="Ställ dig i bostadskön.", aliases=("bostad",))
+    privacy = sim.running_bot.services.privacy
+    exported = await privacy.export(bertil)
+    assert exported["faq"]["revisions_written"][0]["entry"] == "housing"
+    await privacy.delete(bertil)
+    assert "faq" not in await privacy.export(bertil)
+    await sim.grant("Bertil", "volunteer")
+    step = await sim.slash("Bertil", "/faq history", options={"entry": "housing"})
+    text = step.last().text
+    assert f"<@{bertil}>" not in text
+    assert "new landlord list" in text
+    # The content itself stays.
+    assert service.get("housing").source.answer == "Ställ dig i bostadskön."
+
+
+async def test_browse_lists_a_category_and_opens_an_answer(sim: Simulator) -> None:
+    await sim.join("Jonas", locale="de")
+    step = await sim.slash("Jonas", "/faq browse", options={"category": "health"})
+    reply = step.last("interaction_response")
+    assert "Wohin wende ich mich, wenn ich krank werde?" in reply.text
+    await pause(sim)
+    step = await sim.pick("Jonas", ["emergency"], message=sim.discord.messages[reply.message_id])
+    _notice, embed = answer_of(step)
+    assert "112" in embed["description"]
+
+
+async def test_starter_set_is_loaded_once_and_edits_survive_a_restart(sim: Simulator) -> None:
+    service = faq(sim)
+    assert len(service.entries) >= 20
+    assert all(e.status("en").value == "current" for e in service.entries)
+    await service.edit(None, "sfi", reason="local detail", question="Hur börjar jag läsa SFI?",
+                       answer="Ring vuxenutbildningen.", aliases=())
+    await sim.restart()
+    assert faq(sim).get("sfi").source.answer == "Ring vuxenutbildningen."
+    assert len(faq(sim).entries) == len(service.entries)
+
+
+async def test_capability_gives_onboarding_titles_for_topics(sim: Simulator) -> None:
+    capability = sim.running_bot.services.capabilities["faq"]
+    items = await capability.entries_for_topics(["swedish"], "uk", limit=2)
+    assert [i.title for i in items][0] == "Як почати навчання на SFI (шведська для іммігрантів)?"
+    assert items[0].hint == "/faq search query:sfi"
+    assert len(await capability.entries_for_topics(["healthcare", "housing"], "so", limit=5)) == 5
