@@ -26,6 +26,7 @@ from bot.features.faq.models import (
     ALIASES_LIMIT,
     ANSWER_LIMIT,
     CATEGORIES,
+    CATEGORY_TOPICS,
     CONTENT_LANGUAGES,
     QUESTION_LIMIT,
     SLUG_RE,
@@ -459,7 +460,10 @@ class FaqService:
         wanted = [t for t in topics if t in HELP_TOPICS]
         picked: list[Entry] = []
         for topic in wanted:
-            for entry in sorted(self.entries, key=_display_order):
+            # Entries of the topic's own category first, then entries tagged with it.
+            ranked = sorted(self.entries, key=lambda e, t=topic: (CATEGORY_TOPICS.get(e.category) != t,
+                                                                 *_display_order(e)))
+            for entry in ranked:
                 if topic in entry.all_topics and entry not in picked:
                     picked.append(entry)
         return [

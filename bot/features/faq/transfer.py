@@ -20,6 +20,7 @@ import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po, write_po
 
+from bot.core.languages import LANGUAGES
 from bot.features.faq.models import (
     ALIASES_LIMIT,
     ANSWER_LIMIT,
@@ -206,7 +207,16 @@ def _field_value(text: Text | None, name: str) -> str:
 
 def export_po(entries: list[Entry], language: str) -> str:
     """A PO catalog of every entry's fields for translators into `language`."""
-    catalog = Catalog(locale=None, project="Multinations Norsjö FAQ", charset="utf-8")
+    catalog = Catalog(
+        locale=LANGUAGES[language].cldr if language in LANGUAGES else None,
+        project="Multinations Norsjö FAQ", version="1", charset="utf-8", fuzzy=False,
+        header_comment=(
+            f"# FAQ texts of the Multinations Norsjö bot, for translation into {language}.\n"
+            "# msgctxt is <entry>|<field>; msgid is the source text, msgstr your translation.\n"
+            "# Keep Swedish institution names (personnummer, SFI, BankID...) with a short gloss.\n"
+            "# Import with: multinations-bot faq import <this file>"
+        ),
+    )
     catalog.language_team = language
     for entry in sorted(entries, key=lambda e: e.slug):
         if entry.removed or entry.source_language == language:
@@ -230,7 +240,7 @@ def export_po(entries: list[Entry], language: str) -> str:
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0, omit_header=False, include_previous=False)
     text = buffer.getvalue().decode("utf-8")
-    return text.replace('"Language: \\n"', f'"Language: {language}\\n"', 1)
+    return re.sub(r'"Language: [^"]*\\n"', lambda _: f'"Language: {language}\\n"', text, count=1)
 
 
 def parse_po(text: str, filename: str, entries_by_slug: dict[str, Entry]) -> list[PoTranslation]:
