@@ -102,7 +102,7 @@ class SearchIndex:
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
         self._entry_tokens: dict[int, set[str]] = {}
         self._phrases: dict[int, list[str]] = {}
-        self._by_length: dict[int, list[str]] = {}
+        self._buckets: dict[tuple[str, int], list[str]] = {}
         self._sorted_vocab: list[str] = []
         self._dirty = True
 
@@ -144,10 +144,10 @@ class SearchIndex:
     def _refresh(self) -> None:
         if not self._dirty:
             return
-        by_length: dict[int, list[str]] = defaultdict(list)
+        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for token in self._postings:
-            by_length[len(token)].append(token)
-        self._by_length = dict(by_length)
+            buckets[(token[0], len(token))].append(token)
+        self._buckets = dict(buckets)
         self._sorted_vocab = sorted(self._postings)
         self._dirty = False
 
@@ -166,7 +166,7 @@ class SearchIndex:
             # Prefix: the member is still typing, or wrote the start of a compound.
             vocab = self._sorted_vocab
             start = bisect_left(vocab, token)
-            for word in vocab[start : start + 40]:
+            for word in vocab[start : start + 25]:
                 if not word.startswith(token):
                     break
                 if word != token:
@@ -175,7 +175,8 @@ class SearchIndex:
             cutoff = 75.0 if size >= 6 else 80.0
             spread = 1 if size < 6 else 2
             for length in range(size - spread, size + spread + 1):
-                bucket = self._by_length.get(length)
+                # Same first letter: people rarely mistype the first letter, and it keeps this fast.
+                bucket = self._buckets.get((token[0], length))
                 if not bucket:
                     continue
                 for word, score, _ in process.extract(
@@ -200,11 +201,11 @@ class SearchIndex:
                 # An unknown word still counts, so that "foo bankid" ranks below "bankid".
                 norm += math.log(1.0 + len(self._entry_tokens) + 1)
                 continue
-            best_idf = max(self._idf(word) for word in matches)
-            norm += best_idf
+            idf = {word: self._idf(word) for word in matches}
+            norm += max(idf.values())
             per_entry: dict[int, float] = {}
             for word, similarity in matches.items():
-                weight = similarity * self._idf(word)
+                weight = similarity * idf[word]
                 for entry_id, field in self._postings[word].items():
                     value = weight * field
                     if per_entry.get(entry_id, 0.0) < value:
@@ -218,8 +219,8 @@ class SearchIndex:
         hits: list[Hit] = []
         for entry_id, total in ranked:
             base = total / norm
-            phrases = self._phrases.get(entry_id) or [""]
-            closeness = max(fuzz.ratio(phrase, p) for p in phrases) / 100.0
+            best = process.extractOne(phrase, self._phrases.get(entry_id) or [""], scorer=fuzz.ratio)
+            closeness = best[1] / 100.0 if best else 0.0
             score = base + 0.2 * closeness
             if score >= min_score:
                 hits.append(Hit(entry_id, score))

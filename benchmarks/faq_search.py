@@ -1,0 +1,142 @@
+"""FAQ search benchmark: hit rates on the labelled query set, and latency on the starter set and at scale.
+
+    .venv/bin/python benchmarks/faq_search.py           # starter set + 1,000 entries x 10 languages
+    .venv/bin/python benchmarks/faq_search.py --small   # the same, smaller and quicker (CI)
+
+Prints top-1 and top-3 hit rates on `benchmarks/faq_queries.yaml` (targets: top-3 >= 95%) and search
+latency p50/p99 in milliseconds (target: p99 < 5 ms at 1,000 entries x 10 languages). Figures only,
+no assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.core.clock import FixedClock
+from bot.core.db import Database
+from bot.features.faq.search import ALIAS, ANSWER, QUESTION, Document, SearchIndex
+from bot.features.faq.service import FaqService
+
+QUERIES = Path(__file__).resolve().parent / "faq_queries.yaml"
+
+# Syllables per script for synthetic texts (sv en so de nl: Latin; ar fa: Arabic; uk: Cyrillic; ...).
+SYLLABLES = {
+    "latin": ["ka", "lo", "ver", "sti", "ning", "bar", "tol", "mek", "un", "dra", "sen", "fo", "rik", "al", "met",
+              "sko", "la", "pen", "hus", "tid", "gar", "vin", "ter", "bo", "ast", "ek", "mi", "nor", "sjo", "be"],
+    "arabic": ["كا", "لو", "مر", "سا", "بي", "تو", "نا", "دي", "فر", "حل", "شم", "قب", "وز", "جي", "عن", "رس"],
+    "cyrillic": ["ка", "ло", "вер", "сті", "нин", "бар", "тол", "мек", "ун", "дра", "сен", "фо", "рік", "ал"],
+    "devanagari": ["का", "लो", "वर", "स्ती", "निं", "बार", "तोल", "मेक", "उन", "द्रा", "सेन", "फो"],
+    "ethiopic": ["ካ", "ሎ", "ቨር", "ስቲ", "ኒን", "ባር", "ቶል", "መክ", "ኡን", "ድራ", "ሰን", "ፎ"],
+}
+SCRIPT_OF = {"sv": "latin", "en": "latin", "so": "latin", "de": "latin", "nl": "latin", "ar": "arabic",
+             "fa": "arabic", "uk": "cyrillic", "hi": "devanagari", "ti": "ethiopic"}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def time_queries(search: object, queries: list[str], rounds: int) -> tuple[float, float]:
+    """p50 and p99 in milliseconds of `search(query)` over the queries."""
+    timings: list[float] = []
+    for _ in range(rounds):
+        for query in queries:
+            start = time.perf_counter()
+            search(query)  # type: ignore[operator]
+            timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings), percentile(timings, 0.99)
+
+
+async def starter_figures(rounds: int) -> None:
+    """Hit rates and latency on the shipped starter set."""
+    labelled = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as folder:
+        db = await Database.open(Path(folder) / "bench.sqlite3")
+        try:
+            service = FaqService(db, FixedClock(datetime(2026, 12, 1, tzinfo=UTC)))
+            await service.ensure_starter()
+            await service.load()
+            top1 = top3 = 0
+            misses: list[str] = []
+            for item in labelled:
+                found = [e.slug for e in service.search(str(item["query"]), limit=3)]
+                top1 += bool(found) and found[0] == item["expect"]
+                top3 += item["expect"] in found
+                if item["expect"] not in found:
+                    misses.append(f"{item['query']!r} -> {found} (expected {item['expect']})")
+            n = len(labelled)
+            print(f"labelled queries: {n}, starter entries: {len(service.entries)}")
+            print(f"top-1 hit rate: {top1 / n:.1%}   top-3 hit rate: {top3 / n:.1%}   (target top-3 >= 95%)")
+            for miss in misses:
+                print(f"  miss: {miss}")
+            p50, p99 = time_queries(service.search, [str(i["query"]) for i in labelled], rounds)
+            print(f"starter set search latency: p50 {p50:.3f} ms, p99 {p99:.3f} ms")
+        finally:
+            await db.close()
+
+
+def synthetic_figures(entries: int, rounds: int, seed: int = 7) -> None:
+    """Latency on synthetic entries x 10 languages (question, 3 aliases, answer start each)."""
+    rng = random.Random(seed)
+
+    def word(script: str) -> str:
+        return "".join(rng.choice(SYLLABLES[script]) for _ in range(rng.randint(2, 4)))
+
+    def phrase(script: str, n: int) -> str:
+        return " ".join(word(script) for _ in range(n))
+
+    index = SearchIndex()
+    questions: list[str] = []
+    start = time.perf_counter()
+    for entry_id in range(1, entries + 1):
+        docs: list[Document] = []
+        for language, script in SCRIPT_OF.items():
+            question = phrase(script, rng.randint(4, 8))
+            docs.append(Document(language, QUESTION, question))
+            docs += [Document(language, ALIAS, phrase(script, rng.randint(1, 2))) for _ in range(3)]
+            docs.append(Document(language, ANSWER, phrase(script, 30)))
+            if language in ("sv", "ar", "uk"):
+                questions.append(question)
+        index.put(entry_id, docs)
+    build = time.perf_counter() - start
+    index.search("warm up")
+
+    def typo(text: str) -> str:
+        words = text.split()[: rng.randint(1, 3)]
+        chosen = " ".join(words)
+        if len(chosen) > 5 and rng.random() < 0.5:
+            i = rng.randrange(1, len(chosen) - 1)
+            chosen = chosen[:i] + chosen[i + 1:]
+        return chosen
+
+    queries = [typo(rng.choice(questions)) for _ in range(300)]
+    p50, p99 = time_queries(index.search, queries, rounds)
+    print(f"synthetic {entries} entries x 10 languages: index built in {build:.2f} s; "
+          f"search latency p50 {p50:.3f} ms, p99 {p99:.3f} ms (target p99 < 5 ms at 1,000 x 10)")
+
+
+def main() -> None:
+    """Run the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="a quick run (CI)")
+    args = parser.parse_args()
+    asyncio.run(starter_figures(rounds=3 if args.small else 20))
+    synthetic_figures(entries=1000, rounds=1 if args.small else 5)
+
+
+if __name__ == "__main__":
+    main()
