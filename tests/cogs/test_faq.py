@@ -299,3 +299,49 @@ async def test_capability_gives_onboarding_titles_for_topics(sim: Simulator) -> 
     assert items[0].title == "Як почати навчання на SFI (шведська для іммігрантів)?"
     assert items[0].hint == "/faq search query:sfi"
     assert len(await capability.entries_for_topics(["healthcare", "housing"], "so", limit=5)) == 5
+
+
+async def test_a_volunteer_adds_an_entry_that_members_then_find(sim: Simulator) -> None:
+    await sim.join("Bertil")
+    await sim.grant("Bertil", "volunteer")
+    step = await sim.slash("Bertil", "/faq add", options={"slug": "fishing", "category": "community",
+                                                          "source_language": "sv"})
+    assert step.last("modal").visible_to == "Bertil"
+    step = await sim.submit("Bertil", {"question": "Var köper jag fiskekort?",
+                                       "answer": "Fiskekort säljs på kommunens turistbyrå och på nätet.",
+                                       "aliases": "fiske, fishing licence", "sources": "https://www.norsjo.se"})
+    assert "fishing" in step.last("interaction_response").content
+    await sim.join("Sven", locale="sv-SE")
+    _notice, embed = answer_of(await ask(sim, "Sven", "fiskekort"))
+    assert embed["title"] == "Var köper jag fiskekort?"
+    # The creator looks after it; the history names them.
+    assert faq(sim).get("fishing").owner_id == sim.member("Bertil").id
+
+
+async def test_swedish_members_get_the_notice_in_swedish(sim: Simulator) -> None:
+    await sim.join("Sven", locale="sv-SE")
+    await speak(sim, "Sven", "sv")
+    await faq(sim).edit(None, "bankid", reason="r", question="Hur får jag BankID?", answer="Fråga din bank.",
+                        aliases=())
+    step = await sim.slash("Sven", "/faq translate", options={"entry": "bankid", "language": "en"})
+    assert "volontärer" in step.last("interaction_response").content  # refused politely, in Swedish
+    await sim.join("Jonas", locale="de")
+    notice, embed = answer_of(await ask(sim, "Jonas", "bankid"))
+    assert embed["title"] == "Hur får jag BankID?"
+    assert notice.startswith("Diese Antwort gibt es noch nicht auf")
+
+
+async def test_the_configured_translators_channel_is_used(sim: Simulator) -> None:
+    services = sim.running_bot.services
+    guild_id = services.settings.guild_id
+    assert guild_id is not None
+    await services.guild_config.set(guild_id, "faq.translators_channel", sim.discord.channel_named("volunteers").id)
+    entry = faq(sim).get("sfi")
+    await faq(sim).edit(None, "sfi", reason="r", question=entry.source.question, answer="Ny text.", aliases=(),
+                        guild_id=guild_id)
+    await sim.advance(timedelta(minutes=1))
+    assert sim.sent_to("#volunteers") and not sim.sent_to("#translators")
+    # The notice goes out once, also across a restart.
+    await sim.restart()
+    await sim.advance(timedelta(minutes=5))
+    assert len(sim.sent_to("#volunteers")) == 1
