@@ -602,9 +602,11 @@ class EventsService:
         if moved or changes.capacity is not None:
             await self.plan(event.id)
         if changes.capacity is not None:
+            occurrences_with_answers = [r["occurrence"] for r in await self._db.fetchall(
+                "SELECT DISTINCT occurrence FROM event_rsvps WHERE event_id = ? AND status = 'waiting'", (event.id,))]
             async with self._db.transaction() as tx:
-                for post in await self.posted(event.id):
-                    await self._promote(tx, updated, post.occurrence, now)
+                for occurrence in occurrences_with_answers:
+                    await self._promote(tx, updated, occurrence, now)
         return EditOutcome(updated, tuple(await self.posted(event.id)), moved)
 
     async def cancel(self, event_id: int, guild_id: int, date_text: str | None) -> CancelOutcome:
