@@ -24,6 +24,7 @@ from bot.edge.errors import guarded
 from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, clip, respond
 from bot.features.mentoring.explain import explain, profile_text, score_text, unmatched_text
 from bot.features.mentoring.model import (
+    AREAS_CONFIG_KEY,
     AVAILABILITY,
     DEFAULT_AREAS,
     INTERESTS,
@@ -45,7 +46,6 @@ from bot.features.mentoring.service import CHECKIN_KIND, MentoringService
 
 log = logging.getLogger(__name__)
 
-AREA_CHOICES = [app_commands.Choice(name=a, value=a) for a in DEFAULT_AREAS]
 PREVIEW_SHOWN = 40
 
 STARTERS = (
@@ -284,6 +284,12 @@ class MentoringCog(commands.Cog):
         if not adult:
             raise UserError(N_("Mentoring is for adults (18 or older). Please ask a volunteer in the server if "
                                "you would like other help."))
+        if area is not None:
+            known = {a.casefold(): a for a in await self._areas(guild_id)}
+            if area.strip().casefold() not in known:
+                raise UserError(N_("Please choose your part of the municipality from the list: {choices}."),
+                                choices=", ".join(known.values()))
+            area = known[area.strip().casefold()]
         existing = [p for p in await self.service.profiles_of(guild_id, interaction.user.id) if p.role == role]
         profile = Profile(
             interaction.user.id, role, parse_languages(languages),
@@ -313,14 +319,12 @@ class MentoringCog(commands.Cog):
         capacity="How many newcomers you can take (1-5)",
         adult="I am 18 or older",
     )
-    @app_commands.choices(area=AREA_CHOICES)
     async def mentor_volunteer(self, interaction: discord.Interaction[MultinationsBot], languages: str, help: str,
-                               adult: bool, interests: str | None = None,
-                               area: app_commands.Choice[str] | None = None, availability: str | None = None,
+                               adult: bool, interests: str | None = None, area: str | None = None,
+                               availability: str | None = None,
                                capacity: app_commands.Range[int, 1, MAX_CAPACITY] = 1) -> None:
         """Create or change the member's mentor profile."""
-        await self._save(interaction, MENTOR, languages, help, interests, area.value if area else None,
-                         availability, capacity, adult)
+        await self._save(interaction, MENTOR, languages, help, interests, area, availability, capacity, adult)
 
     @mentor.command(name="request", description="Ask for a mentor who speaks your language")
     @app_commands.describe(
@@ -331,13 +335,24 @@ class MentoringCog(commands.Cog):
         availability="When you are free: weekdays, evenings, weekends",
         adult="I am 18 or older",
     )
-    @app_commands.choices(area=AREA_CHOICES)
     async def mentor_request(self, interaction: discord.Interaction[MultinationsBot], languages: str, help: str,
-                             adult: bool, interests: str | None = None,
-                             area: app_commands.Choice[str] | None = None, availability: str | None = None) -> None:
+                             adult: bool, interests: str | None = None, area: str | None = None,
+                             availability: str | None = None) -> None:
         """Create or change the member's request for a mentor."""
-        await self._save(interaction, NEWCOMER, languages, help, interests, area.value if area else None,
-                         availability, 1, adult)
+        await self._save(interaction, NEWCOMER, languages, help, interests, area, availability, 1, adult)
+
+    async def _areas(self, guild_id: int | None) -> list[str]:
+        if guild_id is None:
+            return list(DEFAULT_AREAS)
+        return list(await self.bot.services.guild_config.get(guild_id, AREAS_CONFIG_KEY, list(DEFAULT_AREAS)))
+
+    @mentor_volunteer.autocomplete("area")
+    @mentor_request.autocomplete("area")
+    async def _complete_area(self, interaction: discord.Interaction[MultinationsBot],
+                             current: str) -> list[app_commands.Choice[str]]:
+        wanted = current.strip().casefold()
+        return [app_commands.Choice(name=a[:100], value=a[:100]) for a in await self._areas(interaction.guild_id)
+                if wanted in a.casefold()][:25]
 
     @mentor_volunteer.autocomplete("languages")
     @mentor_request.autocomplete("languages")

@@ -19,9 +19,9 @@ async def setup_pool(sim: Simulator, *, mentor_dms: bool = True, newcomer_dms: b
     await services.prefs.set_language(sim.member("Bertil").id, "sv")
     await services.prefs.set_language(sim.member("Amal").id, "en")
     await sim.slash("Bertil", '/mentor volunteer languages:"sv:3 ar:2" help:"wood_industry, housing" '
-                              'interests:football adult:true area:Norsjö')
+                              'interests:football adult:true area:"Norsjö centrum"')
     step = await sim.slash("Amal", '/mentor request languages:"ar:3 en:1" help:work interests:"football, music" '
-                                   'adult:true area:Norsjö')
+                                   'adult:true area:"norsjö centrum"')
     assert "saved" in step.last("interaction_response").text
 
 
@@ -43,6 +43,7 @@ async def test_whole_flow_from_round_to_thread_checkins_and_end(sim: Simulator) 
     assert "you both speak Arabic" in preview.text
     assert "can help with work and the job track" in preview.text
     assert "both like football" in preview.text
+    assert "both live in Norsjö centrum" in preview.text  # the list's spelling, whatever was typed
 
     step = await sim.slash("Cora", "/match approve pairs:all")
     # Bertil allowed DMs: his invitation arrives there, in Swedish. Amal did not: nothing is sent to her.

@@ -131,6 +131,8 @@ async def test_bad_input_is_refused_politely_and_changes_nothing(sim: Simulator)
     assert "flying is not one of the choices" in step.last().text
     step = await sim.slash("Amal", '/mentor request languages:"ar" help:work adult:false')
     assert "adults" in step.last().text
+    step = await sim.slash("Amal", '/mentor request languages:"ar" help:work adult:true area:"Storgatan 5"')
+    assert "from the list" in step.last().text and "Bastuträsk" in step.last().text
     assert await sim.running_bot.services.db.fetchval("SELECT COUNT(*) FROM mentoring_profiles") == 0
 
 
@@ -139,6 +141,12 @@ async def test_language_autocomplete_shows_names_in_the_member_language(sim: Sim
     choices = await sim.autocomplete("Amal", "/mentor request", "languages", "sv:3, ar")
     assert choices[0]["value"] == "sv:3, ar"
     assert "Arabic" in choices[0]["name"]
+    areas = await sim.autocomplete("Amal", "/mentor request", "area", "träsk")
+    assert [c["value"] for c in areas] == ["Bastuträsk", "Bjurträsk", "Petikträsk"]
+    # Organizers set the villages once, for onboarding and mentoring alike.
+    await sim.running_bot.services.guild_config.set(GUILD_ID, "onboarding.areas", ["Norsjö", "Kusfors"])
+    areas = await sim.autocomplete("Amal", "/mentor request", "area", "")
+    assert [c["value"] for c in areas] == ["Norsjö", "Kusfors"]
 
 
 async def test_privacy_export_and_delete_cover_profiles_and_matches(sim: Simulator) -> None:
