@@ -21,7 +21,7 @@ from bot.core.jobs import Job
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, clip, respond
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, respond
 from bot.features.mentoring.explain import explain, profile_text, score_text, unmatched_text
 from bot.features.mentoring.model import (
     AREAS_CONFIG_KEY,
@@ -133,7 +133,7 @@ class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await interaction.response.send_modal(CommentModal(t, cog.service, self.match_id, self.rating))
 
 
-class CommentModal(discord.ui.Modal):
+class CommentModal(SafeModal):
     """An optional comment with the rating (reported only in aggregate)."""
 
     def __init__(self, t: Translator, service: MentoringService, match_id: int, rating: int) -> None:
@@ -149,12 +149,6 @@ class CommentModal(discord.ui.Modal):
         """Store the comment with the rating."""
         await self.service.rate(self.match_id, interaction.user.id, self.rating, self.comment.value)
         await respond(interaction, self.t._("Thank you. Coordinators only see totals, never who wrote what."))
-
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
-        """The one error path."""
-        from bot.edge.errors import report_error
-
-        await report_error(interaction, error)
 
 
 def _cog(interaction: discord.Interaction[MultinationsBot]) -> MentoringCog:
@@ -188,7 +182,8 @@ class MentoringCog(commands.Cog):
 
     async def cog_load(self) -> None:
         """Check-ins are durable jobs."""
-        self.bot.services.jobs.register(CHECKIN_KIND, self.run_checkin, grace=timedelta(days=2))
+        # A check-in a few days late (after downtime) is still worth sending.
+        self.bot.services.jobs.register(CHECKIN_KIND, self.run_checkin, grace=timedelta(days=14))
 
     async def cog_unload(self) -> None:
         """Stop handling check-ins (rows stay for the next load)."""

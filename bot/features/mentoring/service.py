@@ -21,6 +21,7 @@ from bot.core.i18n import N_
 from bot.core.jobs import JobQueue
 from bot.core.members import GuildConfig
 from bot.core.privacy import PrivacySection
+from bot.core.text import clean_text
 from bot.features.mentoring import repository as repo
 from bot.features.mentoring.assignment import RoundResult, run_round
 from bot.features.mentoring.model import (
@@ -544,7 +545,8 @@ class MentoringService:
         """Optional 1-5 feedback on an ended match (reported only in aggregate)."""
         if not 1 <= rating <= 5:
             raise UserError(N_("Please choose a rating from 1 to 5."))
-        comment = (comment or "").strip()[:COMMENT_LIMIT] or None
+        comment = clean_text(comment, limit=COMMENT_LIMIT, field=N_("your comment"), multiline=True,
+                             required=False) or None
         async with self._db.transaction() as tx:
             match = await repo.get_match(tx, match_id)
             if match is None or match.side_of(user_id) is None:
