@@ -25,10 +25,11 @@ from bot.core.i18n import N_, Translator
 from bot.core.jobs import Job, RetryLater
 from bot.core.languages import LANGUAGES, language_for_discord_locale
 from bot.core.services import Services
+from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
-from bot.edge.ui import clip, language_options, respond
+from bot.edge.ui import SafeView, clip, language_options, respond, user_text
 from bot.features.onboarding import greeting
 from bot.features.onboarding.checklist import Checklist, build_items
 from bot.features.onboarding.model import (
@@ -280,7 +281,7 @@ class OnboardingCog(commands.Cog):
             label = t._("Start")
             if label not in labels:
                 labels.append(label)
-        view = discord.ui.View(timeout=None)
+        view = SafeView()
         view.add_item(StartButton(label=clip(" · ".join(labels), 80)))
         message = await channel.send(clip("\n".join(lines)), view=view)
         await self.services.guild_config.set(guild.id, CONFIG + "start_message_id", message.id)
@@ -296,7 +297,7 @@ class OnboardingCog(commands.Cog):
         lines: list[str] = []
         for code in codes:
             custom = texts.get(code)
-            line = custom.replace("{channel}", where) if custom else \
+            line = user_text(custom).replace("{channel}", where) if custom else \
                 self.services.translator(code)._(greeting.GREETING_LINE, channel=where)
             if line not in lines:
                 lines.append(line)
@@ -433,7 +434,7 @@ class OnboardingCog(commands.Cog):
                           interaction: discord.Interaction[Any]) -> tuple[str, discord.Embed | None, discord.ui.View]:
         """The question of one step, with its components."""
         uid = state.user_id
-        view = discord.ui.View(timeout=None)
+        view = SafeView()
         total = 5
         number = {LANGUAGE: 1, CONSENT: 2, TOPICS: 3, AREA: 4, MENTOR: 5}[state.step]
         progress = t._("Step {number} of {total}", number=t.number(number), total=t.number(total))
@@ -484,7 +485,7 @@ class OnboardingCog(commands.Cog):
 
     def render_rejoin(self, t: Translator, state: MemberState) -> tuple[str, None, discord.ui.View]:
         """The choice offered to a member who came back."""
-        view = discord.ui.View(timeout=None)
+        view = SafeView()
         view.add_item(StepButton(state.user_id, "rejoin", "continue", t._("Continue with my saved answers"),
                                  discord.ButtonStyle.success))
         view.add_item(StepButton(state.user_id, "rejoin", "restart", t._("Start over")))
@@ -510,7 +511,7 @@ class OnboardingCog(commands.Cog):
             kept_note = t._("Only your language is kept.")
             lines.append(f"• {t._(STEP_TITLES[CONSENT])}: {kept_note}")
         lines.append(t._("Press a button to change an answer."))
-        view = discord.ui.View(timeout=None)
+        view = SafeView()
         for step in (LANGUAGE, CONSENT, TOPICS, AREA, MENTOR):
             view.add_item(StepButton(state.user_id, "change", step, t._(STEP_TITLES[step])))
         return "\n".join(lines), None, view
@@ -541,7 +542,7 @@ class OnboardingCog(commands.Cog):
             notes.append(await self.request_mentor(t, state, language))
         checklist = await self.build_checklist(guild_id, state.help_topics, language)
         embed = self.checklist_embed(t, checklist)
-        view = discord.ui.View(timeout=None)
+        view = SafeView()
         view.add_item(StepButton(state.user_id, "dm", str(topics_to_bits(state.help_topics)),
                                  t._("Send me this as a direct message"), discord.ButtonStyle.primary))
         view.add_item(StepButton(state.user_id, "summary", "show", t._("See or change my answers")))
@@ -701,7 +702,7 @@ class OnboardingCog(commands.Cog):
         if channel is None:
             return
         t = await self.org_translator(guild.id)
-        view = discord.ui.View(timeout=None)
+        view = SafeView()
         view.add_item(ClaimButton(state.user_id, t._("I'll say hello")))
         try:
             message = await channel.send(clip(self.card_text(t, state, language, None)), view=view)
@@ -806,8 +807,10 @@ class OnboardingCog(commands.Cog):
         guild_id = require(interaction, Capability.ORGANIZER)
         changes: dict[str, Any] = {}
         if areas is not None:
-            parts = [part.strip() for part in re.split(r"[,;\n]", areas) if part.strip()]
-            if not parts or len(parts) > 24 or any(len(part) > 100 for part in parts):
+            parts = [clean_text(part, limit=100, field=N_("the places"), required=False)
+                     for part in re.split(r"[,;\n]", areas)]
+            parts = list(dict.fromkeys(part for part in parts if part))
+            if not parts or len(parts) > 24:
                 raise UserError(N_("Please give between 1 and 24 places, separated by commas, each at most 100 "
                                    "characters."))
             changes["areas"] = parts
@@ -816,7 +819,7 @@ class OnboardingCog(commands.Cog):
                 raise UserError(N_("Please give both a language code (such as sv or ar) and a welcome text of at "
                                    "most 300 characters."))
             texts = dict(await self.config(guild_id, "welcome_text", {}))
-            texts[language] = welcome_text.strip()
+            texts[language] = clean_text(welcome_text, limit=300, field=N_("the welcome text"))
             changes["welcome_text"] = texts
         for key, channel in (("welcome_channel", welcome_channel), ("start_channel", start_channel),
                              ("volunteers_channel", volunteers_channel), ("organizers_channel", organizers_channel)):
@@ -860,7 +863,7 @@ class OnboardingCog(commands.Cog):
                 own_roles = t._("Own roles (otherwise lang-<code> and help-<topic>)")
                 pairs = [f"{key} → <@&{value}>" for key, value in sorted(mapped.items())]
                 lines.append(f"• {own_roles}: {', '.join(pairs)}")
-        lines.append(f"• {t._(STEP_TITLES[AREA])}: {t.join(await self.areas(guild_id))}")
+        lines.append(f"• {t._(STEP_TITLES[AREA])}: {user_text(t.join(await self.areas(guild_id)))}")
         await respond(interaction, "\n".join(lines))
 
 

@@ -129,6 +129,20 @@ async def test_moving_the_start_channel_posts_the_start_button_there(sim: Simula
     assert [b["custom_id"] for p in posts for b in p.buttons()] == ["onb:start"]
 
 
+async def test_organizer_texts_are_cleaned_and_cannot_ping_everyone(sim: Simulator) -> None:
+    await sim.join("Olle")
+    await sim.grant("Olle", "organizer")
+    await sim.slash("Olle", '/welcome setup areas:"Kus\u200bfors, \u202eBöle" language:sv '
+                            'welcome_text:"@everyone Hej och välkommen!"')
+    assert await sim.running_bot.services.guild_config.get(
+        sim.running_bot.guilds[0].id, "onboarding.areas") == ["Kusfors", "Böle"]
+    await sim.join("Amal")
+    await sim.advance(timedelta(seconds=10))
+    greeting = sim.sent_to("#welcome")[-1]
+    assert "Hej och välkommen!" in greeting.content
+    assert not greeting.pinged_everyone and "Amal" in greeting.mentions
+
+
 async def test_role_permission_problems_are_told_to_organizers_and_the_flow_finishes(sim: Simulator) -> None:
     sim.discord.inject("PUT", r"/guilds/\d+/members/\d+/roles/\d+", 403, code=50013, times=10)
     await sim.join("Amal")
