@@ -293,7 +293,8 @@ class OnboardingCog(commands.Cog):
         start = await self.channel(guild, "start_channel", "start-here")
         where = start.mention if start else "#start-here"
         texts: dict[str, str] = await self.config(guild.id, "welcome_text", {})
-        codes = await self.config(guild.id, "greeting_languages", list(greeting.DEFAULT_GREETING_LANGUAGES))
+        codes = list(await self.config(guild.id, "greeting_languages", list(greeting.DEFAULT_GREETING_LANGUAGES)))
+        codes += [code for code in texts if code not in codes]  # a language given its own text is greeted in
         lines: list[str] = []
         for code in codes:
             custom = texts.get(code)

@@ -93,12 +93,14 @@ async def test_organizers_set_areas_and_welcome_text(sim: Simulator) -> None:
     await sim.grant("Olle", "organizer")
     step = await sim.slash("Olle", '/welcome setup areas:"Norsjö, Bastuträsk" language:en '
                                    'welcome_text:"Hi and welcome, see {channel}"')
+    await sim.slash("Olle", '/welcome setup language:de welcome_text:"Herzlich willkommen!"')
     assert "Saved" in step.last().content
     step = await sim.slash("Olle", "/welcome setup language:xx welcome_text:hello")
     assert step.last().visible_to == "Olle" and "language code" in step.last().content
     await sim.join("Amal")
     await sim.advance(timedelta(seconds=10))
     assert "Hi and welcome, see <#" in sim.sent_to("#welcome")[-1].content
+    assert "Herzlich willkommen!" in sim.sent_to("#welcome")[-1].content  # German is not greeted by default
     await pause(sim)
     await sim.press("Amal", "onb:start")
     for step_name, value in (("language", "en"), ("consent", "yes"), ("topics", "none")):
