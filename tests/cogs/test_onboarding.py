@@ -257,7 +257,10 @@ async def test_data_of_a_member_who_left_is_deleted_after_the_retention_time(sim
 async def test_one_gentle_reminder_only_to_members_who_allowed_dms(sim: Simulator) -> None:
     await sim.join("Amal")
     await sim.join("Bertil")
-    await sim.running_bot.services.prefs.set_dm_allowed(uid(sim, "Amal"), True)
+    await sim.join("Cara")
+    for name in ("Amal", "Cara"):
+        await sim.running_bot.services.prefs.set_dm_allowed(uid(sim, name), True)
+    await walk(sim, "Cara", language="en")  # finished: nothing to remind her of
     for name in ("Amal", "Bertil"):
         await sim.press(name, "onb:start")
         await pick_step(sim, name, "language", ["en"])
@@ -266,6 +269,7 @@ async def test_one_gentle_reminder_only_to_members_who_allowed_dms(sim: Simulato
     assert len(reminders) == 1
     assert "only reminder" in reminders[0].content
     assert sim.sent_to("dm:Bertil") == []
+    assert sim.sent_to("dm:Cara") == []
 
 
 async def test_privacy_export_shows_and_delete_removes_onboarding_data(sim: Simulator) -> None:
