@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import logging
-import statistics
 import tempfile
 import time
 from collections import Counter
@@ -159,14 +158,15 @@ async def bench_burst(posts: int, workdir: Path) -> None:
     t0 = asyncio.get_running_loop().time()
     await sim.advance(timedelta(seconds=2))
     wall = asyncio.get_running_loop().time() - t0
-    sends = [(at - t0, channel) for at, channel in created(sim)[0:]][-posts:]
+    sends = [(at - t0, channel) for at, channel in created(sim)][-posts:]
     assert len(sim.discord.requests) > mark
     await sim.close()
     processing = [at for at, _ in sends]
     modelled = paced([(at, int(ch)) for at, ch in sends])
     forced = paced([(0.0, int(ch)) for _, ch in sends])
     print(f"{posts:,} posts due at the same instant over {CHANNELS} channels ({wall:.2f} s of real processing):")
-    print(f"  processing only        p50 {pct(processing, .5) * 1000:8.1f} ms   p99 {pct(processing, .99) * 1000:8.1f} ms")
+    p50, p99 = pct(processing, .5) * 1000, pct(processing, .99) * 1000
+    print(f"  processing only        p50 {p50:8.1f} ms   p99 {p99:8.1f} ms")
     print(f"  paced (model)          p50 {pct(modelled, .5):8.2f} s    p99 {pct(modelled, .99):8.2f} s")
     print(f"  forced by limits alone p50 {pct(forced, .5):8.2f} s    p99 {pct(forced, .99):8.2f} s")
     print(f"  pacing model: {GLOBAL_PER_SECOND:.0f} requests/s global, {CHANNEL_BURST} messages per "
@@ -194,8 +194,9 @@ async def bench_crash(posts: int, workdir: Path) -> None:
     per_nonce = Counter(m.nonce for m in messages)
     duplicates = sum(n - 1 for n in per_nonce.values() if n > 1)
     service = sim.running_bot.services
-    unposted = await service.db.fetchval("SELECT COUNT(*) FROM events e WHERE NOT EXISTS "
-                                         "(SELECT 1 FROM event_posts p WHERE p.event_id = e.id AND p.message_id IS NOT NULL)")
+    unposted = await service.db.fetchval(
+        "SELECT COUNT(*) FROM events e WHERE NOT EXISTS "
+        "(SELECT 1 FROM event_posts p WHERE p.event_id = e.id AND p.message_id IS NOT NULL)")
     states = dict(await service.db.fetchall("SELECT state, COUNT(*) FROM scheduled_jobs GROUP BY state"))
     await sim.close()
     print(f"crash after {db_before:,} of {posts:,} sends ({claimed} rows left claimed), then restart 20 s later:")
