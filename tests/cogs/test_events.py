@@ -37,7 +37,7 @@ async def create(sim: Simulator, line: str, who: str = "Bertil") -> int:
     preview = step.last("interaction_response")
     assert preview.visible_to == who, preview.text
     step = await sim.press(who, "Save", message=sim.discord.messages[preview.message_id])
-    match = re.search(r"event (\d+)", step.last().text)
+    match = re.search(r"event (\d+)", step.last("edit").text)
     assert match, step.text
     return int(match[1])
 
@@ -419,3 +419,34 @@ async def test_events_capability_lists_upcoming_in_the_members_language(esim: Si
     assert [item.title for item in items] == ["مقهى اللغة"]
     assert items[0].when == datetime(2026, 12, 3, 17, tzinfo=UTC)
     assert [item.title for item in await capability.upcoming(GUILD_ID, "en", 3)] == ["Språkcafé"]
+
+
+async def test_mirroring_to_discord_scheduled_events_follows_create_edit_and_cancel(esim: Simulator) -> None:
+    await organizer(esim)
+    event_id = await create(esim, 'title:"Job fair" date:2026-12-03 time:10:00 place:"Folkets hus" mirror:true')
+    [created] = [a for a in esim.actions if a.kind == "scheduled_event_create"]
+    assert created.content == "Job fair"
+    mirrored = esim.discord.scheduled_events[int(created.extra["event_id"])]
+    assert mirrored["scheduled_start_time"].startswith("2026-12-03T09:00")
+    assert mirrored["entity_metadata"]["location"] == "Folkets hus"
+    step = await esim.slash("Bertil", f"/event edit event:{event_id} time:11:00")
+    assert step.of("scheduled_event_edit")
+    assert mirrored["scheduled_start_time"].startswith("2026-12-03T10:00")
+    step = await esim.slash("Bertil", f"/event cancel event:{event_id}")
+    assert step.of("scheduled_event_delete")
+    assert esim.discord.scheduled_events == {}
+
+
+async def test_in_my_language_shows_the_translation_privately(esim: Simulator) -> None:
+    await organizer(esim)
+    await esim.join("Amal")
+    await esim.running_bot.services.prefs.set_language(esim.member("Amal").id, "ar")
+    event_id = await create(esim, 'title:"Språkcafé" date:2026-12-03 time:18:00 description:"Fika och samtal"')
+    await esim.slash("Bertil", f'/event translate event:{event_id} language:ar title:"مقهى اللغة" '
+                               'description:"قهوة وحديث"')
+    await esim.advance(timedelta(days=1, hours=6))
+    step = await esim.press("Amal", "events:show:1")
+    reply = step.last("interaction_response")
+    assert reply.visible_to == "Amal"
+    assert "مقهى اللغة" in reply.text and "قهوة وحديث" in reply.text
+    assert "Språkcafé" not in reply.text
