@@ -503,18 +503,21 @@ class EventsCog(commands.Cog):
         else:
             text = t._("Noted: you can't come. Thank you for telling us.")
         await respond(interaction, text)
-        occ = self.service.occurrence_of(outcome.event, outcome.occurrence)
         for user_id in outcome.promoted:
-            tr = await self.bot.translator_for_user(user_id, guild_id=guild_id)
-            promoted_title = (await self.service.texts(outcome.event, tr.code))[0]
+            await self.tell_promoted(user_id, guild_id, outcome.event, outcome.occurrence)
 
-            def build(tr: Translator, title: str = promoted_title, event: Event = outcome.event) -> str:
-                _stamps, local = when_text(tr, occ.at, event.duration_minutes)
-                return tr._("Good news: a place freed up and you are now going to {title}. {when}",
-                            title=title, when=local)
+    async def tell_promoted(self, user_id: int, guild_id: int, event: Event, occurrence: str) -> None:
+        """A member moved up from the waiting list hears it by DM, in their language, if they allowed DMs."""
+        occ = self.service.occurrence_of(event, occurrence)
+        tr = await self.bot.translator_for_user(user_id, guild_id=guild_id)
+        title = (await self.service.texts(event, tr.code))[0]
 
-            nonce = planning.nonce_for(f"promote:{post_id}:{outcome.occurrence}:{self.services.clock.now()}", user_id)
-            await self.dm_if_allowed(user_id, guild_id, build, nonce)
+        def build(tr: Translator) -> str:
+            _stamps, local = when_text(tr, occ.at, event.duration_minutes)
+            return tr._("Good news: a place freed up and you are now going to {title}. {when}", title=title, when=local)
+
+        nonce = planning.nonce_for(f"promote:{event.id}:{compact(occurrence)}:{self.services.clock.now()}", user_id)
+        await self.dm_if_allowed(user_id, guild_id, build, nonce)
 
     async def on_show(self, interaction: discord.Interaction[MultinationsBot], post_id: int) -> None:
         """The announcement in the presser's language."""
@@ -648,6 +651,8 @@ class EventsCog(commands.Cog):
             duration_minutes=duration, capacity=capacity))
         for post in outcome.posts:
             await self.refresh_post(outcome.event, post)
+        for user_id, occurrence in outcome.promoted:
+            await self.tell_promoted(user_id, guild_id, outcome.event, occurrence)
         if outcome.event.mirror:
             await self.mirror(outcome.event)
         await respond(interaction, t.n_("Saved. {n} posted announcement was updated.",

@@ -450,3 +450,18 @@ async def test_in_my_language_shows_the_translation_privately(esim: Simulator) -
     assert reply.visible_to == "Amal"
     assert "مقهى اللغة" in reply.text and "قهوة وحديث" in reply.text
     assert "Språkcafé" not in reply.text
+
+
+async def test_raising_the_capacity_promotes_and_tells_the_waiting(esim: Simulator) -> None:
+    await organizer(esim)
+    await esim.join("Amal")
+    await esim.join("Bashir")
+    await allow_dms(esim, "Bashir")
+    event_id = await create(esim, 'title:"Sauna evening" date:2026-12-03 time:18:00 capacity:1 reminders:""')
+    await esim.advance(timedelta(days=1, hours=6))
+    await esim.press("Amal", "events:rsvp:1:going")
+    await esim.press("Bashir", "events:rsvp:1:going")
+    step = await esim.slash("Bertil", f"/event edit event:{event_id} capacity:2")
+    assert [a.to for a in step.of("dm")] == ["dm:Bashir"]
+    edited = [a for a in step.actions if a.kind == "edit" and a.to == "#announcements"][-1]
+    assert [b["label"] for b in edited.buttons()][0] == "Kommer · 2"

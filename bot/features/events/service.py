@@ -125,6 +125,8 @@ class EditOutcome:
     event: Event
     posts: tuple[Post, ...]
     moved: bool
+    # Members moved from the waiting list to "going" because the capacity was raised: (user, occurrence).
+    promoted: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -601,13 +603,14 @@ class EventsService:
                                  (planning.event_prefix(event.id), planning.event_prefix(event.id) + "\uffff"))
         if moved or changes.capacity is not None:
             await self.plan(event.id)
+        promoted: list[tuple[int, str]] = []
         if changes.capacity is not None:
             occurrences_with_answers = [r["occurrence"] for r in await self._db.fetchall(
                 "SELECT DISTINCT occurrence FROM event_rsvps WHERE event_id = ? AND status = 'waiting'", (event.id,))]
             async with self._db.transaction() as tx:
                 for occurrence in occurrences_with_answers:
-                    await self._promote(tx, updated, occurrence, now)
-        return EditOutcome(updated, tuple(await self.posted(event.id)), moved)
+                    promoted += [(user_id, occurrence) for user_id in await self._promote(tx, updated, occurrence, now)]
+        return EditOutcome(updated, tuple(await self.posted(event.id)), moved, tuple(promoted))
 
     async def cancel(self, event_id: int, guild_id: int, date_text: str | None) -> CancelOutcome:
         """Cancel the whole event, or one date of it. Returns whom to tell and which posts to update."""
