@@ -370,7 +370,7 @@ async def test_missing_channel_permission_is_reported_to_organizers(esim: Simula
 async def test_free_announcement_in_two_languages_posts_once(esim: Simulator) -> None:
     await organizer(esim)
     step = await esim.slash("Bertil", '/announce schedule channel:general date:2026-12-02 time:9.00 '
-                                      'text:"Välkomna till språkcaféet!" language:sv')
+                                      'text:"@everyone Välkomna till språkcaféet!" language:sv')
     assert "1" in step.last().text
     await esim.slash("Bertil", '/announce translate announcement:1 language:ar text:"أهلاً بكم في مقهى اللغة"')
     preview = await esim.slash("Bertil", "/announce preview announcement:1")
@@ -378,6 +378,7 @@ async def test_free_announcement_in_two_languages_posts_once(esim: Simulator) ->
     await esim.advance(timedelta(days=2))
     [post] = posts(esim, "#general")
     assert "Välkomna" in post.text and "أهلاً" in post.text
+    assert not post.pinged_everyone  # text typed by an organizer never pings everyone
     await esim.restart()
     await esim.advance(timedelta(days=1))
     assert len(posts(esim, "#general")) == 1
