@@ -497,7 +497,7 @@ class EventsCog(commands.Cog):
             text = t._("You are going to {title}. See you there!", title=title)
         elif outcome.status == "waiting":
             text = t._("{title} is full. You are number {position} on the waiting list; I will tell you if a "
-                       "place frees up.", title=title, position=outcome.position)
+                       "place frees up.", title=title, position=t.number(outcome.position))
         elif outcome.status == "maybe":
             text = t._("Noted: maybe.")
         else:

@@ -465,4 +465,4 @@ async def test_raising_the_capacity_promotes_and_tells_the_waiting(esim: Simulat
     step = await esim.slash("Bertil", f"/event edit event:{event_id} capacity:2")
     assert [a.to for a in step.of("dm")] == ["dm:Bashir"]
     edited = [a for a in step.actions if a.kind == "edit" and a.to == "#announcements"][-1]
-    assert [b["label"] for b in edited.buttons()][0] == "Kommer · 2"
+    assert edited.buttons()[0]["label"] == "Kommer · 2"
