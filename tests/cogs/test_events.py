@@ -466,3 +466,28 @@ async def test_raising_the_capacity_promotes_and_tells_the_waiting(esim: Simulat
     assert [a.to for a in step.of("dm")] == ["dm:Bashir"]
     edited = [a for a in step.actions if a.kind == "edit" and a.to == "#announcements"][-1]
     assert edited.buttons()[0]["label"] == "Kommer · 2"
+
+
+async def test_announce_list_and_cancel_and_only_organizers_may(esim: Simulator) -> None:
+    await organizer(esim)
+    await esim.join("Amal")
+    step = await esim.slash("Amal", '/announce schedule channel:general date:2026-12-02 time:9:00 text:"Hi"')
+    assert "only" in step.last().text.lower()
+    await esim.slash("Bertil", '/announce schedule channel:general date:2026-12-02 time:9:00 text:"Fika!" '
+                               'repeat:weekly')
+    listing = await esim.slash("Bertil", "/announce list")
+    assert "Fika!" in listing.last().text and listing.last().visible_to == "Bertil"
+    step = await esim.slash("Bertil", "/announce cancel announcement:1")
+    assert "1" in step.last().text
+    await esim.advance(timedelta(days=10))
+    assert posts(esim, "#general") == []
+
+
+async def test_calendar_for_all_events(esim: Simulator) -> None:
+    await organizer(esim)
+    await create(esim, 'title:"Language café" date:2026-12-03 time:18:00')
+    await create(esim, 'title:"Job fair" date:2026-12-05 time:10:00')
+    step = await esim.slash("Bertil", "/event calendar")
+    [file] = step.last().files
+    assert file["filename"] == "events.ics"
+    assert file["content"].count("BEGIN:VEVENT") == 2
