@@ -238,8 +238,23 @@ class OnboardingCog(commands.Cog):
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         """Take the member off the volunteers' queue (the core's retention job deletes their data later)."""
-        if not payload.user.bot:
-            await self.service.record_leave(payload.guild_id, payload.user.id)
+        if payload.user.bot:
+            return
+        await self.service.record_leave(payload.guild_id, payload.user.id)
+        state = await self.service.get(payload.guild_id, payload.user.id)
+        guild = self.bot.get_guild(payload.guild_id)
+        if state is None or guild is None or state.card_message_id is None or state.claimed_by is not None:
+            return
+        # An unclaimed card stops showing what they shared once they are gone.
+        channel = await self.channel(guild, "volunteers_channel", "volunteers")
+        if channel is None:
+            return
+        t = await self.org_translator(guild.id)
+        try:
+            await channel.get_partial_message(state.card_message_id).edit(
+                content=t._("This newcomer has left the server."), view=None)
+        except discord.HTTPException:
+            log.info("could not update a volunteer card in guild %s", guild.id)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

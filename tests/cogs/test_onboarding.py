@@ -139,6 +139,16 @@ async def test_a_pending_member_is_greeted_and_given_roles_only_after_screening(
     assert sim.sent_to("#welcome")[-1].mentions == ["Pia"]
 
 
+async def test_a_pending_member_who_declined_consent_still_gets_help_roles_then_answers_are_erased(
+        sim: Simulator) -> None:
+    await sim.join("Pia", pending=True)
+    await walk(sim, "Pia", language="en", consent=False, topics=("housing",))
+    step = await sim.complete_screening("Pia")
+    assert "help-housing" in {a.role for a in step.of("role_add")}
+    state = await sim.running_bot.services.capabilities["onboarding"].get(GUILD_ID, uid(sim, "Pia"))
+    assert state.help_topics == [] and state.area is None
+
+
 async def test_screening_passed_while_the_bot_was_down_is_caught_up_at_start(sim: Simulator) -> None:
     await sim.join("Pia", pending=True)
     await sim.stop()

@@ -47,6 +47,16 @@ async def test_only_volunteers_can_claim(sim: Simulator) -> None:
     assert "Sorry, only" in step.last().content
 
 
+async def test_an_unclaimed_card_forgets_a_newcomer_who_left(sim: Simulator) -> None:
+    await sim.join("Amal")
+    await walk(sim, "Amal", language="en", topics=("housing",))
+    card = sim.sent_to("#volunteers")[-1]
+    await sim.leave("Amal")
+    message = sim.discord.messages[card.message_id]
+    assert "Bostad" not in message.content and "Housing" not in message.content
+    assert message.components == []
+
+
 async def test_the_queue_lists_unclaimed_newcomers_with_what_they_shared(sim: Simulator) -> None:
     await sim.join("Amal")
     await sim.join("Farid")

@@ -150,15 +150,24 @@ class OnboardingService:
             await self._jobs.notify_changed()
 
     async def screening_passed(self, guild_id: int, user_id: int) -> MemberState | None:
-        """A pending member accepted the rules: greet them now. None when they were not pending here."""
+        """A pending member accepted the rules: greet them now. None when they were not pending here.
+
+        The returned state carries the answers needed for the roles (erased from storage here when the
+        member did not consent).
+        """
         now = self._clock.now()
         async with self._db.transaction() as tx:
             row = await repo.get_row(tx, guild_id, user_id)
             if row is None or not row["pending"]:
                 return None
-            await repo.update(tx, guild_id, user_id, pending=0)
+            state = repo.to_state(row)
+            values: dict[str, Any] = {"pending": 0}
+            if state.finished and not state.consent:
+                # Kept only until the roles could be given; now erased as promised.
+                values.update(help_topics=None, area=None, wants_mentor=None)
+            await repo.update(tx, guild_id, user_id, **values)
             planned = await self._plan_greeting(tx, guild_id, now)
-            state = repo.to_state(await repo.get_row(tx, guild_id, user_id))  # type: ignore[arg-type]
+            state.pending = False
         if planned:
             await self._jobs.notify_changed()
         return state
@@ -287,7 +296,9 @@ class OnboardingService:
             values: dict[str, Any] = {"rejoined": 0}
             if first:
                 values["finished_at"] = to_db(now)
-            if not state.consent:
+            if not state.consent and not row["pending"]:
+                # Without consent the answers go now (a member still in Rules Screening keeps them only
+                # until their roles can be given, see `screening_passed`).
                 values.update(help_topics=None, area=None, wants_mentor=None)
             await repo.update(tx, guild_id, user_id, **values)
             await repo.reach(tx, guild_id, user_id, row["reached"], "finished")
