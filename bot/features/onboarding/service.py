@@ -247,8 +247,8 @@ class OnboardingService:
             try:
                 new_step = after_answer(step, state.step, state.finished)
             except StepNotOpen:
-                raise UserError(N_("Please answer the earlier questions first: use /welcome start to continue."),
-                                ) from None
+                raise UserError(N_("Please answer the earlier questions first: use /welcome start to continue.")) \
+                    from None
             if tx_hook is not None:
                 await tx_hook(tx)
             await repo.update(tx, guild_id, user_id, step=new_step, **values)
