@@ -550,11 +550,8 @@ class MentoringCog(commands.Cog):
         try:
             thread = await parent.create_thread(name=f"mentoring-{match.id}", type=discord.ChannelType.private_thread,
                                                 invitable=False)
-            people = [match.mentor_id, match.newcomer_id]
-            if match.approved_by:
-                people.append(match.approved_by)
-            for uid in dict.fromkeys(people):
-                await thread.add_user(discord.Object(id=uid))
+            await thread.add_user(discord.Object(id=match.mentor_id))
+            await thread.add_user(discord.Object(id=match.newcomer_id))
         except discord.HTTPException:
             log.warning("mentoring: could not open the thread of match %s", match.id)
             await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(
@@ -562,6 +559,11 @@ class MentoringCog(commands.Cog):
                 id=match.id))
             return
         await self.service.set_thread(match.id, thread.id)
+        if match.approved_by and match.approved_by not in (match.mentor_id, match.newcomer_id):
+            try:  # the coordinator who approved the pair (who may have left since)
+                await thread.add_user(discord.Object(id=match.approved_by))
+            except discord.HTTPException:
+                log.warning("mentoring: could not add the coordinator to the thread of match %s", match.id)
         texts = []
         for uid in (match.newcomer_id, match.mentor_id):
             t = await self._t_user(uid, match.guild_id)

@@ -226,3 +226,19 @@ async def test_stats_are_for_coordinators_only(sim: Simulator) -> None:
     await join_all(sim, "Amal")
     step = await sim.slash("Amal", "/match stats")
     assert "only mentor coordinators" in step.last().text
+
+
+async def test_when_the_thread_cannot_be_opened_the_coordinators_are_told(sim: Simulator) -> None:
+    await join_all(sim, "Bertil", "Amal", "Cora")
+    await sim.grant("Cora", "coordinator")
+    await volunteer(sim, "Bertil", "en:3")
+    await request(sim, "Amal", "en:2")
+    await sim.slash("Cora", "/match preview")
+    await sim.slash("Cora", "/match approve pairs:all")
+    await answer(sim, "Bertil", True)
+    sim.discord.inject("POST", r"/channels/\d+/threads", 403, code=50013)
+    await answer(sim, "Amal", True)
+    assert "tråd" in sim.sent_to("#coordinators")[-1].text  # in the guild's Swedish: introduce them by hand
+    # The match is active all the same, and its check-ins still come (by DM).
+    step = await sim.advance(timedelta(days=8))
+    assert {a.to for a in step.of("dm") if "Have you met?" in a.text} == {"dm:Bertil", "dm:Amal"}
