@@ -79,7 +79,8 @@ def command_strings(payload: list[dict[str, Any]]) -> Iterator[Extracted]:
             name = item["name"]
             path = f"{where} {name}".strip()
             yield Extracted(name, NAME_CONTEXT, (f"/{path}", 0))
-            if item.get("description"):
+            # "…" is discord.py's placeholder for an option without a description: not a message.
+            if item.get("description") and item["description"] != "…":
                 yield Extracted(item["description"], None, (f"/{path}", 0))
             for choice in item.get("choices") or []:
                 yield Extracted(choice["name"], CHOICE_CONTEXT, (f"/{path}", 0))

@@ -45,8 +45,10 @@ class MemberRetention:
         await self._jobs.schedule(FORGET_KIND, self.key(guild_id, user_id), due, {"user": user_id})
 
     async def member_returned(self, guild_id: int, user_id: int) -> None:
-        """Cancel a planned deletion."""
-        await self._jobs.cancel(self.key(guild_id, user_id))
+        """Cancel a planned deletion (a cheap read first: most joins have nothing to cancel)."""
+        key = self.key(guild_id, user_id)
+        if await self._jobs.state_of(key) == "pending":
+            await self._jobs.cancel(key)
 
     async def _forget(self, job: Job) -> None:
         sections = await self._privacy.delete(int(job.payload["user"]))

@@ -11,11 +11,27 @@ import pytest
 from bot.core.db import Database, DatabaseInUse, load_migrations
 
 
-async def test_connection_is_configured_for_durability(db: Database) -> None:
-    assert (await db.fetchval("PRAGMA journal_mode")) == "wal"
-    assert (await db.fetchval("PRAGMA foreign_keys")) == 1
-    assert (await db.fetchval("PRAGMA synchronous")) == 2  # FULL
-    assert (await db.fetchval("PRAGMA busy_timeout")) == 5000
+async def test_the_writing_connection_is_configured_for_durability(db: Database) -> None:
+    async with db.read() as tx:
+        assert (await tx.fetchval("PRAGMA journal_mode")) == "wal"
+        assert (await tx.fetchval("PRAGMA foreign_keys")) == 1
+        assert (await tx.fetchval("PRAGMA synchronous")) == 2  # FULL
+        assert (await tx.fetchval("PRAGMA busy_timeout")) == 5000
+
+
+async def test_one_statement_reads_see_every_commit_at_once(db: Database) -> None:
+    await db.execute("INSERT INTO member_prefs(user_id, language, updated_at) VALUES (1, 'ar', 'x')")
+    assert await db.fetchval("SELECT language FROM member_prefs WHERE user_id = 1") == "ar"
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE member_prefs SET language = 'so' WHERE user_id = 1")
+    assert await db.fetchval("SELECT language FROM member_prefs WHERE user_id = 1") == "so"
+
+
+async def test_the_reader_cannot_write(db: Database) -> None:
+    import sqlite3
+
+    with pytest.raises(sqlite3.OperationalError):
+        await db.fetchall("DELETE FROM member_prefs")
 
 
 async def test_migrations_are_applied_once_and_the_version_is_stored(tmp_path: Path) -> None:

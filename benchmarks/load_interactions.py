@@ -1,0 +1,163 @@
+"""Interaction load through the local guild simulator: a busy evening and a spike.
+
+A mix of interactions, each from a different member so the per-member rate limit does not apply:
+FAQ searches (`/faq search`), RSVPs (Going on a posted announcement), onboarding steps (Start in
+#start-here), and `/event list`. Two shapes:
+
+- spread: N interactions fed evenly over one second (a busy evening);
+- spike: N interactions fed at the same instant.
+
+For each it prints the bot's time from the gateway payload to the first response (acknowledgement
+or answer) and to the final answer, p50/p99, and how many missed Discord's 3-second deadline.
+Targets on the 2-core reference machine: spread final p99 < 100 ms; spike first-response p99
+< 100 ms and final p99 < 1 s; none missed. The simulator answers HTTP instantly, so the figures
+are the bot's own processing time (plus discord.py's), not network latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import statistics
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.simulator import Simulator  # noqa: E402
+from bot.simulator.discord_side import GUILD_ID, Message  # noqa: E402
+from bot.simulator.harness import seed_guild  # noqa: E402
+
+QUERIES = ["personnummer", "sfi", "bank id", "bostad", "1177", "vinterdäck", "körkort", "jobb", "förskola",
+           "باسبورت", "سكن", "واژه", "Wohnung", "school", "doctor", "interpreter", "tolk", "forsakringskassan"]
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) in milliseconds."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index] * 1000
+
+
+async def prepare(sim: Simulator, members: int) -> tuple[Message, Message]:
+    """An organizer posts an event announcement; returns it and the Start message."""
+    await sim.join("Organizer")
+    await sim.grant("Organizer", "organizer")
+    step = await sim.slash("Organizer", '/event create title:"Language café" date:2026-12-02 time:18:00 '
+                                        "announce_days:0 announce_at:12:30")
+    preview = step.last("interaction_response")
+    await sim.press("Organizer", "Save", message=sim.discord.messages[preview.message_id])
+    await sim.advance(timedelta(hours=26))  # 13:00 local on 2 December, after the 12:30 announcement
+    posted = [a for a in sim.actions if a.to == "#announcements" and a.kind == "message" and a.buttons()]
+    if not posted:
+        raise SystemExit("the announcement was not posted; the benchmark cannot run")
+    announcement = sim.discord.messages[posted[-1].message_id]
+    start = next(m for m in sim.discord.messages.values() if any(
+        c.get("custom_id") == "onb:start" for row in m.components for c in row.get("components", [])))
+    for i in range(members):
+        member = sim.discord.add_member(f"m{i}", locale=("sv-SE", "en-US", "uk", "de")[i % 4])
+        sim.running_bot._connection.parse_guild_member_add({"guild_id": str(GUILD_ID),  # noqa: SLF001
+                                                            **member.payload()})
+    await sim.settle()
+    return announcement, start
+
+
+def build_payloads(sim: Simulator, count: int, announcement: Message, start: Message) -> list[dict[str, Any]]:
+    """The mixed interactions, one per member."""
+    going = next(c["custom_id"] for row in announcement.components for c in row.get("components", [])
+                 if re.search(r"going|yes", c.get("custom_id", "")))
+    payloads = []
+    for i in range(count):
+        member = sim.member(f"m{i}")
+        general = sim.discord.channel_named("general")
+        kind = i % 20
+        if kind < 8:
+            data = sim.build_command_data(member, f'/faq search query:"{QUERIES[i % len(QUERIES)]}"')
+            payloads.append(sim._payload(member, general, 2, data))  # noqa: SLF001
+        elif kind < 13:
+            channel = sim.discord.channels[announcement.channel_id]
+            payloads.append(sim._payload(member, channel, 3, {"custom_id": going, "component_type": 2},  # noqa: SLF001
+                                         message=announcement))
+        elif kind < 17:
+            channel = sim.discord.channels[start.channel_id]
+            payloads.append(sim._payload(member, channel, 3, {"custom_id": "onb:start", "component_type": 2},  # noqa: SLF001
+                                         message=start))
+        else:
+            data = sim.build_command_data(member, "/event list")
+            payloads.append(sim._payload(member, general, 2, data))  # noqa: SLF001
+    return payloads
+
+
+async def shape(sim: Simulator, payloads: list[dict[str, Any]], spread_seconds: float) -> dict[str, float]:
+    """Feed the payloads (evenly over `spread_seconds`, or at once) and measure."""
+    loop = asyncio.get_running_loop()
+    tokens = [p["token"] for p in payloads]
+    for token in tokens:
+        sim.discord.interactions[token]["started"] = None
+    base = loop.time()
+
+    def feed(payload: dict[str, Any]) -> None:
+        sim.discord.interactions[payload["token"]]["started"] = loop.time()
+        sim.feed_nowait(payload)
+
+    for i, payload in enumerate(payloads):
+        delay = spread_seconds * i / max(1, len(payloads))
+        if delay:
+            loop.call_at(base + delay, feed, payload)
+        else:
+            feed(payload)
+    await asyncio.sleep(spread_seconds + 0.01)
+    await sim.settle(timeout=120)
+    first, final, missed, unanswered = [], [], 0, 0
+    for token in tokens:
+        info = sim.discord.interactions[token]
+        if info["first_response"] is None:
+            unanswered += 1
+            continue
+        first.append(info["first_response"] - info["started"])
+        final.append((info["final_response"] or info["first_response"]) - info["started"])
+        if info["first_response"] - info["started"] > 3.0:
+            missed += 1
+    return {"first_p50": percentile(first, 50), "first_p99": percentile(first, 99),
+            "final_p50": percentile(final, 50), "final_p99": percentile(final, 99),
+            "missed": missed, "unanswered": unanswered, "count": len(tokens)}
+
+
+async def run(count: int) -> None:
+    def seed(fake):  # type: ignore[no-untyped-def]
+        seed_guild(fake)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        async with Simulator.running(Path(tmp) / "bot.db", start=datetime(2026, 12, 1, 10, tzinfo=UTC),
+                                     seed=seed) as sim:
+            sim.running_bot.rate_limiter._burst = 1e9  # noqa: SLF001 - distinct members anyway; measure the bot
+            announcement, start = await prepare(sim, count * 2)
+            spread = await shape(sim, build_payloads(sim, count, announcement, start), 1.0)
+            for i in range(count):  # fresh members for the spike
+                sim.discord.member_named(f"m{i}").name = f"old{i}"
+                sim.discord.member_named(f"m{count + i}").name = f"m{i}"
+            spike = await shape(sim, build_payloads(sim, count, announcement, start), 0.0)
+    for name, result in (("spread over 1 s", spread), ("spike, same instant", spike)):
+        print(f"{name}: {result['count']} interactions")
+        print(f"  first response  p50 {result['first_p50']:7.1f} ms   p99 {result['first_p99']:7.1f} ms")
+        print(f"  final answer    p50 {result['final_p50']:7.1f} ms   p99 {result['final_p99']:7.1f} ms")
+        print(f"  missed the 3 s deadline: {result['missed']}   unanswered: {result['unanswered']}")
+    print("targets: spread final p99 < 100 ms; spike first p99 < 100 ms, final p99 < 1000 ms; none missed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="50 interactions per shape (CI)")
+    parser.add_argument("--count", type=int, default=None)
+    args = parser.parse_args()
+    asyncio.run(run(args.count or (50 if args.small else 500)))
+
+
+if __name__ == "__main__":
+    main()
