@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import statistics
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -28,9 +27,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.simulator import Simulator  # noqa: E402
-from bot.simulator.discord_side import GUILD_ID, Message  # noqa: E402
-from bot.simulator.harness import seed_guild  # noqa: E402
+from bot.simulator import Simulator
+from bot.simulator.discord_side import GUILD_ID, Message
+from bot.simulator.harness import seed_guild
 
 QUERIES = ["personnummer", "sfi", "bank id", "bostad", "1177", "vinterdäck", "körkort", "jobb", "förskola",
            "باسبورت", "سكن", "واژه", "Wohnung", "school", "doctor", "interpreter", "tolk", "forsakringskassan"]
@@ -62,7 +61,7 @@ async def prepare(sim: Simulator, members: int) -> tuple[Message, Message]:
         c.get("custom_id") == "onb:start" for row in m.components for c in row.get("components", [])))
     for i in range(members):
         member = sim.discord.add_member(f"m{i}", locale=("sv-SE", "en-US", "uk", "de")[i % 4])
-        sim.running_bot._connection.parse_guild_member_add({"guild_id": str(GUILD_ID),  # noqa: SLF001
+        sim.running_bot._connection.parse_guild_member_add({"guild_id": str(GUILD_ID),
                                                             **member.payload()})
     await sim.settle()
     return announcement, start
@@ -79,18 +78,18 @@ def build_payloads(sim: Simulator, count: int, announcement: Message, start: Mes
         kind = i % 20
         if kind < 8:
             data = sim.build_command_data(member, f'/faq search query:"{QUERIES[i % len(QUERIES)]}"')
-            payloads.append(sim._payload(member, general, 2, data))  # noqa: SLF001
+            payloads.append(sim._payload(member, general, 2, data))
         elif kind < 13:
             channel = sim.discord.channels[announcement.channel_id]
-            payloads.append(sim._payload(member, channel, 3, {"custom_id": going, "component_type": 2},  # noqa: SLF001
+            payloads.append(sim._payload(member, channel, 3, {"custom_id": going, "component_type": 2},
                                          message=announcement))
         elif kind < 17:
             channel = sim.discord.channels[start.channel_id]
-            payloads.append(sim._payload(member, channel, 3, {"custom_id": "onb:start", "component_type": 2},  # noqa: SLF001
+            payloads.append(sim._payload(member, channel, 3, {"custom_id": "onb:start", "component_type": 2},
                                          message=start))
         else:
             data = sim.build_command_data(member, "/event list")
-            payloads.append(sim._payload(member, general, 2, data))  # noqa: SLF001
+            payloads.append(sim._payload(member, general, 2, data))
     return payloads
 
 
@@ -136,7 +135,7 @@ async def run(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with Simulator.running(Path(tmp) / "bot.db", start=datetime(2026, 12, 1, 10, tzinfo=UTC),
                                      seed=seed) as sim:
-            sim.running_bot.rate_limiter._burst = 1e9  # noqa: SLF001 - distinct members anyway; measure the bot
+            sim.running_bot.rate_limiter._burst = 1e9
             announcement, start = await prepare(sim, count * 2)
             spread = await shape(sim, build_payloads(sim, count, announcement, start), 1.0)
             for i in range(count):  # fresh members for the spike
