@@ -490,6 +490,17 @@ class FaqCog(commands.Cog):
 
     review.autocomplete("entry")(slug_autocomplete)
 
+    @faq.command(name="checked", description="Confirm a FAQ entry still matches its official sources (volunteers)")
+    @app_commands.describe(entry="The entry")
+    async def checked(self, interaction: discord.Interaction[MultinationsBot], entry: str) -> None:
+        """Set the entry's last-checked date to today."""
+        require(interaction, *STAFF)
+        found = await self.service.mark_checked(interaction.user.id, entry)
+        t = await self.bot.translator_for(interaction)
+        await respond(interaction, t._("Marked {slug} as checked against its sources today.", slug=found.slug))
+
+    checked.autocomplete("entry")(slug_autocomplete)
+
     @faq.command(name="history", description="See the changes of a FAQ entry (volunteers)")
     @app_commands.describe(entry="The entry")
     async def history(self, interaction: discord.Interaction[MultinationsBot], entry: str) -> None:

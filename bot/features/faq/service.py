@@ -348,6 +348,19 @@ class FaqService:
         self._remember(new)
         return new
 
+    async def mark_checked(self, actor: int | None, slug: str) -> Entry:
+        """Record that a volunteer compared the entry with its official sources today."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            entry = await self._load_live(tx, slug)
+            new = replace(entry, last_checked=now.date())
+            if new.content() == entry.content():
+                raise UserError(N_("Nothing changed."))
+            await repo.update(tx, new, now, actor, set())
+            await repo.add_revision(tx, new, actor, "checked", "", now)
+        self._remember(new)
+        return new
+
     async def rollback(self, actor: int | None, slug: str, number: int, reason: str) -> Entry:
         """Restore the content an entry had at revision `number` (as a new revision)."""
         if not reason.strip():

@@ -188,3 +188,15 @@ async def test_entries_for_topics_use_help_topics_and_fallback_titles(service: F
     assert len(items) == 3
     assert items[0].title == "What is the introduction programme (etableringsprogrammet)?"
     assert await service.entries_for_topics(["unknown-topic"], "en") == []
+
+
+async def test_marking_checked_clears_the_review_reminder(db: Database, service: FaqService) -> None:
+    later = FaqService(db, FixedClock(NOW + timedelta(days=200)))
+    await later.load()
+    assert "personnummer" in later.todo().due_for_review
+    entry = await later.mark_checked(VOLUNTEER, "personnummer")
+    assert entry.last_checked == (NOW + timedelta(days=200)).date()
+    assert "personnummer" not in later.todo().due_for_review
+    assert (await later.history("personnummer"))[0].action == "checked"
+    with pytest.raises(UserError):
+        await later.mark_checked(VOLUNTEER, "personnummer")
