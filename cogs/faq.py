@@ -7,6 +7,7 @@ action, also when a form is submitted or a "write translation" button is pressed
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from typing import Any
@@ -372,11 +373,13 @@ class FaqCog(commands.Cog):
             return
         t = services.translator(await services.guild_language(guild.id))
         languages = t.join(language_name(code) for code in job.payload.get("languages", []))
+        # A deterministic nonce: if a crash re-runs the job, Discord does not post it twice.
+        nonce = hashlib.sha256(job.key.encode()).hexdigest()[:24]
         await channel.send(t._(
             "The source text of the FAQ entry {slug} changed. These translations need updating: {languages}. "
             "Use /faq translate to update them, or /faq todo to see all open work.",
             slug=job.payload.get("slug", "?"), languages=languages,
-        ))
+        ), nonce=nonce)
 
     async def slug_autocomplete(self, interaction: discord.Interaction[MultinationsBot],
                                 current: str) -> list[app_commands.Choice[str]]:
