@@ -37,6 +37,36 @@ class DatabaseInUse(DatabaseError):
     """Another bot process already has this database open."""
 
 
+class SimulatedCrash(BaseException):
+    """Raised by a `CrashSwitch`: the process is considered killed at this write."""
+
+
+class CrashSwitch:
+    """Test hook that 'kills' the process at the n-th write statement (COMMIT included).
+
+    Once tripped, every later database call raises too, as nothing runs in a dead process. The
+    resilience tests use it to kill the bot at every point of a multi-step write and restart it.
+    """
+
+    def __init__(self, after: int | None = None) -> None:
+        self.after = after
+        self.count = 0
+        self.dead = False
+
+    def check(self) -> None:
+        """Refuse any work once dead."""
+        if self.dead:
+            raise SimulatedCrash
+
+    def tick(self) -> None:
+        """Count one write; die when the count is reached."""
+        self.check()
+        self.count += 1
+        if self.after is not None and self.count >= self.after:
+            self.dead = True
+            raise SimulatedCrash
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     """One numbered SQL migration file."""
@@ -71,14 +101,17 @@ class Tx:
     so a unit of k statements costs k + 1 hops (each hop is ~60 µs and the GIL handoff under load).
     """
 
-    __slots__ = ("_begin", "_begun", "_conn")
+    __slots__ = ("_begin", "_begun", "_conn", "_switch")
 
-    def __init__(self, conn: aiosqlite.Connection, begin: str | None) -> None:
+    def __init__(self, conn: aiosqlite.Connection, begin: str | None, switch: CrashSwitch | None = None) -> None:
         self._conn = conn
         self._begin = begin
         self._begun = False
+        self._switch = switch
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if self._switch is not None:
+            self._switch.tick()
         begin = None
         if self._begin is not None and not self._begun:
             begin, self._begun = self._begin, True
@@ -127,6 +160,11 @@ class Tx:
         return await self._run(fn)
 
     async def _finish(self, statement: str) -> None:
+        if self._switch is not None:
+            if statement == "COMMIT":
+                self._switch.tick()
+            else:
+                self._switch.check()
         if self._begun:
             await self._conn._execute(self._conn._conn.execute, statement)
 
@@ -142,6 +180,8 @@ class Database:
         # it costs microseconds instead of a hop to the database thread. Units of work (`read()`,
         # `transaction()`) always use the owned aiosqlite connection under the lock.
         self._reader: sqlite3.Connection | None = None
+        #: Test hook (see `CrashSwitch`); None in production.
+        self.crash_switch: CrashSwitch | None = None
         self._lock = asyncio.Lock()
         self._lock_fd = lock_fd
         self._closed = False
@@ -208,7 +248,7 @@ class Database:
         """A write unit of work: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
         async with self._lock:
             self._check_open()
-            tx = Tx(self._conn, "BEGIN IMMEDIATE")
+            tx = Tx(self._conn, "BEGIN IMMEDIATE", self.crash_switch)
             try:
                 yield tx
             except BaseException:
@@ -228,7 +268,7 @@ class Database:
         """A read unit of work: a consistent snapshot (BEGIN DEFERRED), never writing."""
         async with self._lock:
             self._check_open()
-            tx = Tx(self._conn, "BEGIN")
+            tx = Tx(self._conn, "BEGIN", self.crash_switch)
             try:
                 yield tx
             finally:
@@ -238,6 +278,8 @@ class Database:
     def _check_open(self) -> None:
         if self._closed:
             raise DatabaseError("the database is closed")
+        if self.crash_switch is not None:
+            self.crash_switch.check()
 
     # Shorthands for one-statement reads: on the reader (no hop), or one hop without it.
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
@@ -280,7 +322,7 @@ class Database:
 
         async with self._lock:
             self._check_open()
-            return await Tx(self._conn, None).run_sync(work)
+            return await Tx(self._conn, None, self.crash_switch).run_sync(work)
 
     # Schema.
     async def schema_version(self) -> int:

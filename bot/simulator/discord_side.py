@@ -363,6 +363,8 @@ class FakeDiscord:
         self.interactions: dict[str, dict[str, Any]] = {}  # token -> {"member", "channel", "responded", ...}
         self.listeners: list[Callable[[Action], None]] = []
         self.on_gateway_event: Callable[[str, dict[str, Any]], None] | None = None
+        #: Set by the harness while a crash is armed: requests from a "killed" bot never arrive.
+        self.process_dead: Callable[[], bool] | None = None
         self._dm_by_member: dict[int, int] = {}
         self.bot_member = Member(BOT_USER_ID, "Multinations", bot=True)
         self.everyone_role = Role(GUILD_ID, "@everyone", 0, DEFAULT_MEMBER_PERMISSIONS)
@@ -510,6 +512,8 @@ class FakeDiscord:
         path = urlsplit(url).path
         if path.startswith(API_PREFIX):
             path = path[len(API_PREFIX):]
+        if self.process_dead is not None and self.process_dead():
+            raise ConnectionResetError("the bot process was killed")
         self.requests.append((asyncio.get_running_loop().time(), method, path))
         fault = self._fault_for(method, path)
         if fault is not None:

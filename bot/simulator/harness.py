@@ -30,6 +30,7 @@ import discord
 import time_machine
 from discord import app_commands
 
+from bot.core.db import CrashSwitch
 from bot.core.i18n import Catalogs
 from bot.core.services import Services, build_services
 from bot.core.settings import RoleIds, Settings
@@ -228,6 +229,26 @@ class Simulator:
         await services.db.close()  # type: ignore[union-attr]
         with contextlib.suppress(Exception):
             await bot.close()
+
+    def arm_crash(self, after_writes: int | None) -> CrashSwitch:
+        """Kill the bot at its n-th database write from now (None: only count the writes).
+
+        After the step that trips it, call `recover()`: the process is restarted on the same database,
+        as a supervisor would after a kill.
+        """
+        switch = CrashSwitch(after_writes)
+        self.running_bot.services.db.crash_switch = switch
+        self.discord.process_dead = lambda: switch.dead
+        return switch
+
+    async def recover(self) -> Step:
+        """After a tripped crash: drop the dead process and start a new one on the same database."""
+        mark = len(self.discord.actions)
+        await self.crash()
+        self.discord.process_dead = None
+        await self.start()
+        await self.settle()
+        return Step(self.discord.actions[mark:])
 
     async def close(self) -> None:
         """Stop the bot and the clock."""
