@@ -345,3 +345,17 @@ async def test_the_configured_translators_channel_is_used(sim: Simulator) -> Non
     await sim.restart()
     await sim.advance(timedelta(minutes=5))
     assert len(sim.sent_to("#volunteers")) == 1
+
+
+async def test_an_entry_known_only_in_swedish_is_found_in_arabic_through_its_aliases(sim: Simulator) -> None:
+    await faq(sim).create(None, slug="fishing", category="community", source_language="sv",
+                          question="Var köper jag fiskekort?", answer="På turistbyrån.",
+                          aliases=("fiskekort", "رخصة صيد", "صيد السمك"))
+    await sim.join("Amal")
+    await speak(sim, "Amal", "ar")
+    choices = await sim.autocomplete("Amal", "/faq search", "query", "رخصه الصيد")
+    assert choices[0] == {"name": "Var köper jag fiskekort?", "value": "fishing"}
+    notice, embed = answer_of(await ask(sim, "Amal", "fishing"))
+    assert embed["title"] == "Var köper jag fiskekort?"
+    assert notice  # one line in Arabic: not yet written in Arabic
+    assert "Svenska" in notice
