@@ -53,6 +53,7 @@ _SPLIT = re.compile(
     r"[\s!-/:-@\[-`{-~\u00a0-\u00bf\u2000-\u206f\u060c\u061b\u061f\u066a-\u066d\u06d4"
     r"\u1361-\u1368\u0964\u0965\u2018-\u201f«»]+"
 )
+_ARTICLE_STARTS = frozenset("وبفکلا")
 _ARABIC_ARTICLE = re.compile(r"^(?:وال|بال|فال|كال|کال|لل|ال)(?=\S{3,})")
 
 #: Field weights: what a token in each kind of text is worth.
@@ -74,7 +75,7 @@ def tokens(text: str) -> list[str]:
     for word in _SPLIT.split(normalize(text)):
         if not word:
             continue
-        out.append(_ARABIC_ARTICLE.sub("", word))
+        out.append(_ARABIC_ARTICLE.sub("", word) if word[0] in _ARTICLE_STARTS else word)
     return out
 
 
@@ -116,14 +117,12 @@ class SearchIndex:
         weights: dict[str, float] = {}
         phrases: list[str] = []
         for doc in documents:
-            text = doc.text[:ANSWER_PREFIX] if doc.kind == ANSWER else doc.text
-            for token in tokens(text):
+            words = tokens(doc.text[:ANSWER_PREFIX] if doc.kind == ANSWER else doc.text)
+            for token in words:
                 if weights.get(token, 0.0) < doc.kind:
                     weights[token] = doc.kind
-            if doc.kind != ANSWER:
-                phrase = " ".join(tokens(doc.text))
-                if phrase:
-                    phrases.append(phrase)
+            if doc.kind != ANSWER and words:
+                phrases.append(" ".join(words))
         for token, weight in weights.items():
             self._postings[token][entry_id] = weight
         self._entry_tokens[entry_id] = set(weights)
@@ -173,7 +172,7 @@ class SearchIndex:
                     found.setdefault(word, 0.9 if size >= 4 else 0.75)
         if size >= 4:
             cutoff = 75.0 if size >= 6 else 80.0
-            spread = 1 if size < 6 else 2
+            spread = 1  # one typo changes the length by at most one
             for length in range(size - spread, size + spread + 1):
                 # Same first letter: people rarely mistype the first letter, and it keeps this fast.
                 bucket = self._buckets.get((token[0], length))
