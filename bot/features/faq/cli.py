@@ -12,11 +12,13 @@ applied. Run these while the bot is stopped (the database is opened exclusively)
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.core.clock import SystemClock
 from bot.core.db import Database
+from bot.core.jobs import JobQueue
 from bot.core.settings import Settings
 from bot.features.faq.models import CONTENT_LANGUAGES
 from bot.features.faq.service import FaqService
@@ -44,7 +46,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run one `faq` subcommand against the database."""
     db = await Database.open(settings.database_path)
     try:
-        service = FaqService(db, SystemClock())
+        clock = SystemClock()
+        # Translators are told about stale translations when the bot next starts and runs due jobs.
+        service = FaqService(db, clock, JobQueue(db, clock, timedelta(minutes=settings.grace_minutes)))
         await service.ensure_starter()
         await service.load()
         if args.faq_command == "export":

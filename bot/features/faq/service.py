@@ -436,13 +436,23 @@ class FaqService:
                     await repo.add_revision(tx, replace(incoming, id=entry_id), actor, "import", filename, now)
                     changed += 1
                     continue
+                incoming = _bump_if_source_changed(current, incoming)
                 new = replace(incoming, id=current.id, owner_id=current.owner_id, origin=current.origin)
                 if new.content() == current.content():
                     continue
                 await repo.update(tx, new, now, actor, set(new.texts))
                 await repo.add_revision(tx, new, actor, "import", filename, now)
+                stale = [lang for lang in CONTENT_LANGUAGES if current.status(lang) is Status.CURRENT
+                         and new.status(lang) is Status.STALE]
+                if stale and self._jobs is not None:
+                    await self._jobs.schedule(
+                        STALE_JOB, f"faq:stale:{new.id}:{new.source_revision}", now,
+                        {"guild": None, "slug": new.slug, "languages": stale}, tx=tx,
+                    )
                 changed += 1
         await self.load()
+        if self._jobs is not None:
+            await self._jobs.notify_changed()
         return changed
 
     async def import_po(self, text: str, filename: str, language: str, actor: int | None = None) -> int:
@@ -601,6 +611,17 @@ def replace_from_content(current: Entry, content: dict[str, Any]) -> Entry:
         removed=bool(content.get("removed", False)),
         texts=texts,
     )
+
+
+def _bump_if_source_changed(current: Entry, incoming: Entry) -> Entry:
+    """An edited source text without a raised source_revision gets the next one (translations go stale)."""
+    changed = (incoming.source.question, incoming.source.answer) != (current.source.question, current.source.answer)
+    if not changed or incoming.source_revision > current.source_revision:
+        return incoming
+    revision = current.source_revision + 1
+    texts = dict(incoming.texts)
+    texts[incoming.source_language] = replace(incoming.source, based_on=revision)
+    return replace(incoming, source_revision=revision, texts=texts)
 
 
 def _apply_po(entry: Entry, language: str, item: PoTranslation) -> Entry:

@@ -200,3 +200,18 @@ async def test_marking_checked_clears_the_review_reminder(db: Database, service:
     assert (await later.history("personnummer"))[0].action == "checked"
     with pytest.raises(UserError):
         await later.mark_checked(VOLUNTEER, "personnummer")
+
+
+async def test_an_import_that_changes_the_source_plans_the_translators_notice(db: Database) -> None:
+    from bot.core.jobs import JobQueue
+
+    clock = FixedClock(NOW)
+    service = FaqService(db, clock, JobQueue(db, clock, timedelta(minutes=30)))
+    await service.ensure_starter()
+    document = to_document([service.get("emergency")])
+    # An editor changes the Swedish answer and leaves the revision numbers alone.
+    document["entries"][0]["texts"]["sv"]["answer"] = "Ring 112 vid fara."
+    assert await service.import_document(dump_yaml(document), "faq.yaml") == 1
+    assert service.get("emergency").status("ar") is Status.STALE
+    payload = await db.fetchval("SELECT payload FROM scheduled_jobs WHERE kind = 'faq.stale'")
+    assert '"emergency"' in payload and '"ar"' in payload
