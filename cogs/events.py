@@ -28,7 +28,7 @@ from bot.core.languages import LANGUAGES
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, clip, respond
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, clip, respond, user_text
 from bot.features.events import ics, planning
 from bot.features.events.recurrence import Occurrence
 from bot.features.events.repository import Event, Post, load_event, load_skips
@@ -60,6 +60,9 @@ FOLD_CHOICES = [
     app_commands.Choice(name="first (summer time)", value="first"),
     app_commands.Choice(name="second (winter time)", value="second"),
 ]
+#: Option descriptions used by several commands (translated through the command translator).
+EVENT_OPTION = "The event's number (see /event list)"
+ANNOUNCEMENT_OPTION = "The announcement's number (see /announce list)"
 LANGUAGE_CHOICES = [app_commands.Choice(name=lang.native_name, value=code) for code, lang in LANGUAGES.items()]
 
 STATUS_TEXT = {
@@ -95,12 +98,13 @@ def when_text(t: Translator, at: datetime, duration_minutes: int) -> tuple[str, 
 def event_embed(t: Translator, event: Event, title: str, description: str, occ: Occurrence, counts: Counts | None,
                 *, late: bool = False, cancelled: bool = False) -> discord.Embed:
     """The announcement of one occurrence in one language."""
+    title, description = user_text(title), user_text(description)
     heading = t._("Cancelled: {title}", title=title) if cancelled else title
     embed = discord.Embed(title=clip(heading, 256), description=clip(description, EMBED_DESCRIPTION_LIMIT) or None)
     stamps, local = when_text(t, occ.at, event.duration_minutes)
     embed.add_field(name=t._("When"), value=f"{stamps}\n{local}", inline=False)
     if event.place:
-        embed.add_field(name=t._("Where"), value=clip(event.place, 1024), inline=False)
+        embed.add_field(name=t._("Where"), value=clip(user_text(event.place), 1024), inline=False)
     if event.capacity is not None and counts is not None:
         free = max(event.capacity - counts.going, 0)
         value = t.n_("{n} place left", "{n} places left", free)
@@ -229,13 +233,15 @@ class EventsCog(commands.Cog):
         jobs.register(planning.ANNOUNCE, self.run_announce, grace=grace, on_missed=self.missed_post)
         jobs.register(planning.FREE_POST, self.run_free_post, grace=grace, on_missed=self.missed_post)
         jobs.register(planning.REMIND, self.run_reminder, grace=REMINDER_GRACE, on_missed=self.missed_reminder)
+        jobs.register(planning.PROMOTED, self.run_promoted, grace=timedelta(days=7))
+        jobs.register(planning.REFILL, self.run_refill, grace=timedelta(days=30))
         report = await self.service.reconcile()
         log.info("events reconciled: %d events and %d announcements re-planned, %d posts undelivered",
                  report.replanned_events, report.replanned_announcements, len(report.unposted))
 
     async def cog_unload(self) -> None:
         """Stop handling the job kinds (their rows stay planned)."""
-        for kind in (planning.ANNOUNCE, planning.FREE_POST, planning.REMIND):
+        for kind in (planning.ANNOUNCE, planning.FREE_POST, planning.REMIND, planning.PROMOTED, planning.REFILL):
             self.services.jobs.unregister(kind)
 
     # ----- helpers -------------------------------------------------------------------------------
@@ -370,7 +376,7 @@ class EventsCog(commands.Cog):
         t = await self.guild_translator(guild_id)
         await self.tell_organizers(guild_id, t._(
             "I could not post \"{title}\": the channel is missing or I am not allowed to write there. "
-            "Please check the channel and my permissions, then press \"Post now\".", title=title),
+            "Please check the channel and my permissions, then press \"Post now\".", title=user_text(title)),
             self.late_view(t, key))
         raise PostUndeliverable(key)
 
@@ -389,7 +395,7 @@ class EventsCog(commands.Cog):
         t = await self.guild_translator(row["guild_id"])
         await self.tell_organizers(row["guild_id"], t._(
             "The bot was offline when \"{title}\" should have been posted ({when}), and it is now too late to post "
-            "it automatically. Post it now, or skip it?", title=clip(row["title"], 80),
+            "it automatically. Post it now, or skip it?", title=user_text(clip(row["title"], 80)),
             when=t.datetime(job.due_at, "short")), self.late_view(t, job.key))
         if "event" in payload:
             await self.service.plan(int(payload["event"]))
@@ -414,10 +420,10 @@ class EventsCog(commands.Cog):
 
             def text(tr: Translator, title: str = title) -> str:
                 _stamps, local = when_text(tr, occ.at, event.duration_minutes)
-                lines = [tr._("Reminder: {title} starts {when}.", title=title, when=f"<t:{int(occ.at.timestamp())}:R>"),
-                         local]
+                lines = [tr._("Reminder: {title} starts {when}.", title=user_text(title),
+                               when=f"<t:{int(occ.at.timestamp())}:R>"), local]
                 if event.place:
-                    lines.append(tr._("Where: {place}", place=event.place))
+                    lines.append(tr._("Where: {place}", place=user_text(event.place)))
                 lines.append(tr._("Can't come after all? Press \"Can't\" on the announcement so someone else can "
                                   "have your place."))
                 return "\n".join(lines)
@@ -494,19 +500,56 @@ class EventsCog(commands.Cog):
         await interaction.response.edit_message(embed=embed, view=view)
         title, _ = await self.service.texts(outcome.event, t.code)
         if outcome.status == "going":
+            title = user_text(title)
             text = t._("You are going to {title}. See you there!", title=title)
         elif outcome.status == "waiting":
             text = t._("{title} is full. You are number {position} on the waiting list; I will tell you if a "
-                       "place frees up.", title=title, position=t.number(outcome.position))
+                       "place frees up.", title=user_text(title), position=t.number(outcome.position))
         elif outcome.status == "maybe":
             text = t._("Noted: maybe.")
         else:
             text = t._("Noted: you can't come. Thank you for telling us.")
         await respond(interaction, text)
         for user_id in outcome.promoted:
-            await self.tell_promoted(user_id, guild_id, outcome.event, outcome.occurrence)
+            await self.deliver_notices(outcome.event.id, outcome.occurrence, user_id)
 
-    async def tell_promoted(self, user_id: int, guild_id: int, event: Event, occurrence: str) -> None:
+    async def deliver_notices(self, event_id: int, occurrence: str, user_id: int) -> None:
+        """Send a promoted member's planned notice now (its job row stays as the safety net until sent)."""
+        for key in await self.service.pending_notices(event_id, occurrence, user_id):
+            outcome = await self.send_promoted_notice(event_id, occurrence, user_id, key)
+            if outcome != "failed":
+                await self.service.notice_handled(key)
+
+    async def send_promoted_notice(self, event_id: int, occurrence: str, user_id: int, key: str) -> str:
+        """DM "a place freed up" once (nonce from the key); 'skipped' when it no longer applies."""
+        async with self.services.db.read() as tx:
+            event = await load_event(tx, event_id)
+        if event is None or event.status != "active" or await self.service.is_skipped(event_id, occurrence):
+            return "skipped"
+        if await self.service.status_of(event_id, occurrence, user_id) != "going":
+            return "skipped"
+        return await self.tell_promoted(user_id, event.guild_id, event, occurrence, planning.nonce_for(key, user_id))
+
+    async def run_promoted(self, job: Job) -> None:
+        """The safety net: a promotion notice not sent right after the promotion (a crash) is sent now."""
+        outcome = await self.send_promoted_notice(int(job.payload["event"]), str(job.payload["occ"]),
+                                                  int(job.payload["user"]), job.key)
+        if outcome == "failed":
+            raise RetryLater(timedelta(minutes=2), "a promotion DM failed")
+
+    async def run_refill(self, job: Job) -> None:
+        """After a member's data was deleted: their place goes to the first waiting, who are told."""
+        event_id, occurrence = int(job.payload["event"]), str(job.payload["occ"])
+        event, promoted = await self.service.refill(event_id, occurrence)
+        if event is None or event.status != "active":
+            return
+        for post in await self.service.posted(event_id):
+            if post.occurrence == occurrence:
+                await self.refresh_post(event, post)
+        for user_id in promoted:
+            await self.deliver_notices(event_id, occurrence, user_id)
+
+    async def tell_promoted(self, user_id: int, guild_id: int, event: Event, occurrence: str, nonce: str) -> str:
         """A member moved up from the waiting list hears it by DM, in their language, if they allowed DMs."""
         occ = self.service.occurrence_of(event, occurrence)
         tr = await self.bot.translator_for_user(user_id, guild_id=guild_id)
@@ -514,10 +557,10 @@ class EventsCog(commands.Cog):
 
         def build(tr: Translator) -> str:
             _stamps, local = when_text(tr, occ.at, event.duration_minutes)
-            return tr._("Good news: a place freed up and you are now going to {title}. {when}", title=title, when=local)
+            return tr._("Good news: a place freed up and you are now going to {title}. {when}", title=user_text(title),
+                         when=local)
 
-        nonce = planning.nonce_for(f"promote:{event.id}:{compact(occurrence)}:{self.services.clock.now()}", user_id)
-        await self.dm_if_allowed(user_id, guild_id, build, nonce)
+        return await self.dm_if_allowed(user_id, guild_id, build, nonce)
 
     async def on_show(self, interaction: discord.Interaction[MultinationsBot], post_id: int) -> None:
         """The announcement in the presser's language."""
@@ -581,6 +624,12 @@ class EventsCog(commands.Cog):
         reminders="Reminders before the start, e.g. 24h, 1h",
         fold="Only on the night the clocks go back: which 02:00-02:59",
         mirror="Also create a Discord event",
+        title="Title of the event",
+        place="Where it takes place, e.g. the library",
+        description="What happens, for whom, what to bring",
+        capacity="Most people who can come (empty: no limit)",
+        channel="Channel for the announcements (empty: #announcements)",
+        language="Language of the title and description",
     )
     @app_commands.choices(repeat=REPEAT_CHOICES, fold=FOLD_CHOICES, language=LANGUAGE_CHOICES)
     async def event_create(
@@ -601,7 +650,8 @@ class EventsCog(commands.Cog):
             announce_days=announce_days, announce_time_text=announce_at, reminders_text=reminders, mirror=mirror,
         )
         event, upcoming = await self.service.create_draft(guild_id, interaction.user.id, draft)
-        lines = [t._("Preview of \"{title}\". The next dates, in Norsjö time:", title=event.title)]
+        lines = [t._("Preview of \"{title}\". The next dates, in Norsjö time:",
+                       title=user_text(event.title))]
         lines += [f"• {t.date(o.at, 'full')}, {t.time(o.at)} (<t:{int(o.at.timestamp())}:F>)" for o in upcoming]
         if event.reminders:
             lines.append(t._("Reminders to those going: {list}", list=t.join(
@@ -624,17 +674,27 @@ class EventsCog(commands.Cog):
         lines = [t._("The next events:")]
         for event, occ in found:
             title, _ = await self.service.texts(event, t.code)
-            lines.append(f"• **{title}** ({t._('Event {id}', id=event.id)}): <t:{int(occ.at.timestamp())}:F> · "
+            lines.append(f"• **{user_text(title)}** ({t._('Event {id}', id=event.id)}): "
+                         f"<t:{int(occ.at.timestamp())}:F> · "
                          f"{t.date(occ.at, 'medium')} {t.time(occ.at)}")
         await respond(interaction, "\n".join(lines))
 
     @event.command(name="show", description="One event in your language")
+    @app_commands.describe(event=EVENT_OPTION)
     async def event_show(self, interaction: discord.Interaction[MultinationsBot], event: int) -> None:
         """An event's next date and details."""
         guild_id = require_guild(interaction)
         await self.show_event(interaction, await self.service.get(event, guild_id))
 
     @event.command(name="edit", description="Change an event (organizers)")
+    @app_commands.describe(
+        event=EVENT_OPTION, title="Title of the event",
+        description="What happens, for whom, what to bring",
+        place="Where it takes place, e.g. the library", date="Date in Norsjö, e.g. 2026-12-24 or 24.12.2026",
+        time="Start time in Norsjö, e.g. 18:00", duration="Length in minutes",
+        capacity="New number of places (0: no limit)",
+        fold="Only on the night the clocks go back: which 02:00-02:59",
+    )
     @app_commands.choices(fold=FOLD_CHOICES)
     async def event_edit(
         self, interaction: discord.Interaction[MultinationsBot], event: int, title: str | None = None,
@@ -652,14 +712,15 @@ class EventsCog(commands.Cog):
         for post in outcome.posts:
             await self.refresh_post(outcome.event, post)
         for user_id, occurrence in outcome.promoted:
-            await self.tell_promoted(user_id, guild_id, outcome.event, occurrence)
+            await self.deliver_notices(outcome.event.id, occurrence, user_id)
         if outcome.event.mirror:
             await self.mirror(outcome.event)
         await respond(interaction, t.n_("Saved. {n} posted announcement was updated.",
                                         "Saved. {n} posted announcements were updated.", len(outcome.posts)))
 
     @event.command(name="cancel", description="Cancel an event or one of its dates (organizers)")
-    @app_commands.describe(date="Only this date, e.g. 2026-12-24 (leave empty to cancel the whole event)")
+    @app_commands.describe(event=EVENT_OPTION,
+                           date="Only this date, e.g. 2026-12-24 (leave empty to cancel the whole event)")
     async def event_cancel(self, interaction: discord.Interaction[MultinationsBot], event: int,
                            date: str | None = None) -> None:
         """Cancel, tell everyone who answered going/maybe/waiting in their language, mark the posts."""
@@ -678,7 +739,7 @@ class EventsCog(commands.Cog):
 
             def build(tr: Translator, title: str = title, occ: Occurrence = occ) -> str:
                 _stamps, local = when_text(tr, occ.at, ev.duration_minutes)
-                return tr._("Sorry: {title} is cancelled. {when}", title=title, when=local)
+                return tr._("Sorry: {title} is cancelled. {when}", title=user_text(title), when=local)
 
             result = await self.dm_if_allowed(user_id, guild_id, build,
                                               planning.nonce_for(f"cancel:{ev.id}:{compact(occurrence)}", user_id))
@@ -691,7 +752,7 @@ class EventsCog(commands.Cog):
                                                       fail_if_not_exists=False)
             try:
                 await self.bot.get_partial_messageable(post.channel_id, guild_id=guild_id).send(
-                    gt._("Cancelled: {title}", title=ev.title), reference=with_reference,
+                    gt._("Cancelled: {title}", title=user_text(ev.title)), reference=with_reference,
                     nonce=planning.nonce_for(f"cancelnote:{post.id}"))
             except discord.HTTPException as exc:
                 log.warning("could not post the cancellation note for event %s (status %s)", ev.id, exc.status)
@@ -704,6 +765,8 @@ class EventsCog(commands.Cog):
             "{n} person was told by direct message.", "{n} people were told by direct message.", told))
 
     @event.command(name="translate", description="Title and description in another language (organizers)")
+    @app_commands.describe(event=EVENT_OPTION, language="Language of this text", title="Title in that language",
+                           description="Description in that language")
     @app_commands.choices(language=LANGUAGE_CHOICES)
     async def event_translate(self, interaction: discord.Interaction[MultinationsBot], event: int, language: str,
                               title: str, description: str = "") -> None:
@@ -714,6 +777,8 @@ class EventsCog(commands.Cog):
         await respond(interaction, t._("Saved the {language} text.", language=LANGUAGES[language].native_name))
 
     @event.command(name="attendees", description="Who answered (organizers)")
+    @app_commands.describe(event=EVENT_OPTION,
+                           date="Which date, e.g. 2026-12-24 (empty: the next one)")
     async def event_attendees(self, interaction: discord.Interaction[MultinationsBot], event: int,
                               date: str | None = None) -> None:
         """Going, maybe, can't and the waiting list for the next (or a given) date."""
@@ -729,7 +794,7 @@ class EventsCog(commands.Cog):
             raise UserError(N_("This event has no more dates."))
         occ = upcoming[0]
         people = await self.service.attendees(ev.id, format_local(occ.local))
-        lines = [f"**{ev.title}**, {t.date(occ.at, 'full')} {t.time(occ.at)}"]
+        lines = [f"**{user_text(ev.title)}**, {t.date(occ.at, 'full')} {t.time(occ.at)}"]
         for status in ("going", "waiting", "maybe", "cant"):
             names = " ".join(f"<@{uid}>" for uid in people[status]) or "-"
             lines.append(f"{t._(STATUS_TEXT[status])} ({t.number(len(people[status]))}): {names}")
@@ -747,11 +812,12 @@ class EventsCog(commands.Cog):
         lines = [t._("Your events:")]
         for item in items:
             title, _ = await self.service.texts(item.event, t.code)
-            lines.append(f"• **{title}**: <t:{int(item.occurrence.at.timestamp())}:F> · "
+            lines.append(f"• **{user_text(title)}**: <t:{int(item.occurrence.at.timestamp())}:F> · "
                          f"{t.date(item.occurrence.at)} {t.time(item.occurrence.at)} · {t._(STATUS_TEXT[item.status])}")
         await respond(interaction, "\n".join(lines))
 
     @event.command(name="calendar", description="A calendar file (.ics) for one event or for all")
+    @app_commands.describe(event="Only this event (empty: all events)")
     async def event_calendar(self, interaction: discord.Interaction[MultinationsBot], event: int | None = None) -> None:
         """An .ics file in the member's language, times in Europe/Stockholm."""
         guild_id = require_guild(interaction)
@@ -778,6 +844,7 @@ class EventsCog(commands.Cog):
                       file=discord.File(io.BytesIO(text.encode("utf-8")), filename=name))
 
     @event.command(name="reminders", description="Turn reminders for your events on or off")
+    @app_commands.describe(enabled="On or off")
     async def event_reminders(self, interaction: discord.Interaction[MultinationsBot], enabled: bool) -> None:
         """The member's own reminder setting."""
         t = await self.bot.translator_for(interaction)
@@ -793,7 +860,10 @@ class EventsCog(commands.Cog):
 
     @announce.command(name="schedule", description="Post a text in a channel at a time, once or repeating")
     @app_commands.describe(text="The text (write \\n for a new line)", date="Date, e.g. 2026-12-24",
-                           time="Time in Norsjö, e.g. 18:00")
+                           time="Time in Norsjö, e.g. 18:00", channel="Channel to post in",
+                           language="Language of this text", repeat="Repeat the announcement",
+                           until="Last date of the repetition",
+                           fold="Only on the night the clocks go back: which 02:00-02:59")
     @app_commands.choices(repeat=REPEAT_CHOICES, fold=FOLD_CHOICES, language=LANGUAGE_CHOICES)
     async def announce_schedule(
         self, interaction: discord.Interaction[MultinationsBot], channel: discord.TextChannel, date: str, time: str,
@@ -812,6 +882,8 @@ class EventsCog(commands.Cog):
                                        when=f"{t.date(at, 'full')} {t.time(at)}", channel=f"<#{channel.id}>"))
 
     @announce.command(name="translate", description="Add the announcement's text in another language")
+    @app_commands.describe(announcement=ANNOUNCEMENT_OPTION,
+                           language="Language of this text", text="The text (write \\n for a new line)")
     @app_commands.choices(language=LANGUAGE_CHOICES)
     async def announce_translate(self, interaction: discord.Interaction[MultinationsBot], announcement: int,
                                  language: str, text: str) -> None:
@@ -834,10 +906,12 @@ class EventsCog(commands.Cog):
         for ann, nxt in found:
             when = f"{t.date(nxt.at)} {t.time(nxt.at)}" if nxt else "-"
             languages = t.join(LANGUAGES[code].native_name for code, _ in ann.texts if code in LANGUAGES)
-            lines.append(f"• {ann.id}: <#{ann.channel_id}> · {when} · {languages} · {clip(ann.texts[0][1], 60)}")
+            preview = user_text(clip(ann.texts[0][1], 60))
+            lines.append(f"• {ann.id}: <#{ann.channel_id}> · {when} · {languages} · {preview}")
         await respond(interaction, "\n".join(lines))
 
     @announce.command(name="preview", description="See an announcement as it will be posted")
+    @app_commands.describe(announcement=ANNOUNCEMENT_OPTION)
     async def announce_preview(self, interaction: discord.Interaction[MultinationsBot], announcement: int) -> None:
         """The post, privately."""
         guild_id = require(interaction, Capability.ORGANIZER)
@@ -845,6 +919,7 @@ class EventsCog(commands.Cog):
         await respond(interaction, render_announcement(ann.texts))
 
     @announce.command(name="cancel", description="Stop a planned announcement")
+    @app_commands.describe(announcement=ANNOUNCEMENT_OPTION)
     async def announce_cancel(self, interaction: discord.Interaction[MultinationsBot], announcement: int) -> None:
         """Nothing more is posted."""
         guild_id = require(interaction, Capability.ORGANIZER)
@@ -856,8 +931,8 @@ class EventsCog(commands.Cog):
 def render_announcement(texts: tuple[tuple[str, str], ...]) -> str:
     """One post with every language's text (each headed by the language's own name when several)."""
     if len(texts) == 1:
-        return texts[0][1]
-    return "\n\n".join(f"**{LANGUAGES[code].native_name if code in LANGUAGES else code}**\n{body}"
+        return user_text(texts[0][1])
+    return "\n\n".join(f"**{LANGUAGES[code].native_name if code in LANGUAGES else code}**\n{user_text(body)}"
                        for code, body in texts)
 
 

@@ -17,6 +17,10 @@ from bot.features.events.timeparse import compact, wall_to_instant
 ANNOUNCE = "events.announce"
 REMIND = "events.remind"
 FREE_POST = "events.free_post"
+#: "A place freed up for you": one DM per promoted member, planned in the promotion's transaction.
+PROMOTED = "events.promoted"
+#: After a member's data was deleted (/privacy delete, retention): give their place to the waiting list.
+REFILL = "events.refill"
 
 #: How far ahead occurrences are planned; the next one is always planned, whatever its distance.
 HORIZON = timedelta(days=42)
@@ -35,6 +39,21 @@ def remind_key(event_id: int, occurrence: str, minutes: int) -> str:
 def free_post_key(announcement_id: int, occurrence: str) -> str:
     """The job key of one posting of a free announcement."""
     return f"announce:{announcement_id}:post:{compact(occurrence)}"
+
+
+def promoted_prefix(event_id: int, occurrence: str, user_id: int) -> str:
+    """The key prefix of a member's promotion notices for one occurrence."""
+    return f"events-promoted:{event_id}:{compact(occurrence)}:{user_id}:"
+
+
+def promoted_key(event_id: int, occurrence: str, user_id: int, seq: int) -> str:
+    """The job key of one promotion notice (`seq`: the answer's sequence number, unique)."""
+    return f"{promoted_prefix(event_id, occurrence, user_id)}{seq}"
+
+
+def refill_key(event_id: int, occurrence: str, seq: int) -> str:
+    """The job key of refilling a place freed by a deletion (`seq` of the deleted answer)."""
+    return f"events-refill:{event_id}:{compact(occurrence)}:{seq}"
 
 
 def event_prefix(event_id: int) -> str:

@@ -8,7 +8,10 @@ message ids, RSVPs and the reminder log.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -22,6 +25,7 @@ from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.jobs import JobQueue
 from bot.core.privacy import PrivacySection
+from bot.core.text import clean_text
 from bot.features.events import planning
 from bot.features.events.recurrence import REPEATS, Occurrence, Rule, occurrences
 from bot.features.events.repository import (
@@ -44,7 +48,11 @@ from bot.features.events.timeparse import (
     parse_time,
 )
 
+log = logging.getLogger(__name__)
+
 RSVP_CHOICES = ("going", "maybe", "cant")
+#: A promotion notice is sent right after the promotion; its job row is the safety net after a crash.
+NOTICE_SAFETY_DELAY = timedelta(minutes=1)
 MAX_TITLE = 100
 MAX_DESCRIPTION = 1500
 MAX_ANNOUNCEMENT = 1800
@@ -147,11 +155,28 @@ class ReconcileReport:
     unposted: list[str] = field(default_factory=list)
 
 
-def _clean(text: str | None, limit: int) -> str:
-    value = " ".join((text or "").split()) if limit <= MAX_TITLE else (text or "").strip()
-    if len(value) > limit:
-        raise UserError(N_("This text is too long: at most {limit} characters, please."), limit=limit)
-    return value
+#: Field names for `clean_text` messages ("That is too long for the title: ...").
+TITLE_FIELD = N_("the title")
+DESCRIPTION_FIELD = N_("the description")
+PLACE_FIELD = N_("the place")
+ANNOUNCEMENT_FIELD = N_("the announcement text")
+
+
+def _title(text: str | None, *, required: bool = True) -> str:
+    return clean_text(text, limit=MAX_TITLE, field=TITLE_FIELD, required=required)
+
+
+def _description(text: str | None) -> str:
+    return clean_text(text, limit=MAX_DESCRIPTION, field=DESCRIPTION_FIELD, multiline=True, required=False)
+
+
+def _place(text: str | None) -> str:
+    return clean_text(text, limit=MAX_TITLE, field=PLACE_FIELD, required=False)
+
+
+def _announcement_text(text: str | None) -> str:
+    return clean_text((text or "").replace("\\n", "\n"), limit=MAX_ANNOUNCEMENT, field=ANNOUNCEMENT_FIELD,
+                      multiline=True)
 
 
 class EventsService:
@@ -162,6 +187,7 @@ class EventsService:
         self._clock = clock
         self._jobs = jobs
         self.zone = zone
+        self._wake_tasks: set[asyncio.Task[None]] = set()
 
     # ----- creating ------------------------------------------------------------------------------
     def _start(self, date_text: str, time_text: str, fold: int | None, now: datetime) -> tuple[datetime, int]:
@@ -176,11 +202,9 @@ class EventsService:
     async def create_draft(self, guild_id: int, user_id: int, draft: EventDraft) -> tuple[Event, list[Occurrence]]:
         """Check every field and store a draft; returns it with the next occurrences for the preview."""
         now = self._clock.now()
-        title = _clean(draft.title, MAX_TITLE)
-        if not title:
-            raise UserError(N_("The event needs a title."))
-        description = _clean(draft.description, MAX_DESCRIPTION)
-        place = _clean(draft.place, MAX_TITLE)
+        title = _title(draft.title)
+        description = _description(draft.description)
+        place = _place(draft.place)
         start, fold = self._start(draft.date_text, draft.time_text, draft.fold, now)
         if draft.repeat not in REPEATS:
             raise UserError(N_("I do not know that kind of repetition."))
@@ -462,6 +486,8 @@ class EventsService:
                     "SELECT COUNT(*) FROM event_rsvps WHERE event_id = ? AND occurrence = ? AND status = 'waiting' "
                     "AND seq <= (SELECT seq FROM event_rsvps WHERE event_id = ? AND occurrence = ? AND user_id = ?)",
                     (event.id, post.occurrence, event.id, post.occurrence, user_id))
+        if promoted:
+            await self._jobs.notify_changed()
         return RsvpOutcome(event, post.occurrence, status, position, tuple(promoted),
                            await self.counts(event.id, post.occurrence))
 
@@ -487,8 +513,50 @@ class EventsService:
             "SELECT user_id FROM event_rsvps WHERE event_id = ? AND occurrence = ? AND status = 'waiting' "
             "ORDER BY seq LIMIT ?", (event.id, occurrence, free))
         for row in rows:
-            await self._set_status(tx, event.id, occurrence, row["user_id"], "going", now)
+            user_id = row["user_id"]
+            await self._set_status(tx, event.id, occurrence, user_id, "going", now)
+            seq = await tx.fetchval("SELECT seq FROM event_rsvps WHERE event_id = ? AND occurrence = ? AND user_id = ?",
+                                    (event.id, occurrence, user_id))
+            # The notice is planned with the promotion, so a crash before the DM cannot lose it.
+            payload = {"event": event.id, "occ": occurrence, "user": user_id}
+            await self._jobs.schedule(planning.PROMOTED, planning.promoted_key(event.id, occurrence, user_id, seq),
+                                      now + NOTICE_SAFETY_DELAY, payload, tx=tx)
         return [r["user_id"] for r in rows]
+
+    async def pending_notices(self, event_id: int, occurrence: str, user_id: int) -> list[str]:
+        """Keys of the member's promotion notices for this occurrence not yet handled."""
+        prefix = planning.promoted_prefix(event_id, occurrence, user_id)
+        rows = await self._db.fetchall(
+            "SELECT key FROM scheduled_jobs WHERE key >= ? AND key < ? AND state = 'pending' ORDER BY id",
+            (prefix, prefix + "\uffff"))
+        return [r["key"] for r in rows]
+
+    async def notice_handled(self, key: str) -> None:
+        """The notice was delivered (or needs none) right away: its safety-net job is not needed."""
+        await self._jobs.cancel(key)
+
+    async def status_of(self, event_id: int, occurrence: str, user_id: int) -> str | None:
+        """The member's answer for one occurrence (None: none)."""
+        return await self._db.fetchval(
+            "SELECT status FROM event_rsvps WHERE event_id = ? AND occurrence = ? AND user_id = ?",
+            (event_id, occurrence, user_id))
+
+    async def refill(self, event_id: int, occurrence: str) -> tuple[Event | None, list[int]]:
+        """Give freed places of an occurrence to the waiting list (after a deletion). Idempotent."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            event = await load_event(tx, event_id)
+            if event is None or event.status != "active":
+                return event, []
+            if parse_local(occurrence) in await load_skips(tx, event_id):
+                return event, []
+            occ = self.occurrence_of(event, occurrence)
+            if occ.at + timedelta(minutes=event.duration_minutes) <= now:
+                return event, []
+            promoted = await self._promote(tx, event, occurrence, now)
+        if promoted:
+            await self._jobs.notify_changed()
+        return event, promoted
 
     async def attendees(self, event_id: int, occurrence: str) -> dict[str, list[int]]:
         """User ids by answer, the waiting list in its order."""
@@ -544,13 +612,11 @@ class EventsService:
     async def translate(self, event_id: int, guild_id: int, language: str, title: str, description: str) -> Event:
         """Store the title and description in another language."""
         event = await self.get(event_id, guild_id)
-        title = _clean(title, MAX_TITLE)
-        if not title:
-            raise UserError(N_("The event needs a title."))
+        title = _title(title)
         await self._db.execute(
             "INSERT INTO event_texts(event_id, language, title, description) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(event_id, language) DO UPDATE SET title = excluded.title, description = excluded.description",
-            (event.id, language, title, _clean(description, MAX_DESCRIPTION)))
+            (event.id, language, title, _description(description)))
         return event
 
     async def edit(self, event_id: int, guild_id: int, changes: EventChanges) -> EditOutcome:
@@ -561,11 +627,11 @@ class EventsService:
         now = self._clock.now()
         sets: dict[str, Any] = {}
         if changes.title is not None:
-            sets["title"] = _clean(changes.title, MAX_TITLE) or event.title
+            sets["title"] = _title(changes.title, required=False) or event.title
         if changes.description is not None:
-            sets["description"] = _clean(changes.description, MAX_DESCRIPTION)
+            sets["description"] = _description(changes.description)
         if changes.place is not None:
-            sets["place"] = _clean(changes.place, MAX_TITLE)
+            sets["place"] = _place(changes.place)
         if changes.duration_minutes is not None:
             sets["duration_minutes"] = changes.duration_minutes
         if changes.capacity is not None:
@@ -610,6 +676,8 @@ class EventsService:
             async with self._db.transaction() as tx:
                 for occurrence in occurrences_with_answers:
                     promoted += [(user_id, occurrence) for user_id in await self._promote(tx, updated, occurrence, now)]
+            if promoted:
+                await self._jobs.notify_changed()
         return EditOutcome(updated, tuple(await self.posted(event.id)), moved, tuple(promoted))
 
     async def cancel(self, event_id: int, guild_id: int, date_text: str | None) -> CancelOutcome:
@@ -665,11 +733,7 @@ class EventsService:
                                   repeat: str = "none", until_text: str | None = None) -> Announcement:
         """Store and plan a free announcement (once or repeating)."""
         now = self._clock.now()
-        body = (body or "").strip().replace("\\n", "\n")
-        if not body:
-            raise UserError(N_("The announcement needs some text."))
-        if len(body) > MAX_ANNOUNCEMENT:
-            raise UserError(N_("This text is too long: at most {limit} characters, please."), limit=MAX_ANNOUNCEMENT)
+        body = _announcement_text(body)
         start, fold_used = self._start(date_text, time_text, fold, now)
         if repeat not in REPEATS:
             raise UserError(N_("I do not know that kind of repetition."))
@@ -702,9 +766,7 @@ class EventsService:
     async def add_announcement_text(self, announcement_id: int, guild_id: int, language: str, body: str) -> None:
         """Add (or replace) the announcement's text in another language."""
         ann = await self.announcement(announcement_id, guild_id)
-        body = (body or "").strip().replace("\\n", "\n")
-        if not body:
-            raise UserError(N_("The announcement needs some text."))
+        body = _announcement_text(body)
         total = sum(len(text) for lang, text in ann.texts if lang != language) + len(body)
         if total > MAX_ANNOUNCEMENT:
             raise UserError(N_("This text is too long: at most {limit} characters, please."), limit=MAX_ANNOUNCEMENT)
@@ -773,6 +835,25 @@ class EventsService:
             "UPDATE announcement_posts SET message_id = ?, posted_at = ? WHERE announcement_id = ? AND occurrence = ?",
             (message_id, to_db(self._clock.now()), announcement_id, occurrence))
 
+    def _wake_after_commit(self) -> None:
+        """Wake the scheduler once the current transaction has ended (rows planned inside it are due)."""
+
+        async def wake() -> None:
+            with contextlib.suppress(Exception):
+                async with self._db.read():
+                    pass  # waits for the transaction that planned the rows
+                await self._jobs.notify_changed()
+
+        task = asyncio.get_running_loop().create_task(wake(), name="events-wake-after-commit")
+        self._wake_tasks.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._wake_tasks.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.debug("wake-up after commit skipped (the process is stopping)")
+
+        task.add_done_callback(done)
+
     # ----- privacy -------------------------------------------------------------------------------
     def privacy_section(self) -> PrivacySection:
         """RSVPs, the reminders sent and the member's reminder setting."""
@@ -797,9 +878,21 @@ class EventsService:
             return data
 
         async def delete(tx: Tx, user_id: int) -> None:
+            # A place the member held goes to the waiting list: planned here, in the deletion's own
+            # transaction, and done by the `events.refill` job right after it (never inside it).
+            now = self._clock.now()
+            held = await tx.fetchall(
+                "SELECT r.event_id, r.occurrence, r.seq FROM event_rsvps r JOIN events e ON e.id = r.event_id "
+                "WHERE r.user_id = ? AND r.status = 'going' AND e.status = 'active'", (user_id,))
+            for row in held:
+                await self._jobs.schedule(planning.REFILL, planning.refill_key(row["event_id"], row["occurrence"],
+                                                                               row["seq"]),
+                                          now, {"event": row["event_id"], "occ": row["occurrence"]}, tx=tx)
             await tx.execute("DELETE FROM event_rsvps WHERE user_id = ?", (user_id,))
             await tx.execute("DELETE FROM event_reminder_log WHERE user_id = ?", (user_id,))
             await tx.execute("DELETE FROM event_member_settings WHERE user_id = ?", (user_id,))
+            if held:
+                self._wake_after_commit()
 
         return PrivacySection(
             key="events",
