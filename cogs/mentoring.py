@@ -4,6 +4,8 @@ the pair's private thread, check-ins and feedback buttons. Thin glue over `Mento
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import re
 from datetime import date, timedelta
@@ -42,7 +44,7 @@ from bot.features.mentoring.model import (
     topic_label,
 )
 from bot.features.mentoring.repository import Match
-from bot.features.mentoring.service import CHECKIN_KIND, MentoringService
+from bot.features.mentoring.service import CHECKIN_KIND, FOLLOWUP_KIND, MentoringService, followup_key
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +174,11 @@ def _mention(user_id: int) -> str:
     return f"<@{user_id}>"
 
 
+def _nonce(key: str, user_id: int | None = None) -> str:
+    """A deterministic message nonce (Discord keeps at most 25 characters): a re-run does not post twice."""
+    return hashlib.sha256(f"{key}|{user_id or ''}".encode()).hexdigest()[:24]
+
+
 # ----- the cog ----------------------------------------------------------------------------------------
 class MentoringCog(commands.Cog):
     """Mentor profiles, matching rounds and the follow-up of each pair."""
@@ -179,15 +186,20 @@ class MentoringCog(commands.Cog):
     def __init__(self, bot: MultinationsBot, service: MentoringService) -> None:
         self.bot = bot
         self.service = service
+        #: One follow-up of a match at a time (the command's own path and a re-run job never overlap).
+        self._locks: dict[int, asyncio.Lock] = {}
 
     async def cog_load(self) -> None:
         """Check-ins are durable jobs."""
         # A check-in a few days late (after downtime) is still worth sending.
         self.bot.services.jobs.register(CHECKIN_KIND, self.run_checkin, grace=timedelta(days=14))
+        # Follow-ups a crash interrupted run after a restart, even much later (nothing else would do them).
+        self.bot.services.jobs.register(FOLLOWUP_KIND, self.run_followup, grace=timedelta(days=30))
 
     async def cog_unload(self) -> None:
         """Stop handling check-ins (rows stay for the next load)."""
         self.bot.services.jobs.unregister(CHECKIN_KIND)
+        self.bot.services.jobs.unregister(FOLLOWUP_KIND)
 
     mentor = app_commands.Group(name="mentor", description="Be a mentor, or ask for one")
     match = app_commands.Group(name="match", description="Mentor matching (coordinators)")
@@ -214,42 +226,55 @@ class MentoringCog(commands.Cog):
         """The coordinators' private channel (configured, else #coordinators)."""
         return await self._channel(guild_id, "mentoring.coordinators_channel", "coordinators")
 
-    async def _tell_coordinators(self, guild_id: int, text: str) -> None:
+    async def _tell_coordinators(self, guild_id: int, text: str, nonce: str | None = None) -> None:
         channel = await self.coordinators_channel(guild_id)
         if channel is None:
             log.warning("mentoring: no coordinators channel in guild %s", guild_id)
             return
         try:
-            await channel.send(clip(text))
+            if nonce is None:
+                await channel.send(clip(text))
+            else:
+                await channel.send(clip(text), nonce=nonce)
         except discord.HTTPException:
             log.warning("mentoring: could not post to the coordinators channel of guild %s", guild_id)
 
-    async def _dm(self, user_id: int, content: str, view: discord.ui.View | None = None) -> bool:
-        """DM a member who allowed it. False when not allowed or not possible."""
+    async def _dm(self, user_id: int, content: str, view: discord.ui.View | None = None,
+                  nonce: str | None = None) -> bool:
+        """DM a member who allowed it. False when not allowed or not possible.
+
+        With a `nonce` (deterministic per job and member) a re-run after a crash does not send twice.
+        """
         if not await self.bot.services.prefs.dm_allowed(user_id):
             return False
         user = self.bot.get_user(user_id)
         if user is None:
             return False
+        kwargs: dict[str, Any] = {}
+        if view is not None:
+            kwargs["view"] = view
+        if nonce is not None:
+            kwargs["nonce"] = nonce
         try:
-            if view is None:
-                await user.send(clip(content))
-            else:
-                await user.send(clip(content), view=view)
+            await user.send(clip(content), **kwargs)
         except discord.HTTPException:
             return False
         return True
 
     async def _show_waiting(self, interaction: discord.Interaction[MultinationsBot]) -> None:
-        """Invitations that could not be sent by DM wait here, as private prompts."""
-        if interaction.guild_id is None:
+        """Invitations that could not be sent by DM wait here, as private prompts.
+
+        Shown after any mentoring command or button (one read when nothing waits).
+        """
+        if interaction.guild_id is None or not interaction.response.is_done():
             return
         for match in await self.service.waiting_invitations(interaction.guild_id, interaction.user.id):
             t = await self.bot.translator_for(interaction)
             content, view = self._invitation(t, match, interaction.user.id)
             await interaction.followup.send(clip(content), view=view, ephemeral=True)
 
-    async def _reply(self, interaction: discord.Interaction[MultinationsBot], content: str, **kwargs: Any) -> None:
+    async def _reply(self, interaction: discord.Interaction[MultinationsBot], content: str | None = None,
+                     **kwargs: Any) -> None:
         await respond(interaction, content, **kwargs)
         await self._show_waiting(interaction)
 
@@ -481,14 +506,48 @@ class MentoringCog(commands.Cog):
                 view.add_item(RateButton(ended.id, n))
             text = t._("The match has ended. Thank you for the time you gave each other. If you like, rate how it "
                        "went from 1 (poor) to 5 (very good); only totals are reported.")
-            await respond(interaction, text, view=view)
+            await self._reply(interaction, text, view=view)
         else:
-            await respond(interaction, t._("The match has ended and both people are back in the pool."))
-        await self._after_end(ended)
+            await self._reply(interaction, t._("The match has ended and both people are back in the pool."))
+        await self.follow_up_now(ended.id, "ended")
+
+    # ----- follow-ups: what must happen after a committed decision, exactly once ------------------------
+    async def follow_up_now(self, match_id: int, step: str, *extra: Any) -> None:
+        """Do a follow-up in the command's own path, then drop its safety-net job row."""
+        await self.follow_up(match_id, step, *extra)
+        await self.service.followup_done(match_id, step, *extra)
+
+    async def run_followup(self, job: Job) -> None:
+        """A follow-up a crash interrupted (its row was planned with the decision)."""
+        payload = job.payload
+        extra = [payload[k] for k in ("stage", "user") if k in payload]
+        await self.follow_up(int(payload["match"]), str(payload["step"]), *extra)
+
+    async def follow_up(self, match_id: int, step: str, *extra: Any) -> None:
+        """Idempotent: messages carry deterministic nonces, the thread and deliveries are stored."""
+        lock = self._locks.setdefault(match_id, asyncio.Lock())
+        async with lock:
+            match = await self.service.get(match_id)
+            if match is None:
+                return
+            if step == "invite":
+                if match.state == "invited":
+                    await self.deliver_invitation(match)
+            elif step == "pair":
+                if match.state == "active":
+                    await self.open_thread(match)
+            elif step == "declined":
+                await self._after_decline(match)
+            elif step == "ended":
+                await self._after_end(match)
+            elif step == "help" and len(extra) == 2:
+                await self._tell_help(match, str(extra[0]), int(extra[1]))
 
     async def _after_end(self, match: Match) -> None:
+        key = followup_key(match.id, "ended")
         tg = await self._t_guild(match.guild_id)
-        await self._tell_coordinators(match.guild_id, tg._("Mentoring match #{id} has ended.", id=match.id))
+        await self._tell_coordinators(match.guild_id, tg._("Mentoring match #{id} has ended.", id=match.id),
+                                      nonce=_nonce(key))
         if match.thread_id is None:
             return
         thread = self.bot.get_partial_messageable(match.thread_id, guild_id=match.guild_id)
@@ -501,17 +560,45 @@ class MentoringCog(commands.Cog):
         for n in range(1, 6):
             view.add_item(RateButton(match.id, n))
         try:
-            await thread.send(clip("\n\n".join(dict.fromkeys(texts))), view=view)
+            await thread.send(clip("\n\n".join(dict.fromkeys(texts))), view=view, nonce=_nonce(key, match.thread_id))
         except discord.HTTPException:
             log.warning("mentoring: could not post the end note of match %s", match.id)
 
+    async def _after_decline(self, match: Match) -> None:
+        key = followup_key(match.id, "declined")
+        tg = await self._t_guild(match.guild_id)
+        await self._tell_coordinators(match.guild_id, tg._(
+            "Mentoring pair #{id} was declined; both people are back in the pool.", id=match.id), nonce=_nonce(key))
+        decliner = match.mentor_id if match.mentor_answer == "declined" else match.newcomer_id
+        other = match.partner_of(decliner)
+        if match.answer_of(other) == "accepted":
+            to = await self._t_user(other, match.guild_id)
+            await self._dm(other, to._("The match a coordinator suggested will not go ahead this time. You "
+                                       "stay in the pool, and a coordinator will look for another match."),
+                           nonce=_nonce(key, other))
+
+    async def _tell_help(self, match: Match, stage: str, user_id: int) -> None:
+        tg = await self._t_guild(match.guild_id)
+        await self._tell_coordinators(match.guild_id, tg._(
+            "{name} asked for help with mentoring match #{id} (check-in after {time}). Please contact them "
+            "privately.", name=_mention(user_id), id=match.id, time=tg._(STAGE_LABELS.get(stage, stage))),
+            nonce=_nonce(followup_key(match.id, "help", stage, user_id)))
+
     # ----- invitations and the pair -------------------------------------------------------------------
     async def deliver_invitation(self, match: Match) -> None:
-        """Send each side their invitation by DM, or keep it as a prompt for their next /mentor command."""
+        """Send each side their invitation by DM, or keep it as a prompt for their next mentoring command.
+
+        A side whose delivery is already stored is skipped; the DM's nonce covers a crash between
+        sending it and storing that it was sent.
+        """
+        key = followup_key(match.id, "invite")
         for uid in (match.newcomer_id, match.mentor_id):
+            stored = match.mentor_delivery if uid == match.mentor_id else match.newcomer_delivery
+            if stored is not None:
+                continue
             t = await self._t_user(uid, match.guild_id)
             content, view = self._invitation(t, match, uid)
-            how = "dm" if await self._dm(uid, content, view) else "prompt"
+            how = "dm" if await self._dm(uid, content, view, nonce=_nonce(key, uid)) else "prompt"
             await self.service.set_delivery(match.id, uid, how)
 
     async def answer_invitation(self, interaction: discord.Interaction[MultinationsBot], match_id: int,
@@ -529,39 +616,51 @@ class MentoringCog(commands.Cog):
             text = t._("Thank you! You both accepted. I am opening a private thread for you with a coordinator.")
         # The invitation (a DM or a private prompt) becomes the answer, without its buttons.
         await interaction.response.edit_message(content=text, view=None)
-        tg = await self._t_guild(match.guild_id)
         if outcome.state == "declined":
-            await self._tell_coordinators(match.guild_id, tg._(
-                "Mentoring pair #{id} was declined; both people are back in the pool.", id=match.id))
-            other = match.partner_of(interaction.user.id)
-            if match.answer_of(other) == "accepted":
-                to = await self._t_user(other, match.guild_id)
-                await self._dm(other, to._("The match a coordinator suggested will not go ahead this time. You "
-                                           "stay in the pool, and a coordinator will look for another match."))
+            await self.follow_up_now(match.id, "declined")
         elif outcome.state == "active":
-            await self.open_thread(match)
+            await self.follow_up_now(match.id, "pair")
+        await self._show_waiting(interaction)
 
     async def open_thread(self, match: Match) -> None:
-        """The pair's private thread with the coordinator, a bilingual introduction and safety guidelines."""
-        parent = await self._channel(match.guild_id, "mentoring.pairs_channel", "general")
-        if not isinstance(parent, discord.TextChannel):
-            log.warning("mentoring: no channel for pair threads in guild %s", match.guild_id)
-            return
+        """The pair's private thread with the coordinator, a bilingual introduction and safety guidelines.
+
+        Resumable: the thread id is stored as soon as it exists; adding members is idempotent on
+        Discord's side and the introduction carries a deterministic nonce.
+        """
+        key = followup_key(match.id, "pair")
+        thread_id = match.thread_id
+        if thread_id is None:
+            parent = await self._channel(match.guild_id, "mentoring.pairs_channel", "general")
+            if not isinstance(parent, discord.TextChannel):
+                log.warning("mentoring: no channel for pair threads in guild %s", match.guild_id)
+                await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(
+                    "I could not open a private thread for mentoring pair #{id}. Please introduce them by hand.",
+                    id=match.id), nonce=_nonce(key, 0))
+                return
+            try:
+                thread = await parent.create_thread(name=f"mentoring-{match.id}",
+                                                    type=discord.ChannelType.private_thread, invitable=False)
+            except discord.HTTPException:
+                log.warning("mentoring: could not open the thread of match %s", match.id)
+                await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(
+                    "I could not open a private thread for mentoring pair #{id}. Please introduce them by hand.",
+                    id=match.id), nonce=_nonce(key, 0))
+                return
+            thread_id = thread.id
+            await self.service.set_thread(match.id, thread_id)
         try:
-            thread = await parent.create_thread(name=f"mentoring-{match.id}", type=discord.ChannelType.private_thread,
-                                                invitable=False)
-            await thread.add_user(discord.Object(id=match.mentor_id))
-            await thread.add_user(discord.Object(id=match.newcomer_id))
+            await self.bot.http.add_user_to_thread(thread_id, match.mentor_id)
+            await self.bot.http.add_user_to_thread(thread_id, match.newcomer_id)
         except discord.HTTPException:
-            log.warning("mentoring: could not open the thread of match %s", match.id)
+            log.warning("mentoring: could not add the pair to the thread of match %s", match.id)
             await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(
                 "I could not open a private thread for mentoring pair #{id}. Please introduce them by hand.",
-                id=match.id))
+                id=match.id), nonce=_nonce(key, 0))
             return
-        await self.service.set_thread(match.id, thread.id)
         if match.approved_by and match.approved_by not in (match.mentor_id, match.newcomer_id):
             try:  # the coordinator who approved the pair (who may have left since)
-                await thread.add_user(discord.Object(id=match.approved_by))
+                await self.bot.http.add_user_to_thread(thread_id, match.approved_by)
             except discord.HTTPException:
                 log.warning("mentoring: could not add the coordinator to the thread of match %s", match.id)
         texts = []
@@ -577,15 +676,22 @@ class MentoringCog(commands.Cog):
                 t._(SAFETY),
             ]))
         intro = "\n\n— — —\n\n".join(dict.fromkeys(texts))
+        thread_channel = self.bot.get_partial_messageable(thread_id, guild_id=match.guild_id)
         try:
-            await thread.send(clip(intro), allowed_mentions=discord.AllowedMentions(
-                users=[discord.Object(id=match.mentor_id), discord.Object(id=match.newcomer_id)]))
+            await thread_channel.send(clip(intro), nonce=_nonce(key, thread_id),
+                                      allowed_mentions=discord.AllowedMentions(
+                                          users=[discord.Object(id=match.mentor_id),
+                                                 discord.Object(id=match.newcomer_id)]))
         except discord.HTTPException:
             log.warning("mentoring: could not post the introduction of match %s", match.id)
 
     # ----- check-ins --------------------------------------------------------------------------------------
     async def run_checkin(self, job: Job) -> None:
-        """+7 days, +1 month, +3 months: ask each side "Have you met?"."""
+        """+7 days, +1 month, +3 months: ask each side "Have you met?".
+
+        Every message carries a nonce derived from the job key and the member, so a job that a crash
+        left claimed (and that runs again at start) does not ask anyone twice.
+        """
         match = await self.service.checkin_target(int(job.payload["match"]))
         if match is None:
             return
@@ -600,14 +706,20 @@ class MentoringCog(commands.Cog):
             view.add_item(CheckinButton(match.id, stage, "met", t._("Yes")))
             view.add_item(CheckinButton(match.id, stage, "not_yet", t._("Not yet")))
             view.add_item(CheckinButton(match.id, stage, "help", t._("I need help")))
-            if await self._dm(uid, text, view):
+            if await self._dm(uid, text, view, nonce=_nonce(job.key, uid)):
                 continue
             if thread is not None:
                 try:
-                    await thread.send(f"{_mention(uid)} {text}", view=view,
+                    await thread.send(f"{_mention(uid)} {text}", view=view, nonce=_nonce(job.key + ":thread", uid),
                                       allowed_mentions=discord.AllowedMentions(users=[discord.Object(id=uid)]))
+                    continue
                 except discord.HTTPException:
                     log.warning("mentoring: could not post a check-in of match %s", match.id)
+            tg = await self._t_guild(match.guild_id)
+            await self._tell_coordinators(match.guild_id, tg._(
+                "I could not reach {name} for the check-in of mentoring pair #{id} (no DMs, and the pair's thread "
+                "is gone). Please contact them.", name=_mention(uid), id=match.id),
+                nonce=_nonce(job.key + ":unreached", uid))
 
     async def answer_checkin(self, interaction: discord.Interaction[MultinationsBot], match_id: int, stage: str,
                              answer: str) -> None:
@@ -621,11 +733,10 @@ class MentoringCog(commands.Cog):
         else:
             text = t._("Thank you for telling us. A coordinator will contact you privately. Your match partner is "
                        "not told.")
-            tg = await self._t_guild(match.guild_id)
-            await self._tell_coordinators(match.guild_id, tg._(
-                "{name} asked for help with mentoring match #{id} (check-in after {time}). Please contact them "
-                "privately.", name=_mention(interaction.user.id), id=match.id, time=tg._(STAGE_LABELS[stage])))
         await respond(interaction, text)
+        if answer == "help":
+            await self.follow_up_now(match.id, "help", stage, interaction.user.id)
+        await self._show_waiting(interaction)
 
     # ----- /match (coordinators) -------------------------------------------------------------------------
     def _render_round(self, t: Translator, proposals: list[Match], unmatched: dict[int, str]) -> str:
@@ -660,7 +771,7 @@ class MentoringCog(commands.Cog):
         view = await self.service.preview(guild_id, interaction.user.id)
         embed = discord.Embed(title=t._("Matching round"), description=self._render_round(t, view.proposals,
                                                                                             view.unmatched))
-        await respond(interaction, embed=embed)
+        await self._reply(interaction, embed=embed)
 
     @match.command(name="approve", description="Approve proposed pairs and invite them")
     @app_commands.describe(pairs="Pair numbers such as 1, 3 or the word all")
@@ -671,11 +782,11 @@ class MentoringCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         invited, tell = await self.service.approve(guild_id, interaction.user.id, positions)
         for match in invited:
-            await self.deliver_invitation(match)
+            await self.follow_up_now(match.id, "invite")
         for uid in tell:
             await self._tell_unmatched(guild_id, uid)
         t = await self.bot.translator_for(interaction)
-        await respond(interaction, t.n_("{n} pair is invited. Each person is asked to accept first.",
+        await self._reply(interaction, t.n_("{n} pair is invited. Each person is asked to accept first.",
                                         "{n} pairs are invited. Each person is asked to accept first.", len(invited)))
 
     async def _tell_unmatched(self, guild_id: int, user_id: int) -> None:
@@ -692,7 +803,7 @@ class MentoringCog(commands.Cog):
         guild_id = require(interaction, Capability.COORDINATOR)
         count = await self.service.reject(guild_id, _positions(pairs))
         t = await self.bot.translator_for(interaction)
-        await respond(interaction, t.n_("{n} proposed pair dropped.", "{n} proposed pairs dropped.", count))
+        await self._reply(interaction, t.n_("{n} proposed pair dropped.", "{n} proposed pairs dropped.", count))
 
     @match.command(name="set", description="Propose a pair by hand")
     @app_commands.describe(mentor="The mentor", newcomer="The newcomer")
@@ -702,7 +813,7 @@ class MentoringCog(commands.Cog):
         guild_id = require(interaction, Capability.COORDINATOR)
         created = await self.service.set_pair(guild_id, mentor.id, newcomer.id)
         t = await self.bot.translator_for(interaction)
-        await respond(interaction, self._render_round(t, [created], {}))
+        await self._reply(interaction, self._render_round(t, [created], {}))
 
     @match.command(name="swap", description="Exchange the mentors of two proposed pairs")
     @app_commands.describe(first="The number of one pair", second="The number of the other pair")
@@ -711,7 +822,7 @@ class MentoringCog(commands.Cog):
         guild_id = require(interaction, Capability.COORDINATOR)
         a, b = await self.service.swap(guild_id, first, second)
         t = await self.bot.translator_for(interaction)
-        await respond(interaction, self._render_round(t, [a, b], {}))
+        await self._reply(interaction, self._render_round(t, [a, b], {}))
 
     @match.command(name="block", description="Never propose this pair (private to coordinators)")
     @app_commands.describe(mentor="The mentor", newcomer="The newcomer")
@@ -721,7 +832,7 @@ class MentoringCog(commands.Cog):
         guild_id = require(interaction, Capability.COORDINATOR)
         await self.service.set_excluded(guild_id, mentor.id, newcomer.id, True)
         t = await self.bot.translator_for(interaction)
-        await respond(interaction, t._("This pair will not be proposed. Only coordinators can see this list."))
+        await self._reply(interaction, t._("This pair will not be proposed. Only coordinators can see this list."))
 
     @match.command(name="unblock", description="Take a pair off the do-not-match list")
     @app_commands.describe(mentor="The mentor", newcomer="The newcomer")
@@ -731,7 +842,7 @@ class MentoringCog(commands.Cog):
         guild_id = require(interaction, Capability.COORDINATOR)
         await self.service.set_excluded(guild_id, mentor.id, newcomer.id, False)
         t = await self.bot.translator_for(interaction)
-        await respond(interaction, t._("This pair may be proposed again."))
+        await self._reply(interaction, t._("This pair may be proposed again."))
 
     @match.command(name="end", description="End a mentoring match as coordinator")
     @app_commands.describe(mentor="The mentor", newcomer="The newcomer")
@@ -772,7 +883,7 @@ class MentoringCog(commands.Cog):
             t._("Feedback: {count} ratings, average {average} of 5", count=t.number(s["rating_count"]),
                 average=none if s["rating_avg"] is None else t.number(round(s["rating_avg"], 1))),
         ]
-        await respond(interaction, "\n".join(lines))
+        await self._reply(interaction, "\n".join(lines))
 
 
 def _complete(current: str, labels: dict[str, str]) -> list[app_commands.Choice[str]]:

@@ -38,6 +38,11 @@ from bot.features.mentoring.scoring import Rules
 log = logging.getLogger(__name__)
 
 CHECKIN_KIND = "mentoring.checkin"
+#: What must follow a committed decision (invitations sent, the pair's thread, coordinators told). Planned in
+#: the same transaction as the decision, so a crash right after it cannot lose the follow-up; the cog does
+#: the work at once and cancels the row, and a restarted bot runs what a crash interrupted.
+FOLLOWUP_KIND = "mentoring.followup"
+FOLLOWUP_DELAY = timedelta(minutes=2)
 CHECKIN_STAGES: dict[str, timedelta] = {"7d": timedelta(days=7), "1m": timedelta(days=30), "3m": timedelta(days=90)}
 CHECKIN_ANSWERS = ("met", "not_yet", "help")
 #: An unmatched newcomer is told at most this often.
@@ -254,11 +259,23 @@ class MentoringService:
                     found = await repo.get_match(tx, proposal.id)
                     assert found is not None
                     invited.append(found)
+                    await self._plan_followup(tx, proposal.id, "invite", now)
                 else:
                     await tx.execute("DELETE FROM mentoring_matches WHERE id = ?", (proposal.id,))
             await repo.bump(tx, guild_id, "approved", len(invited))
             tell = await self._unmatched_to_tell(tx, guild_id, now)
+        if invited:
+            await self._jobs.notify_changed()
         return invited, tell
+
+    async def _plan_followup(self, tx: Tx, match_id: int, step: str, now: datetime, **extra: Any) -> None:
+        key = followup_key(match_id, step, *extra.values())
+        await self._jobs.schedule(FOLLOWUP_KIND, key, now + FOLLOWUP_DELAY, {"match": match_id, "step": step, **extra},
+                                  tx=tx)
+
+    async def followup_done(self, match_id: int, step: str, *extra: Any) -> None:
+        """The follow-up ran in the command's own path: its safety-net row is not needed."""
+        await self._jobs.cancel(followup_key(match_id, step, *extra))
 
     async def _unmatched_to_tell(self, tx: Tx, guild_id: int, now: datetime) -> list[int]:
         row = await tx.fetchone(
@@ -410,7 +427,22 @@ class MentoringService:
         await self._db.execute(f"UPDATE mentoring_matches SET {column} = ? WHERE id = ?", (how, match_id))
 
     async def waiting_invitations(self, guild_id: int, user_id: int) -> list[Match]:
-        """Invitations the member has not answered that did not reach them by DM and were not shown yet."""
+        """Invitations the member has not answered that did not reach them by DM and were not shown yet.
+
+        A read first, so that the commands and buttons that look for waiting invitations cost no write
+        when there are none (the usual case).
+        """
+        async with self._db.read() as rtx:
+            candidates = await rtx.fetchval(
+                "SELECT COUNT(*) FROM mentoring_matches WHERE guild_id = ? AND state = 'invited' AND "
+                "((mentor_id = ? AND mentor_answer IS NULL AND mentor_prompted = 0 "
+                "AND COALESCE(mentor_delivery, '') != 'dm') OR "
+                "(newcomer_id = ? AND newcomer_answer IS NULL AND newcomer_prompted = 0 "
+                "AND COALESCE(newcomer_delivery, '') != 'dm'))",
+                (guild_id, user_id, user_id),
+            )
+        if not candidates:
+            return []
         async with self._db.transaction() as tx:
             found = await repo.matches(tx, guild_id, ("invited",), user_id)
             out = []
@@ -451,6 +483,7 @@ class MentoringService:
                 )
                 await repo.exclude(tx, match.guild_id, match.mentor_id, match.newcomer_id, "declined", now)
                 await repo.bump(tx, match.guild_id, "declined")
+                await self._plan_followup(tx, match_id, "declined", now)
                 state = "declined"
             else:
                 other = match.newcomer_answer if side == "mentor" else match.mentor_answer
@@ -465,6 +498,7 @@ class MentoringService:
                         await self._jobs.schedule(CHECKIN_KIND, checkin_key(match_id, stage), now + delay,
                                                   {"match": match_id, "stage": stage}, tx=tx)
                     await repo.bump(tx, match.guild_id, "matched")
+                    await self._plan_followup(tx, match_id, "pair", now)
                     requested = await tx.fetchval(
                         "SELECT created_at FROM mentoring_profiles WHERE guild_id = ? AND user_id = ? AND role = ?",
                         (match.guild_id, match.newcomer_id, NEWCOMER),
@@ -474,7 +508,7 @@ class MentoringService:
                                         int((now - from_db(requested)).total_seconds() // 3600))
                         await repo.bump(tx, match.guild_id, "wait_count")
             updated = await repo.get_match(tx, match_id)
-        if state == "active":
+        if state in ("active", "declined"):
             await self._jobs.notify_changed()
         assert updated is not None
         return AnswerOutcome(state, updated)
@@ -490,9 +524,13 @@ class MentoringService:
         return match if match is not None and match.state == "active" else None
 
     async def record_checkin(self, match_id: int, stage: str, user_id: int, answer: str) -> Match:
-        """Store a party's check-in answer (changing it is allowed); aggregates follow."""
+        """Store a party's check-in answer (changing it is allowed); aggregates follow.
+
+        "I need help" also plans telling the coordinators (durably, in the same transaction).
+        """
         if stage not in CHECKIN_STAGES or answer not in CHECKIN_ANSWERS:
             raise UserError(N_("This button is not valid any more."))
+        now = self._clock.now()
         async with self._db.transaction() as tx:
             match = await repo.get_match(tx, match_id)
             if match is None or match.side_of(user_id) is None:
@@ -505,12 +543,16 @@ class MentoringService:
                 "INSERT INTO mentoring_checkins(match_id, stage, user_id, answer, answered_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(match_id, stage, user_id) DO UPDATE SET answer = excluded.answer, "
                 "answered_at = excluded.answered_at",
-                (match_id, stage, user_id, answer, to_db(self._clock.now())),
+                (match_id, stage, user_id, answer, to_db(now)),
             )
             if previous != answer:
                 if previous:
                     await repo.bump(tx, match.guild_id, f"checkin_{previous}", -1)
                 await repo.bump(tx, match.guild_id, f"checkin_{answer}")
+            if answer == "help":
+                await self._plan_followup(tx, match_id, "help", now, stage=stage, user=user_id)
+        if answer == "help":
+            await self._jobs.notify_changed()
         return match
 
     async def my_matches(self, guild_id: int, user_id: int, states: tuple[str, ...] = ("active",)) -> list[Match]:
@@ -536,6 +578,7 @@ class MentoringService:
             await repo.exclude(tx, match.guild_id, match.mentor_id, match.newcomer_id, "ended", now)
             await repo.bump(tx, match.guild_id, "ended")
             await self._jobs.cancel(f"mentoring:checkin:{match_id}:", prefix=True, tx=tx)
+            await self._plan_followup(tx, match_id, "ended", now)
             ended = await repo.get_match(tx, match_id)
         await self._jobs.notify_changed()
         assert ended is not None
@@ -681,6 +724,11 @@ BLOCKER_LABELS: dict[str, str] = {
     "excluded": N_("declined or ended before, or on the do-not-match list"),
     "self": N_("the same person"),
 }
+
+
+def followup_key(match_id: int, step: str, *extra: Any) -> str:
+    """The durable job key of a follow-up ("invite", "pair", "declined", "ended", "help" + stage, user)."""
+    return ":".join(["mentoring", "followup", str(match_id), step, *(str(e) for e in extra)])
 
 
 def checkin_key(match_id: int, stage: str) -> str:

@@ -13,7 +13,13 @@ from bot.core.jobs import JobQueue
 from bot.core.members import GuildConfig
 from bot.core.privacy import PrivacyRegistry
 from bot.features.mentoring.model import MENTOR, NEWCOMER, Profile
-from bot.features.mentoring.service import CHECKIN_KIND, MentoringService, checkin_key
+from bot.features.mentoring.service import (
+    CHECKIN_KIND,
+    FOLLOWUP_DELAY,
+    MentoringService,
+    checkin_key,
+    followup_key,
+)
 
 G = 42
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -57,6 +63,11 @@ async def test_both_accepting_plans_three_check_ins_and_ending_cancels_them(serv
     match_id = await activate(service, 1, 2)
     for stage in ("7d", "1m", "3m"):
         assert await jobs.state_of(checkin_key(match_id, stage)) == "pending"
+    # The pair's follow-up (thread, introduction) is planned with the decision as a safety net.
+    assert await jobs.state_of(followup_key(match_id, "pair")) == "pending"
+    assert await jobs.next_due() == NOW + FOLLOWUP_DELAY
+    await service.followup_done(match_id, "invite")
+    await service.followup_done(match_id, "pair")
     assert await jobs.next_due() == NOW + timedelta(days=7)
     await service.end(match_id, 2)
     for stage in ("7d", "1m", "3m"):
