@@ -8,6 +8,7 @@ action, also when a form is submitted or a "write translation" button is pressed
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import re
 from typing import Any
@@ -24,7 +25,7 @@ from bot.core.languages import LANGUAGES
 from bot.edge.checks import require
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded, report_error
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, clip, respond
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, clip, respond
 from bot.features.faq.models import CATEGORIES, CONTENT_LANGUAGES, Entry, Status, split_lines
 from bot.features.faq.service import STALE_JOB, AnswerView, FaqService, language_name
 
@@ -567,7 +568,13 @@ class FaqCog(commands.Cog):
                              entries=", ".join(slugs)))
         if work.due_for_review:
             lines.append(t._("Due for a check against the sources: {entries}", entries=", ".join(work.due_for_review)))
-        await respond(interaction, "\n".join(lines) if lines else t._("Nothing to do. Thank you!"))
+        text = "\n".join(lines) if lines else t._("Nothing to do. Thank you!")
+        if len(text) <= MESSAGE_LIMIT:
+            await respond(interaction, text)
+            return
+        # The full list as a file when it does not fit in one message.
+        file = discord.File(io.BytesIO(text.encode("utf-8")), filename="faq-todo.txt")
+        await respond(interaction, clip(text, MESSAGE_LIMIT - 100), file=file)
 
     @faq.command(name="unanswered", description="Questions members could not find answers to (volunteers)")
     @app_commands.describe(done="Mark this question number as handled")

@@ -371,3 +371,19 @@ async def test_an_entry_known_only_in_swedish_is_found_in_arabic_through_its_ali
     assert embed["title"] == "Var köper jag fiskekort?"
     assert notice  # one line in Arabic: not yet written in Arabic
     assert "Svenska" in notice
+
+
+async def test_todo_for_every_language_arrives_whole_as_a_file(sim: Simulator) -> None:
+    await sim.join("Tesfay")
+    await sim.grant("Tesfay", "translator")
+    step = await sim.slash("Tesfay", "/faq todo")
+    reply = step.last("interaction_response")
+    assert reply.visible_to == "Tesfay"
+    assert len(reply.content) <= 2000
+    listing = reply.files[0]["content"]
+    listing = listing.decode() if isinstance(listing, bytes) else listing
+    assert "ትግርኛ" in listing and "Hindi" not in listing and "हिन्दी" in listing
+    await pause(sim)
+    step = await sim.slash("Tesfay", "/faq todo", options={"language": "ti"})
+    reply = step.last("interaction_response")
+    assert not reply.files and "ትግርኛ" in reply.content
