@@ -19,7 +19,8 @@ from bot.core import capabilities
 from bot.core.access import Capability
 from bot.core.errors import Msg, UserError
 from bot.core.i18n import N_, Translator
-from bot.core.jobs import Job
+from bot.core.jobs import Job, RetryLater
+from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
@@ -49,6 +50,12 @@ from bot.features.mentoring.service import CHECKIN_KIND, FOLLOWUP_KIND, Mentorin
 log = logging.getLogger(__name__)
 
 PREVIEW_SHOWN = 40
+#: Limits of what members type (lists of codes, a place name, a date, pair numbers), after cleaning.
+LIST_LIMIT = 200
+AREA_LIMIT = 100
+DATE_LIMIT = 40
+#: A help request the coordinators' channel refused is tried again this often (8 times, then logged as failed).
+HELP_RETRY = timedelta(minutes=30)
 
 STARTERS = (
     N_("What do you like to do on a free evening?"),
@@ -161,7 +168,7 @@ def _cog(interaction: discord.Interaction[MultinationsBot]) -> MentoringCog:
 
 def _positions(text: str) -> list[int] | None:
     """"all" or "1, 3 4" -> None or [1, 3, 4]."""
-    cleaned = text.strip().lower()
+    cleaned = clean_text(text, limit=LIST_LIMIT, field=N_("the pair numbers")).lower()
     if cleaned in {"all", "alla", "*"}:
         return None
     numbers = re.findall(r"\d+", cleaned)
@@ -226,18 +233,22 @@ class MentoringCog(commands.Cog):
         """The coordinators' private channel (configured, else #coordinators)."""
         return await self._channel(guild_id, "mentoring.coordinators_channel", "coordinators")
 
-    async def _tell_coordinators(self, guild_id: int, text: str, nonce: str | None = None) -> None:
+    async def _tell_coordinators(self, guild_id: int, text: str, nonce: str | None = None) -> bool:
+        """Post to the coordinators' channel; False when it is missing or Discord refused."""
         channel = await self.coordinators_channel(guild_id)
         if channel is None:
             log.warning("mentoring: no coordinators channel in guild %s", guild_id)
-            return
+            return False
         try:
             if nonce is None:
                 await channel.send(clip(text))
             else:
                 await channel.send(clip(text), nonce=nonce)
-        except discord.HTTPException:
-            log.warning("mentoring: could not post to the coordinators channel of guild %s", guild_id)
+        except discord.HTTPException as exc:
+            log.warning("mentoring: could not post to the coordinators channel of guild %s (HTTP %s, code %s)",
+                        guild_id, exc.status, exc.code)
+            return False
+        return True
 
     async def _dm(self, user_id: int, content: str, view: discord.ui.View | None = None,
                   nonce: str | None = None) -> bool:
@@ -301,6 +312,12 @@ class MentoringCog(commands.Cog):
                     adult: bool) -> None:
         guild_id = require_guild(interaction)
         t = await self.bot.translator_for(interaction)
+        # Cleaned first (invisible and bidi characters out, a limit that says itself), then parsed into codes.
+        languages = clean_text(languages, limit=LIST_LIMIT, field=N_("languages"))
+        help_ = clean_text(help_, limit=LIST_LIMIT, field=N_("help topics"))
+        interests = clean_text(interests, limit=LIST_LIMIT, field=N_("interests"), required=False) or None
+        availability = clean_text(availability, limit=LIST_LIMIT, field=N_("availability"), required=False) or None
+        area = clean_text(area, limit=AREA_LIMIT, field=N_("your part of the municipality"), required=False) or None
         if not adult:
             raise UserError(N_("Mentoring is for adults (18 or older). Please ask a volunteer in the server if "
                                "you would like other help."))
@@ -455,7 +472,7 @@ class MentoringCog(commands.Cog):
         """Pause the mentor profile (no new matches) until and including a date."""
         guild_id = require_guild(interaction)
         try:
-            day = date.fromisoformat(until.strip())
+            day = date.fromisoformat(clean_text(until, limit=DATE_LIMIT, field=N_("the date")))
         except ValueError:
             raise UserError(N_("Please write the date as YYYY-MM-DD, for example 2027-01-31.")) from None
         await self.service.pause(guild_id, interaction.user.id, day)
@@ -514,22 +531,26 @@ class MentoringCog(commands.Cog):
     # ----- follow-ups: what must happen after a committed decision, exactly once ------------------------
     async def follow_up_now(self, match_id: int, step: str, *extra: Any) -> None:
         """Do a follow-up in the command's own path, then drop its safety-net job row."""
-        await self.follow_up(match_id, step, *extra)
-        await self.service.followup_done(match_id, step, *extra)
+        if await self.follow_up(match_id, step, *extra):
+            await self.service.followup_done(match_id, step, *extra)
 
     async def run_followup(self, job: Job) -> None:
         """A follow-up a crash interrupted (its row was planned with the decision)."""
         payload = job.payload
         extra = [payload[k] for k in ("stage", "user") if k in payload]
-        await self.follow_up(int(payload["match"]), str(payload["step"]), *extra)
+        if not await self.follow_up(int(payload["match"]), str(payload["step"]), *extra):
+            raise RetryLater(HELP_RETRY, "the coordinators' channel refused the help request")
 
-    async def follow_up(self, match_id: int, step: str, *extra: Any) -> None:
-        """Idempotent: messages carry deterministic nonces, the thread and deliveries are stored."""
+    async def follow_up(self, match_id: int, step: str, *extra: Any) -> bool:
+        """Idempotent: messages carry deterministic nonces, the thread and deliveries are stored.
+
+        False only when a help request could not reach the coordinators: its row stays and is retried.
+        """
         lock = self._locks.setdefault(match_id, asyncio.Lock())
         async with lock:
             match = await self.service.get(match_id)
             if match is None:
-                return
+                return True
             if step == "invite":
                 if match.state == "invited":
                     await self.deliver_invitation(match)
@@ -541,7 +562,8 @@ class MentoringCog(commands.Cog):
             elif step == "ended":
                 await self._after_end(match)
             elif step == "help" and len(extra) == 2:
-                await self._tell_help(match, str(extra[0]), int(extra[1]))
+                return await self._tell_help(match, str(extra[0]), int(extra[1]))
+        return True
 
     async def _after_end(self, match: Match) -> None:
         key = followup_key(match.id, "ended")
@@ -577,9 +599,9 @@ class MentoringCog(commands.Cog):
                                        "stay in the pool, and a coordinator will look for another match."),
                            nonce=_nonce(key, other))
 
-    async def _tell_help(self, match: Match, stage: str, user_id: int) -> None:
+    async def _tell_help(self, match: Match, stage: str, user_id: int) -> bool:
         tg = await self._t_guild(match.guild_id)
-        await self._tell_coordinators(match.guild_id, tg._(
+        return await self._tell_coordinators(match.guild_id, tg._(
             "{name} asked for help with mentoring match #{id} (check-in after {time}). Please contact them "
             "privately.", name=_mention(user_id), id=match.id, time=tg._(STAGE_LABELS.get(stage, stage))),
             nonce=_nonce(followup_key(match.id, "help", stage, user_id)))

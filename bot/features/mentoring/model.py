@@ -113,6 +113,8 @@ class Profile:
 
 
 _LEVEL_WORDS = {"1": 1, "2": 2, "3": 3}
+#: An unknown code is repeated back to the member at most this long.
+ECHO_LIMIT = 40
 
 
 def parse_languages(text: str) -> dict[str, int]:
@@ -125,7 +127,7 @@ def parse_languages(text: str) -> dict[str, int]:
         if code not in SPOKEN_LANGUAGES:
             raise UserError(
                 N_("I do not know the language code {code}. Use codes such as {examples}."),
-                code=code, examples="sv, en, ar, prs, so, ti, uk",
+                code=code[:ECHO_LIMIT], examples="sv, en, ar, prs, so, ti, uk",
             )
         level = DEFAULT_LEVEL
         if level_text:
@@ -150,7 +152,7 @@ def parse_codes(text: str | None, vocabulary: tuple[str, ...] | dict[str, str], 
         if token not in known:
             raise UserError(
                 N_("{value} is not one of the choices for {what}. Choose from: {choices}."),
-                value=token, what=what, choices=", ".join(known),
+                value=token[:ECHO_LIMIT], what=what, choices=", ".join(known),
             )
         if token not in out:
             out.append(token)
