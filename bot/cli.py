@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.db import Database, DatabaseError
+from bot.core.logs import configure_logging
 from bot.core.settings import Settings, SettingsError, load_settings, validate_token
 
 log = logging.getLogger("bot")
@@ -56,15 +57,6 @@ def settings_problem(error: SettingsError) -> str:
         f"The bot cannot start: the setting {error.setting} {error.message} Fix it in the environment or in "
         f".env (every setting is explained in .env.example)."
     )
-
-
-def configure_logging(level: str) -> None:
-    """Plain logs with ids, never message content (see the README's production section)."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # discord.py logs request bodies at DEBUG; keep its debug output off even in debug mode.
-    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))
-    logging.getLogger("discord.client").setLevel(logging.ERROR)  # voice support warnings
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 # ----- run -----------------------------------------------------------------------------------------

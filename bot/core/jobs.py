@@ -15,7 +15,6 @@ import asyncio
 import json
 import logging
 import sys
-import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.core.clock import Clock, from_db, to_db
 from bot.core.db import Database, Tx
+from bot.core.logs import scrub_exception
 
 log = logging.getLogger(__name__)
 
@@ -270,10 +270,9 @@ class JobQueue:
 def _log_incident(what: str, job: Job) -> str:
     incident = uuid.uuid4().hex[:8]
     error = sys.exc_info()[1]
-    frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     # The exception's message is withheld: it may carry a member's text.
-    log.error("%s: kind=%s job=%d incident=%s %s\n%s", what, job.kind, job.id, incident,
-              type(error).__qualname__, frames)
+    log.error("%s: kind=%s job=%d incident=%s\n%s", what, job.kind, job.id, incident,
+              scrub_exception(error) if error else "")
     return incident
 
 

@@ -8,7 +8,6 @@ traceback, and never names, message text or answers.
 from __future__ import annotations
 
 import logging
-import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from functools import wraps
@@ -20,6 +19,7 @@ from discord import app_commands
 from bot.core.db import storage_problem
 from bot.core.errors import Msg, NotAllowed, UserError
 from bot.core.i18n import Translator
+from bot.core.logs import scrub_exception
 
 log = logging.getLogger("bot.incidents")
 
@@ -53,22 +53,6 @@ async def send_ephemeral(interaction: discord.Interaction[Any], content: str) ->
             await interaction.response.send_message(content, ephemeral=True)
     except discord.HTTPException:
         log.warning("could not deliver an error message for %s", _where(interaction))
-
-
-def scrubbed_traceback(error: BaseException) -> str:
-    """The traceback's frames and exception types, without exception messages.
-
-    Messages can carry what a member typed or their name; the frames are enough to find the bug.
-    """
-    parts: list[str] = []
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        frames = "".join(traceback.format_tb(current.__traceback__))
-        parts.append(f"Traceback (most recent call last):\n{frames}{type(current).__qualname__} (message withheld)")
-        current = current.__cause__ or current.__context__
-    return "\n\nwhile handling:\n".join(reversed(parts))
 
 
 def render_user_error(t: Translator, error: UserError) -> str:
@@ -121,7 +105,7 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
         )
         return
     log.error(
-        "incident %s in %s (user %s)\n%s", incident, _where(interaction), interaction.user.id, scrubbed_traceback(error)
+        "incident %s in %s (user %s)\n%s", incident, _where(interaction), interaction.user.id, scrub_exception(error)
     )
     await send_ephemeral(
         interaction,

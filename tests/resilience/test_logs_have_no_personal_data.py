@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.logs import FORMAT, PrivacyFormatter
 from bot.simulator import Simulator
 
 # Distinctive strings so that any leak is unmistakable.
@@ -29,6 +30,7 @@ def production_logging(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFix
     caplog.set_level(logging.DEBUG, logger="cogs")
     caplog.set_level(logging.INFO, logger="discord")
     caplog.set_level(logging.INFO)
+    caplog.handler.setFormatter(PrivacyFormatter(FORMAT))  # as `configure_logging` installs
     return caplog
 
 
