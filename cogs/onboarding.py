@@ -50,7 +50,13 @@ from bot.features.onboarding.model import (
     bits_to_topics,
     topics_to_bits,
 )
-from bot.features.onboarding.service import GREET_KIND, REMIND_KIND, OnboardingService
+from bot.features.onboarding.service import (
+    BLANK_CARD_KIND,
+    GREET_KIND,
+    REMIND_KIND,
+    SETTLE_KIND,
+    OnboardingService,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +66,15 @@ START_LABEL_LANGUAGES = ("sv", "en", "ar", "prs", "so", "ti", "uk")
 START_CUSTOM_ID = "onb:start"
 FORBIDDEN_CODES = {50013, 50001}
 GREET_RETRY = timedelta(seconds=30)
+#: Discord work after a finish that failed for a passing reason is tried again this much later.
+SETTLE_RETRY = timedelta(minutes=2)
+#: A problem a person must fix (a channel the bot cannot post in) is told to organizers at most this often.
+NOTICE_EVERY = timedelta(days=1)
+#: Joins this recent that the database does not know are recorded at start (lost to a crash or downtime).
+JOIN_CATCH_UP = timedelta(hours=1)
+#: The longest welcome text and area name organizers may set.
+WELCOME_TEXT_LIMIT = 300
+AREA_LIMIT = 100
 
 
 def _cog(interaction: discord.Interaction[Any]) -> OnboardingCog:
@@ -183,6 +198,8 @@ class OnboardingCog(commands.Cog):
         self.services.jobs.register(GREET_KIND, self._run_greet, grace=greeting.GREETING_WINDOW * 60,
                                     on_missed=self._skip_greet)
         self.services.jobs.register(REMIND_KIND, self._run_remind, grace=None)
+        self.services.jobs.register(SETTLE_KIND, self._run_settle, grace=timedelta(days=7))
+        self.services.jobs.register(BLANK_CARD_KIND, self._run_blank_card, grace=timedelta(days=365))
 
     # ----- configuration -------------------------------------------------------------------------------
     async def config(self, guild_id: int, key: str, default: Any = None) -> Any:
@@ -264,7 +281,23 @@ class OnboardingCog(commands.Cog):
                 await self.ensure_start_message(guild)
             except discord.HTTPException:
                 log.warning("could not post the start message in guild %s", guild.id)
+            await self.catch_up_joins(guild)
             await self.catch_up_screening(guild)
+
+    async def catch_up_joins(self, guild: discord.Guild) -> None:
+        """Members who joined shortly before a crash or while the bot was away are recorded (and greeted) now.
+
+        A join is only known from its gateway event; when the process died before the join was committed,
+        the member would otherwise never be welcomed.
+        """
+        since = self.services.clock.now() - JOIN_CATCH_UP
+        recent = {m.id: m for m in guild.members if not m.bot and m.joined_at is not None and m.joined_at >= since}
+        if not recent:
+            return
+        known = await self.service.known(guild.id, list(recent))
+        for user_id, member in recent.items():
+            if user_id not in known:
+                await self.service.record_join(guild.id, user_id, pending=bool(member.pending))
 
     async def catch_up_screening(self, guild: discord.Guild) -> None:
         """Members who passed Rules Screening while the bot was away are greeted (and given roles) now."""
@@ -338,9 +371,13 @@ class OnboardingCog(commands.Cog):
                                                              everyone=False, roles=False, replied_user=False),
                     nonce=greeting.nonce_for(chunk[0]),
                 )
-            except discord.Forbidden:
+            except (discord.Forbidden, discord.NotFound):
+                # A person must act (permission or a deleted channel): tell organizers, do not retry; the
+                # members can still press Start, so their greeting is skipped rather than sent late.
                 log.warning("cannot greet in the welcome channel of guild %s", guild_id)
+                await self.tell_channel_problem(guild, channel)
             except discord.HTTPException as exc:
+                # discord.py already retried 429 and 5xx; try the rest of the window again later.
                 raise RetryLater(GREET_RETRY, "discord unavailable") from exc
             await self.service.mark_greeted(guild_id, chunk)
 
@@ -353,6 +390,9 @@ class OnboardingCog(commands.Cog):
 
     async def _run_remind(self, job: Job) -> None:
         guild_id, user_id = int(job.payload["guild"]), int(job.payload["user"])
+        # Only members who allowed DMs before this moment are reminded (see `reminder_due`): the
+        # "send me a DM" opt-in is offered at the end of the flow, so most members who stop half-way
+        # never get a reminder, and that is on purpose. At most one attempt: closed DMs are not retried.
         if not await self.service.reminder_due(guild_id, user_id):
             return
         guild = self.bot.get_guild(guild_id)
@@ -386,6 +426,7 @@ class OnboardingCog(commands.Cog):
                       value: str, values: list[str]) -> None:
         """One press or pick in the flow."""
         if interaction.user.id != user_id:
+            log.info("refused a press on another member's welcome (user %s, step %s)", interaction.user.id, step)
             t = await self.bot.translator_for(interaction)
             await respond(interaction, t._("This belongs to someone else's welcome. Press Start or use "
                                            "/welcome start to open your own."))
@@ -545,7 +586,7 @@ class OnboardingCog(commands.Cog):
                                                     Callable[[], Awaitable[None]]]:
         """Finish: the checklist screen now, and the Discord work (roles, volunteer card) to do after answering."""
         guild_id = state.guild_id
-        state, first = await self.service.finish(guild_id, state.user_id)
+        state, _first = await self.service.finish(guild_id, state.user_id)
         language = t.code
         notes: list[str] = []
         guild = self.bot.get_guild(guild_id)
@@ -565,11 +606,16 @@ class OnboardingCog(commands.Cog):
         content = "\n".join([t._("All done, welcome! Here are your first steps."), *notes])
 
         async def afterwards() -> None:
-            # Discord requests that may be slow or rate limited: after the member has their answer.
+            # Discord requests that may be slow or rate limited: after the member has their answer. The
+            # finish planned an after-finish job; it is cancelled only when all of this worked, so a crash
+            # or a Discord outage here is made good by the job.
+            done = True
             if member is not None and not member.pending:
-                await self.apply_roles(member, language, state.help_topics, prune_help=bool(state.consent))
-            if state.consent and first and state.card_message_id is None and guild is not None:
-                await self.post_card(guild, state, language)
+                done = await self.apply_roles(member, language, state.help_topics, prune_help=bool(state.consent))
+            if guild is not None and self.card_owed(state):
+                done = await self.post_card(guild, state, language) and done
+            if done:
+                await self.service.settled(guild_id, state.user_id)
 
         return content, embed, view, afterwards
 
@@ -579,7 +625,7 @@ class OnboardingCog(commands.Cog):
         if mentoring is None:
             return t._("There is no mentor programme on this server yet; a volunteer will say hello instead.")
         try:
-            await mentoring.request_from_onboarding(
+            created = await mentoring.request_from_onboarding(
                 state.guild_id, state.user_id, [language],
                 state.help_topics if state.consent else [],
                 state.area if state.consent and state.area != AREA_OTHER else None,
@@ -587,6 +633,9 @@ class OnboardingCog(commands.Cog):
         except Exception:
             log.exception("mentoring request from onboarding failed")
             return t._("I could not ask for a mentor just now; please try again later with /welcome start.")
+        if not created:
+            # The mentoring capability creates or refreshes: False means the request already existed.
+            return t._("You are already on the waiting list for a mentor; a coordinator will be in touch.")
         return t._("I have asked for a mentor for you. A coordinator will be in touch.")
 
     async def build_checklist(self, guild_id: int, topics: list[str], language: str) -> Checklist:
@@ -638,11 +687,13 @@ class OnboardingCog(commands.Cog):
         await respond(interaction, t._("I have sent you the checklist in a direct message."))
 
     async def apply_roles(self, member: discord.Member, language: str, topics: list[str], *,
-                          prune_help: bool = False) -> None:
+                          prune_help: bool = False) -> bool:
         """Give newcomer, language and help-topic roles; tell organizers in plain words when Discord refuses.
 
-        With `prune_help`, help-topic roles for topics no longer chosen are taken away (the full set of
-        topics is known only when the answers are stored).
+        The language role of a language the member no longer uses is taken away. With `prune_help`,
+        help-topic roles for topics no longer chosen are taken away too (the full set of topics is known
+        only when the answers are stored). Returns False when Discord failed for a passing reason (worth
+        trying again); refusals a person must fix are told to organizers and count as done.
         """
         guild = member.guild
         wanted: list[discord.Role] = []
@@ -659,6 +710,7 @@ class OnboardingCog(commands.Cog):
                 wanted.append(found)
         held = {role.id for role in member.roles}
         failed: list[discord.Role] = []
+        settled = True
         for role in wanted:
             if role.id in held:
                 continue
@@ -666,19 +718,36 @@ class OnboardingCog(commands.Cog):
                 await member.add_roles(role, reason="welcome finished")
             except discord.Forbidden:
                 failed.append(role)
+            except discord.NotFound:
+                log.warning("a welcome role or the member is gone in guild %s", guild.id)
             except discord.HTTPException:
                 log.warning("role change failed in guild %s", guild.id)
+                settled = False
+        wanted_ids = {role.id for role in wanted}
+        stale: list[discord.Role] = []
+        for code in LANGUAGES:
+            if code != language:
+                found = await self.role(guild, lang_roles.get(code), f"lang-{code}")
+                if found is not None and found.id in held and found.id not in wanted_ids:
+                    stale.append(found)
         if prune_help:
-            wanted_ids = {role.id for role in wanted}
             for topic in HELP_TOPICS:
                 found = await self.role(guild, help_roles.get(topic), f"help-{topic}")
                 if found is not None and found.id in held and found.id not in wanted_ids:
-                    try:
-                        await member.remove_roles(found, reason="help topics changed")
-                    except discord.HTTPException:
-                        log.warning("role removal failed in guild %s", guild.id)
+                    stale.append(found)
+        for found in stale:
+            try:
+                await member.remove_roles(found, reason="welcome answers changed")
+            except discord.Forbidden:
+                failed.append(found)
+            except discord.NotFound:
+                log.warning("a welcome role or the member is gone in guild %s", guild.id)
+            except discord.HTTPException:
+                log.warning("role removal failed in guild %s", guild.id)
+                settled = False
         if failed:
             await self.tell_organizers(guild, failed, member)
+        return settled
 
     async def tell_organizers(self, guild: discord.Guild, roles: list[discord.Role], member: discord.Member) -> None:
         """A plain-words note in the organizers' channel about roles the bot could not give."""
@@ -692,9 +761,37 @@ class OnboardingCog(commands.Cog):
                    "Their welcome finished anyway; please give the roles by hand or move my role up.",
                    roles=t.join([role.name for role in roles]), member=member.mention)
         try:
-            await channel.send(clip(text))
+            day = int(self.services.clock.now().timestamp()) // 86400
+            await channel.send(clip(text), nonce=f"onbr{_base36(member.id)}{_base36(day)}"[:25])
         except discord.HTTPException:
             log.warning("could not tell organizers about role permissions in guild %s", guild.id)
+
+    async def tell_channel_problem(self, guild: discord.Guild, channel: discord.abc.GuildChannel) -> None:
+        """Tell organizers (at most once a day per channel) that the bot cannot post in a channel."""
+        key = f"{CONFIG}notice.channel.{channel.id}"
+        now = self.services.clock.now()
+        last = await self.services.guild_config.get(guild.id, key)
+        if last is not None and now.timestamp() - float(last) < NOTICE_EVERY.total_seconds():
+            return
+        t = await self.org_translator(guild.id)
+        text = t._("I cannot post in {channel}: Discord says the channel is gone or I lack permission there. Please "
+                   "check that I can see it and send messages in it, or choose another channel with /welcome setup.",
+                   channel=channel.mention)
+        if await self.notify_organizers(guild, text, f"onbn{channel.id:x}{int(now.timestamp()) // 86400:x}"):
+            await self.services.guild_config.set(guild.id, key, now.timestamp())
+
+    async def notify_organizers(self, guild: discord.Guild, text: str, nonce: str) -> bool:
+        """A plain-words note in the organizers' channel (deduplicated by `nonce`). True when delivered."""
+        channel = await self.channel(guild, "organizers_channel", "organizers")
+        if channel is None:
+            log.warning("a problem for organizers, but there is no organizers channel in guild %s", guild.id)
+            return False
+        try:
+            await channel.send(clip(text), nonce=nonce[:25])
+        except discord.HTTPException:
+            log.warning("could not tell organizers about a problem in guild %s", guild.id)
+            return False
+        return True
 
     # ----- volunteers ------------------------------------------------------------------------------------
     def card_text(self, t: Translator, state: MemberState, language: str, claimed_by: int | None) -> str:
@@ -705,27 +802,87 @@ class OnboardingCog(commands.Cog):
             lines.append(t._("Would like help with: {topics}",
                              topics=t.join([t._(TOPIC_TITLES[x]) for x in state.help_topics])))
         if state.area:
-            lines.append(t._("Area: {area}", area=self.area_title(t, state.area)))
+            lines.append(t._("Area: {area}", area=user_text(self.area_title(t, state.area) or "")))
         if state.wants_mentor:
             lines.append(t._("Would like a mentor."))
         if claimed_by is not None:
             lines.append(t._("{volunteer} is saying hello.", volunteer=greeting.mention(claimed_by)))
         return "\n".join(lines)
 
-    async def post_card(self, guild: discord.Guild, state: MemberState, language: str) -> None:
-        """Post the card in the volunteers' channel."""
+    @staticmethod
+    def card_owed(state: MemberState) -> bool:
+        """Whether a finished member should have a volunteer card that was not posted yet."""
+        return bool(state.consent) and state.finished and state.card_message_id is None \
+            and state.claimed_by is None and state.left_at is None
+
+    @staticmethod
+    def card_nonce(state: MemberState) -> str:
+        """Discord deduplicates a card sent twice (a crash between sending and storing its id)."""
+        stamp = int(state.finished_at.timestamp()) if state.finished_at else 0
+        return f"onbc{_base36(state.user_id)}{_base36(stamp)}"[:25]
+
+    async def post_card(self, guild: discord.Guild, state: MemberState, language: str) -> bool:
+        """Post the card in the volunteers' channel. False when Discord failed for a passing reason."""
         channel = await self.channel(guild, "volunteers_channel", "volunteers")
         if channel is None:
-            return
+            return True
         t = await self.org_translator(guild.id)
         view = SafeView()
         view.add_item(ClaimButton(state.user_id, t._("I'll say hello")))
         try:
-            message = await channel.send(clip(self.card_text(t, state, language, None)), view=view)
+            message = await channel.send(clip(self.card_text(t, state, language, None)), view=view,
+                                         nonce=self.card_nonce(state))
+        except (discord.Forbidden, discord.NotFound):
+            log.warning("could not post a volunteer card in guild %s", guild.id)
+            await self.tell_channel_problem(guild, channel)
+            return True
         except discord.HTTPException:
             log.warning("could not post a volunteer card in guild %s", guild.id)
-            return
+            return False
         await self.service.set_card(guild.id, state.user_id, message.id)
+        return True
+
+    async def _run_settle(self, job: Job) -> None:
+        """After a finish whose Discord work was interrupted: roles and the card, once."""
+        guild_id, user_id = int(job.payload["guild"]), int(job.payload["user"])
+        guild = self.bot.get_guild(guild_id)
+        state = await self.service.get(guild_id, user_id)
+        if guild is None or state is None or not state.finished or state.left_at is not None:
+            return
+        language = await self.services.prefs.language(user_id) or "en"
+        done = True
+        member = guild.get_member(user_id)
+        if member is not None and not member.pending:
+            done = await self.apply_roles(member, language, state.help_topics, prune_help=bool(state.consent))
+        if self.card_owed(state):
+            done = await self.post_card(guild, state, language) and done
+        if not done:
+            raise RetryLater(SETTLE_RETRY, "discord unavailable")
+
+    async def _run_blank_card(self, job: Job) -> None:
+        """After `/privacy delete`: the card no longer shows the member (nothing is left to claim)."""
+        guild_id, message_id = int(job.payload["guild"]), int(job.payload["message"])
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return
+        channel = await self.channel(guild, "volunteers_channel", "volunteers")
+        if channel is None:
+            return
+        await self.blank_card(guild, channel.get_partial_message(message_id))
+
+    async def blank_card(self, guild: discord.Guild, message: discord.PartialMessage) -> None:
+        """Replace a card whose member's data is gone; Discord outages are retried by the job queue."""
+        t = await self.org_translator(guild.id)
+        try:
+            await message.edit(content=t._("This newcomer's welcome card is no longer available."), view=None)
+        except discord.NotFound:
+            return  # the card was deleted already
+        except discord.Forbidden:
+            text = t._("I could not remove a welcome card after the member asked for their data to be deleted: "
+                       "Discord says I lack permission. Please delete it by hand: {link}", link=message.jump_url)
+            await self.notify_organizers(guild, text, f"onbd{_base36(message.id)}")
+        except discord.HTTPException as exc:
+            raise RetryLater(GREET_RETRY, "discord unavailable") from exc
 
     async def on_claim(self, interaction: discord.Interaction[MultinationsBot], newcomer_id: int) -> None:
         """A volunteer claims a card; a second claim is refused politely."""
@@ -734,6 +891,14 @@ class OnboardingCog(commands.Cog):
         result = await self.service.claim(guild_id, newcomer_id, interaction.user.id)
         if not result.claimed:
             if result.claimed_by is None:
+                if await self.service.get(guild_id, newcomer_id) is None and interaction.message is not None:
+                    # The member deleted their data: the card must not keep showing it.
+                    await interaction.response.edit_message(
+                        content=(await self.org_translator(guild_id))._(
+                            "This newcomer's welcome card is no longer available."), view=None)
+                    await interaction.followup.send(
+                        t._("This newcomer's welcome card is no longer available."), ephemeral=True)
+                    return
                 await respond(interaction, t._("This newcomer's welcome card is no longer available."))
             else:
                 await respond(interaction, t._("Thank you! {volunteer} has already said they will say hello.",
@@ -822,20 +987,22 @@ class OnboardingCog(commands.Cog):
         """Store the given settings (validated first; nothing changes on bad input) and show them all."""
         guild_id = require(interaction, Capability.ORGANIZER)
         changes: dict[str, Any] = {}
+        # Everything is checked before anything is stored: a refusal changes nothing.
         if areas is not None:
-            parts = [clean_text(part, limit=100, field=N_("the places"), required=False)
+            parts = [clean_text(part, limit=AREA_LIMIT, field=N_("the places"), required=False)
                      for part in re.split(r"[,;\n]", areas)]
-            parts = list(dict.fromkeys(part for part in parts if part))
+            parts = list(dict.fromkeys(part for part in parts if part and part.lower() != AREA_OTHER))
             if not parts or len(parts) > 24:
                 raise UserError(N_("Please give between 1 and 24 places, separated by commas, each at most 100 "
                                    "characters."))
             changes["areas"] = parts
         if welcome_text is not None or language is not None:
-            if welcome_text is None or language not in LANGUAGES or len(welcome_text) > 300:
+            if welcome_text is None or language not in LANGUAGES:
                 raise UserError(N_("Please give both a language code (such as sv or ar) and a welcome text of at "
                                    "most 300 characters."))
+            cleaned = clean_text(welcome_text, limit=WELCOME_TEXT_LIMIT, field=N_("the welcome text"))
             texts = dict(await self.config(guild_id, "welcome_text", {}))
-            texts[language] = clean_text(welcome_text, limit=300, field=N_("the welcome text"))
+            texts[language] = cleaned
             changes["welcome_text"] = texts
         for key, channel in (("welcome_channel", welcome_channel), ("start_channel", start_channel),
                              ("volunteers_channel", volunteers_channel), ("organizers_channel", organizers_channel)):
@@ -881,6 +1048,16 @@ class OnboardingCog(commands.Cog):
                 lines.append(f"• {own_roles}: {', '.join(pairs)}")
         lines.append(f"• {t._(STEP_TITLES[AREA])}: {user_text(t.join(await self.areas(guild_id)))}")
         await respond(interaction, "\n".join(lines))
+
+
+def _base36(value: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        value, rest = divmod(value, 36)
+        out = digits[rest] + out
+        if not value:
+            return out
 
 
 async def setup(bot: MultinationsBot) -> None:

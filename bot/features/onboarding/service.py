@@ -43,6 +43,12 @@ log = logging.getLogger(__name__)
 
 GREET_KIND = "onboarding.greet"
 REMIND_KIND = "onboarding.remind"
+#: After a finish: give the roles and post the volunteer card if the immediate attempt did not (a crash,
+#: Discord down). The cog cancels it once the immediate attempt succeeded.
+SETTLE_KIND = "onboarding.settle"
+SETTLE_AFTER = timedelta(minutes=1)
+#: After `/privacy delete`: blank the member's volunteer card (it shows what they shared).
+BLANK_CARD_KIND = "onboarding.blank_card"
 #: A member who started but did not finish gets one gentle reminder this long after starting.
 REMINDER_AFTER = timedelta(days=2)
 
@@ -60,6 +66,16 @@ def remind_key(guild_id: int, user_id: int) -> str:
     return f"onboarding:u{user_id}:remind:{guild_id}"
 
 
+def settle_key(guild_id: int, user_id: int) -> str:
+    """The after-finish job's key (under the member's prefix, so deleting their data cancels it)."""
+    return f"onboarding:u{user_id}:settle:{guild_id}"
+
+
+def blank_card_key(guild_id: int, message_id: int) -> str:
+    """The card-blanking job's key: names the message only (the member's data is gone by then)."""
+    return f"onboarding:card:{guild_id}:{message_id}"
+
+
 class OnboardingService:
     """Onboarding's domain logic and storage (no Discord here)."""
 
@@ -73,6 +89,7 @@ class OnboardingService:
         # Joins waiting for the next group commit (each caller awaits its future).
         self._join_queue: list[tuple[int, int, bool, asyncio.Future[None]]] = []
         self._join_writer: asyncio.Task[None] | None = None
+        self._wakers: set[asyncio.Task[None]] = set()
 
     # ----- reading --------------------------------------------------------------------------------
     async def get(self, guild_id: int, user_id: int) -> MemberState | None:
@@ -141,11 +158,14 @@ class OnboardingService:
                 list(joined.items()),
             )
 
-        planned = False
+        planned: list[str] = []
         async with self._db.transaction() as tx:
             await tx.run_sync(write)
             for guild_id in sorted({g for g, _u, pending in batch if not pending}):
-                planned = await self._plan_greeting(tx, guild_id, now) or planned
+                key = await self._plan_greeting(tx, guild_id, now)
+                if key:
+                    planned.append(key)
+        self._planned_windows.update(planned)  # only once committed: a rolled-back plan is planned again
         if planned:
             await self._jobs.notify_changed()
 
@@ -169,17 +189,31 @@ class OnboardingService:
             planned = await self._plan_greeting(tx, guild_id, now)
             state.pending = False
         if planned:
+            self._planned_windows.add(planned)
             await self._jobs.notify_changed()
         return state
 
-    async def _plan_greeting(self, tx: Tx, guild_id: int, now: datetime) -> bool:
+    async def _plan_greeting(self, tx: Tx, guild_id: int, now: datetime) -> str | None:
+        """Plan the flush of the current greeting window; the key when planned (None: already planned)."""
         due = greeting.window_end(now)
         key = f"onboarding:greet:{guild_id}:{int(due.timestamp())}"
         if key in self._planned_windows:
-            return False
+            return None
         await self._jobs.schedule(GREET_KIND, key, due, {"guild": guild_id}, tx=tx)
-        self._planned_windows.add(key)
-        return True
+        return key
+
+    async def known(self, guild_id: int, user_ids: list[int]) -> set[int]:
+        """Which of these members have a record here."""
+        found: set[int] = set()
+        for start in range(0, len(user_ids), 500):
+            chunk = user_ids[start:start + 500]
+            rows = await self._db.fetchall(
+                "SELECT user_id FROM onboarding_members WHERE guild_id = ? AND user_id IN "
+                f"({','.join('?' * len(chunk))})",
+                (guild_id, *chunk),
+            )
+            found.update(row["user_id"] for row in rows)
+        return found
 
     async def pending_members(self, guild_id: int) -> list[int]:
         """Members recorded as waiting in Rules Screening (still here)."""
@@ -303,9 +337,18 @@ class OnboardingService:
             await repo.update(tx, guild_id, user_id, **values)
             await repo.reach(tx, guild_id, user_id, row["reached"], "finished")
             await self._jobs.cancel(remind_key(guild_id, user_id), tx=tx)
+            # Committed with the finish: if the process dies before the roles and the card are done,
+            # this job does them after the restart (`settled` cancels it when they were done at once).
+            await self._jobs.schedule(SETTLE_KIND, settle_key(guild_id, user_id), now + SETTLE_AFTER,
+                                      {"guild": guild_id, "user": user_id}, tx=tx)
+        await self._jobs.notify_changed()
         if first:
             state.finished_at = now
         return state, first
+
+    async def settled(self, guild_id: int, user_id: int) -> None:
+        """The roles and the card of a finish were done right away: the after-finish job is not needed."""
+        await self._jobs.cancel(settle_key(guild_id, user_id))
 
     async def edit(self, guild_id: int, user_id: int, step: str) -> MemberState:
         """Go back to one step to change it (only after finishing)."""
@@ -337,7 +380,13 @@ class OnboardingService:
         return repo.to_state(row)
 
     async def reminder_due(self, guild_id: int, user_id: int) -> bool:
-        """Whether the one reminder should go out: still here, not finished, and DMs allowed."""
+        """Whether the one reminder should go out: still here, not finished, and DMs allowed.
+
+        Deliberately narrow: the reminder is a DM, and the bot only DMs people who said it may (the
+        core's `dm_allowed`). Onboarding itself asks for that only at the end ("Send me this as a direct
+        message"), so a member who stops half-way is reminded only if they allowed DMs earlier, e.g.
+        through another feature. Nobody who never opted in is ever DMed, even with open DMs.
+        """
         state = await self.get(guild_id, user_id)
         if state is None or state.finished or state.left_at is not None:
             return False
@@ -350,7 +399,11 @@ class OnboardingService:
             await repo.update(tx, guild_id, user_id, card_message_id=message_id)
 
     async def claim(self, guild_id: int, user_id: int, volunteer_id: int) -> ClaimResult:
-        """A volunteer says they will say hello; only the first claim wins."""
+        """A volunteer says they will say hello; only the first claim wins.
+
+        `claimed` is also True for a second press by the same volunteer (their first answer may have been
+        lost in a crash or a Discord error), so the card is updated and they are thanked again.
+        """
         async with self._db.transaction() as tx:
             changed = await tx.execute(
                 "UPDATE onboarding_members SET claimed_by = ?, claimed_at = ? "
@@ -359,7 +412,7 @@ class OnboardingService:
             )
             holder = await tx.fetchval("SELECT claimed_by FROM onboarding_members WHERE guild_id = ? AND user_id = ?",
                                        (guild_id, user_id))
-        return ClaimResult(bool(changed), holder)
+        return ClaimResult(bool(changed) or (holder is not None and holder == volunteer_id), holder)
 
     async def queue(self, guild_id: int, limit: int = 25) -> list[MemberState]:
         """Finished newcomers (with consent) still here whom no volunteer has claimed."""
@@ -371,6 +424,20 @@ class OnboardingService:
                 (guild_id, limit),
             )
         return [repo.to_state(row) for row in rows]
+
+    def _wake_after_commit(self) -> None:
+        """Wake the scheduler once the running unit of work has ended (its lock is free again)."""
+
+        async def wake() -> None:
+            try:
+                async with self._db.read():
+                    pass
+                await self._jobs.notify_changed()
+            except BaseException:  # the process is going down: the job runs at the next start
+                return
+
+        self._wakers.add(task := asyncio.get_running_loop().create_task(wake(), name="onboarding-wake"))
+        task.add_done_callback(self._wakers.discard)
 
     # ----- stats -------------------------------------------------------------------------------------
     async def stats(self, guild_id: int) -> dict[str, int]:
@@ -402,8 +469,20 @@ class OnboardingService:
             return out or None
 
         async def delete(tx: Tx, user_id: int) -> None:
+            cards = await tx.fetchall(
+                "SELECT guild_id, card_message_id FROM onboarding_members WHERE user_id = ? "
+                "AND card_message_id IS NOT NULL", (user_id,))
             await tx.execute("DELETE FROM onboarding_members WHERE user_id = ?", (user_id,))
             await self._jobs.cancel(f"onboarding:u{user_id}:", prefix=True, tx=tx)
+            # The volunteer card still shows what the member shared. Discord cannot be called inside this
+            # transaction, so blanking it is a job committed together with the deletion (it survives a
+            # crash); the job names only the message.
+            for card in cards:
+                await self._jobs.schedule(
+                    BLANK_CARD_KIND, blank_card_key(card["guild_id"], card["card_message_id"]), self._clock.now(),
+                    {"guild": card["guild_id"], "message": card["card_message_id"]}, tx=tx)
+            if cards:
+                self._wake_after_commit()
 
         return PrivacySection(
             key="onboarding",
