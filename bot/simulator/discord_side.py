@@ -441,7 +441,10 @@ class FakeDiscord:
     # ----- faults ---------------------------------------------------------------------------------
     def inject(self, method: str, path_regex: str, status: int, *, times: int = 1, code: int = 0,
                message: str = "", retry_after: float | None = None, delay: float = 0.0) -> Fault:
-        """Make the next `times` matching requests fail with `status` (e.g. 403 code 50007, 429, 500)."""
+        """Make the next `times` matching requests fail with `status` (e.g. 403 code 50007, 429, 500).
+
+        Status 0 means the request times out (raises `asyncio.TimeoutError`, as aiohttp does).
+        """
         body: dict[str, Any] = {"code": code, "message": message or f"simulated {status}"}
         headers: dict[str, str] = {}
         if status == 429:
@@ -519,6 +522,8 @@ class FakeDiscord:
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
+            if fault.status == 0:
+                raise TimeoutError(f"simulated timeout on {method} {path}")
             return FakeResponse(fault.status, fault.body, fault.headers)
         payload, files = _decode_body(kwargs)
         params = kwargs.get("params") or {}

@@ -22,3 +22,12 @@ async def test_a_bad_gateway_then_success_gives_one_answer(sim: Simulator) -> No
     sim.discord.inject("POST", CALLBACK, 502)
     step = await sim.slash("Amal", "/language")
     assert len(step.of("interaction_response")) == 1
+
+
+async def test_a_reply_that_times_out_is_an_incident_and_the_bot_stays_up(sim: Simulator, caplog) -> None:
+    await sim.join("Amal")
+    sim.discord.inject("POST", CALLBACK, 0)  # Discord never answers
+    await sim.slash("Amal", "/privacy show")
+    assert "incident" in caplog.text
+    step = await sim.slash("Amal", "/privacy show")  # the next one works
+    assert len(step.of("interaction_response")) == 1
