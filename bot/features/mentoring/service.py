@@ -466,6 +466,8 @@ class MentoringService:
         async with self._db.transaction() as tx:
             match = await repo.get_match(tx, match_id)
             if match is None or match.side_of(user_id) is None:
+                log.info("mentoring: refused an invitation answer by user %s on match %s (not a party)", user_id,
+                         match_id)
                 raise UserError(N_("This invitation is not for you."))
             if match.state != "invited":
                 raise UserError(N_("This invitation is no longer open."))
@@ -534,6 +536,8 @@ class MentoringService:
         async with self._db.transaction() as tx:
             match = await repo.get_match(tx, match_id)
             if match is None or match.side_of(user_id) is None:
+                log.info("mentoring: refused a check-in answer by user %s on match %s (not a party)", user_id,
+                         match_id)
                 raise UserError(N_("This check-in is not for you."))
             previous = await tx.fetchval(
                 "SELECT answer FROM mentoring_checkins WHERE match_id = ? AND stage = ? AND user_id = ?",
@@ -593,6 +597,7 @@ class MentoringService:
         async with self._db.transaction() as tx:
             match = await repo.get_match(tx, match_id)
             if match is None or match.side_of(user_id) is None:
+                log.info("mentoring: refused feedback by user %s on match %s (not a party)", user_id, match_id)
                 raise UserError(N_("This feedback form is not for you."))
             if match.state != "ended":
                 raise UserError(N_("Feedback can be given once the match has ended."))
