@@ -11,6 +11,7 @@ import hashlib
 import io
 import logging
 import re
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -20,20 +21,22 @@ from discord.ext import commands
 from bot.core.access import Capability
 from bot.core.errors import UserError
 from bot.core.i18n import N_, Translator
-from bot.core.jobs import Job
+from bot.core.jobs import Job, RetryLater
 from bot.core.languages import LANGUAGES
+from bot.core.text import clean_text
 from bot.edge.checks import require
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded, report_error
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, clip, respond
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, clip, respond, user_text
 from bot.features.faq.models import CATEGORIES, CONTENT_LANGUAGES, Entry, Status, split_lines
-from bot.features.faq.service import STALE_JOB, AnswerView, FaqService, language_name
+from bot.features.faq.service import REASON_LIMIT, SEARCH_LIMIT, STALE_JOB, AnswerView, FaqService, language_name
 
 log = logging.getLogger(__name__)
 
 STAFF = (Capability.VOLUNTEER, Capability.TRANSLATOR)
 TRANSLATORS_CHANNEL_KEY = "faq.translators_channel"
 TRANSLATORS_CHANNEL_NAME = "translators"
+VOLUNTEERS_CHANNEL_NAME = "volunteers"
 RLM = "\u200f"
 QUERY_IN_ID = 60
 
@@ -71,8 +74,8 @@ def render_answer(
     elif view.shown_language != entry.source_language and not text.reviewed:
         notice = t._("This translation has not yet been checked by a native speaker.")
     embed = discord.Embed(
-        title=clip(_rtl_text(shown, text.question), 256),
-        description=clip(_rtl_text(shown, text.answer), EMBED_DESCRIPTION_LIMIT),
+        title=clip(_rtl_text(shown, discord.utils.escape_mentions(text.question)), 256),
+        description=clip(_rtl_text(shown, discord.utils.escape_mentions(text.answer)), EMBED_DESCRIPTION_LIMIT),
     )
     if entry.sources:
         embed.add_field(name=t._("Source"), value=clip("\n".join(entry.sources), 1024), inline=False)
@@ -123,6 +126,8 @@ class HelpButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         """Thank, or open the question form."""
         t = await interaction.client.translator_for(interaction)
         if self.answer == "yes":
+            # Counted for the volunteers as a number only: who pressed is never stored.
+            await _service(interaction).record_helped(self.entry_id)
             await respond(interaction, t._("Thank you! Glad it helped."))
             return
         entry = _service(interaction).by_id(self.entry_id)
@@ -327,13 +332,15 @@ class TranslateModal(_StaffModal):
                                   key="answer")
         self.aliases = self._input(t._("Search words, one per line"), "\n".join(current.aliases) if current else "",
                                    long=True, required=False, limit=500, key="aliases")
+        self.reason = self._input(t._("What changed and why (optional)"), "", required=False, limit=REASON_LIMIT,
+                                  key="reason")
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        """Store the translation as current."""
+        """Store the translation as current (the optional reason goes to the history)."""
         require(interaction, *STAFF)
         await _service(interaction).translate(
             interaction.user.id, self.entry.slug, self.language, question=self.question.value,
-            answer=self.answer.value, aliases=split_lines(self.aliases.value),
+            answer=self.answer.value, aliases=split_lines(self.aliases.value), reason=self.reason.value,
         )
         await respond(interaction, self.t._("Thank you! The {language} text of {slug} is saved and current.",
                                             language=language_name(self.language), slug=self.entry.slug))
@@ -369,18 +376,42 @@ class FaqCog(commands.Cog):
         channel = guild.get_channel(int(configured)) if configured else None
         if channel is None:
             channel = discord.utils.get(guild.text_channels, name=TRANSLATORS_CHANNEL_NAME)
-        if not isinstance(channel, discord.TextChannel):
-            log.warning("no translators' channel in guild %s", guild.id)
-            return
         t = services.translator(await services.guild_language(guild.id))
         languages = t.join(language_name(code) for code in job.payload.get("languages", []))
-        # A deterministic nonce: if a crash re-runs the job, Discord does not post it twice.
+        slug = job.payload.get("slug", "?")
+        # A deterministic nonce (discord.py sends it with enforce_nonce): a re-run after a crash does not post twice.
         nonce = hashlib.sha256(job.key.encode()).hexdigest()[:24]
-        await channel.send(t._(
+        text = t._(
             "The source text of the FAQ entry {slug} changed. These translations need updating: {languages}. "
             "Use /faq translate to update them, or /faq todo to see all open work.",
-            slug=job.payload.get("slug", "?"), languages=languages,
-        ), nonce=nonce)
+            slug=slug, languages=languages,
+        )
+        if isinstance(channel, discord.TextChannel):
+            try:
+                await channel.send(text, nonce=nonce)
+                return
+            except (discord.Forbidden, discord.NotFound) as exc:
+                log.warning("cannot post in the translators' channel of guild %s: HTTP %s", guild.id, exc.status)
+            except discord.HTTPException as exc:
+                # discord.py already retried 429 and 5xx; try again a little later.
+                raise RetryLater(timedelta(minutes=10), f"HTTP {exc.status}") from None
+        else:
+            log.warning("no translators' channel in guild %s", guild.id)
+        # A person must act: tell the volunteers in plain words, with the notice itself.
+        volunteers = discord.utils.get(guild.text_channels, name=VOLUNTEERS_CHANNEL_NAME)
+        if not isinstance(volunteers, discord.TextChannel):
+            log.warning("no volunteers' channel in guild %s either; the translators' notice is lost", guild.id)
+            return
+        help_text = t._(
+            "I could not post in the translators' channel. Please check that it exists and that I may write "
+            "there. This is what the translators should have seen:"
+        )
+        try:
+            await volunteers.send(help_text + "\n" + text, nonce=nonce[:20] + "vol")
+        except (discord.Forbidden, discord.NotFound) as exc:
+            log.warning("cannot post in the volunteers' channel of guild %s either: HTTP %s", guild.id, exc.status)
+        except discord.HTTPException as exc:
+            raise RetryLater(timedelta(minutes=10), f"HTTP {exc.status}") from None
 
     async def slug_autocomplete(self, interaction: discord.Interaction[MultinationsBot],
                                 current: str) -> list[app_commands.Choice[str]]:
@@ -393,6 +424,7 @@ class FaqCog(commands.Cog):
     @app_commands.describe(query="What are you looking for? Any language is fine")
     async def search(self, interaction: discord.Interaction[MultinationsBot], query: str) -> None:
         """Show the best answer, with alternatives; offer to ask the volunteers when nothing fits."""
+        query = clean_text(query, limit=SEARCH_LIMIT, field=N_("the search"))
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = self.service.search(query, limit=4)
         if not found:
@@ -449,8 +481,9 @@ class FaqCog(commands.Cog):
         """Open the form prefilled with the source text."""
         require(interaction, *STAFF)
         found = self.service.get(entry)
-        if not reason.strip():
+        if not clean_text(reason, limit=10**6, required=False):
             raise UserError(N_("Please give a short reason for the change."))
+        reason = clean_text(reason, limit=REASON_LIMIT, field=N_("the reason"))
         t = await self.bot.translator_for(interaction)
         await interaction.response.send_modal(EntryModal(t, entry=found, reason=reason))
 
@@ -512,7 +545,10 @@ class FaqCog(commands.Cog):
         require(interaction, *STAFF)
         revisions = await self.service.history(entry)
         t = await self.bot.translator_for(interaction)
-        lines = [t._("Changes of {slug}, newest first:", slug=entry.strip().lower())]
+        helped = await self.service.helped_count(entry)
+        lines = [t._("Changes of {slug}, newest first:", slug=entry.strip().lower()),
+                 t.n_("Members said this answer helped them {n} time.",
+                      "Members said this answer helped them {n} times.", helped)]
         for rev in revisions[:20]:
             if rev.author_id is not None:
                 who = f"<@{rev.author_id}>"
@@ -520,7 +556,7 @@ class FaqCog(commands.Cog):
                 who = t._("a deleted member")
             else:
                 who = t._("the starter set or an import")
-            why = f": {rev.reason}" if rev.reason else ""
+            why = f": {user_text(rev.reason)}" if rev.reason else ""
             lines.append(f"**{rev.number}** · {t.datetime(rev.created_at, 'short')} · {who} · `{rev.action}`{why}")
         await respond(interaction, "\n".join(lines))
 
@@ -594,7 +630,7 @@ class FaqCog(commands.Cog):
         for item in items:
             about = f" · `{item.entry_slug}`" if item.entry_slug else ""
             lines.append(f"**{item.id}** · {language_name(item.language)} · {t.date(item.created_at)}{about}\n"
-                         f"> {clip(item.question, 300)}")
+                         + "\n".join(f"> {line}" for line in user_text(clip(item.question, 300)).split("\n")))
         await respond(interaction, "\n".join(lines))
 
 

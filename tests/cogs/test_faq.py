@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.core.i18n import Catalogs
 from bot.features.faq.service import FaqService
 from bot.features.faq.transfer import ImportProblem, export_po
 from bot.simulator import Simulator
 from bot.simulator.discord_side import Action
 from bot.simulator.harness import Step
-from tests.conftest import START
-
-
-@pytest.fixture
-async def sim(tmp_path: Path, catalogs: Catalogs) -> AsyncIterator[Simulator]:
-    """The bot with the core and the FAQ only, so these tests do not depend on other features' state."""
-    async with Simulator.running(tmp_path / "bot.sqlite3", start=START, catalogs=catalogs,
-                                 extensions=["cogs.core", "cogs.faq"]) as simulator:
-        yield simulator
 
 
 def faq(sim: Simulator) -> FaqService:

@@ -7,6 +7,7 @@ time and reason (history, rollback). Role checks happen at the edge before these
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, replace
 from datetime import date
@@ -16,11 +17,12 @@ from typing import Any
 from bot.core.capabilities import HELP_TOPICS, LinkItem
 from bot.core.clock import Clock
 from bot.core.db import Database, Tx
-from bot.core.errors import UserError
+from bot.core.errors import Msg, TooLong, UserError
 from bot.core.i18n import N_
 from bot.core.jobs import JobQueue
 from bot.core.languages import LANGUAGES
 from bot.core.privacy import PrivacySection
+from bot.core.text import clean_text
 from bot.features.faq import repository as repo
 from bot.features.faq.models import (
     ALIASES_LIMIT,
@@ -47,6 +49,12 @@ STARTER_KEY = "starter_loaded"
 STALE_JOB = "faq.stale"
 AUTOCOMPLETE_LIMIT = 25
 CHOICE_NAME_LIMIT = 100
+#: What a member may type: a search, a question for the volunteers, a reason for a change, one search word.
+SEARCH_LIMIT = 200
+UNANSWERED_LIMIT = 400
+REASON_LIMIT = 200
+ALIAS_LIMIT = 100
+HELPED_PREFIX = "helped:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +120,18 @@ class FaqService:
     async def ensure_starter(self, directory: Path = STARTER_DIR) -> int:
         """Load the starter set once (idempotent; never overwrites an existing slug). Returns entries added."""
         files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.json"))
+        sources = [(path.name, path.read_text(encoding="utf-8")) for path in files]
+        # A digest of the files: an unchanged starter set is not even parsed again at the next start.
+        digest = hashlib.sha256()
+        for name, text in sources:
+            digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+        marker = "sha256:" + digest.hexdigest()
+        async with self._db.read() as tx:
+            if await repo.get_meta(tx, STARTER_KEY) == marker:
+                return 0
         parsed: list[Entry] = []
-        for path in files:
-            parsed += parse_document(path.read_text(encoding="utf-8"), path.name)
-        marker = ",".join(sorted(e.slug for e in parsed))
+        for name, text in sources:
+            parsed += parse_document(text, name)
         added = 0
         now = self._clock.now()
         async with self._db.transaction() as tx:
@@ -166,7 +182,10 @@ class FaqService:
 
     def search(self, query: str, limit: int = 10) -> list[Entry]:
         """Entries matching `query` in any language, best first (an exact slug first)."""
+        query = _clean_query(query)
         found: list[Entry] = []
+        if not query:
+            return found
         exact = self.find(query) if SLUG_RE.match(query.strip().lower()) else None
         if exact is not None:
             found.append(exact)
@@ -182,10 +201,8 @@ class FaqService:
 
     def suggestions(self, query: str, language: str) -> list[tuple[str, str]]:
         """Autocomplete choices (name in the member's language, value = slug): at most 25, names <= 100."""
-        if query.strip():
-            entries = self.search(query, limit=AUTOCOMPLETE_LIMIT)
-        else:
-            entries = sorted(self.entries, key=_display_order)
+        query = _clean_query(query)
+        entries = self.search(query, limit=AUTOCOMPLETE_LIMIT) if query else sorted(self.entries, key=_display_order)
         choices = []
         for entry in entries[:AUTOCOMPLETE_LIMIT]:
             name = self.title(entry, language)
@@ -258,6 +275,7 @@ class FaqService:
         if source_language not in SOURCE_LANGUAGES:
             raise UserError(N_("New entries are written in Swedish or English first."))
         text = _checked_text(source_language, question, answer, aliases, based_on=1)
+        reason = _clean_reason(reason, required=False)
         _check_sources(sources)
         now = self._clock.now()
         entry = Entry(
@@ -278,17 +296,17 @@ class FaqService:
         sources: tuple[str, ...] | None = None, guild_id: int | None = None,
     ) -> EditResult:
         """Change the source text; translations become stale when the question or answer changed."""
-        if not reason.strip():
-            raise UserError(N_("Please give a short reason for the change."))
+        reason = _clean_reason(reason)
         if sources is not None:
             _check_sources(sources)
         now = self._clock.now()
         async with self._db.transaction() as tx:
             entry = await self._load_live(tx, slug)
             old = entry.source
-            changed_text = (question.strip(), answer.strip()) != (old.question, old.answer)
+            text = _checked_text(entry.source_language, question, answer, aliases, based_on=0)
+            changed_text = (text.question, text.answer) != (old.question, old.answer)
             revision = entry.source_revision + 1 if changed_text else entry.source_revision
-            text = _checked_text(entry.source_language, question, answer, aliases, based_on=revision)
+            text = replace(text, based_on=revision)
             stale = [
                 lang for lang in CONTENT_LANGUAGES
                 if changed_text and lang != entry.source_language and entry.status(lang) is Status.CURRENT
@@ -300,7 +318,7 @@ class FaqService:
             if new.content() == entry.content():
                 raise UserError(N_("Nothing changed."))
             await repo.update(tx, new, now, actor, {entry.source_language})
-            number = await repo.add_revision(tx, new, actor, "edit", reason.strip(), now)
+            number = await repo.add_revision(tx, new, actor, "edit", reason, now)
             if stale and self._jobs is not None:
                 await self._jobs.schedule(
                     STALE_JOB, f"faq:stale:{new.id}:{revision}", now,
@@ -313,22 +331,23 @@ class FaqService:
 
     async def translate(
         self, actor: int | None, slug: str, language: str, *, question: str, answer: str,
-        aliases: tuple[str, ...] = (), reviewed: bool = False,
+        aliases: tuple[str, ...] = (), reviewed: bool = False, reason: str = "",
     ) -> Entry:
-        """Write (or replace) a translation of the current source text."""
+        """Write (or replace) a translation of the current source text (the reason is optional)."""
         if language not in CONTENT_LANGUAGES:
             raise UserError(N_("Please choose one of the languages in the list."))
+        reason = _clean_reason(reason, required=False)
+        text = _checked_text(language, question, answer, aliases, based_on=0)
         now = self._clock.now()
         async with self._db.transaction() as tx:
             entry = await self._load_live(tx, slug)
             if language == entry.source_language:
                 raise UserError(N_("This is the entry's source language; use /faq edit to change it."))
-            text = _checked_text(language, question, answer, aliases, based_on=entry.source_revision)
-            new = entry.with_text(replace(text, reviewed=reviewed))
+            new = entry.with_text(replace(text, based_on=entry.source_revision, reviewed=reviewed))
             if new.content() == entry.content():
                 raise UserError(N_("Nothing changed."))
             await repo.update(tx, new, now, actor, {language})
-            await repo.add_revision(tx, new, actor, f"translate:{language}", "", now)
+            await repo.add_revision(tx, new, actor, f"translate:{language}", reason, now)
         self._remember(new)
         return new
 
@@ -363,8 +382,7 @@ class FaqService:
 
     async def rollback(self, actor: int | None, slug: str, number: int, reason: str) -> Entry:
         """Restore the content an entry had at revision `number` (as a new revision)."""
-        if not reason.strip():
-            raise UserError(N_("Please give a short reason for the change."))
+        reason = _clean_reason(reason)
         now = self._clock.now()
         async with self._db.transaction() as tx:
             entry = await repo.load_one(tx, slug.strip().lower())
@@ -377,20 +395,19 @@ class FaqService:
             if target.content() == entry.content():
                 raise UserError(N_("Nothing changed."))
             await repo.update(tx, target, now, actor, set(target.texts))
-            await repo.add_revision(tx, target, actor, f"rollback:{number}", reason.strip(), now)
+            await repo.add_revision(tx, target, actor, f"rollback:{number}", reason, now)
         self._remember(target)
         return target
 
     async def remove(self, actor: int | None, slug: str, reason: str) -> Entry:
         """Hide an entry from members (it stays in history and can be rolled back)."""
-        if not reason.strip():
-            raise UserError(N_("Please give a short reason for the change."))
+        reason = _clean_reason(reason)
         now = self._clock.now()
         async with self._db.transaction() as tx:
             entry = await self._load_live(tx, slug)
             new = replace(entry, removed=True)
             await repo.update(tx, new, now, actor, set())
-            await repo.add_revision(tx, new, actor, "remove", reason.strip(), now)
+            await repo.add_revision(tx, new, actor, "remove", reason, now)
         self._remember(new)
         return new
 
@@ -403,13 +420,40 @@ class FaqService:
     # ----- unanswered questions -----------------------------------------------------------------
     async def add_unanswered(self, guild_id: int | None, question: str, language: str, slug: str | None) -> None:
         """Queue a question for volunteers, without who asked."""
-        question = question.strip()
-        if not question:
-            raise UserError(N_("Please write your question."))
-        if len(question) > QUESTION_LIMIT * 2:
-            raise UserError(N_("Please keep it shorter."))
+        question = clean_text(question, limit=UNANSWERED_LIMIT, field=N_("your question"), multiline=True)
         async with self._db.transaction() as tx:
             await repo.add_unanswered(tx, guild_id, question, language, slug, self._clock.now())
+
+    # ----- "Did this help?" -----------------------------------------------------------------------
+    async def record_helped(self, entry_id: int) -> bool:
+        """Count one "Yes, this helped" for an entry (a number only: never who). False for an unknown entry."""
+        if self.by_id(entry_id) is None:
+            return False
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO faq_meta(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE"
+                " SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+                (f"{HELPED_PREFIX}{entry_id}",),
+            )
+        return True
+
+    async def helped_count(self, slug: str) -> int:
+        """How many times members said an entry helped."""
+        entry = self.get(slug, include_removed=True)
+        async with self._db.read() as tx:
+            value = await repo.get_meta(tx, f"{HELPED_PREFIX}{entry.id}")
+        return int(value or 0)
+
+    async def helped_counts(self) -> dict[str, int]:
+        """Every entry's "this helped" count by slug (entries never marked are left out)."""
+        async with self._db.read() as tx:
+            rows = await tx.fetchall("SELECT key, value FROM faq_meta WHERE key LIKE ?", (f"{HELPED_PREFIX}%",))
+        counts: dict[str, int] = {}
+        for row in rows:
+            entry = self._entries.get(int(row["key"][len(HELPED_PREFIX):]))
+            if entry is not None:
+                counts[entry.slug] = int(row["value"])
+        return counts
 
     async def unanswered(self, guild_id: int | None, limit: int = 15) -> list[Unanswered]:
         """The oldest open questions."""
@@ -565,15 +609,33 @@ def _documents(entry: Entry) -> list[Document]:
 
 
 def _checked_text(language: str, question: str, answer: str, aliases: tuple[str, ...], based_on: int) -> Text:
-    question, answer = question.strip(), answer.strip()
-    if not question or not answer:
-        raise UserError(N_("Please write both a question and an answer."))
-    if len(question) > QUESTION_LIMIT or len(answer) > ANSWER_LIMIT or len("\n".join(aliases)) > ALIASES_LIMIT:
-        raise UserError(
-            N_("Too long: a question has at most {question} characters and an answer at most {answer}."),
-            question=QUESTION_LIMIT, answer=ANSWER_LIMIT,
+    """Cleaned texts (hidden and bidi characters removed, whitespace tidied) within their limits."""
+    question = clean_text(question, limit=QUESTION_LIMIT, field=N_("the question"))
+    answer = clean_text(answer, limit=ANSWER_LIMIT, field=N_("the answer"), multiline=True)
+    cleaned: list[str] = []
+    for alias in aliases:
+        word = clean_text(alias, limit=ALIAS_LIMIT, field=N_("the search words"), required=False)
+        if word and word not in cleaned:
+            cleaned.append(word)
+    length = len("\n".join(cleaned))
+    if length > ALIASES_LIMIT:
+        raise TooLong(
+            N_("That is too long for {field}: at most {limit} characters, and this has {length}."),
+            field=Msg(N_("the search words")), limit=ALIASES_LIMIT, length=length,
         )
-    return Text(language, question, answer, tuple(a.strip() for a in aliases if a.strip()), based_on)
+    return Text(language, question, answer, tuple(cleaned), based_on)
+
+
+def _clean_reason(reason: str, *, required: bool = True) -> str:
+    """A reason for a change, cleaned; a polite refusal when it is missing or too long."""
+    if required and not clean_text(reason, limit=10**6, required=False):
+        raise UserError(N_("Please give a short reason for the change."))
+    return clean_text(reason, limit=REASON_LIMIT, field=N_("the reason"), required=False)
+
+
+def _clean_query(query: str) -> str:
+    """A search as typed, cleaned and cut to the search limit (autocomplete cannot answer with a message)."""
+    return clean_text((query or "")[: SEARCH_LIMIT * 4], limit=10**6, required=False)[:SEARCH_LIMIT]
 
 
 def _check_sources(sources: tuple[str, ...]) -> None:
