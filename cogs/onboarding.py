@@ -291,7 +291,9 @@ class OnboardingCog(commands.Cog):
         the member would otherwise never be welcomed.
         """
         since = self.services.clock.now() - JOIN_CATCH_UP
-        recent = {m.id: m for m in guild.members if not m.bot and m.joined_at is not None and m.joined_at >= since}
+        seen = await self.service.joins_seen_until(guild.id)
+        recent = {m.id: m for m in guild.members if not m.bot and m.joined_at is not None and m.joined_at >= since
+                  and (seen is None or m.joined_at > seen)}
         if not recent:
             return
         known = await self.service.known(guild.id, list(recent))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.clock import Clock, to_db
+from bot.core.clock import Clock, from_db, to_db
 from bot.core.db import Database, Tx
 from bot.core.errors import UserError
 from bot.core.i18n import N_
@@ -47,6 +47,8 @@ REMIND_KIND = "onboarding.remind"
 #: Discord down). The cog cancels it once the immediate attempt succeeded.
 SETTLE_KIND = "onboarding.settle"
 SETTLE_AFTER = timedelta(minutes=1)
+#: A guild_config key only this service reads and writes (in the join transaction, so never cached).
+JOINS_SEEN_KEY = "onboarding.joins_seen_until"
 #: After `/privacy delete`: blank the member's volunteer card (it shows what they shared).
 BLANK_CARD_KIND = "onboarding.blank_card"
 #: A member who started but did not finish gets one gentle reminder this long after starting.
@@ -161,6 +163,12 @@ class OnboardingService:
         planned: list[str] = []
         async with self._db.transaction() as tx:
             await tx.run_sync(write)
+            # The newest join written, so that a restart catches up only joins after it (see `joins_seen_until`).
+            await tx.executemany(
+                "INSERT INTO guild_config(guild_id, key, value, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(guild_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                [(guild_id, JOINS_SEEN_KEY, json.dumps(stamp), stamp) for guild_id in sorted({g for g, *_ in batch})],
+            )
             for guild_id in sorted({g for g, _u, pending in batch if not pending}):
                 key = await self._plan_greeting(tx, guild_id, now)
                 if key:
@@ -201,6 +209,16 @@ class OnboardingService:
             return None
         await self._jobs.schedule(GREET_KIND, key, due, {"guild": guild_id}, tx=tx)
         return key
+
+    async def joins_seen_until(self, guild_id: int) -> datetime | None:
+        """When the newest recorded join happened (kept even when that member's data is deleted later).
+
+        A restart catches up only joins after this instant, so a member who deleted their data is not
+        recorded (and greeted) again.
+        """
+        raw = await self._db.fetchval("SELECT value FROM guild_config WHERE guild_id = ? AND key = ?",
+                                      (guild_id, JOINS_SEEN_KEY))
+        return None if raw is None else from_db(json.loads(raw))
 
     async def known(self, guild_id: int, user_ids: list[int]) -> set[int]:
         """Which of these members have a record here."""
