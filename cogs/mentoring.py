@@ -158,6 +158,7 @@ class CommentModal(SafeModal):
         """Store the comment with the rating."""
         await self.service.rate(self.match_id, interaction.user.id, self.rating, self.comment.value)
         await respond(interaction, self.t._("Thank you. Coordinators only see totals, never who wrote what."))
+        await _cog(interaction)._show_waiting(interaction)
 
 
 def _cog(interaction: discord.Interaction[MultinationsBot]) -> MentoringCog:
