@@ -149,7 +149,7 @@ async def test_a_kill_at_any_write_of_a_translation_stores_all_of_it_or_nothing(
         else:
             assert entry.status("ti") is Status.MISSING
             await pause(sim)
-            await sim.press("Tesfay", "faq:write:%d:ti" % entry.id)
+            await sim.press("Tesfay", f"faq:write:{entry.id}:ti")
             await _translate_action(sim)
             assert faq(sim).get("bankid").status("ti") is Status.CURRENT
         assert not sim.sent_to("#translators")
