@@ -375,3 +375,50 @@ async def test_todo_for_every_language_arrives_whole_as_a_file(sim: Simulator) -
     step = await sim.slash("Tesfay", "/faq todo", options={"language": "ti"})
     reply = step.last("interaction_response")
     assert not reply.files and "ትግርኛ" in reply.content
+
+
+async def test_yes_this_helped_is_counted_without_who_and_shown_in_the_history(sim: Simulator) -> None:
+    await sim.join("Amal")
+    await sim.join("Sven", locale="sv-SE")
+    await sim.join("Bertil")
+    await sim.grant("Bertil", "volunteer")
+    for name in ("Amal", "Sven"):
+        step = await ask(sim, name, "bankid")
+        reply = answer_action(step)
+        yes = next(b for b in reply.buttons() if b["custom_id"].endswith(":yes"))
+        await pause(sim)
+        step = await sim.press(name, yes["custom_id"], message=sim.discord.messages[reply.message_id])
+        assert step.last().visible_to == name
+    assert await faq(sim).helped_count("bankid") == 2
+    assert await faq(sim).helped_counts() == {"bankid": 2}
+    stored = await sim.running_bot.services.db.fetchall("SELECT key, value FROM faq_meta")
+    assert all(str(sim.member(n).id) not in f"{r['key']}{r['value']}" for r in stored for n in ("Amal", "Sven"))
+    # A forged button for an entry that does not exist counts nothing.
+    await pause(sim)
+    message = sim.discord.messages[reply.message_id]
+    message.components[0]["components"][0]["custom_id"] = "faq:help:999999:yes"
+    await sim.press("Amal", "faq:help:999999:yes", message=message)
+    assert await faq(sim).helped_counts() == {"bankid": 2}
+    await pause(sim)
+    step = await sim.slash("Bertil", "/faq history", options={"entry": "bankid"})
+    assert "helped them 2 times" in step.last().text
+
+
+async def test_a_translation_can_carry_a_reason_that_the_history_keeps(sim: Simulator) -> None:
+    await sim.join("Tesfay")
+    await sim.grant("Tesfay", "translator")
+    step = await sim.slash("Tesfay", "/faq translate", options={"entry": "bankid", "language": "ti"})
+    await pause(sim)
+    await sim.press("Tesfay", step.last("interaction_response").buttons()[0]["custom_id"])
+    await sim.submit("Tesfay", {"question": "ባንክ ኣይዲ ብኸመይ ይርከብ?", "answer": "ብባንክኻ።", "aliases": "",
+                                "reason": "Checked with the bank's Tigrinya leaflet"})
+    history = await faq(sim).history("bankid")
+    assert (history[0].action, history[0].reason) == ("translate:ti", "Checked with the bank's Tigrinya leaflet")
+    await pause(sim)
+    step = await sim.slash("Tesfay", "/faq history", options={"entry": "bankid"})
+    assert "Checked with the bank's Tigrinya leaflet" in step.last().text
+    # Without a reason it is saved as before.
+    await pause(sim)
+    await sim.press("Tesfay", f"faq:write:{faq(sim).get('bankid').id}:ti")
+    await sim.submit("Tesfay", {"question": "ባንክ ኣይዲ ብኸመይ ይርከብ?", "answer": "ብባንክኻ ይርከብ።", "aliases": ""})
+    assert (await faq(sim).history("bankid"))[0].reason == ""
