@@ -27,7 +27,10 @@ COMMANDS = [
 
 @pytest.fixture
 def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    caplog.set_level(logging.DEBUG)
+    """What `multinations-bot run` logs: our loggers at DEBUG, everything else (discord.py) at INFO."""
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="bot")
+    caplog.set_level(logging.DEBUG, logger="cogs")
     return caplog
 
 
