@@ -148,7 +148,9 @@ class QuestionModal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         """Queue the question without who asked."""
-        await _service(interaction).add_unanswered(interaction.guild_id, self.question.value, self.t.code, self.slug)
+        # From direct messages the question goes to the bot's own server, so that volunteers see it.
+        guild_id = interaction.guild_id or interaction.client.services.settings.guild_id
+        await _service(interaction).add_unanswered(guild_id, self.question.value, self.t.code, self.slug)
         await respond(interaction, self.t._(
             "Thank you. Your question was sent to the volunteers without your name. "
             "They use such questions to improve the answers."
@@ -438,7 +440,7 @@ class FaqCog(commands.Cog):
         await show_entry(interaction, found[0], query)
         if len(found) > 1:
             t = await self.bot.translator_for(interaction)
-            others = "\n".join(f"• {self.service.title(e, t.code)} (`{e.slug}`)" for e in found[1:])
+            others = "\n".join(f"• {user_text(self.service.title(e, t.code))} (`{e.slug}`)" for e in found[1:])
             await respond(interaction, t._("Other answers that may fit:") + "\n" + others)
 
     search.autocomplete("query")(slug_autocomplete)
@@ -457,7 +459,7 @@ class FaqCog(commands.Cog):
                    for e in entries[:25]]
         view = discord.ui.View(timeout=None)
         view.add_item(OpenSelect(category, options, clip(t._("Choose a question"), 100)))
-        lines = [f"**{t._(CATEGORIES[category])}**"] + [f"• {o.label}" for o in options]
+        lines = [f"**{t._(CATEGORIES[category])}**"] + [f"• {user_text(o.label)}" for o in options]
         await respond(interaction, "\n".join(lines), view=view)
 
     # ----- volunteers and translators ---------------------------------------------------------------

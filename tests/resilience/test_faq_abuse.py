@@ -195,3 +195,44 @@ async def test_translation_texts_are_cleaned_and_a_too_long_one_stores_nothing(s
     assert (text.question, text.answer) == ("ባንክ ኣይዲ?", "@everyone ብባንክኻ። ```")
     assert "ባንክ" in text.aliases
     assert (await service.history("bankid"))[0].reason == "<@&3> first version"
+
+
+async def test_source_links_with_hidden_characters_are_refused(sim: Simulator) -> None:
+    await people(sim)
+    before = faq(sim).get("sfi").content()
+    await sim.slash("Bertil", "/faq edit", options={"entry": "sfi", "reason": "links"})
+    old = faq(sim).get("sfi").source
+    step = await sim.submit("Bertil", {"question": old.question, "answer": old.answer, "aliases": "",
+                                       "sources": "https://evil.example/\u202egpj.exe"})
+    assert "Source links must start with https://" in step.last().text
+    assert faq(sim).get("sfi").content() == before
+
+
+async def test_a_question_sent_from_direct_messages_reaches_the_volunteers(sim: Simulator) -> None:
+    await people(sim)
+    step = await sim.slash("Amal", "/faq search", options={"query": "bankid"}, channel="dm")
+    reply = next(a for a in step.actions if a.embeds)
+    no_button = next(b for b in reply.buttons() if ":no" in b["custom_id"])
+    await pause(sim)
+    await sim.press("Amal", no_button["custom_id"], message=sim.discord.messages[reply.message_id])
+    await sim.submit("Amal", {"question": "@everyone where is the bank?"}, channel="dm")
+    await pause(sim)
+    step = await sim.slash("Bertil", "/faq unanswered")
+    assert "where is the bank?" in step.last().text and "@everyone" not in step.last().text
+    assert_no_pings(step)
+
+
+async def test_titles_listed_in_messages_are_escaped(sim: Simulator) -> None:
+    await people(sim)
+    role = sim.discord.role_named("volunteer").id
+    await faq(sim).create(None, slug="odd-title", category="community", source_language="en",
+                          question=f"@everyone <@&{role}> **Where** to fish?", answer="At the lake.")
+    await pause(sim)
+    step = await sim.slash("Amal", "/faq browse", options={"category": "community"})
+    assert_no_pings(step)
+    listed = step.last().content
+    assert "@everyone" not in listed and f"<@&{role}>" not in listed and "**Where**" not in listed
+    await pause(sim)
+    step = await sim.slash("Amal", "/faq search", options={"query": "fish"})
+    assert_no_pings(step)
+    assert all("@everyone" not in a.content for a in step.actions)

@@ -639,7 +639,9 @@ def _clean_query(query: str) -> str:
 
 
 def _check_sources(sources: tuple[str, ...]) -> None:
-    if any(not s.startswith(("https://", "http://")) or " " in s for s in sources):
+    # Hidden or bidi characters in a link could make it point elsewhere than it reads.
+    if any(not s.startswith(("https://", "http://")) or " " in s or len(s) > 500
+           or clean_text(s, limit=10**6, required=False) != s for s in sources):
         raise UserError(N_("Source links must start with https://, one per line."))
 
 
