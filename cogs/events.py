@@ -39,7 +39,7 @@ from bot.features.events.service import (
     EventsService,
     parse_fold,
 )
-from bot.features.events.timeparse import compact, format_local, parse_date
+from bot.features.events.timeparse import format_local, parse_date
 
 log = logging.getLogger(__name__)
 
@@ -235,13 +235,16 @@ class EventsCog(commands.Cog):
         jobs.register(planning.REMIND, self.run_reminder, grace=REMINDER_GRACE, on_missed=self.missed_reminder)
         jobs.register(planning.PROMOTED, self.run_promoted, grace=timedelta(days=7))
         jobs.register(planning.REFILL, self.run_refill, grace=timedelta(days=30))
+        jobs.register(planning.CANCEL_NOTICE, self.run_cancel_notice, grace=timedelta(days=7))
+        jobs.register(planning.CANCEL_POST, self.run_cancel_post, grace=timedelta(days=7))
         report = await self.service.reconcile()
         log.info("events reconciled: %d events and %d announcements re-planned, %d posts undelivered",
                  report.replanned_events, report.replanned_announcements, len(report.unposted))
 
     async def cog_unload(self) -> None:
         """Stop handling the job kinds (their rows stay planned)."""
-        for kind in (planning.ANNOUNCE, planning.FREE_POST, planning.REMIND, planning.PROMOTED, planning.REFILL):
+        for kind in (planning.ANNOUNCE, planning.FREE_POST, planning.REMIND, planning.PROMOTED, planning.REFILL,
+                     planning.CANCEL_NOTICE, planning.CANCEL_POST):
             self.services.jobs.unregister(kind)
 
     # ----- helpers -------------------------------------------------------------------------------
@@ -487,6 +490,69 @@ class EventsCog(commands.Cog):
         except discord.HTTPException as exc:
             log.warning("could not mirror event %s to Discord (status %s)", event.id, exc.status)
 
+    async def deliver(self, key: str, sending: Any) -> str:
+        """Run a planned notice now; its job row (the safety net after a crash) is then not needed."""
+        if not await self.service.is_pending(key):
+            sending.close()
+            return "handled"
+        outcome = await sending
+        if outcome != "failed":
+            await self.service.notice_handled(key)
+        return str(outcome)
+
+    async def send_cancel_notice(self, event: Event, occurrence: str, user_id: int) -> str:
+        """"Sorry: ... is cancelled" to one member who answered, in their language, if they allowed DMs."""
+        occ = self.service.occurrence_of(event, occurrence)
+        tr = await self.bot.translator_for_user(user_id, guild_id=event.guild_id)
+        title = (await self.service.texts(event, tr.code))[0]
+
+        def build(tr: Translator) -> str:
+            _stamps, local = when_text(tr, occ.at, event.duration_minutes)
+            return tr._("Sorry: {title} is cancelled. {when}", title=user_text(title), when=local)
+
+        key = planning.cancel_notice_key(event.id, occurrence, user_id)
+        return await self.dm_if_allowed(user_id, event.guild_id, build, planning.nonce_for(key, user_id))
+
+    async def mark_post_cancelled(self, event: Event, post: Post) -> str:
+        """Mark a posted announcement as cancelled and reply under it (once: the reply has a nonce)."""
+        if post.channel_id is None or post.message_id is None:
+            return "skipped"
+        try:
+            await self.refresh_post(event, post, cancelled=True)
+            gt = self.services.translator(event.language)
+            reference = discord.MessageReference(message_id=post.message_id, channel_id=post.channel_id,
+                                                 fail_if_not_exists=False)
+            await self.bot.get_partial_messageable(post.channel_id, guild_id=event.guild_id).send(
+                gt._("Cancelled: {title}", title=user_text(event.title)), reference=reference,
+                nonce=planning.nonce_for(f"cancelnote:{post.id}"))
+        except (discord.NotFound, discord.Forbidden) as exc:
+            log.warning("could not mark the cancelled post of event %s (status %s)", event.id, exc.status)
+            return "gone"
+        except discord.HTTPException as exc:
+            log.warning("could not mark the cancelled post of event %s yet (status %s)", event.id, exc.status)
+            return "failed"
+        return "sent"
+
+    async def run_cancel_notice(self, job: Job) -> None:
+        """The safety net of a cancellation notice (a crash came between the cancellation and the DM)."""
+        async with self.services.db.read() as tx:
+            event = await load_event(tx, int(job.payload["event"]))
+        if event is None:
+            return
+        outcome = await self.send_cancel_notice(event, str(job.payload["occ"]), int(job.payload["user"]))
+        if outcome == "failed":
+            raise RetryLater(timedelta(minutes=2), "a cancellation DM failed")
+
+    async def run_cancel_post(self, job: Job) -> None:
+        """The safety net of marking a posted announcement as cancelled."""
+        async with self.services.db.read() as tx:
+            event = await load_event(tx, int(job.payload["event"]))
+        post = await self.service.post(int(job.payload["post"]))
+        if event is None or post is None:
+            return
+        if await self.mark_post_cancelled(event, post) == "failed":
+            raise RetryLater(timedelta(minutes=2), "discord was unavailable")
+
     # ----- buttons -------------------------------------------------------------------------------
     async def on_rsvp(self, interaction: discord.Interaction[MultinationsBot], post_id: int, choice: str) -> None:
         """Going / Maybe / Can't."""
@@ -730,32 +796,12 @@ class EventsCog(commands.Cog):
         outcome = await self.service.cancel(event, guild_id, date)
         ev = outcome.event
         for post in outcome.posts:
-            await self.refresh_post(ev, post, cancelled=True)
+            await self.deliver(planning.cancel_post_key(post.id), self.mark_post_cancelled(ev, post))
         told = 0
         for user_id, occurrence in outcome.people:
-            occ = self.service.occurrence_of(ev, occurrence)
-            tr = await self.bot.translator_for_user(user_id, guild_id=guild_id)
-            title = (await self.service.texts(ev, tr.code))[0]
-
-            def build(tr: Translator, title: str = title, occ: Occurrence = occ) -> str:
-                _stamps, local = when_text(tr, occ.at, ev.duration_minutes)
-                return tr._("Sorry: {title} is cancelled. {when}", title=user_text(title), when=local)
-
-            result = await self.dm_if_allowed(user_id, guild_id, build,
-                                              planning.nonce_for(f"cancel:{ev.id}:{compact(occurrence)}", user_id))
+            result = await self.deliver(planning.cancel_notice_key(ev.id, occurrence, user_id),
+                                        self.send_cancel_notice(ev, occurrence, user_id))
             told += result == "sent"
-        gt = self.services.translator(ev.language)
-        for post in outcome.posts:
-            if post.channel_id is None or post.message_id is None:
-                continue
-            with_reference = discord.MessageReference(message_id=post.message_id, channel_id=post.channel_id,
-                                                      fail_if_not_exists=False)
-            try:
-                await self.bot.get_partial_messageable(post.channel_id, guild_id=guild_id).send(
-                    gt._("Cancelled: {title}", title=user_text(ev.title)), reference=with_reference,
-                    nonce=planning.nonce_for(f"cancelnote:{post.id}"))
-            except discord.HTTPException as exc:
-                log.warning("could not post the cancellation note for event %s (status %s)", ev.id, exc.status)
         if ev.mirror and ev.status == "cancelled":
             await self.mirror(ev, delete=True)
         elif ev.mirror:

@@ -21,6 +21,9 @@ FREE_POST = "events.free_post"
 PROMOTED = "events.promoted"
 #: After a member's data was deleted (/privacy delete, retention): give their place to the waiting list.
 REFILL = "events.refill"
+#: "Sorry: ... is cancelled" to one member, and the cancelled mark on one posted announcement.
+CANCEL_NOTICE = "events.cancel_notice"
+CANCEL_POST = "events.cancel_post"
 
 #: How far ahead occurrences are planned; the next one is always planned, whatever its distance.
 HORIZON = timedelta(days=42)
@@ -54,6 +57,16 @@ def promoted_key(event_id: int, occurrence: str, user_id: int, seq: int) -> str:
 def refill_key(event_id: int, occurrence: str, seq: int) -> str:
     """The job key of refilling a place freed by a deletion (`seq` of the deleted answer)."""
     return f"events-refill:{event_id}:{compact(occurrence)}:{seq}"
+
+
+def cancel_notice_key(event_id: int, occurrence: str, user_id: int) -> str:
+    """The job key of telling one member that one date is cancelled."""
+    return f"events-cancelnotice:{event_id}:{compact(occurrence)}:{user_id}"
+
+
+def cancel_post_key(post_id: int) -> str:
+    """The job key of marking one posted announcement as cancelled (edit and a note under it)."""
+    return f"events-cancelpost:{post_id}"
 
 
 def event_prefix(event_id: int) -> str:

@@ -56,6 +56,8 @@ NOTICE_SAFETY_DELAY = timedelta(minutes=1)
 MAX_TITLE = 100
 MAX_DESCRIPTION = 1500
 MAX_ANNOUNCEMENT = 1800
+#: A draft (a preview not yet saved) is kept this long.
+DRAFT_LIFETIME = timedelta(days=1)
 
 
 @dataclass(slots=True)
@@ -344,6 +346,9 @@ class EventsService:
     async def reconcile(self) -> ReconcileReport:
         """At start: re-plan events and announcements with nothing pending; list posts never confirmed."""
         report = ReconcileReport()
+        # A draft never saved within a day is dropped (e.g. its preview was lost when the bot stopped).
+        await self._db.execute("DELETE FROM events WHERE status = 'draft' AND created_at < ?",
+                               (to_db(self._clock.now() - DRAFT_LIFETIME),))
         rows = await self._db.fetchall(
             "SELECT e.id FROM events e WHERE e.status = 'active' AND NOT EXISTS (SELECT 1 FROM scheduled_jobs j "
             "WHERE j.key >= 'events:' || e.id || ':' AND j.key < 'events:' || e.id || ':' || char(65535) "
@@ -530,6 +535,10 @@ class EventsService:
             "SELECT key FROM scheduled_jobs WHERE key >= ? AND key < ? AND state = 'pending' ORDER BY id",
             (prefix, prefix + "\uffff"))
         return [r["key"] for r in rows]
+
+    async def is_pending(self, key: str) -> bool:
+        """Whether a planned notice still waits to be delivered."""
+        return await self._jobs.state_of(key) == "pending"
 
     async def notice_handled(self, key: str) -> None:
         """The notice was delivered (or needs none) right away: its safety-net job is not needed."""
@@ -718,6 +727,15 @@ class EventsService:
                                         "AND message_id IS NOT NULL", (event.id, local))
                 if row is not None:
                     posts.append(post_from_row(row))
+            # What must reach people is planned in the same transaction: the cog delivers it right away,
+            # and these rows deliver it after a crash (each send carries a nonce from its key).
+            later = now + NOTICE_SAFETY_DELAY
+            for user_id, local in people:
+                await self._jobs.schedule(planning.CANCEL_NOTICE, planning.cancel_notice_key(event.id, local, user_id),
+                                          later, {"event": event.id, "occ": local, "user": user_id}, tx=tx)
+            for post in posts:
+                await self._jobs.schedule(planning.CANCEL_POST, planning.cancel_post_key(post.id), later,
+                                          {"event": event.id, "post": post.id}, tx=tx)
         await self._jobs.notify_changed()
         updated = await self.get(event.id, guild_id)
         return CancelOutcome(updated, tuple(locals_), tuple(people), tuple(posts))
