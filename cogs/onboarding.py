@@ -7,6 +7,7 @@ works on old messages and after restarts, and refuses presses by anyone else.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -297,9 +298,9 @@ class OnboardingCog(commands.Cog):
         if not recent:
             return
         known = await self.service.known(guild.id, list(recent))
-        for user_id, member in recent.items():
-            if user_id not in known:
-                await self.service.record_join(guild.id, user_id, pending=bool(member.pending))
+        # Together, so that they share one group commit.
+        await asyncio.gather(*(self.service.record_join(guild.id, user_id, pending=bool(member.pending))
+                               for user_id, member in recent.items() if user_id not in known))
 
     async def catch_up_screening(self, guild: discord.Guild) -> None:
         """Members who passed Rules Screening while the bot was away are greeted (and given roles) now."""

@@ -289,3 +289,30 @@ async def claimed_once(sim: Simulator) -> None:
 
 async def test_a_kill_at_any_write_of_a_claim_lets_the_volunteer_press_again(tmp_path: Path, catalogs) -> None:
     await crash_everywhere(tmp_path, catalogs, "claim", card_waiting, claim, claimed_once)
+
+
+# ----- joins while the bot was away --------------------------------------------------------------------------
+async def test_members_who_joined_while_the_bot_was_down_are_recorded_and_greeted_at_start(sim: Simulator) -> None:
+    await sim.join("Early")
+    await sim.advance(timedelta(seconds=10))
+    await sim.stop()
+    sim.set_time(sim.now + timedelta(minutes=2))
+    for name in ("Late 1", "Late 2"):
+        sim.discord.add_member(name)
+    await sim.start()
+    await sim.advance(timedelta(seconds=10))
+    assert greeted_mentions(sim) == Counter(["Early", "Late 1", "Late 2"])
+    await funnel_matches_members(sim)
+    assert (await onboarding(sim).stats(GUILD_ID))["joined"] == 3
+
+
+async def test_a_member_who_deleted_their_data_is_not_recorded_again_at_restart(sim: Simulator) -> None:
+    await sim.join("Amal")
+    await sim.advance(timedelta(seconds=10))
+    step = await sim.slash("Amal", "/privacy delete")
+    await pause(sim)
+    await sim.press("Amal", step.last().buttons()[0]["custom_id"])
+    await sim.restart()
+    await sim.advance(timedelta(seconds=10))
+    assert await onboarding(sim).get(GUILD_ID, uid(sim, "Amal")) is None
+    assert greeted_mentions(sim) == Counter(["Amal"])  # greeted once, when she joined
