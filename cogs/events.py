@@ -241,6 +241,12 @@ class EventsCog(commands.Cog):
         log.info("events reconciled: %d events and %d announcements re-planned, %d posts undelivered",
                  report.replanned_events, report.replanned_announcements, len(report.unposted))
 
+    async def interaction_check(self, interaction: discord.Interaction[MultinationsBot]) -> bool:  # type: ignore[override]
+        """Every command here needs the server: refuse direct messages before any option is read."""
+        if interaction.guild_id is None:
+            raise app_commands.NoPrivateMessage  # answered politely by the one error path
+        return True
+
     async def cog_unload(self) -> None:
         """Stop handling the job kinds (their rows stay planned)."""
         for kind in (planning.ANNOUNCE, planning.FREE_POST, planning.REMIND, planning.PROMOTED, planning.REFILL,
