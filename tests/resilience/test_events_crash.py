@@ -299,3 +299,35 @@ async def _cancel_check(sim: Simulator, point: int) -> None:
 
 async def test_event_cancel_of_one_date_killed_at_every_write(tmp_path: Path, catalogs: Catalogs) -> None:
     await kill_at_every_write(tmp_path, catalogs, _cancel_setup, _cancel_action, _cancel_check)
+
+
+# ----- /privacy delete of someone going: the deletion, the planned refill, the promotion and its notice ---
+async def _privacy_setup(sim: Simulator) -> None:
+    await _rsvp_setup(sim)
+    await sim.slash("Amal", "/privacy delete")
+
+
+async def _privacy_action(sim: Simulator) -> None:
+    await sim.press("Amal", f"core:privacy-delete:{sim.member('Amal').id}")
+
+
+async def _privacy_check(sim: Simulator, point: int) -> None:
+    db = sim.running_bot.services.db
+    amal = sim.member("Amal").id
+    left = await db.fetchval("SELECT COUNT(*) FROM event_rsvps WHERE user_id = ?", (amal,))
+    if left:
+        assert await db.fetchval("SELECT COUNT(*) FROM scheduled_jobs WHERE kind = 'events.refill'") == 0, point
+        await _privacy_action(sim)  # nothing was deleted: Amal presses the button again
+    await sim.advance(timedelta(minutes=5))
+    rows = {r["user_id"]: r["status"] for r in await db.fetchall("SELECT user_id, status FROM event_rsvps")}
+    assert rows == {sim.member("Bashir").id: "going", sim.member("Chen").id: "waiting"}, (point, rows)
+    assert len(dms(sim, "Bashir", "Sauna evening")) == 1, point
+    await sim.restart()
+    await sim.advance(timedelta(hours=1))
+    assert len(dms(sim, "Bashir", "Sauna evening")) == 1, point
+    assert [a for a in sim.actions if a.kind == "dm" and a.to != "dm:Bashir"] == []
+    no_pings(sim)
+
+
+async def test_privacy_delete_of_someone_going_killed_at_every_write(tmp_path: Path, catalogs: Catalogs) -> None:
+    await kill_at_every_write(tmp_path, catalogs, _privacy_setup, _privacy_action, _privacy_check)
