@@ -58,7 +58,8 @@ async def test_a_closed_or_deleted_translators_channel_is_reported_to_the_volunt
     assert told(sim, "#translators") == []
     volunteers = told(sim, "#volunteers")
     assert len(volunteers) == 1
-    assert "could not post in the translators' channel" in volunteers[0] and "Svenska" not in volunteers[0]
+    # In the server's language (Swedish), in plain words, with what the translators should have seen.
+    assert "Jag kunde inte skriva i översättarnas kanal" in volunteers[0] and "/faq translate" in volunteers[0]
     assert await job_state(sim) == ["done"]
     await sim.restart()
     await sim.advance(timedelta(hours=1))
