@@ -47,6 +47,8 @@ ANNOUNCE_CHANNEL_KEY = "events.announce_channel"
 ORGANIZERS_CHANNEL_KEY = "events.organizers_channel"
 DEFAULT_ANNOUNCE_CHANNEL = "announcements"
 DEFAULT_ORGANIZERS_CHANNEL = "organizers"
+#: A post that meets Discord errors is tried this many times (a minute apart), then organizers are asked.
+POST_ATTEMPTS = 8
 #: Reminders later than this after downtime are pointless and are not sent.
 REMINDER_GRACE = timedelta(minutes=15)
 
@@ -230,8 +232,10 @@ class EventsCog(commands.Cog):
         """Register the job kinds and re-plan what has nothing pending (reconciliation at start)."""
         jobs = self.services.jobs
         grace = timedelta(minutes=self.services.settings.grace_minutes)
-        jobs.register(planning.ANNOUNCE, self.run_announce, grace=grace, on_missed=self.missed_post)
-        jobs.register(planning.FREE_POST, self.run_free_post, grace=grace, on_missed=self.missed_post)
+        jobs.register(planning.ANNOUNCE, self.run_announce, grace=grace, on_missed=self.missed_post,
+                      max_attempts=POST_ATTEMPTS)
+        jobs.register(planning.FREE_POST, self.run_free_post, grace=grace, on_missed=self.missed_post,
+                      max_attempts=POST_ATTEMPTS)
         jobs.register(planning.REMIND, self.run_reminder, grace=REMINDER_GRACE, on_missed=self.missed_reminder)
         jobs.register(planning.PROMOTED, self.run_promoted, grace=timedelta(days=7))
         jobs.register(planning.REFILL, self.run_refill, grace=timedelta(days=30))
@@ -362,22 +366,29 @@ class EventsCog(commands.Cog):
                 await self.undeliverable(event.guild_id, job.key, event.title)
             late = job.late or bool(job.payload.get("delayed"))
             embed, view = await self.render_post(event, post, late=late)
-            message = await self.send_post(event.guild_id, channel_id, job.key, event.title, post.nonce,
+            message = await self.send_post(event.guild_id, channel_id, job, event.title, post.nonce,
                                            embed=embed, view=view)
             await self.service.record_posted(post.id, channel_id, message.id, late)
         if event.mirror:
             await self.mirror(event, occurrence)
         await self.service.plan(event_id)
 
-    async def send_post(self, guild_id: int, channel_id: int, key: str, title: str, nonce: str,
+    async def send_post(self, guild_id: int, channel_id: int, job: Job, title: str, nonce: str,
                         **kwargs: Any) -> discord.Message:
-        """Send with the deterministic nonce; tell organizers about a missing channel or permission."""
+        """Send with the deterministic nonce; tell organizers about a missing channel or permission, and
+        about Discord failing on every attempt (discord.py has already retried 429 and 500/502 itself)."""
         try:
             return await self.bot.get_partial_messageable(channel_id, guild_id=guild_id).send(nonce=nonce, **kwargs)
         except (discord.NotFound, discord.Forbidden):
-            await self.undeliverable(guild_id, key, title)
+            await self.undeliverable(guild_id, job.key, title)
         except discord.HTTPException as exc:
-            raise RetryLater(timedelta(minutes=1), f"discord answered {exc.status}") from None
+            if job.attempts < POST_ATTEMPTS:
+                raise RetryLater(timedelta(minutes=1), f"discord answered {exc.status}") from None
+            t = await self.guild_translator(guild_id)
+            await self.tell_organizers(guild_id, t._(
+                "I could not post \"{title}\": Discord did not answer properly for several minutes. Please press "
+                "\"Post now\" to try again.", title=user_text(title)), self.late_view(t, job.key))
+            raise PostUndeliverable(job.key) from None
         raise AssertionError("unreachable")
 
     async def undeliverable(self, guild_id: int, key: str, title: str) -> None:
@@ -457,7 +468,7 @@ class EventsCog(commands.Cog):
             if job.late or job.payload.get("delayed"):
                 t = await self.guild_translator(ann.guild_id)
                 content = f"{content}\n\n-# {t._('Posted late: the bot was offline at the planned time.')}"
-            message = await self.send_post(ann.guild_id, ann.channel_id, job.key, clip(ann.texts[0][1], 60), nonce,
+            message = await self.send_post(ann.guild_id, ann.channel_id, job, clip(ann.texts[0][1], 60), nonce,
                                            content=clip(content))
             await self.service.record_free_post(ann_id, occurrence, message.id)
         await self.service.plan_announcement(ann_id)

@@ -174,3 +174,19 @@ async def test_a_cancellation_dm_that_meets_a_5xx_is_delivered_later_once(esim: 
     assert len([a for a in esim.actions if a.kind == "dm" and a.to == "dm:Amal"]) == 1
     await esim.advance(timedelta(hours=1))
     assert len([a for a in esim.actions if a.kind == "dm" and a.to == "dm:Amal"]) == 1
+
+
+async def test_discord_failing_on_every_attempt_asks_organizers_and_post_now_posts_once(esim: Simulator) -> None:
+    await create(esim, 'title:"Study visit" date:2026-12-03 time:18:00 reminders:""')
+    esim.discord.inject("POST", channel_messages(esim, "announcements"), 503, times=8)
+    await esim.advance(timedelta(days=1, hours=5, minutes=15))  # eight attempts, a minute apart
+    assert posts(esim) == []
+    assert (await job(esim, ANNOUNCE_KEY))["state"] == "failed"
+    [note] = posts(esim, "#organizers")
+    assert "Study visit" in note.text and "Discord" in note.text and "Publicera nu" in note.text
+    await esim.press("Bertil", "Publicera nu")
+    await esim.advance(timedelta(minutes=1))
+    [post] = posts(esim)
+    assert "Publicerat sent" in post.text  # marked as delayed
+    await esim.advance(timedelta(days=1))
+    assert len(posts(esim)) == 1
