@@ -1,5 +1,11 @@
 """Mentor matching on Discord: `/mentor ...` for members, `/match ...` for coordinators, invitations,
 the pair's private thread, check-ins and feedback buttons. Thin glue over `MentoringService`.
+
+What must follow a committed decision (invitations, the pair's thread and introduction, the notes
+to coordinators after a decline, an end or a help request) is planned as a `mentoring.followup` job
+in the decision's own transaction. The command does the work at once and cancels the row; after a
+crash the row runs at start. Every message it sends carries a deterministic nonce, so a re-run
+never posts twice.
 """
 
 from __future__ import annotations
