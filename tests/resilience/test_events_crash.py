@@ -331,3 +331,31 @@ async def _privacy_check(sim: Simulator, point: int) -> None:
 
 async def test_privacy_delete_of_someone_going_killed_at_every_write(tmp_path: Path, catalogs: Catalogs) -> None:
     await kill_at_every_write(tmp_path, catalogs, _privacy_setup, _privacy_action, _privacy_check)
+
+
+# ----- /event cancel of the whole event ------------------------------------------------------------------
+async def _cancel_all_action(sim: Simulator) -> None:
+    await sim.slash("Bertil", "/event cancel event:1")
+
+
+async def _cancel_all_check(sim: Simulator, point: int) -> None:
+    db = sim.running_bot.services.db
+    status = await db.fetchval("SELECT status FROM events WHERE id = 1")
+    pending = await db.fetchval("SELECT COUNT(*) FROM scheduled_jobs WHERE key LIKE 'events:1:%' AND state = 'pending'")
+    if status == "cancelled":
+        assert pending == 0, point  # cancelled together with the event
+    else:
+        assert status == "active" and pending > 0, point
+        await _cancel_all_action(sim)
+    await sim.advance(timedelta(minutes=5))
+    assert len(dms(sim, "Amal", "Language café")) == 1, point
+    assert len(dms(sim, "Bashir", "Language café")) == 1, point
+    assert len([a for a in posts(sim) if a.content.startswith("Inställt")]) == 1, point
+    await sim.advance(timedelta(days=15))
+    assert len([a for a in posts(sim) if "Language café" in a.text and not a.content]) == 1  # nothing more
+    assert len(dms(sim, "Amal", "Language café")) == 1
+    no_pings(sim)
+
+
+async def test_event_cancel_of_the_whole_event_killed_at_every_write(tmp_path: Path, catalogs: Catalogs) -> None:
+    await kill_at_every_write(tmp_path, catalogs, _cancel_setup, _cancel_all_action, _cancel_all_check)

@@ -716,17 +716,16 @@ class EventsService:
                 await tx.execute("UPDATE events SET status = 'cancelled', updated_at = ? WHERE id = ?",
                                  (to_db(now), event.id))
                 await self._jobs.cancel(planning.event_prefix(event.id), prefix=True, tx=tx)
-            people: list[tuple[int, str]] = []
-            posts: list[Post] = []
-            for local in locals_:
-                rows = await tx.fetchall(
-                    "SELECT user_id FROM event_rsvps WHERE event_id = ? AND occurrence = ? "
-                    "AND status IN ('going', 'maybe', 'waiting') ORDER BY seq", (event.id, local))
-                people += [(r["user_id"], local) for r in rows]
-                row = await tx.fetchone("SELECT * FROM event_posts WHERE event_id = ? AND occurrence = ? "
-                                        "AND message_id IS NOT NULL", (event.id, local))
-                if row is not None:
-                    posts.append(post_from_row(row))
+            # Two statements whatever the number of dates (a weekly event has hundreds ahead).
+            chosen_locals = set(locals_)
+            rows = await tx.fetchall(
+                "SELECT user_id, occurrence FROM event_rsvps WHERE event_id = ? "
+                "AND status IN ('going', 'maybe', 'waiting') ORDER BY occurrence, seq", (event.id,))
+            people: list[tuple[int, str]] = [(r["user_id"], r["occurrence"]) for r in rows
+                                             if r["occurrence"] in chosen_locals]
+            rows = await tx.fetchall("SELECT * FROM event_posts WHERE event_id = ? AND message_id IS NOT NULL "
+                                     "ORDER BY occurrence", (event.id,))
+            posts: list[Post] = [post_from_row(r) for r in rows if r["occurrence"] in chosen_locals]
             # What must reach people is planned in the same transaction: the cog delivers it right away,
             # and these rows deliver it after a crash (each send carries a nonce from its key).
             later = now + NOTICE_SAFETY_DELAY
