@@ -325,6 +325,9 @@ class EventsCog(commands.Cog):
                 embed=embed, view=view)
         except discord.NotFound:
             log.info("announcement message %s of event %s is gone", post.message_id, event.id)
+        except discord.HTTPException as exc:
+            # The change is saved; the post shows it at the next refresh (the next answer or change).
+            log.warning("could not refresh the announcement of event %s (status %s)", event.id, exc.status)
 
     async def dm(self, user_id: int, content: str, nonce: str) -> str:
         """Send a DM; 'sent', or 'dms_closed' when the member's DMs are closed (50007)."""

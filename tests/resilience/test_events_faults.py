@@ -190,3 +190,13 @@ async def test_discord_failing_on_every_attempt_asks_organizers_and_post_now_pos
     assert "Publicerat sent" in post.text  # marked as delayed
     await esim.advance(timedelta(days=1))
     assert len(posts(esim)) == 1
+
+
+async def test_a_refused_post_edit_does_not_undo_or_break_an_event_edit(esim: Simulator) -> None:
+    await create(esim, 'title:"Study visit" date:2026-12-03 time:18:00 reminders:""')
+    await esim.advance(timedelta(days=1, hours=6))
+    [post] = posts(esim)
+    esim.discord.inject("PATCH", rf"/channels/\d+/messages/{post.message_id}$", 403, code=50013)
+    step = await esim.slash("Bertil", '/event edit event:1 title:"Study visit 2"')
+    assert "Saved" in step.last().text and "Incident" not in step.text
+    assert await esim.running_bot.services.db.fetchval("SELECT title FROM events") == "Study visit 2"
