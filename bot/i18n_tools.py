@@ -131,35 +131,58 @@ def is_translated(message: Any) -> bool:
     return bool(message.string)
 
 
-def status_rows(template: Catalog, locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[tuple[str, int, int, int]]:
-    """(catalog, translated, missing, fuzzy) for each catalog."""
+OPTIONAL_CONTEXTS = (NAME_CONTEXT, CHOICE_CONTEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogStatus:
+    """Counts for one catalog: UI messages, and (optional) slash-command names and choices."""
+
+    catalog: str
+    translated: int
+    missing: int
+    fuzzy: int
+    names_translated: int
+    names_total: int
+
+
+def status_rows(template: Catalog, locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[CatalogStatus]:
+    """The status of every catalog against the template."""
     rows = []
     for code in CATALOGS:
         catalog = load_catalog(code, locales_dir)
-        translated = missing = fuzzy = 0
+        translated = missing = fuzzy = names = names_done = 0
         for message in template:
             if not message.id:
                 continue
             found = catalog.get(message.id, context=message.context)
-            if found is not None and found.fuzzy:
+            done = code == "en" or is_translated(found)
+            if message.context in OPTIONAL_CONTEXTS:
+                names += 1
+                names_done += done
+            elif found is not None and found.fuzzy:
                 fuzzy += 1
-            elif code == "en" or is_translated(found):
+            elif done:
                 translated += 1
             else:
                 missing += 1
-        rows.append((code, translated, missing, fuzzy))
+        rows.append(CatalogStatus(code, translated, missing, fuzzy, names_done, names))
     return rows
 
 
 def status_table(payload: list[dict[str, Any]]) -> str:
     """A readable table for `multinations-bot i18n status`."""
     template = build_template(payload)
-    total = sum(1 for m in template if m.id)
-    lines = [f"{total} messages in the source and the command tree", "",
-             f"{'catalog':8} {'translated':>10} {'missing':>8} {'fuzzy':>6}"]
-    for code, translated, missing, fuzzy in status_rows(template):
-        lines.append(f"{code:8} {translated:>10} {missing:>8} {fuzzy:>6}")
-    lines += ["", "No catalog has been reviewed by a native speaker yet; see README, \"Translations\"."]
+    rows = status_rows(template)
+    total = rows[0].translated + rows[0].missing + rows[0].fuzzy if rows else 0
+    lines = [f"{total} UI messages in the source and the command descriptions", "",
+             f"{'catalog':8} {'translated':>10} {'missing':>8} {'fuzzy':>6}   command names (optional)"]
+    for row in rows:
+        lines.append(f"{row.catalog:8} {row.translated:>10} {row.missing:>8} {row.fuzzy:>6}   "
+                     f"{row.names_translated}/{row.names_total}")
+    lines += ["", "Command names can only be shown in Discord's own client languages (sv, uk, de, nl, hi);",
+              "elsewhere Discord shows the English names.",
+              "No catalog has been reviewed by a native speaker yet; see README, \"Languages and translations\"."]
     return "\n".join(lines)
 
 
@@ -186,7 +209,7 @@ def update_catalogs(payload: list[dict[str, Any]], locales_dir: Path = DEFAULT_L
                 catalog = read_po(fh, locale=code)
         else:
             catalog = Catalog(locale=code)
-        catalog.update(template, update_header_comment=False)
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         write_catalog(catalog, po_path, code)
         report.append(f"updated {po_path}")
     return report
