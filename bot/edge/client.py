@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.languages import resolve_language
 from bot.core.maintenance import plan_backups
@@ -49,6 +50,14 @@ class BotTree(app_commands.CommandTree["MultinationsBot"]):
     ) -> None:
         """Every slash-command error ends here."""
         await report_error(interaction, error)
+
+    async def _call(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        # discord.py routes only AppCommandError to on_error; a UserError raised by a cog's
+        # interaction_check (before the command runs) would otherwise leave the member unanswered.
+        try:
+            await super()._call(interaction)
+        except UserError as error:
+            await report_error(interaction, error)
 
 
 class MultinationsBot(commands.Bot):

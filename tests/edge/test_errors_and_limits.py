@@ -23,6 +23,23 @@ class Broken(commands.Cog):
         raise UserError("Please choose one of the languages in the list.")
 
 
+class Guarded(commands.Cog):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        raise UserError("This only works in the server, not in direct messages.")
+
+    @app_commands.command(name="guarded", description="Refused by the cog's check")
+    async def guarded(self, interaction: discord.Interaction) -> None:
+        raise AssertionError("never reached")
+
+
+async def test_a_user_error_from_a_cogs_check_still_answers_the_member(sim: Simulator) -> None:
+    await sim.running_bot.add_cog(Guarded())
+    await sim.join("Amal")
+    step = await sim.slash("Amal", "/guarded")
+    assert step.last().visible_to == "Amal"
+    assert "server" in step.last().content
+
+
 async def test_an_unexpected_error_gives_an_apology_with_an_incident_id(sim: Simulator, caplog) -> None:
     await sim.running_bot.add_cog(Broken())
     await sim.join("Amal")
