@@ -25,11 +25,15 @@ import sys
 import textwrap
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.db import Database, DatabaseError
 from bot.core.logs import configure_logging
 from bot.core.settings import Settings, SettingsError, load_settings, validate_token
+
+if TYPE_CHECKING:
+    from bot.core.services import Services
+    from bot.edge.client import MultinationsBot
 
 log = logging.getLogger("bot")
 
@@ -60,19 +64,21 @@ def settings_problem(error: SettingsError) -> str:
 
 
 # ----- run -----------------------------------------------------------------------------------------
-async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Connect to Discord and run until SIGTERM/SIGINT."""
-    try:
-        token = validate_token(settings.discord_token)
-    except SettingsError as exc:
-        return _fail(settings_problem(exc))
-    import discord
-
+async def _bot_for_discord(settings: Settings) -> tuple[str, Services, MultinationsBot]:
+    """The token (validated: a `SettingsError` reaches `main`, which explains it), services and bot."""
+    token = validate_token(settings.discord_token)
     from bot.core.services import build_services
     from bot.edge.client import MultinationsBot
 
     services = await build_services(settings)
-    bot = MultinationsBot(services)
+    return token, services, MultinationsBot(services)
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Connect to Discord and run until SIGTERM/SIGINT."""
+    import discord
+
+    token, services, bot = await _bot_for_discord(settings)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
 
@@ -134,17 +140,9 @@ async def cmd_commands(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     """Log in and sync application commands (globally, or to one guild with --guild)."""
-    try:
-        token = validate_token(settings.discord_token)
-    except SettingsError as exc:
-        return _fail(settings_problem(exc))
     import discord
 
-    from bot.core.services import build_services
-    from bot.edge.client import MultinationsBot
-
-    services = await build_services(settings)
-    bot = MultinationsBot(services)
+    token, services, bot = await _bot_for_discord(settings)
     try:
         await bot.login(token)
         if args.guild:
