@@ -782,6 +782,8 @@ class FakeDiscord:
                                    visible_to=member.name if ephemeral else "everyone"))
             return 200, {"interaction": interaction_meta, "resource": {"type": kind, "message": message.payload()}}
         if kind == 6:
+            # A deferred update: the "original" of a component interaction is its message.
+            info["original"] = info["message"]
             return 200, {"interaction": interaction_meta, "resource": {"type": kind}}
         if kind == 7:
             message = self.messages.get(info["message"] or 0)
