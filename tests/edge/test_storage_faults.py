@@ -4,6 +4,7 @@ the bot stays up and recovers when the cause goes away."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,30 @@ def test_storage_problems_are_classified(code: str) -> None:
 
     message = {"locked": "database is locked", "full": "database or disk is full"}[code]
     assert storage_problem(sqlite3.OperationalError(message)) == code
+
+
+async def test_a_full_disk_refuses_a_new_faq_entry_cleanly_and_recovers(sim: Simulator) -> None:
+    await sim.join("Bertil")
+    await sim.grant("Bertil", "volunteer")
+    db = sim.running_bot.services.db
+    pages = await db.fetchval("PRAGMA page_count")
+    async with db.read() as tx:  # the limit is per connection: set it on the writer
+        await tx.fetchval(f"PRAGMA max_page_count = {pages}")  # as if the disk were full now
+    answer = "Ett långt svar om bostäder i Norsjö. " * 90  # needs new pages
+    await sim.slash("Bertil", "/faq add", options={"slug": "disk-full", "category": "community",
+                                                    "source_language": "sv"})
+    step = await sim.submit("Bertil", {"question": "Var hittar jag en bostad?", "answer": answer[:3400],
+                                       "aliases": "", "sources": ""})
+    assert "nothing was changed" in step.text
+    faq = sim.running_bot.services.capabilities["faq"]
+    assert faq.find("disk-full") is None
+    assert await db.check() == []
+
+    async with db.read() as tx:  # space again
+        await tx.fetchval("PRAGMA max_page_count = 1073741823")
+    await sim.advance(timedelta(seconds=5))
+    await sim.slash("Bertil", "/faq add", options={"slug": "disk-full", "category": "community",
+                                                    "source_language": "sv"})
+    await sim.submit("Bertil", {"question": "Var hittar jag en bostad?", "answer": answer[:3400],
+                                "aliases": "", "sources": ""})
+    assert faq.find("disk-full") is not None
