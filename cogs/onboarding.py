@@ -1023,8 +1023,8 @@ class OnboardingCog(commands.Cog):
             mapping = dict(changes.get(kind) or await self.config(guild_id, kind, {}))
             mapping[key] = role.id
             changes[kind] = mapping
-        for key, value in changes.items():
-            await self.services.guild_config.set(guild_id, CONFIG + key, value)
+        # One transaction: a crash cannot leave half a setup behind.
+        await self.services.guild_config.set_many(guild_id, {CONFIG + key: value for key, value in changes.items()})
         if "start_channel" in changes and interaction.guild is not None:
             try:  # the Start button follows to the new channel
                 await self.ensure_start_message(interaction.guild)

@@ -113,11 +113,22 @@ class GuildConfig:
         value = self._cache[cache_key]
         return default if value is None else value
 
+    _UPSERT = (
+        "INSERT INTO guild_config(guild_id, key, value, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(guild_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+    )
+
     async def set(self, guild_id: int, key: str, value: Any) -> None:
         """Store a value (JSON-serialisable)."""
-        await self._db.execute(
-            "INSERT INTO guild_config(guild_id, key, value, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(guild_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            (guild_id, key, json.dumps(value, ensure_ascii=False), to_db(self._clock.now())),
-        )
-        self._cache[(guild_id, key)] = value
+        await self.set_many(guild_id, {key: value})
+
+    async def set_many(self, guild_id: int, values: dict[str, Any]) -> None:
+        """Store several values in one transaction: all of them or, after a crash, none."""
+        if not values:
+            return
+        now = to_db(self._clock.now())
+        rows = [(guild_id, key, json.dumps(value, ensure_ascii=False), now) for key, value in values.items()]
+        async with self._db.transaction() as tx:
+            await tx.executemany(self._UPSERT, rows)
+        for key, value in values.items():
+            self._cache[(guild_id, key)] = value
