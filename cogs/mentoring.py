@@ -31,6 +31,7 @@ from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
 from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, respond
+from bot.features.mentoring import retention
 from bot.features.mentoring.explain import explain, profile_text, score_text, unmatched_text
 from bot.features.mentoring.model import (
     AREAS_CONFIG_KEY,
@@ -209,11 +210,26 @@ class MentoringCog(commands.Cog):
         self.bot.services.jobs.register(CHECKIN_KIND, self.run_checkin, grace=timedelta(days=14))
         # Follow-ups a crash interrupted run after a restart, even much later (nothing else would do them).
         self.bot.services.jobs.register(FOLLOWUP_KIND, self.run_followup, grace=timedelta(days=30))
+        # Daily retention: a sweep found late after downtime still runs (it only deletes old rows).
+        jobs = self.bot.services.jobs
+        jobs.register(retention.KIND, self.run_retention, grace=timedelta(days=3650))
+        if await jobs.next_of_kind(retention.KIND) is None:
+            due = retention.next_run(self.bot.services.clock.now())
+            await jobs.schedule(retention.KIND, f"{retention.KIND}:{due.date().isoformat()}", due)
+
+    async def run_retention(self, job: Job) -> None:
+        """Delete old match rows and check-in answers, then plan tomorrow's sweep."""
+        now = self.bot.services.clock.now()
+        removed = await retention.sweep(self.bot.services.db, now)
+        log.info("mentoring retention removed %d old rows", removed)
+        due = retention.next_run(now)
+        await self.bot.services.jobs.schedule(retention.KIND, f"{retention.KIND}:{due.date().isoformat()}", due)
 
     async def cog_unload(self) -> None:
         """Stop handling check-ins (rows stay for the next load)."""
         self.bot.services.jobs.unregister(CHECKIN_KIND)
         self.bot.services.jobs.unregister(FOLLOWUP_KIND)
+        self.bot.services.jobs.unregister(retention.KIND)
 
     mentor = app_commands.Group(name="mentor", description="Be a mentor, or ask for one")
     match = app_commands.Group(name="match", description="Mentor matching (coordinators)")

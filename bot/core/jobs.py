@@ -162,6 +162,13 @@ class JobQueue:
         value = await self._db.fetchval("SELECT MIN(due_at) FROM scheduled_jobs WHERE state = 'pending'")
         return None if value is None else from_db(value)
 
+    async def next_of_kind(self, kind: str) -> datetime | None:
+        """When the next pending (or interrupted) job of a kind is due, or None."""
+        value = await self._db.fetchval(
+            "SELECT MIN(due_at) FROM scheduled_jobs WHERE kind = ? AND state IN ('pending', 'claimed')", (kind,)
+        )
+        return None if value is None else from_db(value)
+
     async def state_of(self, key: str) -> str | None:
         """The state of the job with this key (None when there is none)."""
         return await self._db.fetchval("SELECT state FROM scheduled_jobs WHERE key = ?", (key,))
