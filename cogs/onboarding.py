@@ -715,17 +715,8 @@ class OnboardingCog(commands.Cog):
         failed: list[discord.Role] = []
         settled = True
         for role in wanted:
-            if role.id in held:
-                continue
-            try:
-                await member.add_roles(role, reason="welcome finished")
-            except discord.Forbidden:
-                failed.append(role)
-            except discord.NotFound:
-                log.warning("a welcome role or the member is gone in guild %s", guild.id)
-            except discord.HTTPException:
-                log.warning("role change failed in guild %s", guild.id)
-                settled = False
+            if role.id not in held:
+                settled &= await self._change_role(member, role, add=True, failed=failed)
         wanted_ids = {role.id for role in wanted}
         stale: list[discord.Role] = []
         for code in LANGUAGES:
@@ -739,18 +730,28 @@ class OnboardingCog(commands.Cog):
                 if found is not None and found.id in held and found.id not in wanted_ids:
                     stale.append(found)
         for found in stale:
-            try:
-                await member.remove_roles(found, reason="welcome answers changed")
-            except discord.Forbidden:
-                failed.append(found)
-            except discord.NotFound:
-                log.warning("a welcome role or the member is gone in guild %s", guild.id)
-            except discord.HTTPException:
-                log.warning("role removal failed in guild %s", guild.id)
-                settled = False
+            settled &= await self._change_role(member, found, add=False, failed=failed)
         if failed:
             await self.tell_organizers(guild, failed, member)
         return settled
+
+    @staticmethod
+    async def _change_role(member: discord.Member, role: discord.Role, *, add: bool,
+                           failed: list[discord.Role]) -> bool:
+        """Give or take one role. Refused roles go to `failed`; False when Discord should be asked again."""
+        try:
+            if add:
+                await member.add_roles(role, reason="welcome finished")
+            else:
+                await member.remove_roles(role, reason="welcome answers changed")
+        except discord.Forbidden:
+            failed.append(role)
+        except discord.NotFound:
+            log.warning("a welcome role or the member is gone in guild %s", member.guild.id)
+        except discord.HTTPException:
+            log.warning("role %s failed in guild %s", "change" if add else "removal", member.guild.id)
+            return False
+        return True
 
     async def tell_organizers(self, guild: discord.Guild, roles: list[discord.Role], member: discord.Member) -> None:
         """A plain-words note in the organizers' channel about roles the bot could not give."""

@@ -214,8 +214,8 @@ class JobQueue:
                     await self._run_one(row, now, report)
 
             await asyncio.gather(*(one(row) for row in rows))
-        if rows:
-            await self._changed()
+        # No `_changed()` here: the waker reschedules after every wake-up, and handlers that plan
+        # new rows notify through `schedule()`.
         return report
 
     async def _run_one(self, row: Any, now: datetime, report: RunReport) -> None:

@@ -6,7 +6,6 @@ from typing import Any
 
 import discord
 
-from bot.core.i18n import Translator
 from bot.core.languages import LANGUAGES
 
 #: Discord's limits, used to cut texts before sending.
@@ -73,11 +72,6 @@ def member_role_ids(interaction: discord.Interaction[Any]) -> list[int]:
     """The member's current role ids, as sent with the interaction."""
     roles = getattr(interaction.user, "roles", None) or []
     return [role.id for role in roles]
-
-
-def direction_note(t: Translator) -> str:
-    """Nothing for LTR languages; RTL text is kept readable by isolates around embedded values."""
-    return ""
 
 
 class SafeView(discord.ui.View):

@@ -33,7 +33,6 @@ GUILD_ID = 1_200_000_000_000_000_001
 
 ALL_PERMISSIONS = (1 << 53) - 1
 DEFAULT_MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 31)  # view, send, read history, use commands
-MANAGE_GUILD = 1 << 5
 ADMINISTRATOR = 1 << 3
 
 _snowflakes = itertools.count(1_300_000_000_000_000_001)

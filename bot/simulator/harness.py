@@ -310,6 +310,7 @@ class Simulator:
             services.waker.wakeup()
             await self.settle()
             await services.jobs.run_due()  # what the wake-up left (e.g. rows planned during it)
+            await services.waker.reschedule()
             await self.settle()
         self._coordinates.move_to(target)
         services.waker.wakeup()
