@@ -365,6 +365,7 @@ class FakeDiscord:
         #: Set by the harness while a crash is armed: requests from a "killed" bot never arrive.
         self.process_dead: Callable[[], bool] | None = None
         self._dm_by_member: dict[int, int] = {}
+        self._route_table: list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]]]] | None = None
         self.bot_member = Member(BOT_USER_ID, "Multinations", bot=True)
         self.everyone_role = Role(GUILD_ID, "@everyone", 0, DEFAULT_MEMBER_PERMISSIONS)
         self.roles[GUILD_ID] = self.everyone_role
@@ -524,9 +525,14 @@ class FakeDiscord:
             if fault.status == 0:
                 raise TimeoutError(f"simulated timeout on {method} {path}")
             return FakeResponse(fault.status, fault.body, fault.headers)
+        # A real request always suspends the caller while it is on the wire; so does this one, so
+        # that concurrent handlers interleave as they would against Discord.
+        await asyncio.sleep(0)
         payload, files = _decode_body(kwargs)
         params = kwargs.get("params") or {}
-        for route_method, pattern, handler in self._routes():
+        if self._route_table is None:
+            self._route_table = self._routes()
+        for route_method, pattern, handler in self._route_table:
             if route_method != method:
                 continue
             match = pattern.fullmatch(path)
