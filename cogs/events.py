@@ -9,6 +9,7 @@ during downtime are reported to the organizers' channel with "Post now" / "Skip"
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import re
@@ -28,7 +29,7 @@ from bot.core.languages import LANGUAGES
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, clip, respond, user_text
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, acknowledge_if_busy, clip, respond, user_text
 from bot.features.events import ics, planning
 from bot.features.events.recurrence import Occurrence
 from bot.features.events.repository import Event, Post, load_event, load_skips
@@ -227,6 +228,8 @@ class EventsCog(commands.Cog):
         self.bot = bot
         self.services = bot.services
         self.service = service
+        self._redraw: dict[int, bool] = {}  # post id -> asked again while a redraw runs
+        self._background: set[asyncio.Task[None]] = set()
 
     async def cog_load(self) -> None:
         """Register the job kinds and re-plan what has nothing pending (reconciliation at start)."""
@@ -256,6 +259,8 @@ class EventsCog(commands.Cog):
         for kind in (planning.ANNOUNCE, planning.FREE_POST, planning.REMIND, planning.PROMOTED, planning.REFILL,
                      planning.CANCEL_NOTICE, planning.CANCEL_POST):
             self.services.jobs.unregister(kind)
+        for task in list(self._background):
+            task.cancel()
 
     # ----- helpers -------------------------------------------------------------------------------
     async def guild_translator(self, guild_id: int) -> Translator:
@@ -304,16 +309,51 @@ class EventsCog(commands.Cog):
         view.add_item(ShowButton(post_id, t._("In my language")))
         return view
 
-    async def render_post(self, event: Event, post: Post, *, late: bool = False,
-                          cancelled: bool = False) -> tuple[discord.Embed, discord.ui.View | None]:
-        """The announcement message of a post, in the event's language."""
+    async def render_post(self, event: Event, post: Post, *, late: bool = False, cancelled: bool = False,
+                          counts: Counts | None = None) -> tuple[discord.Embed, discord.ui.View | None]:
+        """The announcement message of a post, in the event's language (`counts` when just read)."""
         t = self.services.translator(event.language)
         occ = self.service.occurrence_of(event, post.occurrence)
-        counts = await self.service.counts(event.id, post.occurrence)
+        if counts is None:
+            counts = await self.service.counts(event.id, post.occurrence)
         cancelled = cancelled or event.status == "cancelled" or await self.service.is_skipped(event.id,
                                                                                                post.occurrence)
         embed = event_embed(t, event, event.title, event.description, occ, counts, late=late, cancelled=cancelled)
         return embed, self.rsvp_view(t, post.id, counts, closed=cancelled)
+
+    def refresh_soon(self, post_id: int) -> None:
+        """Redraw a posted announcement's counts, coalescing a burst of requests into few edits.
+
+        While a redraw is under way, further requests only mark the post as changed again; the
+        running redraw then goes round once more with the latest counts. The counts are in the
+        database, so a redraw lost to a restart is made good by the next answer.
+        """
+        if post_id in self._redraw:
+            self._redraw[post_id] = True
+            return
+        self._redraw[post_id] = False
+        task = asyncio.create_task(self._redraw_post(post_id), name=f"bg:redraw-post-{post_id}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _redraw_post(self, post_id: int) -> None:
+        try:
+            while True:
+                self._redraw[post_id] = False
+                post = await self.service.post(post_id)
+                if post is None:
+                    return
+                async with self.services.db.read() as tx:
+                    event = await load_event(tx, post.event_id)
+                if event is None:
+                    return
+                await self.refresh_post(event, post)
+                if not self._redraw.get(post_id):
+                    return
+        except Exception:
+            log.exception("redrawing announcement post %s failed", post_id)
+        finally:
+            self._redraw.pop(post_id, None)
 
     async def refresh_post(self, event: Event, post: Post, *, cancelled: bool = False) -> None:
         """Edit a posted announcement after a change (a vanished message is not an error)."""
@@ -577,13 +617,19 @@ class EventsCog(commands.Cog):
     async def on_rsvp(self, interaction: discord.Interaction[MultinationsBot], post_id: int, choice: str) -> None:
         """Going / Maybe / Can't."""
         guild_id = require_guild(interaction)
-        t = await self.bot.translator_for(interaction)
         post = await self.service.post(post_id)
         if post is None or interaction.message is None or post.message_id != interaction.message.id:
             raise UserError(N_("This button does not belong to this message."))
+        deferred = await acknowledge_if_busy(interaction, update=True)
         outcome = await self.service.rsvp(post_id, guild_id, interaction.user.id, choice)
-        embed, view = await self.render_post(outcome.event, post)
-        await interaction.response.edit_message(embed=embed, view=view)
+        if deferred:
+            # A burst of answers on one announcement: its counts are redrawn once per round, not
+            # once per answer (each member still gets their own confirmation below).
+            self.refresh_soon(post.id)
+        else:
+            embed, view = await self.render_post(outcome.event, post, counts=outcome.counts)
+            await interaction.response.edit_message(embed=embed, view=view)
+        t = await self.bot.translator_for(interaction)
         title, _ = await self.service.texts(outcome.event, t.code)
         if outcome.status == "going":
             title = user_text(title)
@@ -752,6 +798,7 @@ class EventsCog(commands.Cog):
     async def event_list(self, interaction: discord.Interaction[MultinationsBot]) -> None:
         """The guild's next occurrences, in the member's language."""
         guild_id = require_guild(interaction)
+        await acknowledge_if_busy(interaction)
         t = await self.bot.translator_for(interaction)
         found = await self.service.list_upcoming(guild_id, 10)
         if not found:

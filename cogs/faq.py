@@ -27,7 +27,7 @@ from bot.core.text import clean_text
 from bot.edge.checks import require
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded, report_error
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, clip, respond, user_text
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, acknowledge_if_busy, clip, respond, user_text
 from bot.features.faq.models import CATEGORIES, CONTENT_LANGUAGES, Entry, Status, split_lines
 from bot.features.faq.service import REASON_LIMIT, SEARCH_LIMIT, STALE_JOB, AnswerView, FaqService, language_name
 
@@ -90,13 +90,16 @@ def render_answer(
 
 
 async def show_entry(interaction: discord.Interaction[MultinationsBot], entry: Entry, query: str = "",
-                     language: str | None = None, *, edit: bool = False) -> None:
-    """Answer with `entry` in the member's language (or exactly `language` when picked)."""
+                     language: str | None = None, *, edit: bool = False, more: str | None = None) -> None:
+    """Answer with `entry` in the member's language (or exactly `language` when picked); `more` is a
+    line shown above it (other answers that may fit)."""
     service = _service(interaction)
     t = await interaction.client.translator_for(interaction)
     view = service.view_in(entry, language) if language else service.view(entry, t.code)
     shown = interaction.client.services.translator(view.shown_language)
     notice, embed, controls = render_answer(t, shown, view, query)
+    if more:
+        notice = f"{notice}\n\n{more}" if notice else more
     if edit and not interaction.response.is_done():
         await interaction.response.edit_message(content=notice, embed=embed, view=controls)
     else:
@@ -427,7 +430,7 @@ class FaqCog(commands.Cog):
     async def search(self, interaction: discord.Interaction[MultinationsBot], query: str) -> None:
         """Show the best answer, with alternatives; offer to ask the volunteers when nothing fits."""
         query = clean_text(query, limit=SEARCH_LIMIT, field=N_("the search"))
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await acknowledge_if_busy(interaction)
         found = self.service.search(query, limit=4)
         if not found:
             t = await self.bot.translator_for(interaction)
@@ -437,11 +440,12 @@ class FaqCog(commands.Cog):
                 "I found no answer for that. You can send your question to the volunteers (without your name)."),
                 view=view)
             return
-        await show_entry(interaction, found[0], query)
+        more = None
         if len(found) > 1:
             t = await self.bot.translator_for(interaction)
             others = "\n".join(f"• {user_text(self.service.title(e, t.code))} (`{e.slug}`)" for e in found[1:])
-            await respond(interaction, t._("Other answers that may fit:") + "\n" + others)
+            more = t._("Other answers that may fit:") + "\n" + others
+        await show_entry(interaction, found[0], query, more=more)
 
     search.autocomplete("query")(slug_autocomplete)
 

@@ -30,7 +30,7 @@ from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
-from bot.edge.ui import SafeView, clip, language_options, respond, user_text
+from bot.edge.ui import SafeView, acknowledge_if_busy, clip, language_options, respond, update_message, user_text
 from bot.features.onboarding import greeting
 from bot.features.onboarding.checklist import Checklist, build_items
 from bot.features.onboarding.model import (
@@ -414,6 +414,7 @@ class OnboardingCog(commands.Cog):
     async def open_flow(self, interaction: discord.Interaction[MultinationsBot]) -> None:
         """Start or resume the presser's own flow (Start button and /welcome start)."""
         guild_id = self.guild_id_of(interaction)
+        await acknowledge_if_busy(interaction)
         state = await self.service.begin(guild_id, interaction.user.id)
         t = await self.bot.translator_for(interaction)
         if state.returning:
@@ -436,6 +437,8 @@ class OnboardingCog(commands.Cog):
             return
         guild_id = self.guild_id_of(interaction)
         svc = self.service
+        if step != "dm":
+            await acknowledge_if_busy(interaction, update=True)
         if step == LANGUAGE:
             code = values[0] if values else value
             if code not in LANGUAGES:
@@ -468,7 +471,7 @@ class OnboardingCog(commands.Cog):
                 raise UserError(N_("Please start the welcome first: press Start or use /welcome start."))
             t = await self.bot.translator_for(interaction)
             content, embed, view = await self.render_summary(t, found, interaction)
-            await interaction.response.edit_message(content=content, embed=embed, view=view)
+            await update_message(interaction, content, embed=embed, view=view)
             return
         else:
             raise UserError(N_("Please start the welcome first: press Start or use /welcome start."))
@@ -484,7 +487,7 @@ class OnboardingCog(commands.Cog):
         else:
             content, embed, view = await self.render_step(t, state, interaction)
         if edit:
-            await interaction.response.edit_message(content=content, embed=embed, view=view)
+            await update_message(interaction, content, embed=embed, view=view)
         else:
             await respond(interaction, content, embed=embed, view=view)
         if afterwards is not None:

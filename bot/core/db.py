@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
@@ -92,6 +92,16 @@ def load_migrations() -> list[Migration]:
     if len(set(versions)) != len(versions):
         raise DatabaseError(f"two migrations share a number: {versions}")
     return found
+
+
+class Reads(Protocol):
+    """What a one-statement read needs: a `Tx`, or the `Database` itself (its read-only reader)."""
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None: ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]: ...
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any: ...
 
 
 class Tx:

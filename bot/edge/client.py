@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import discord
@@ -37,6 +38,11 @@ def available_extensions(names: Sequence[str] = DEFAULT_EXTENSIONS) -> list[str]
 
     return [name for name in names if importlib.util.find_spec(name) is not None]
 
+#: More interactions in flight than this and a handler that has real work to do acknowledges first:
+#: under a burst every member then sees "thinking" at once instead of waiting for the queue ahead.
+#: Below it, the answer is sent directly (one request instead of two).
+BUSY_THRESHOLD = 4
+
 
 class BotTree(app_commands.CommandTree["MultinationsBot"]):
     """Command tree with the single error path and the per-member rate limit."""
@@ -54,10 +60,11 @@ class BotTree(app_commands.CommandTree["MultinationsBot"]):
     async def _call(self, interaction: discord.Interaction[MultinationsBot]) -> None:
         # discord.py routes only AppCommandError to on_error; a UserError raised by a cog's
         # interaction_check (before the command runs) would otherwise leave the member unanswered.
-        try:
-            await super()._call(interaction)
-        except UserError as error:
-            await report_error(interaction, error)
+        with self.client.handling():
+            try:
+                await super()._call(interaction)
+            except UserError as error:
+                await report_error(interaction, error)
 
 
 class MultinationsBot(commands.Bot):
@@ -84,6 +91,10 @@ class MultinationsBot(commands.Bot):
             chunk_guilds_at_startup=False,
         )
         self.services = services
+        #: Interactions being handled right now; above `busy_threshold` the hot handlers acknowledge
+        #: first and answer with a follow-up (see `bot.edge.ui.acknowledge_if_busy`).
+        self.in_flight = 0
+        self.busy_threshold = BUSY_THRESHOLD
         self.extension_names = list(extensions) if extensions is not None else available_extensions()
         self.rate_limiter = rate_limiter or MemberRateLimiter()
 
@@ -106,6 +117,20 @@ class MultinationsBot(commands.Bot):
         """Stop scheduling before the connection closes, so nothing starts half-way."""
         self.services.waker.shutdown()
         await super().close()
+
+    @contextlib.contextmanager
+    def handling(self) -> Iterator[None]:
+        """Count one interaction as in flight while the block runs."""
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+
+    @property
+    def busy(self) -> bool:
+        """Whether other interactions are being handled at the same time (a burst)."""
+        return self.in_flight > self.busy_threshold
 
     async def translator_for(self, interaction: discord.Interaction[Any]) -> Translator:
         """The reply language: stored choice, else the client locale, else the guild default, else English."""

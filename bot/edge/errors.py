@@ -7,6 +7,7 @@ traceback, and never names, message text or answers.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -124,13 +125,15 @@ def guarded(callback: F) -> F:
     @wraps(callback)
     async def wrapper(self: Any, interaction: discord.Interaction[Any], *args: Any) -> Any:
         client = interaction.client
-        check = getattr(client, "check_rate", None)
-        if check is not None and not await check(interaction):
-            return None
-        try:
-            return await callback(self, interaction, *args)
-        except Exception as exc:
-            await report_error(interaction, exc)
-            return None
+        handling = getattr(client, "handling", None)
+        with handling() if handling is not None else contextlib.nullcontext():
+            check = getattr(client, "check_rate", None)
+            if check is not None and not await check(interaction):
+                return None
+            try:
+                return await callback(self, interaction, *args)
+            except Exception as exc:
+                await report_error(interaction, exc)
+                return None
 
     return wrapper  # type: ignore[return-value]

@@ -62,6 +62,38 @@ async def respond(
         await interaction.response.send_message(**kwargs)
 
 
+async def acknowledge_if_busy(interaction: discord.Interaction[Any], *, update: bool = False) -> bool:
+    """Under a burst, acknowledge at once and let the answer follow; True when it acknowledged.
+
+    Discord wants a first response within 3 seconds. When many interactions arrive together, the
+    ones at the back of the queue would wait for all the work ahead of them; acknowledging first
+    (the member sees "thinking", or nothing changes on a button's message with `update`) keeps the
+    first response immediate. When the bot is not busy, the answer itself is the first response
+    (one request instead of two). Use `respond` / `update_message` for the answer afterwards.
+    """
+    if interaction.response.is_done() or not getattr(interaction.client, "busy", False):
+        return False
+    if update:
+        await interaction.response.defer()
+    else:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    return True
+
+
+async def update_message(
+    interaction: discord.Interaction[Any],
+    content: str | None = None,
+    *,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+) -> None:
+    """Replace the message a component sits on (directly, or after a deferred update)."""
+    if interaction.response.is_done():
+        await interaction.edit_original_response(content=content, embed=embed, view=view)
+    else:
+        await interaction.response.edit_message(content=content, embed=embed, view=view)
+
+
 def member_is_manager(interaction: discord.Interaction[Any]) -> bool:
     """Whether the member manages the server (Administrator or Manage Server)."""
     perms = getattr(interaction.user, "guild_permissions", None)

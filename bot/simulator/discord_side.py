@@ -365,6 +365,7 @@ class FakeDiscord:
         #: Set by the harness while a crash is armed: requests from a "killed" bot never arrive.
         self.process_dead: Callable[[], bool] | None = None
         self._dm_by_member: dict[int, int] = {}
+        self._sent_at = 0.0
         self._route_table: list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]]]] | None = None
         self.bot_member = Member(BOT_USER_ID, "Multinations", bot=True)
         self.everyone_role = Role(GUILD_ID, "@everyone", 0, DEFAULT_MEMBER_PERMISSIONS)
@@ -517,7 +518,8 @@ class FakeDiscord:
             path = path[len(API_PREFIX):]
         if self.process_dead is not None and self.process_dead():
             raise ConnectionResetError("the bot process was killed")
-        self.requests.append((asyncio.get_running_loop().time(), method, path))
+        sent_at = asyncio.get_running_loop().time()
+        self.requests.append((sent_at, method, path))
         fault = self._fault_for(method, path)
         if fault is not None:
             if fault.delay:
@@ -526,8 +528,10 @@ class FakeDiscord:
                 raise TimeoutError(f"simulated timeout on {method} {path}")
             return FakeResponse(fault.status, fault.body, fault.headers)
         # A real request always suspends the caller while it is on the wire; so does this one, so
-        # that concurrent handlers interleave as they would against Discord.
+        # that concurrent handlers interleave as they would against Discord. Response times are taken
+        # when the request left the bot (`sent_at`), as Discord would see them.
         await asyncio.sleep(0)
+        self._sent_at = sent_at
         payload, files = _decode_body(kwargs)
         params = kwargs.get("params") or {}
         if self._route_table is None:
@@ -764,7 +768,7 @@ class FakeDiscord:
         if info["responded"]:
             return self._error(400, 40060, "Interaction has already been acknowledged.")
         info["responded"] = True
-        info["first_response"] = asyncio.get_running_loop().time()
+        info["first_response"] = self._sent_at
         kind = int(body.get("type", 0))
         data = body.get("data") or {}
         member = self.members[info["member"]]
@@ -835,7 +839,7 @@ class FakeDiscord:
         self._apply_edit(message, body)
         if files:
             message.attachments = self._attachments(files)
-        info["final_response"] = asyncio.get_running_loop().time()
+        info["final_response"] = self._sent_at
         self.record(self._message_action("edit", message, body, files))
         return 200, message.payload()
 
@@ -863,7 +867,7 @@ class FakeDiscord:
                           visible_to=info["member"] if ephemeral else None, interaction_token=match[2],
                           attachments=self._attachments(files))
         self.messages[message.id] = message
-        info["final_response"] = asyncio.get_running_loop().time()
+        info["final_response"] = self._sent_at
         self.record(self._message_action("followup", message, body, files))
         return 200, message.payload()
 

@@ -80,7 +80,8 @@ async def test_answer_in_own_language_with_source_and_last_checked(sim: Simulato
     await sim.join("Amal")
     await speak(sim, "Amal", "ar")
     step = await ask(sim, "Amal", "bankid")
-    assert step.actions[0].kind == "defer"
+    # Not busy: the answer itself is the first response, one request.
+    assert step.actions[0].kind == "interaction_response" and step.actions[0].embeds
     _notice, embed = answer_of(step)
     assert "BankID" in embed["title"] and embed["title"].startswith("\u200f")
     assert "https://www.skatteverket.se" in embed["fields"][0]["value"]
@@ -235,7 +236,7 @@ async def test_no_sends_the_question_to_the_unanswered_queue_without_who_asked(s
     await sim.grant("Bertil", "volunteer")
     step = await ask(sim, "Amal", "fiske licens")
     await pause(sim)
-    reply = answer_action(step) if any(a.embeds for a in step.actions) else step.last("followup")
+    reply = answer_action(step) if any(a.embeds for a in step.actions) else step.last()
     no_button = next(b for b in reply.buttons() if ":no" in b["custom_id"])
     step = await sim.press("Amal", no_button["custom_id"], message=sim.discord.messages[reply.message_id])
     assert step.last("modal").visible_to == "Amal"
@@ -422,3 +423,25 @@ async def test_a_translation_can_carry_a_reason_that_the_history_keeps(sim: Simu
     await sim.press("Tesfay", f"faq:write:{faq(sim).get('bankid').id}:ti")
     await sim.submit("Tesfay", {"question": "ባንክ ኣይዲ ብኸመይ ይርከብ?", "answer": "ብባንክኻ ይርከብ።", "aliases": ""})
     assert (await faq(sim).history("bankid"))[0].reason == ""
+
+
+async def test_other_answers_that_may_fit_come_in_the_same_message(sim: Simulator) -> None:
+    await sim.join("Oksana", locale="uk")
+    step = await ask(sim, "Oksana", "winter")
+    replies = [a for a in step.actions if a.visible_to == "Oksana"]
+    assert len(replies) == 1
+    notice, embed = answer_of(step)
+    others = faq(sim).search("winter", limit=4)[1:]
+    assert others, "the starter set has more than one winter answer"
+    assert all(f"`{entry.slug}`" in notice for entry in others)
+    assert embed["title"]
+
+
+async def test_under_a_burst_the_search_is_acknowledged_first_and_answered_after(sim: Simulator) -> None:
+    await sim.join("Jonas", locale="de")
+    quiet = answer_of(await ask(sim, "Jonas", "bankid"))
+    sim.running_bot.busy_threshold = -1  # as if many members were being answered at this moment
+    step = await ask(sim, "Jonas", "bankid")
+    assert step.actions[0].kind == "defer" and step.actions[0].visible_to == "Jonas"
+    assert answer_action(step).kind == "followup"
+    assert answer_of(step) == quiet

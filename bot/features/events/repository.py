@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.core.db import Tx
+from bot.core.db import Reads, Tx
 from bot.features.events.recurrence import Rule
 from bot.features.events.timeparse import parse_local
 
@@ -59,19 +59,19 @@ def event_from_row(row: sqlite3.Row) -> Event:
     )
 
 
-async def load_event(tx: Tx, event_id: int) -> Event | None:
+async def load_event(tx: Reads, event_id: int) -> Event | None:
     """The event with this id, or None."""
     row = await tx.fetchone("SELECT * FROM events WHERE id = ?", (event_id,))
     return None if row is None else event_from_row(row)
 
 
-async def load_skips(tx: Tx, event_id: int) -> frozenset[datetime]:
+async def load_skips(tx: Reads, event_id: int) -> frozenset[datetime]:
     """The cancelled single dates of an event."""
     rows = await tx.fetchall("SELECT occurrence FROM event_skips WHERE event_id = ?", (event_id,))
     return frozenset(parse_local(r["occurrence"]) for r in rows)
 
 
-async def load_texts(tx: Tx, event_id: int) -> dict[str, tuple[str, str]]:
+async def load_texts(tx: Reads, event_id: int) -> dict[str, tuple[str, str]]:
     """Translations of title and description, by language."""
     rows = await tx.fetchall("SELECT language, title, description FROM event_texts WHERE event_id = ?", (event_id,))
     return {r["language"]: (r["title"], r["description"]) for r in rows}

@@ -267,8 +267,7 @@ class EventsService:
         """Title and description in `language`, falling back to the event's own language."""
         if language == event.language:
             return event.title, event.description
-        async with self._db.read() as tx:
-            texts = await load_texts(tx, event.id)
+        texts = await load_texts(self._db, event.id)
         title, description = texts.get(language, (event.title, event.description))
         return title, description or event.description
 
@@ -276,8 +275,7 @@ class EventsService:
         self, event: Event, *, after: datetime | None = None, limit: int = 5
     ) -> list[Occurrence]:
         """The event's next occurrences (cancelled dates left out)."""
-        async with self._db.read() as tx:
-            skips = await load_skips(tx, event.id)
+        skips = await load_skips(self._db, event.id)
         return occurrences(event.rule(skips), self.zone, after=after or self._clock.now(), limit=limit)
 
     def occurrence_of(self, event: Event, local: str) -> Occurrence:
