@@ -19,6 +19,7 @@ import contextlib
 import importlib
 import json
 import logging
+import os
 import pkgutil
 import signal
 import sys
@@ -75,24 +76,41 @@ async def _bot_for_discord(settings: Settings) -> tuple[str, Services, Multinati
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Connect to Discord and run until SIGTERM/SIGINT."""
+    """Connect to Discord and run until SIGTERM/SIGINT.
+
+    The first signal stops cleanly: scheduling stops, the gateway and HTTP close, a unit of work in
+    progress ends with its commit or rollback, and the database is checkpointed and closed (which
+    releases the process lock). A second signal while stopping ends the process at once: nothing
+    committed is lost, what was not committed is rolled back by SQLite, and interrupted jobs run
+    again at the next start.
+    """
     import discord
 
     token, services, bot = await _bot_for_discord(settings)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
+    handled: list[signal.Signals] = []
 
-    def request_stop() -> None:
-        log.info("shutdown requested")
+    def request_stop(sig: signal.Signals) -> None:
+        if stopping.is_set():
+            log.warning("second %s while stopping: stopping now without waiting", sig.name)
+            _remove_signal_handlers(loop, handled)
+            signal.signal(sig, signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
+            return
+        log.info("shutdown requested (%s)", sig.name)
         stopping.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, request_stop)
+            loop.add_signal_handler(sig, request_stop, sig)
+            handled.append(sig)
+    runner = asyncio.create_task(bot.start(token), name="bg:discord")
+    clean = False
     try:
-        runner = asyncio.create_task(bot.start(token), name="bg:discord")
         waiter = asyncio.create_task(stopping.wait(), name="bg:signals")
         done, _ = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
         if runner in done and runner.exception() is not None:
             exc = runner.exception()
             if isinstance(exc, discord.LoginFailure):
@@ -103,12 +121,34 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                     f"it on the Bot page of your application ({README_SETUP})."
                 )
             raise exc
-        waiter.cancel()
+        clean = True
     finally:
-        await bot.close()
-        await services.close()
-        log.info("stopped cleanly")
+        try:
+            await bot.close()
+            await _gateway_ended(runner)
+        finally:
+            await services.close()  # even when closing the connection failed: checkpoint, close, unlock
+            _remove_signal_handlers(loop, handled)
+        log.info("stopped cleanly" if clean else "stopped")
     return 0
+
+
+async def _gateway_ended(runner: asyncio.Task[None], timeout: float = 5.0) -> None:
+    """Let the gateway task finish after `close()` (it does at once); its error is not ours to raise."""
+    if not runner.done():
+        await asyncio.wait({runner}, timeout=timeout)
+    if not runner.done():
+        runner.cancel()
+        await asyncio.wait({runner})
+    if not runner.cancelled() and runner.exception() is not None:
+        log.info("the gateway connection ended with %s", type(runner.exception()).__name__)
+
+
+def _remove_signal_handlers(loop: asyncio.AbstractEventLoop, handled: list[signal.Signals]) -> None:
+    """Give SIGTERM and SIGINT back their usual meaning (a process that has stopped can be killed)."""
+    for sig in handled:
+        loop.remove_signal_handler(sig)
+    handled.clear()
 
 
 # ----- commands / sync -------------------------------------------------------------------------------

@@ -219,8 +219,9 @@ class MentoringCog(commands.Cog):
 
     async def run_retention(self, job: Job) -> None:
         """Delete old match rows and check-in answers, then plan tomorrow's sweep."""
-        now = self.bot.services.clock.now()
-        removed = await retention.sweep(self.bot.services.db, now)
+        services = self.bot.services
+        now = services.clock.now()
+        removed = await retention.sweep(services.db, now, services.settings.mentoring_retention_days)
         log.info("mentoring retention removed %d old rows", removed)
         due = retention.next_run(now)
         await self.bot.services.jobs.schedule(retention.KIND, f"{retention.KIND}:{due.date().isoformat()}", due)

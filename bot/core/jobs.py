@@ -91,6 +91,8 @@ class JobQueue:
         self._kinds: dict[str, JobKind] = {}
         self._concurrency = concurrency
         self._run_lock = asyncio.Lock()
+        self._passes: set[asyncio.Task[Any]] = set()  # tasks inside `run_due`, for `stop`
+        self._stopped = False
         #: Called (without arguments) after anything that may change the earliest due time.
         self.on_change: Callable[[], Awaitable[None]] | None = None
 
@@ -196,27 +198,58 @@ class JobQueue:
     async def run_due(self) -> RunReport:
         """Run every pending job whose time has come (only registered kinds)."""
         report = RunReport()
+        current = asyncio.current_task()
         async with self._run_lock:
-            now = self._clock.now()
-            kinds = list(self._kinds)
-            if not kinds:
+            if self._stopped:
                 return report
-            marks = ",".join("?" * len(kinds))
-            rows = await self._db.fetchall(
-                f"SELECT id, kind, key, due_at, payload, attempts FROM scheduled_jobs "
-                f"WHERE state = 'pending' AND due_at <= ? AND kind IN ({marks}) ORDER BY due_at, id",
-                (to_db(now), *kinds),
-            )
-            gate = asyncio.Semaphore(self._concurrency)
-
-            async def one(row: Any) -> None:
-                async with gate:
-                    await self._run_one(row, now, report)
-
-            await asyncio.gather(*(one(row) for row in rows))
+            if current is not None:
+                self._passes.add(current)
+            try:
+                await self._run_pass(report)
+            finally:
+                self._passes.discard(current)  # type: ignore[arg-type]
         # No `_changed()` here: the waker reschedules after every wake-up, and handlers that plan
         # new rows notify through `schedule()`.
         return report
+
+    async def stop(self, timeout: float) -> None:
+        """Start no more jobs; let a pass in progress finish, for at most `timeout` seconds.
+
+        Called when the process stops, before the Discord connection closes, so that a job halfway
+        through a send ends normally instead of failing on a closed connection. A job still running
+        after `timeout` is cancelled: its row stays claimed and runs again at the next start
+        (`reconcile`), exactly as after a crash.
+        """
+        self._stopped = True
+        running = {task for task in self._passes if not task.done() and task is not asyncio.current_task()}
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=timeout)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("stopping: %d scheduled job runs cancelled; they run again at the next start", len(late))
+            await asyncio.wait(late)
+
+    async def _run_pass(self, report: RunReport) -> None:
+        """One pass over the due rows (under the run lock)."""
+        now = self._clock.now()
+        kinds = list(self._kinds)
+        if not kinds:
+            return
+        marks = ",".join("?" * len(kinds))
+        rows = await self._db.fetchall(
+            f"SELECT id, kind, key, due_at, payload, attempts FROM scheduled_jobs "
+            f"WHERE state = 'pending' AND due_at <= ? AND kind IN ({marks}) ORDER BY due_at, id",
+            (to_db(now), *kinds),
+        )
+        gate = asyncio.Semaphore(self._concurrency)
+
+        async def one(row: Any) -> None:
+            async with gate:
+                await self._run_one(row, now, report)
+
+        await asyncio.gather(*(one(row) for row in rows))
 
     async def _run_one(self, row: Any, now: datetime, report: RunReport) -> None:
         kind = self._kinds[row["kind"]]

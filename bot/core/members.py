@@ -83,6 +83,9 @@ class MemberPrefs:
 
         async def delete(tx: Tx, user_id: int) -> None:
             await tx.execute("DELETE FROM member_prefs WHERE user_id = ?", (user_id,))
+
+        async def after_delete(user_id: int) -> None:
+            # Only now: a lookup while the deletion was still open read (and cached) the old choice.
             self.forget_cached(user_id)
 
         return PrivacySection(
@@ -91,6 +94,7 @@ class MemberPrefs:
             description=N_("Your language choice and whether the bot may send you direct messages."),
             export=export,
             delete=delete,
+            after_delete=after_delete,
         )
 
 

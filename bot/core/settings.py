@@ -17,6 +17,12 @@ from bot.core.languages import LANGUAGES
 
 DEFAULT_DATABASE_PATH = Path("data") / "multinations.sqlite3"
 
+# Retention periods are counted in days; ten years is far beyond any sensible choice (and keeps the
+# date arithmetic in range).
+MAX_RETENTION_DAYS = 3650
+# The last mentoring check-in (`3m`) is asked 90 days after a match starts.
+MIN_MENTORING_RETENTION_DAYS = 90
+
 # A bot token is three base64url segments separated by dots (id.timestamp.hmac).
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 
@@ -53,6 +59,8 @@ class Settings:
     log_level: str = "INFO"
     # How long after a member leaves their stored data is deleted.
     retention_days_after_leave: int = 30
+    # How long ended or declined mentoring matches and check-in answers are kept.
+    mentoring_retention_days: int = 365
     # Scheduled posts found late after downtime are still sent if at most this late.
     grace_minutes: int = 30
     backup_dir: Path | None = None
@@ -95,7 +103,8 @@ def _optional_id(env: Mapping[str, str], name: str) -> int | None:
     return int(raw)
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0, maximum: int | None = None,
+         why: str = "") -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -104,7 +113,9 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     except ValueError:
         raise SettingsError(name, f"must be a whole number, got {raw!r}.") from None
     if value < minimum:
-        raise SettingsError(name, f"must be at least {minimum}, got {value}.")
+        raise SettingsError(name, f"must be at least {minimum}{why}, got {value}.")
+    if maximum is not None and value > maximum:
+        raise SettingsError(name, f"must be at most {maximum}, got {value}.")
     return value
 
 
@@ -169,7 +180,11 @@ def load_settings(
             translator=_optional_id(env, "TRANSLATOR_ROLE_ID"),
         ),
         log_level=log_level,
-        retention_days_after_leave=_int(env, "RETENTION_DAYS_AFTER_LEAVE", 30, minimum=1),
+        retention_days_after_leave=_int(env, "RETENTION_DAYS_AFTER_LEAVE", 30, minimum=1, maximum=MAX_RETENTION_DAYS),
+        mentoring_retention_days=_int(
+            env, "MENTORING_RETENTION_DAYS", 365, minimum=MIN_MENTORING_RETENTION_DAYS, maximum=MAX_RETENTION_DAYS,
+            why=" (the last mentoring check-in is asked 90 days after a match starts; its answers must stay "
+                "until then)"),
         grace_minutes=_int(env, "GRACE_MINUTES", 30),
         backup_dir=Path(backup_raw) if backup_raw else None,
         backup_interval_hours=_int(env, "BACKUP_INTERVAL_HOURS", 0),

@@ -32,6 +32,11 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
 )
 
 
+#: How long stopping waits for a running scheduled job before cancelling it (seconds). Docker sends
+#: SIGKILL 10 seconds after SIGTERM by default, systemd after 90.
+SHUTDOWN_JOB_WAIT = 5.0
+
+
 def available_extensions(names: Sequence[str] = DEFAULT_EXTENSIONS) -> list[str]:
     """The extensions of `names` that exist in this checkout."""
     import importlib.util
@@ -114,8 +119,13 @@ class MultinationsBot(commands.Bot):
                 await self.load_extension(name)
 
     async def close(self) -> None:
-        """Stop scheduling before the connection closes, so nothing starts half-way."""
+        """Stop scheduling before the connection closes, so nothing starts half-way.
+
+        A job already running may finish while Discord can still be reached (at most
+        `SHUTDOWN_JOB_WAIT` seconds); one that does not is cancelled and runs again at the next start.
+        """
         self.services.waker.shutdown()
+        await self.services.jobs.stop(timeout=SHUTDOWN_JOB_WAIT)
         await super().close()
 
     @contextlib.contextmanager

@@ -278,14 +278,21 @@ class FakeSession:
     def __init__(self, discord_side: FakeDiscord) -> None:
         self._discord = discord_side
         self.closed = False
+        self._on_the_wire: set[asyncio.Task[Any]] = set()  # callers waiting for an answer
+        self._aborted: set[asyncio.Task[Any]] = set()
 
     def request(self, method: str, url: str, **kwargs: Any) -> _PendingResponse:
         """Start a request (used as `async with session.request(...) as response`)."""
-        return _PendingResponse(self._discord, method, url, kwargs)
+        if self.closed:
+            raise RuntimeError("Session is closed")  # as aiohttp refuses
+        return _PendingResponse(self, method, url, kwargs)
 
     async def close(self) -> None:
-        """Close (nothing to do)."""
+        """Close: later requests are refused, and those on the wire fail at once (as with aiohttp)."""
         self.closed = True
+        for caller in self._on_the_wire:
+            self._aborted.add(caller)
+            caller.cancel()
 
     async def ws_connect(self, *args: Any, **kwargs: Any) -> Any:
         """The simulator has no gateway socket: events are fed in directly."""
@@ -293,13 +300,29 @@ class FakeSession:
 
 
 class _PendingResponse:
-    def __init__(self, discord_side: FakeDiscord, method: str, url: str, kwargs: dict[str, Any]) -> None:
-        self._args = (discord_side, method, url, kwargs)
+    def __init__(self, session: FakeSession, method: str, url: str, kwargs: dict[str, Any]) -> None:
+        self._session = session
+        self._args = (method, url, kwargs)
         self._response: FakeResponse | None = None
 
     async def __aenter__(self) -> FakeResponse:
-        discord_side, method, url, kwargs = self._args
-        self._response = await discord_side.handle(method, url, kwargs)
+        method, url, kwargs = self._args
+        session = self._session
+        caller = asyncio.current_task()
+        if caller is not None:
+            session._on_the_wire.add(caller)
+        try:
+            self._response = await session._discord.handle(method, url, kwargs)
+        except asyncio.CancelledError:
+            if caller is None or caller not in session._aborted:
+                raise
+            # The session closed while this request was on the wire: the connection is gone.
+            session._aborted.discard(caller)
+            caller.uncancel()
+            raise aiohttp.ServerDisconnectedError() from None
+        finally:
+            if caller is not None:
+                session._on_the_wire.discard(caller)
         return self._response
 
     async def __aexit__(self, *exc: object) -> None:

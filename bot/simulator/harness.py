@@ -170,7 +170,22 @@ class Simulator:
             busy_timeout_ms=self._busy_timeout_ms,
         )
         bot = MultinationsBot(services, extensions=self._extensions)
+        try:
+            await self.attach(bot)
+        except BaseException:
+            await services.close()
+            raise
+
+    async def attach(self, bot: MultinationsBot) -> None:
+        """Log `bot` in against the simulated Discord and deliver READY with the guild: no gateway.
+
+        `start` uses it for a bot it built; a test may use it for a bot built elsewhere (the one
+        `multinations-bot run` builds). The clock is not moved here: without `start` it is the real one.
+        """
         fake = self.discord
+        current = asyncio.current_task()
+        # Tasks already running (e.g. the command line's own) are not the bot's: `settle` ignores them.
+        self._baseline = {t for t in asyncio.all_tasks() if t is not current and not t.done()}
 
         async def static_login(token: str) -> dict[str, Any]:
             http = bot.http
@@ -181,20 +196,16 @@ class Simulator:
             return await http.request(discord.http.Route("GET", "/users/@me"))
 
         bot.http.static_login = static_login  # type: ignore[method-assign]
-        try:
-            await bot.login("simulated-token")
-        except BaseException:
-            await services.close()
-            raise
+        await bot.login("simulated-token")
         state = bot._connection
         state.application_id = APP_ID
         state._add_guild_from_data(fake.guild_payload())  # type: ignore[arg-type]
         bot._ready.set()  # type: ignore[union-attr]
-        self.bot, self.services = bot, services
+        self.bot, self.services = bot, bot.services
         bot.dispatch("ready")
         await self.settle()
         self._baseline = {t for t in asyncio.all_tasks() if not t.done()}
-        self._baseline.discard(asyncio.current_task())  # type: ignore[arg-type]
+        self._baseline.discard(current)  # type: ignore[arg-type]
 
     async def stop(self) -> None:
         """Stop the bot as SIGTERM would: scheduler stopped, connection closed, database closed."""

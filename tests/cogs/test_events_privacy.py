@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.core.db import Tx
 from bot.core.i18n import Catalogs
+from bot.core.privacy import PrivacySection
 from bot.simulator import Simulator
 from tests.conftest import START
 
@@ -76,3 +79,56 @@ async def test_deleting_someone_on_the_waiting_list_promotes_nobody(esim: Simula
     jobs = await esim.running_bot.services.db.fetchval(
         "SELECT COUNT(*) FROM scheduled_jobs WHERE kind IN ('events.refill', 'events.promoted')")
     assert jobs == 0
+
+
+def _spy_on_wakeups(sim: Simulator) -> list[dict[str, str]]:
+    """Record, at every wake-up request, the RSVPs another connection sees (committed data only)."""
+    services = sim.running_bot.services
+    original = services.jobs.on_change
+    seen: list[dict[str, str]] = []
+    names = {sim.member(n).id: n for n in ("Amal", "Bashir", "Chen")}
+
+    async def spy() -> None:
+        other = sqlite3.connect(str(services.db.path))
+        try:
+            rows = other.execute("SELECT user_id, status FROM event_rsvps").fetchall()
+        finally:
+            other.close()
+        seen.append({names[user]: status for user, status in rows})
+        if original is not None:
+            await original()
+
+    services.jobs.on_change = spy
+    return seen
+
+
+async def test_privacy_delete_wakes_the_scheduler_after_the_commit_and_the_place_moves_on_at_once(
+        esim: Simulator) -> None:
+    await esim.slash("Amal", "/privacy delete")
+    seen = _spy_on_wakeups(esim)
+    await esim.press("Amal", f"core:privacy-delete:{esim.member('Amal').id}")
+    # The first wake-up already saw the deletion committed (the refill it wakes for can run).
+    assert seen and seen[0] == {"Bashir": "waiting", "Chen": "waiting"}
+    # Woken, not waiting for some later job: Bashir has the place without the clock moving.
+    assert await statuses(esim) == {"Bashir": "going", "Chen": "waiting"}
+    assert [a.to for a in esim.actions if a.kind == "dm"] == ["dm:Bashir"]
+
+
+async def test_a_privacy_delete_that_rolls_back_wakes_nothing_and_keeps_the_place(esim: Simulator) -> None:
+    async def broken(tx: Tx, user_id: int) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    async def nothing(tx: Tx, user_id: int) -> None:
+        return None
+
+    esim.running_bot.services.privacy.register(PrivacySection("zz-broken", "Broken", "", nothing, broken))
+    await esim.slash("Amal", "/privacy delete")
+    seen = _spy_on_wakeups(esim)
+    step = await esim.press("Amal", f"core:privacy-delete:{esim.member('Amal').id}")
+    assert "deleted" not in step.text  # Amal is not told her data is gone
+    assert seen == []
+    await esim.advance(timedelta(minutes=5))
+    assert await statuses(esim) == {"Amal": "going", "Bashir": "waiting", "Chen": "waiting"}
+    refills = await esim.running_bot.services.db.fetchval(
+        "SELECT COUNT(*) FROM scheduled_jobs WHERE kind = 'events.refill'")
+    assert refills == 0  # the planned refill went with the rollback

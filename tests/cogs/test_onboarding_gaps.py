@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -48,6 +49,26 @@ async def test_privacy_delete_blanks_the_volunteer_card(sim: Simulator) -> None:
     assert len(edits) == 1
     await sim.advance(timedelta(hours=1))
     assert len([a for a in sim.actions if a.kind == "edit" and a.message_id == card.id]) == 1
+
+
+async def test_privacy_delete_blanks_the_card_at_once_after_it_committed(sim: Simulator) -> None:
+    await sim.join("Amal")
+    await walk(sim, "Amal", language="en", topics=("housing",), area="Kusfors", mentor=True)
+    services = sim.running_bot.services
+    original = services.jobs.on_change
+    committed: list[int] = []
+
+    async def spy() -> None:  # what another connection sees when the scheduler is asked to look
+        with contextlib.closing(sqlite3.connect(str(services.db.path))) as other:
+            committed.append(other.execute(
+                "SELECT COUNT(*) FROM onboarding_members WHERE user_id = ?", (uid(sim, "Amal"),)).fetchone()[0])
+        if original is not None:
+            await original()
+
+    services.jobs.on_change = spy
+    await delete_my_data(sim, "Amal")
+    assert committed and committed[0] == 0  # woken only once the deletion was committed
+    assert "Kusfors" not in card_of(sim).content  # and the card is blank without the clock moving
 
 
 async def test_privacy_delete_blanks_a_claimed_card_too(sim: Simulator) -> None:

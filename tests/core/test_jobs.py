@@ -128,3 +128,60 @@ async def test_cancel_by_prefix(db: Database) -> None:
     assert await jobs.cancel("event:1:", prefix=True) == 2
     await jobs.run_due()
     assert ran == ["event:2:a"]
+
+
+async def test_stopping_lets_a_running_job_finish_and_starts_no_more(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs, ran = queue(db, clock)
+    release = asyncio.Event()
+    started = asyncio.Event()
+
+    async def sending(job: Job) -> None:
+        started.set()
+        await release.wait()  # e.g. a message on its way to Discord
+        ran.append(job.key)
+
+    jobs.register("send", sending)
+    await jobs.schedule("send", "post", T0)
+    await jobs.schedule("test", "later", T0 + timedelta(minutes=1))
+    run = asyncio.create_task(jobs.run_due())
+    await started.wait()
+    stopping = asyncio.create_task(jobs.stop(timeout=3600))
+    await asyncio.sleep(0)
+    assert not stopping.done()  # waits for the send
+    release.set()
+    await stopping
+    await run
+    assert await jobs.state_of("post") == "done"
+    clock.set(T0 + timedelta(minutes=1))
+    await jobs.run_due()
+    assert ran == ["post"]  # nothing new started after the stop
+    assert await jobs.state_of("later") == "pending"
+
+
+async def test_a_job_still_running_when_the_wait_ends_runs_again_at_the_next_start(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs, _ = queue(db, clock)
+    started = asyncio.Event()
+
+    async def stuck(job: Job) -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    jobs.register("stuck", stuck)
+    await jobs.schedule("stuck", "s", T0)
+    run = asyncio.create_task(jobs.run_due())
+    await started.wait()
+    await jobs.stop(timeout=0)
+    assert run.cancelled()
+    assert await jobs.state_of("s") == "claimed"  # neither done nor failed: interrupted
+    restarted = JobQueue(db, clock, default_grace=timedelta(minutes=30))
+    ran_after: list[str] = []
+
+    async def quick(job: Job) -> None:
+        ran_after.append(job.key)
+
+    restarted.register("stuck", quick)
+    assert await restarted.reconcile() == 1
+    await restarted.run_due()
+    assert ran_after == ["s"]

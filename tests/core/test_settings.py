@@ -17,6 +17,7 @@ def test_defaults_are_norsjo_time_swedish_and_a_database_under_data(tmp_path: Pa
     assert settings.default_language == "sv"
     assert settings.database_path == Path("data/multinations.sqlite3")
     assert settings.retention_days_after_leave == 30
+    assert settings.mentoring_retention_days == 365
 
 
 def test_dotenv_values_are_defaults_and_the_environment_wins(tmp_path: Path) -> None:
@@ -37,12 +38,31 @@ def test_dotenv_values_are_defaults_and_the_environment_wins(tmp_path: Path) -> 
         ({"ORGANIZER_ROLE_ID": "12"}, "ORGANIZER_ROLE_ID"),
         ({"GRACE_MINUTES": "soon"}, "GRACE_MINUTES"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"RETENTION_DAYS_AFTER_LEAVE": "0"}, "RETENTION_DAYS_AFTER_LEAVE"),
+        ({"RETENTION_DAYS_AFTER_LEAVE": "99999999"}, "RETENTION_DAYS_AFTER_LEAVE"),
+        ({"MENTORING_RETENTION_DAYS": "a year"}, "MENTORING_RETENTION_DAYS"),
+        ({"MENTORING_RETENTION_DAYS": "-365"}, "MENTORING_RETENTION_DAYS"),
+        ({"MENTORING_RETENTION_DAYS": "99999999"}, "MENTORING_RETENTION_DAYS"),
     ],
 )
 def test_invalid_settings_name_the_setting(env: dict[str, str], setting: str) -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(env, dotenv=None, check_database=False)
     assert caught.value.setting == setting
+
+
+def test_retention_periods_are_read_in_days() -> None:
+    settings = load_settings({"RETENTION_DAYS_AFTER_LEAVE": "14", "MENTORING_RETENTION_DAYS": "180"},
+                             dotenv=None, check_database=False)
+    assert settings.retention_days_after_leave == 14
+    assert settings.mentoring_retention_days == 180
+
+
+def test_a_mentoring_retention_shorter_than_the_check_ins_is_refused_with_the_reason() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"MENTORING_RETENTION_DAYS": "30"}, dotenv=None, check_database=False)
+    assert caught.value.setting == "MENTORING_RETENTION_DAYS"
+    assert "at least 90" in caught.value.message and "check-in" in caught.value.message
 
 
 def test_role_ids_are_read_as_numbers() -> None:

@@ -8,8 +8,6 @@ message ids, RSVPs and the reminder log.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Sequence
@@ -189,7 +187,6 @@ class EventsService:
         self._clock = clock
         self._jobs = jobs
         self.zone = zone
-        self._wake_tasks: set[asyncio.Task[None]] = set()
 
     # ----- creating ------------------------------------------------------------------------------
     def _start(self, date_text: str, time_text: str, fold: int | None, now: datetime) -> tuple[datetime, int]:
@@ -850,25 +847,6 @@ class EventsService:
             "UPDATE announcement_posts SET message_id = ?, posted_at = ? WHERE announcement_id = ? AND occurrence = ?",
             (message_id, to_db(self._clock.now()), announcement_id, occurrence))
 
-    def _wake_after_commit(self) -> None:
-        """Wake the scheduler once the current transaction has ended (rows planned inside it are due)."""
-
-        async def wake() -> None:
-            with contextlib.suppress(Exception):
-                async with self._db.read():
-                    pass  # waits for the transaction that planned the rows
-                await self._jobs.notify_changed()
-
-        task = asyncio.get_running_loop().create_task(wake(), name="events-wake-after-commit")
-        self._wake_tasks.add(task)
-
-        def done(finished: asyncio.Task[None]) -> None:
-            self._wake_tasks.discard(finished)
-            if not finished.cancelled() and finished.exception() is not None:
-                log.debug("wake-up after commit skipped (the process is stopping)")
-
-        task.add_done_callback(done)
-
     # ----- privacy -------------------------------------------------------------------------------
     def privacy_section(self) -> PrivacySection:
         """RSVPs, the reminders sent and the member's reminder setting."""
@@ -906,8 +884,10 @@ class EventsService:
             await tx.execute("DELETE FROM event_rsvps WHERE user_id = ?", (user_id,))
             await tx.execute("DELETE FROM event_reminder_log WHERE user_id = ?", (user_id,))
             await tx.execute("DELETE FROM event_member_settings WHERE user_id = ?", (user_id,))
-            if held:
-                self._wake_after_commit()
+
+        async def after_delete(user_id: int) -> None:
+            # Committed now: the planned refills are due, so the scheduler must look again.
+            await self._jobs.notify_changed()
 
         return PrivacySection(
             key="events",
@@ -916,6 +896,7 @@ class EventsService:
                            "and whether you want reminders."),
             export=export,
             delete=delete,
+            after_delete=after_delete,
         )
 
 

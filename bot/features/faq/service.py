@@ -572,6 +572,9 @@ class FaqService:
             )
             await tx.execute("UPDATE faq_entries SET owner_id = NULL WHERE owner_id = ?", (user_id,))
             await tx.execute("UPDATE faq_texts SET updated_by = NULL WHERE updated_by = ?", (user_id,))
+
+        async def after_delete(user_id: int) -> None:
+            # The in-memory entries follow the database only once the deletion has committed.
             for entry in list(self._entries.values()):
                 if entry.owner_id == user_id:
                     self._entries[entry.id] = replace(entry, owner_id=None)
@@ -586,6 +589,7 @@ class FaqService:
             ),
             export=export,
             delete=delete,
+            after_delete=after_delete,
         )
 
 

@@ -1,8 +1,9 @@
 """Daily retention for mentoring: old personal rows go, anonymous counters stay.
 
-A match that ended or was declined more than `KEEP_DAYS` ago loses its personal rows (the match
-itself, its check-in answers and feedback). Check-in answers older than `KEEP_DAYS` go even while a
-match is active. The do-not-match list (`mentoring_exclusions`) stays as long as both profiles do,
+A match that ended or was declined more than `keep_days` ago loses its personal rows (the match
+itself, its check-in answers and feedback). Check-in answers older than `keep_days` go even while a
+match is active. `keep_days` is the setting `MENTORING_RETENTION_DAYS` (default 365), passed in by
+the cog. The do-not-match list (`mentoring_exclusions`) stays as long as both profiles do,
 because the rule "never again a pair that one side declined or ended" depends on it; it is removed
 with the profiles by `/privacy delete` or when a member who left is forgotten.
 """
@@ -15,10 +16,9 @@ from bot.core.clock import to_db
 from bot.core.db import Database
 
 KIND = "mentoring.retention"
-KEEP_DAYS = 365
 
 
-async def sweep(db: Database, now: datetime, keep_days: int = KEEP_DAYS) -> int:
+async def sweep(db: Database, now: datetime, keep_days: int) -> int:
     """Delete what is older than the retention period; returns how many rows went."""
     cutoff = to_db(now - timedelta(days=keep_days))
     async with db.transaction() as tx:

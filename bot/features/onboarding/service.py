@@ -91,7 +91,6 @@ class OnboardingService:
         # Joins waiting for the next group commit (each caller awaits its future).
         self._join_queue: list[tuple[int, int, bool, asyncio.Future[None]]] = []
         self._join_writer: asyncio.Task[None] | None = None
-        self._wakers: set[asyncio.Task[None]] = set()
 
     # ----- reading --------------------------------------------------------------------------------
     async def get(self, guild_id: int, user_id: int) -> MemberState | None:
@@ -443,20 +442,6 @@ class OnboardingService:
             )
         return [repo.to_state(row) for row in rows]
 
-    def _wake_after_commit(self) -> None:
-        """Wake the scheduler once the running unit of work has ended (its lock is free again)."""
-
-        async def wake() -> None:
-            try:
-                async with self._db.read():
-                    pass
-                await self._jobs.notify_changed()
-            except BaseException:  # the process is going down: the job runs at the next start
-                return
-
-        self._wakers.add(task := asyncio.get_running_loop().create_task(wake(), name="onboarding-wake"))
-        task.add_done_callback(self._wakers.discard)
-
     # ----- stats -------------------------------------------------------------------------------------
     async def stats(self, guild_id: int) -> dict[str, int]:
         """The funnel: how many members reached each stage (aggregates only)."""
@@ -499,8 +484,10 @@ class OnboardingService:
                 await self._jobs.schedule(
                     BLANK_CARD_KIND, blank_card_key(card["guild_id"], card["card_message_id"]), self._clock.now(),
                     {"guild": card["guild_id"], "message": card["card_message_id"]}, tx=tx)
-            if cards:
-                self._wake_after_commit()
+
+        async def after_delete(user_id: int) -> None:
+            # Committed now: the scheduler may look at the planned blank-card jobs and cancelled rows.
+            await self._jobs.notify_changed()
 
         return PrivacySection(
             key="onboarding",
@@ -509,4 +496,5 @@ class OnboardingService:
                            "area and whether you would like a mentor."),
             export=export,
             delete=delete,
+            after_delete=after_delete,
         )
