@@ -1,20 +1,30 @@
 """The database: one aiosqlite connection, owned here, with serialized units of work.
 
 SQLite is the source of truth for everything that must survive a restart. The connection runs in
-WAL mode with `foreign_keys`, `busy_timeout` and `synchronous=FULL`. A transaction belongs to the
-connection, not to an asyncio task, so every unit of work (read or write) holds one lock; writes
-start with `BEGIN IMMEDIATE` so that another process holding the file makes us wait, not fail.
+WAL mode with `foreign_keys` and `busy_timeout`. A transaction belongs to the connection, not to an
+asyncio task, so every unit of work (read or write) holds one lock; writes start with
+`BEGIN IMMEDIATE` so that another process holding the file makes us wait, not fail.
+
+Durability comes in two strengths. Every commit survives the bot process being killed. A *durable*
+commit (`synchronous=FULL`, its fsync in the database thread) also survives a power cut or an
+operating-system crash, and takes everything committed before it to the disk with it. Durable are:
+one-statement writes (`Database.execute`: the job queue's claims and outcomes), every transaction of
+background work that talks to Discord (`durable_writes()`, set by the job queue around its handlers)
+and `transaction(durable=True)`. The others (a member's RSVP or onboarding answer) commit with
+`synchronous=NORMAL` on the event loop's thread in microseconds; a power cut can lose the last few of
+them, never corrupt the file, and never make the bot send something twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import fcntl
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -26,6 +36,18 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+_DURABLE: contextvars.ContextVar[bool] = contextvars.ContextVar("durable_writes", default=False)
+
+
+@contextlib.contextmanager
+def durable_writes() -> Iterator[None]:
+    """Make every transaction started inside the block (and its tasks) durable at COMMIT."""
+    token = _DURABLE.set(True)
+    try:
+        yield
+    finally:
+        _DURABLE.reset(token)
 Params = Sequence[Any] | dict[str, Any]
 
 
@@ -107,28 +129,64 @@ class Reads(Protocol):
 class Tx:
     """A unit of work on the connection; only valid inside `Database.transaction()` or `read()`.
 
-    Every call is one hop to the database thread; the unit's BEGIN travels with its first statement,
-    so a unit of k statements costs k + 1 hops (each hop is ~60 µs and the GIL handoff under load).
+    Statements run on the event loop's thread: inside a unit the connection is ours alone (the
+    database lock), its pages are in memory and a statement takes microseconds, far less than a hop
+    to the database thread and back, which under load waits a whole turn of the busy event loop. Only
+    what can wait runs in the database thread: COMMIT (its fsync), a BEGIN IMMEDIATE that finds the
+    file locked by another process (it waits there, up to the busy timeout), and bulk work
+    (`executemany`, `run_sync`).
     """
 
-    __slots__ = ("_begin", "_begun", "_conn", "_switch")
+    __slots__ = ("_begin", "_begun", "_busy_ms", "_conn", "_durable", "_switch")
 
-    def __init__(self, conn: aiosqlite.Connection, begin: str | None, switch: CrashSwitch | None = None) -> None:
+    def __init__(self, conn: aiosqlite.Connection, begin: str | None, switch: CrashSwitch | None = None,
+                 busy_ms: int = 5000, durable: bool = False) -> None:
         self._conn = conn
         self._begin = begin
         self._begun = False
         self._switch = switch
+        self._busy_ms = busy_ms
+        self._durable = durable
 
-    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def _begin_here(self, raw: sqlite3.Connection) -> bool:
+        """BEGIN on this thread unless another process holds the write lock (then False)."""
+        assert self._begin is not None
+        if self._begin == "BEGIN":  # a read snapshot never waits in WAL mode
+            raw.execute(self._begin)
+            return True
+        if self._durable:  # the safety level can only change outside a transaction
+            raw.execute("PRAGMA synchronous = FULL")
+        raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            raw.execute(self._begin)
+            return True
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY:
+                return False
+            raise
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T], *, bulk: bool = False) -> T:
         if self._switch is not None:
             self._switch.tick()
+        raw = self._conn._conn
         begin = None
         if self._begin is not None and not self._begun:
-            begin, self._begun = self._begin, True
-        raw = self._conn._conn
+            self._begun = True
+            if bulk or not self._begin_here(raw):
+                begin = self._begin  # BEGIN in the database thread, with the work
+            else:
+                return fn(raw)
+        elif self._begun and not bulk:
+            return fn(raw)
+
+        durable = self._durable
 
         def work() -> T:
             if begin is not None:
+                if durable:
+                    raw.execute("PRAGMA synchronous = FULL")
                 raw.execute(begin)
             return fn(raw)
 
@@ -148,9 +206,9 @@ class Tx:
         return await self._run(work)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        """Run one statement for many parameter rows (one thread hop for all)."""
+        """Run one statement for many parameter rows (in the database thread: bulk work)."""
         rows = list(rows)
-        await self._run(lambda raw: raw.executemany(sql, rows).close())
+        await self._run(lambda raw: raw.executemany(sql, rows).close(), bulk=True)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """The first row of a query, or None."""
@@ -166,8 +224,8 @@ class Tx:
         return None if row is None else row[0]
 
     async def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(connection)` in the database thread: many statements for one thread hop."""
-        return await self._run(fn)
+        """Run `fn(connection)` in the database thread: bulk work that may take a while."""
+        return await self._run(fn, bulk=True)
 
     async def _finish(self, statement: str) -> None:
         if self._switch is not None:
@@ -175,8 +233,23 @@ class Tx:
                 self._switch.tick()
             else:
                 self._switch.check()
-        if self._begun:
-            await self._conn._execute(self._conn._conn.execute, statement)
+        if not self._begun:
+            return
+        raw = self._conn._conn
+        if not self._durable:
+            raw.execute(statement)
+            return
+
+        def finish() -> None:
+            try:
+                raw.execute(statement)
+            finally:
+                raw.execute("PRAGMA synchronous = NORMAL")
+
+        if statement == "COMMIT":  # the fsync waits in the database thread
+            await self._conn._execute(finish)
+        else:
+            finish()
 
 
 class Database:
@@ -194,6 +267,7 @@ class Database:
         self.crash_switch: CrashSwitch | None = None
         self._lock = asyncio.Lock()
         self._lock_fd = lock_fd
+        self._busy_ms = 5000
         self._closed = False
 
     @classmethod
@@ -209,16 +283,19 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         lock_fd = _acquire_process_lock(path) if exclusive and str(path) != ":memory:" else None
         try:
-            conn = await aiosqlite.connect(str(path), isolation_level=None)
+            # check_same_thread off: units of work run their statements on the loop's thread while they
+            # hold the lock (see `Tx`); the connection is never used by two threads at once.
+            conn = await aiosqlite.connect(str(path), isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             _release_process_lock(lock_fd)
             raise DatabaseError(f"cannot open the database {path}: {exc}") from exc
         conn.row_factory = sqlite3.Row
         db = cls(path, conn, lock_fd)
+        db._busy_ms = int(busy_timeout_ms)
         try:
             await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = FULL")
+            await conn.execute("PRAGMA synchronous = NORMAL")  # durable commits raise it (see above)
             await conn.execute("PRAGMA foreign_keys = ON")
             # Deleted personal data must not linger in free pages.
             await conn.execute("PRAGMA secure_delete = ON")
@@ -254,11 +331,14 @@ class Database:
         self._lock_fd = None
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """A write unit of work: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+    async def transaction(self, *, durable: bool = False) -> AsyncIterator[Tx]:
+        """A write unit of work: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
+
+        `durable` (or an enclosing `durable_writes()`): the commit also survives a power cut.
+        """
         async with self._lock:
             self._check_open()
-            tx = Tx(self._conn, "BEGIN IMMEDIATE", self.crash_switch)
+            tx = Tx(self._conn, "BEGIN IMMEDIATE", self.crash_switch, self._busy_ms, durable or _DURABLE.get())
             try:
                 yield tx
             except BaseException:
@@ -278,7 +358,7 @@ class Database:
         """A read unit of work: a consistent snapshot (BEGIN DEFERRED), never writing."""
         async with self._lock:
             self._check_open()
-            tx = Tx(self._conn, "BEGIN", self.crash_switch)
+            tx = Tx(self._conn, "BEGIN", self.crash_switch, self._busy_ms)
             try:
                 yield tx
             finally:
@@ -314,20 +394,25 @@ class Database:
         return None if row is None else row[0]
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """One write statement in its own transaction (BEGIN IMMEDIATE, statement, COMMIT in one hop)."""
+        """One durable write statement in its own transaction (BEGIN IMMEDIATE, statement, COMMIT in the
+        database thread, one hop)."""
         is_insert = sql.lstrip()[:6].upper() == "INSERT"
 
         def work(raw: sqlite3.Connection) -> int:
-            raw.execute("BEGIN IMMEDIATE")
+            raw.execute("PRAGMA synchronous = FULL")
             try:
-                cursor = raw.execute(sql, params)
-                result = (cursor.lastrowid or 0) if is_insert else cursor.rowcount
-                cursor.close()
-                raw.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    raw.execute("ROLLBACK")
-                raise
+                raw.execute("BEGIN IMMEDIATE")
+                try:
+                    cursor = raw.execute(sql, params)
+                    result = (cursor.lastrowid or 0) if is_insert else cursor.rowcount
+                    cursor.close()
+                    raw.execute("COMMIT")
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        raw.execute("ROLLBACK")
+                    raise
+            finally:
+                raw.execute("PRAGMA synchronous = NORMAL")
             return result
 
         async with self._lock:

@@ -25,7 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.core.clock import Clock, from_db, to_db
-from bot.core.db import Database, Tx
+from bot.core.db import Database, Tx, durable_writes
 from bot.core.logs import scrub_exception
 
 log = logging.getLogger(__name__)
@@ -252,6 +252,12 @@ class JobQueue:
         await asyncio.gather(*(one(row) for row in rows))
 
     async def _run_one(self, row: Any, now: datetime, report: RunReport) -> None:
+        # Background work tells Discord things that must not be told twice: everything it writes is
+        # on the disk before it goes on (see `bot.core.db`).
+        with durable_writes():
+            await self._run_one_durably(row, now, report)
+
+    async def _run_one_durably(self, row: Any, now: datetime, report: RunReport) -> None:
         kind = self._kinds[row["kind"]]
         due = from_db(row["due_at"])
         job = Job(row["id"], row["kind"], row["key"], due, json.loads(row["payload"]), row["attempts"] + 1)

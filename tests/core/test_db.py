@@ -8,15 +8,64 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.db import Database, DatabaseInUse, load_migrations
+from bot.core.db import Database, DatabaseInUse, durable_writes, load_migrations
 
 
 async def test_the_writing_connection_is_configured_for_durability(db: Database) -> None:
     async with db.read() as tx:
         assert (await tx.fetchval("PRAGMA journal_mode")) == "wal"
         assert (await tx.fetchval("PRAGMA foreign_keys")) == 1
-        assert (await tx.fetchval("PRAGMA synchronous")) == 2  # FULL
+        assert (await tx.fetchval("PRAGMA synchronous")) == 1  # NORMAL: survives a killed process
         assert (await tx.fetchval("PRAGMA busy_timeout")) == 5000
+
+
+async def test_durable_units_commit_with_a_full_sync_and_the_level_comes_back(db: Database) -> None:
+    async with db.transaction(durable=True) as tx:
+        assert await tx.fetchval("PRAGMA synchronous") == 2  # FULL for this commit
+        await tx.execute("INSERT INTO member_prefs(user_id, language, updated_at) VALUES (1, 'ar', 'x')")
+    async with db.transaction() as tx:
+        assert await tx.fetchval("PRAGMA synchronous") == 1
+    with durable_writes():  # background work (the job queue runs its handlers so)
+        async with db.transaction() as tx:
+            assert await tx.fetchval("PRAGMA synchronous") == 2
+    with pytest.raises(RuntimeError):
+        async with db.transaction(durable=True) as tx:
+            await tx.execute("UPDATE member_prefs SET language = 'so' WHERE user_id = 1")
+            raise RuntimeError("rolled back")
+    async with db.transaction() as tx:
+        assert await tx.fetchval("PRAGMA synchronous") == 1
+        assert await tx.fetchval("SELECT language FROM member_prefs WHERE user_id = 1") == "ar"
+
+
+async def test_a_write_waits_for_another_process_without_stalling_the_bot(db: Database) -> None:
+    """Another program holds the write lock (an operator's sqlite3 shell): the bot's write waits
+    for it in the database thread, while everything else keeps running."""
+    other = sqlite3.connect(db.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    beating = asyncio.create_task(heartbeat())
+    try:
+        async def write() -> None:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO member_prefs(user_id, language, updated_at) VALUES (7, 'uk', 'x')")
+
+        writing = asyncio.create_task(write())
+        await asyncio.sleep(0.3)
+        assert not writing.done()
+        assert ticks >= 10  # the event loop was not blocked while the write waited
+        other.execute("ROLLBACK")
+        await asyncio.wait_for(writing, timeout=5)
+    finally:
+        beating.cancel()
+        other.close()
+    assert await db.fetchval("SELECT language FROM member_prefs WHERE user_id = 7") == "uk"
 
 
 async def test_one_statement_reads_see_every_commit_at_once(db: Database) -> None:

@@ -52,6 +52,25 @@ async def test_planning_the_same_key_again_moves_it_but_never_repeats_a_done_job
     assert ran == ["a"]
 
 
+async def test_what_a_job_writes_is_on_the_disk_before_it_goes_on(db: Database) -> None:
+    """A job tells Discord something; its writes commit with a full sync, so a power cut cannot
+    undo a "sent" mark and make it send again. Interactions outside jobs commit at normal speed."""
+    clock = FixedClock(T0)
+    jobs = JobQueue(db, clock, default_grace=timedelta(minutes=30))
+    levels: list[int] = []
+
+    async def sending(job: Job) -> None:
+        async with db.transaction() as tx:
+            levels.append(await tx.fetchval("PRAGMA synchronous"))
+
+    jobs.register("send", sending)
+    await jobs.schedule("send", "a", T0)
+    await jobs.run_due()
+    async with db.transaction() as tx:
+        levels.append(await tx.fetchval("PRAGMA synchronous"))
+    assert levels == [2, 1]  # FULL inside the job, NORMAL outside
+
+
 async def test_late_within_grace_runs_marked_late_and_older_is_missed(db: Database) -> None:
     clock = FixedClock(T0)
     jobs = JobQueue(db, clock, default_grace=timedelta(minutes=30))
