@@ -10,12 +10,14 @@ during downtime are reported to the organizers' channel with "Post now" / "Skip"
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import re
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -23,7 +25,7 @@ from discord.ext import commands
 from bot.core import capabilities
 from bot.core.access import Capability
 from bot.core.errors import UserError
-from bot.core.i18n import N_, Translator
+from bot.core.i18n import FSI, N_, PDI, Translator
 from bot.core.jobs import Job, RetryLater
 from bot.core.languages import LANGUAGES
 from bot.edge.checks import require, require_guild
@@ -52,6 +54,10 @@ DEFAULT_ORGANIZERS_CHANNEL = "organizers"
 POST_ATTEMPTS = 8
 #: Reminders later than this after downtime are pointless and are not sent.
 REMINDER_GRACE = timedelta(minutes=15)
+#: A mirror update Discord did not take is tried this many times, waiting longer each time (about 8 hours).
+MIRROR_ATTEMPTS = 12
+#: No answer from Discord at all (a timeout, a dropped connection): tried again like a 5xx.
+UNREACHABLE = (asyncio.TimeoutError, aiohttp.ClientError, OSError)
 
 REPEAT_CHOICES = [
     app_commands.Choice(name="once", value="none"),
@@ -230,6 +236,7 @@ class EventsCog(commands.Cog):
         self.service = service
         self._redraw: dict[int, bool] = {}  # post id -> asked again while a redraw runs
         self._background: set[asyncio.Task[None]] = set()
+        self._mirror_lock = asyncio.Lock()
 
     async def cog_load(self) -> None:
         """Register the job kinds and re-plan what has nothing pending (reconciliation at start)."""
@@ -244,6 +251,9 @@ class EventsCog(commands.Cog):
         jobs.register(planning.REFILL, self.run_refill, grace=timedelta(days=30))
         jobs.register(planning.CANCEL_NOTICE, self.run_cancel_notice, grace=timedelta(days=7))
         jobs.register(planning.CANCEL_POST, self.run_cancel_post, grace=timedelta(days=7))
+        jobs.register(planning.REFRESH, self.run_refresh, grace=timedelta(days=7))
+        # A late mirror update is still right: it shows the event as stored when it runs.
+        jobs.register(planning.MIRROR, self.run_mirror, grace=timedelta(days=365), max_attempts=MIRROR_ATTEMPTS)
         report = await self.service.reconcile()
         log.info("events reconciled: %d events and %d announcements re-planned, %d posts undelivered",
                  report.replanned_events, report.replanned_announcements, len(report.unposted))
@@ -257,7 +267,7 @@ class EventsCog(commands.Cog):
     async def cog_unload(self) -> None:
         """Stop handling the job kinds (their rows stay planned)."""
         for kind in (planning.ANNOUNCE, planning.FREE_POST, planning.REMIND, planning.PROMOTED, planning.REFILL,
-                     planning.CANCEL_NOTICE, planning.CANCEL_POST):
+                     planning.CANCEL_NOTICE, planning.CANCEL_POST, planning.REFRESH, planning.MIRROR):
             self.services.jobs.unregister(kind)
         for task in list(self._background):
             task.cancel()
@@ -277,14 +287,19 @@ class EventsCog(commands.Cog):
         channel = discord.utils.get(guild.text_channels, name=fallback)
         return channel.id if channel is not None else None
 
-    async def tell_organizers(self, guild_id: int, content: str, view: discord.ui.View | None = None) -> bool:
-        """Post a note in the organizers' channel (configured, else #organizers). True when it arrived."""
+    async def tell_organizers(self, guild_id: int, content: str, view: discord.ui.View | None = None, *,
+                              nonce: str | None = None) -> bool:
+        """Post a note in the organizers' channel (configured, else #organizers). True when it arrived.
+
+        With a `nonce`, a note repeated after a crash is deduplicated by Discord."""
         channel_id = await self._channel_id(guild_id, ORGANIZERS_CHANNEL_KEY, DEFAULT_ORGANIZERS_CHANNEL)
         if channel_id is None:
             log.warning("no organizers channel in guild %s", guild_id)
             return False
         try:
             kwargs: dict[str, Any] = {"view": view} if view is not None else {}
+            if nonce is not None:
+                kwargs["nonce"] = nonce
             await self.bot.get_partial_messageable(channel_id, guild_id=guild_id).send(clip(content), **kwargs)
         except discord.HTTPException as exc:
             log.warning("could not reach the organizers of guild %s (status %s)", guild_id, exc.status)
@@ -355,19 +370,46 @@ class EventsCog(commands.Cog):
         finally:
             self._redraw.pop(post_id, None)
 
-    async def refresh_post(self, event: Event, post: Post, *, cancelled: bool = False) -> None:
-        """Edit a posted announcement after a change (a vanished message is not an error)."""
+    async def refresh_post(self, event: Event, post: Post, *, cancelled: bool = False) -> str:
+        """Edit a posted announcement after a change (a vanished message is not an error).
+
+        'sent'; 'gone' when the message or the permission is gone (nothing to retry); 'failed' when
+        Discord was unavailable (worth trying again)."""
         if post.message_id is None or post.channel_id is None:
-            return
+            return "gone"
         embed, view = await self.render_post(event, post, cancelled=cancelled)
         try:
             await self.bot.get_partial_messageable(post.channel_id).get_partial_message(post.message_id).edit(
                 embed=embed, view=view)
         except discord.NotFound:
             log.info("announcement message %s of event %s is gone", post.message_id, event.id)
+            return "gone"
         except discord.HTTPException as exc:
             # The change is saved; the post shows it at the next refresh (the next answer or change).
             log.warning("could not refresh the announcement of event %s (status %s)", event.id, exc.status)
+            return "failed" if exc.status >= 500 or exc.status == 429 else "gone"
+        except UNREACHABLE:
+            log.warning("could not refresh the announcement of event %s (no answer)", event.id)
+            return "failed"
+        return "sent"
+
+    async def refresh_now(self, event: Event, posts: tuple[Post, ...]) -> None:
+        """Show a change on the posted announcements now; their planned refresh is then not needed (unless
+        Discord failed: the planned row tries again)."""
+        results = [await self.refresh_post(event, post) for post in posts]
+        if "failed" not in results:
+            for key in await self.service.pending_keys(planning.refresh_prefix(event.id)):
+                await self.service.notice_handled(key)
+
+    async def run_refresh(self, job: Job) -> None:
+        """The safety net of an edit: the posted announcements show the event as stored."""
+        async with self.services.db.read() as tx:
+            event = await load_event(tx, int(job.payload["event"]))
+        if event is None:
+            return
+        results = [await self.refresh_post(event, post) for post in await self.service.posted(event.id)]
+        if "failed" in results:
+            raise RetryLater(timedelta(minutes=2), "discord was unavailable")
 
     async def dm(self, user_id: int, content: str, nonce: str) -> str:
         """Send a DM; 'sent', or 'dms_closed' when the member's DMs are closed (50007)."""
@@ -412,8 +454,8 @@ class EventsCog(commands.Cog):
             message = await self.send_post(event.guild_id, channel_id, job, event.title, post.nonce,
                                            embed=embed, view=view)
             await self.service.record_posted(post.id, channel_id, message.id, late)
-        if event.mirror:
-            await self.mirror(event, occurrence)
+        if event.mirror and await self.sync_mirror(event_id, job.key) == "retry":
+            await self.service.plan_mirror(event_id)  # tried again through the job queue
         await self.service.plan(event_id)
 
     async def send_post(self, guild_id: int, channel_id: int, job: Job, title: str, nonce: str,
@@ -424,9 +466,10 @@ class EventsCog(commands.Cog):
             return await self.bot.get_partial_messageable(channel_id, guild_id=guild_id).send(nonce=nonce, **kwargs)
         except (discord.NotFound, discord.Forbidden):
             await self.undeliverable(guild_id, job.key, title)
-        except discord.HTTPException as exc:
+        except (discord.HTTPException, *UNREACHABLE) as exc:
+            status = exc.status if isinstance(exc, discord.HTTPException) else "nothing"
             if job.attempts < POST_ATTEMPTS:
-                raise RetryLater(timedelta(minutes=1), f"discord answered {exc.status}") from None
+                raise RetryLater(timedelta(minutes=1), f"discord answered {status}") from None
             t = await self.guild_translator(guild_id)
             await self.tell_organizers(guild_id, t._(
                 "I could not post \"{title}\": Discord did not answer properly for several minutes. Please press "
@@ -519,36 +562,110 @@ class EventsCog(commands.Cog):
     async def _guild_of_announcement(self, ann_id: int) -> int:
         return int(await self.services.db.fetchval("SELECT guild_id FROM announcements WHERE id = ?", (ann_id,)) or 0)
 
-    async def mirror(self, event: Event, occurrence: str | None = None, *, delete: bool = False) -> None:
-        """Mirror the next occurrence to Discord's own scheduled events (create, update, delete)."""
-        http = self.bot.http
-        try:
-            if delete:
+    # ----- the Discord scheduled event ("mirror") -------------------------------------------------------
+    # What the mirror should show is derived from the stored event (its next date, or nothing when it is
+    # cancelled or over), so every update is idempotent. A change plans an `events.mirror` row in its own
+    # transaction; the cog updates the mirror right away and the row is the safety net after a crash, or
+    # the retry (RetryLater) while Discord fails. A mirror created just before a crash, whose id was never
+    # stored, is found again by the "Event N" line that ends its description, so no second one is made.
+
+    def _mirror_marker(self, event: Event) -> str:
+        return self.services.translator(event.language)._("Event {id}", id=event.id)
+
+    def _mirror_fields(self, event: Event, occ: Occurrence) -> dict[str, Any]:
+        marker = self._mirror_marker(event)
+        description = clip(event.description, 1000 - len(marker) - 2)
+        return {
+            "name": clip(event.title, 100),
+            "description": f"{description}\n\n{marker}" if description else marker,
+            "scheduled_start_time": occ.at.isoformat(),
+            "scheduled_end_time": (occ.at + timedelta(minutes=event.duration_minutes)).isoformat(),
+            "entity_metadata": {"location": clip(event.place or "Norsjö", 100)},
+        }
+
+    async def _find_mirror(self, event: Event) -> int | None:
+        """A scheduled event this bot made for `event` whose id was not stored (a crash came in between)."""
+
+        def plain(text: str) -> str:  # Discord may drop the bidi isolates around the number
+            return text.replace(FSI, "").replace(PDI, "").strip()
+
+        marker = plain(self._mirror_marker(event))
+        me = self.bot.user.id if self.bot.user is not None else None
+        for data in await self.bot.http.get_scheduled_events(event.guild_id, False):
+            if (data.get("creator_id") is not None and int(data["creator_id"]) == me
+                    and data.get("entity_type") == 3 and data.get("status") in (1, 2)  # scheduled or active
+                    and plain(str(data.get("description") or "")).endswith(marker)):
+                return int(data["id"])
+        return None
+
+    async def sync_mirror(self, event_id: int, note_key: str) -> str:
+        """Bring the Discord scheduled event in line with the stored event.
+
+        'done'; 'retry' when Discord failed or did not answer (5xx, 429 after discord.py's own waiting, a
+        timeout); 'forbidden' when the bot lacks Manage Events (organizers are told, once per `note_key`);
+        'refused' for any other refusal (logged)."""
+        async with self._mirror_lock:  # one update at a time: two creations at once would make two events
+            async with self.services.db.read() as tx:
+                event = await load_event(tx, event_id)
+            if event is None:
+                return "done"
+            http = self.bot.http
+            try:
+                occ = await self.service.mirror_occurrence(event)
+                if occ is None:
+                    if event.discord_event_id:
+                        with contextlib.suppress(discord.NotFound):  # already gone
+                            await http.delete_scheduled_event(event.guild_id, event.discord_event_id)
+                        await self.service.set_discord_event(event.id, None)
+                    return "done"
+                fields = self._mirror_fields(event, occ)
                 if event.discord_event_id:
-                    await http.delete_scheduled_event(event.guild_id, event.discord_event_id)
-                    await self.service.set_discord_event(event.id, None)
-                return
-            if occurrence is None:
-                upcoming = await self.service.next_occurrences(event, limit=1)
-                if not upcoming:
-                    return
-                occ = upcoming[0]
-            else:
-                occ = self.service.occurrence_of(event, occurrence)
-            fields: dict[str, Any] = {
-                "name": clip(event.title, 100), "description": clip(event.description, 1000),
-                "scheduled_start_time": occ.at.isoformat(),
-                "scheduled_end_time": (occ.at + timedelta(minutes=event.duration_minutes)).isoformat(),
-                "entity_metadata": {"location": clip(event.place or "Norsjö", 100)},
-            }
-            if event.discord_event_id:
-                await http.edit_scheduled_event(event.guild_id, event.discord_event_id, **fields)
-            else:
-                data = await http.create_guild_scheduled_event(event.guild_id, privacy_level=2, entity_type=3,
-                                                               **fields)
-                await self.service.set_discord_event(event.id, int(data["id"]))
-        except discord.HTTPException as exc:
-            log.warning("could not mirror event %s to Discord (status %s)", event.id, exc.status)
+                    try:
+                        await http.edit_scheduled_event(event.guild_id, event.discord_event_id, **fields)
+                        return "done"
+                    except discord.NotFound:
+                        log.info("the mirror of event %s was removed in Discord; making a new one", event.id)
+                found = await self._find_mirror(event)
+                if found is not None:
+                    await http.edit_scheduled_event(event.guild_id, found, **fields)
+                else:
+                    data = await http.create_guild_scheduled_event(event.guild_id, privacy_level=2, entity_type=3,
+                                                                   **fields)
+                    found = int(data["id"])
+                await self.service.set_discord_event(event.id, found)
+                return "done"
+            except discord.Forbidden:
+                log.warning("may not mirror event %s to Discord (missing Manage Events)", event.id)
+                t = await self.guild_translator(event.guild_id)
+                await self.tell_organizers(event.guild_id, t._(
+                    "I could not create or update the Discord event for \"{title}\": Discord says I lack the "
+                    "Manage Events permission. The announcements and reminders work as usual. Please give my role "
+                    "that permission; I will try again at the next change or announcement.",
+                    title=user_text(clip(event.title, 80))), nonce=planning.nonce_for(f"mirror-forbidden:{note_key}"))
+                return "forbidden"
+            except discord.HTTPException as exc:
+                if exc.status >= 500 or exc.status == 429:
+                    log.warning("could not mirror event %s to Discord yet (status %s)", event.id, exc.status)
+                    return "retry"
+                log.warning("Discord refused the mirror of event %s (status %s)", event.id, exc.status)
+                return "refused"
+            except UNREACHABLE:
+                log.warning("could not mirror event %s to Discord yet (no answer)", event.id)
+                return "retry"
+
+    async def mirror_now(self, event_id: int) -> None:
+        """Update the mirror now after a change; its planned row is then not needed (unless Discord failed)."""
+        keys = await self.service.pending_keys(planning.mirror_prefix(event_id))
+        if not keys:
+            return
+        if await self.sync_mirror(event_id, keys[-1]) != "retry":
+            for key in keys:
+                await self.service.notice_handled(key)
+
+    async def run_mirror(self, job: Job) -> None:
+        """A planned mirror update (the safety net of a change, or Discord failed before)."""
+        if await self.sync_mirror(int(job.payload["event"]), job.key) == "retry":
+            raise RetryLater(timedelta(minutes=min(2 ** job.attempts, 60)), "discord was unavailable")
 
     async def deliver(self, key: str, sending: Any) -> str:
         """Run a planned notice now; its job row (the safety net after a crash) is then not needed."""
@@ -578,7 +695,8 @@ class EventsCog(commands.Cog):
         if post.channel_id is None or post.message_id is None:
             return "skipped"
         try:
-            await self.refresh_post(event, post, cancelled=True)
+            if await self.refresh_post(event, post, cancelled=True) == "failed":
+                return "failed"  # tried again by its job: the mark and the note (the note has a nonce)
             gt = self.services.translator(event.language)
             reference = discord.MessageReference(message_id=post.message_id, channel_id=post.channel_id,
                                                  fail_if_not_exists=False)
@@ -739,7 +857,7 @@ class EventsCog(commands.Cog):
         await interaction.response.edit_message(
             content=t._("Saved as event {id}.", id=event.id) + " " + first, view=None)
         if event.mirror:
-            await self.mirror(event)
+            await self.mirror_now(event.id)
 
     # ----- /event --------------------------------------------------------------------------------
     event = app_commands.Group(name="event", description="Events: plan, join and follow them", guild_only=True)
@@ -842,12 +960,11 @@ class EventsCog(commands.Cog):
         outcome = await self.service.edit(event, guild_id, EventChanges(
             title=title, description=description, place=place, date_text=date, time_text=time, fold=parse_fold(fold),
             duration_minutes=duration, capacity=capacity))
-        for post in outcome.posts:
-            await self.refresh_post(outcome.event, post)
+        await self.refresh_now(outcome.event, outcome.posts)
         for user_id, occurrence in outcome.promoted:
             await self.deliver_notices(outcome.event.id, occurrence, user_id)
         if outcome.event.mirror:
-            await self.mirror(outcome.event)
+            await self.mirror_now(outcome.event.id)
         await respond(interaction, t.n_("Saved. {n} posted announcement was updated.",
                                         "Saved. {n} posted announcements were updated.", len(outcome.posts)))
 
@@ -869,10 +986,8 @@ class EventsCog(commands.Cog):
             result = await self.deliver(planning.cancel_notice_key(ev.id, occurrence, user_id),
                                         self.send_cancel_notice(ev, occurrence, user_id))
             told += result == "sent"
-        if ev.mirror and ev.status == "cancelled":
-            await self.mirror(ev, delete=True)
-        elif ev.mirror:
-            await self.mirror(ev)
+        if ev.mirror:
+            await self.mirror_now(ev.id)
         dates = t.join(t.date(self.service.occurrence_of(ev, o).at) for o in outcome.occurrences) or "-"
         await respond(interaction, t._("Cancelled: {dates}.", dates=dates) + " " + t.n_(
             "{n} person was told by direct message.", "{n} people were told by direct message.", told))

@@ -592,6 +592,7 @@ class FakeDiscord:
             ("DELETE", r(r"/webhooks/(\d+)/([^/]+)/messages/@original"), self._delete_original),
             ("POST", r(r"/webhooks/(\d+)/([^/]+)"), self._followup),
             ("PATCH", r(r"/webhooks/(\d+)/([^/]+)/messages/(\d+)"), self._edit_followup),
+            ("GET", r(r"/guilds/(\d+)/scheduled-events"), self._list_events),
             ("POST", r(r"/guilds/(\d+)/scheduled-events"), self._create_event),
             ("PATCH", r(r"/guilds/(\d+)/scheduled-events/(\d+)"), self._edit_event),
             ("DELETE", r(r"/guilds/(\d+)/scheduled-events/(\d+)"), self._delete_event),
@@ -903,6 +904,9 @@ class FakeDiscord:
         return 200, message.payload()
 
     # ----- guild scheduled events -------------------------------------------------------------
+    def _list_events(self, *args: Any) -> tuple[int, Any]:
+        return 200, list(self.scheduled_events.values())
+
     def _create_event(self, match: re.Match[str], body: dict[str, Any], *args: Any) -> tuple[int, Any]:
         event_id = snowflake()
         data = {**body, "id": str(event_id), "guild_id": str(GUILD_ID), "status": 1, "creator_id": str(BOT_USER_ID),

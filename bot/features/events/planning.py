@@ -9,7 +9,7 @@ deduplicated by Discord.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.features.events.timeparse import compact, wall_to_instant
@@ -24,6 +24,10 @@ REFILL = "events.refill"
 #: "Sorry: ... is cancelled" to one member, and the cancelled mark on one posted announcement.
 CANCEL_NOTICE = "events.cancel_notice"
 CANCEL_POST = "events.cancel_post"
+#: After an edit: the posted announcements shown again with the stored version (planned with the edit).
+REFRESH = "events.refresh"
+#: Bring the mirrored Discord scheduled event in line with the stored event (create, update or delete).
+MIRROR = "events.mirror"
 
 #: How far ahead occurrences are planned; the next one is always planned, whatever its distance.
 HORIZON = timedelta(days=42)
@@ -67,6 +71,21 @@ def cancel_notice_key(event_id: int, occurrence: str, user_id: int) -> str:
 def cancel_post_key(post_id: int) -> str:
     """The job key of marking one posted announcement as cancelled (edit and a note under it)."""
     return f"events-cancelpost:{post_id}"
+
+
+def refresh_prefix(event_id: int) -> str:
+    """The key prefix of an event's post refreshes."""
+    return f"events-refresh:{event_id}:"
+
+
+def mirror_prefix(event_id: int) -> str:
+    """The key prefix of an event's mirror updates."""
+    return f"events-mirror:{event_id}:"
+
+
+def change_key(prefix: str, now: datetime) -> str:
+    """A key for one change (its instant): a later change never collides with a row that already ran."""
+    return prefix + now.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
 
 
 def event_prefix(event_id: int) -> str:

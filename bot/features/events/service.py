@@ -235,8 +235,13 @@ class EventsService:
             raise UserError(N_("Only the organizer who made this draft can save it."))
         if event.status != "draft":
             raise UserError(N_("This event is already saved."))
-        await self._db.execute("UPDATE events SET status = 'active', updated_at = ? WHERE id = ?",
-                               (to_db(self._clock.now()), event_id))
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE events SET status = 'active', updated_at = ? WHERE id = ? AND status = 'draft'",
+                             (to_db(now), event_id))
+            if event.mirror:
+                await self._plan_change(tx, planning.MIRROR, planning.mirror_prefix(event_id), now,
+                                        {"event": event_id})
         await self.plan(event_id)
         return await self.get(event_id, guild_id)
 
@@ -250,6 +255,33 @@ class EventsService:
     async def set_discord_event(self, event_id: int, discord_event_id: int | None) -> None:
         """Remember the mirrored Discord scheduled event."""
         await self._db.execute("UPDATE events SET discord_event_id = ? WHERE id = ?", (discord_event_id, event_id))
+
+    async def mirror_occurrence(self, event: Event) -> Occurrence | None:
+        """The occurrence the Discord scheduled event should show: the next one; None when there should be none."""
+        if not event.mirror or event.status != "active":
+            return None
+        upcoming = await self.next_occurrences(event, limit=1)
+        return upcoming[0] if upcoming else None
+
+    async def plan_mirror(self, event_id: int) -> None:
+        """Plan bringing the Discord scheduled event in line (after Discord failed to take a change)."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            await self._plan_change(tx, planning.MIRROR, planning.mirror_prefix(event_id), now, {"event": event_id})
+        await self._jobs.notify_changed()
+
+    async def _plan_change(self, tx: Tx, kind: str, prefix: str, now: datetime, payload: dict[str, Any]) -> None:
+        """Plan one follow-up of a change (due shortly: the safety net of the cog doing it right away)."""
+        await tx.execute("DELETE FROM scheduled_jobs WHERE key >= ? AND key < ? "
+                         "AND state IN ('done', 'cancelled', 'failed', 'missed')", (prefix, prefix + "\uffff"))
+        await self._jobs.schedule(kind, planning.change_key(prefix, now), now + NOTICE_SAFETY_DELAY, payload, tx=tx)
+
+    async def pending_keys(self, prefix: str) -> list[str]:
+        """Keys of planned follow-ups (notices, refreshes, mirror updates) not yet done, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT key FROM scheduled_jobs WHERE key >= ? AND key < ? AND state = 'pending' ORDER BY id",
+            (prefix, prefix + "\uffff"))
+        return [r["key"] for r in rows]
 
     # ----- reading -------------------------------------------------------------------------------
     async def get(self, event_id: int, guild_id: int, *, allow_draft: bool = False) -> Event:
@@ -650,6 +682,9 @@ class EventsService:
             return EditOutcome(event, tuple(await self.posted(event.id)), False)
         old_future = await self.next_occurrences(event, after=now, limit=60)
         sets["updated_at"] = to_db(now)
+        promoted: list[tuple[int, str]] = []
+        # One transaction: the change, the moved answers, the promotions a raised capacity allows and the
+        # follow-ups (posts shown again, the Discord event updated) are stored together or not at all.
         async with self._db.transaction() as tx:
             assignments = ", ".join(f"{name} = ?" for name in sets)
             await tx.execute(f"UPDATE events SET {assignments} WHERE id = ?", (*sets.values(), event.id))
@@ -671,18 +706,36 @@ class EventsService:
                                      "WHERE event_id = ? AND occurrence LIKE '~%'", (event.id,))
                 await tx.execute("DELETE FROM scheduled_jobs WHERE state = 'cancelled' AND key >= ? AND key < ?",
                                  (planning.event_prefix(event.id), planning.event_prefix(event.id) + "\uffff"))
+            if changes.capacity is not None:
+                promoted = await self._promote_ahead(tx, updated, now)
+            if await tx.fetchval("SELECT 1 FROM event_posts WHERE event_id = ? AND message_id IS NOT NULL LIMIT 1",
+                                 (event.id,)):
+                await self._plan_change(tx, planning.REFRESH, planning.refresh_prefix(event.id), now,
+                                        {"event": event.id})
+            if updated.mirror:
+                await self._plan_change(tx, planning.MIRROR, planning.mirror_prefix(event.id), now,
+                                        {"event": event.id})
         if moved or changes.capacity is not None:
             await self.plan(event.id)
-        promoted: list[tuple[int, str]] = []
-        if changes.capacity is not None:
-            occurrences_with_answers = [r["occurrence"] for r in await self._db.fetchall(
-                "SELECT DISTINCT occurrence FROM event_rsvps WHERE event_id = ? AND status = 'waiting'", (event.id,))]
-            async with self._db.transaction() as tx:
-                for occurrence in occurrences_with_answers:
-                    promoted += [(user_id, occurrence) for user_id in await self._promote(tx, updated, occurrence, now)]
-            if promoted:
-                await self._jobs.notify_changed()
+        else:
+            await self._jobs.notify_changed()
         return EditOutcome(updated, tuple(await self.posted(event.id)), moved, tuple(promoted))
+
+    async def _promote_ahead(self, tx: Tx, event: Event, now: datetime) -> list[tuple[int, str]]:
+        """After a raised capacity: the waiting lists of dates not over and not cancelled move up."""
+        rows = await tx.fetchall(
+            "SELECT DISTINCT occurrence FROM event_rsvps WHERE event_id = ? AND status = 'waiting' ORDER BY occurrence",
+            (event.id,))
+        skips = await load_skips(tx, event.id)
+        promoted: list[tuple[int, str]] = []
+        for row in rows:
+            occurrence = row["occurrence"]
+            if parse_local(occurrence) in skips:
+                continue
+            if self.occurrence_of(event, occurrence).at + timedelta(minutes=event.duration_minutes) <= now:
+                continue  # a date already over: nobody is told "a place freed up" for it
+            promoted += [(user_id, occurrence) for user_id in await self._promote(tx, event, occurrence, now)]
+        return promoted
 
     async def cancel(self, event_id: int, guild_id: int, date_text: str | None) -> CancelOutcome:
         """Cancel the whole event, or one date of it. Returns whom to tell and which posts to update."""
@@ -730,6 +783,9 @@ class EventsService:
             for post in posts:
                 await self._jobs.schedule(planning.CANCEL_POST, planning.cancel_post_key(post.id), later,
                                           {"event": event.id, "post": post.id}, tx=tx)
+            if event.mirror:  # the Discord event is deleted, or moved to the next date still on
+                await self._plan_change(tx, planning.MIRROR, planning.mirror_prefix(event.id), now,
+                                        {"event": event.id})
         await self._jobs.notify_changed()
         updated = await self.get(event.id, guild_id)
         return CancelOutcome(updated, tuple(locals_), tuple(people), tuple(posts))
@@ -743,7 +799,11 @@ class EventsService:
     async def create_announcement(self, guild_id: int, user_id: int, channel_id: int, date_text: str,
                                   time_text: str, language: str, body: str, *, fold: int | None = None,
                                   repeat: str = "none", until_text: str | None = None) -> Announcement:
-        """Store and plan a free announcement (once or repeating)."""
+        """Store and plan a free announcement (once or repeating), in one transaction.
+
+        The same announcement again (same channel, time, repetition and text, still active) is not stored
+        twice: an organizer who saw no confirmation (a restart came in between) simply runs the command again.
+        """
         now = self._clock.now()
         body = _announcement_text(body)
         start, fold_used = self._start(date_text, time_text, fold, now)
@@ -752,15 +812,26 @@ class EventsService:
         until = parse_date(until_text, start.date()) if until_text else None
         if until is not None and until < start.date():
             raise UserError(N_("The repetition must end after the first date."))
+        until_text = until.isoformat() if until else None
         async with self._db.transaction() as tx:
-            ann_id = await tx.execute(
-                "INSERT INTO announcements(guild_id, channel_id, start_local, fold, zone, repeat, until_date, "
-                "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (guild_id, channel_id, format_local(start), fold_used, self.zone.key, repeat,
-                 until.isoformat() if until else None, user_id, to_db(now)))
-            await tx.execute("INSERT INTO announcement_texts(announcement_id, language, body, position) "
-                             "VALUES (?, ?, ?, 0)", (ann_id, language, body))
-        await self.plan_announcement(ann_id)
+            ann_id = await tx.fetchval(
+                "SELECT a.id FROM announcements a JOIN announcement_texts t ON t.announcement_id = a.id "
+                "AND t.position = 0 WHERE a.guild_id = ? AND a.channel_id = ? AND a.start_local = ? AND a.fold = ? "
+                "AND a.repeat = ? AND a.until_date IS ? AND a.status = 'active' AND t.language = ? AND t.body = ? "
+                "ORDER BY a.id LIMIT 1",
+                (guild_id, channel_id, format_local(start), fold_used, repeat, until_text, language, body))
+            if ann_id is None:
+                ann_id = await tx.execute(
+                    "INSERT INTO announcements(guild_id, channel_id, start_local, fold, zone, repeat, until_date, "
+                    "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (guild_id, channel_id, format_local(start), fold_used, self.zone.key, repeat, until_text, user_id,
+                     to_db(now)))
+                await tx.execute("INSERT INTO announcement_texts(announcement_id, language, body, position) "
+                                 "VALUES (?, ?, ?, 0)", (ann_id, language, body))
+                ann = await load_announcement(tx, ann_id)
+                assert ann is not None
+                await self._plan_announcement_tx(tx, ann, {}, now)
+        await self._jobs.notify_changed()
         return await self.announcement(ann_id, guild_id)
 
     async def announcement(self, announcement_id: int, guild_id: int) -> Announcement:
@@ -818,17 +889,21 @@ class EventsService:
                 (f"announce:{announcement_id}:", f"announce:{announcement_id}:\uffff"))}
         if ann is None or ann.status != "active":
             return 0
+        async with self._db.transaction() as tx:
+            planned = await self._plan_announcement_tx(tx, ann, states, now)
+        await self._jobs.notify_changed()
+        return planned
+
+    async def _plan_announcement_tx(self, tx: Tx, ann: Announcement, states: dict[str, str], now: datetime) -> int:
         occs = occurrences(ann.rule(), self.zone, after=now - timedelta(seconds=1), until=now + planning.HORIZON,
                            limit=60) or occurrences(ann.rule(), self.zone, after=now, limit=1)
         planned = 0
-        async with self._db.transaction() as tx:
-            for occ in occs:
-                local = format_local(occ.local)
-                key = planning.free_post_key(ann.id, local)
-                if states.get(key) in (None, "pending"):
-                    await self._jobs.schedule(planning.FREE_POST, key, occ.at, {"ann": ann.id, "occ": local}, tx=tx)
-                    planned += 1
-        await self._jobs.notify_changed()
+        for occ in occs:
+            local = format_local(occ.local)
+            key = planning.free_post_key(ann.id, local)
+            if states.get(key) in (None, "pending"):
+                await self._jobs.schedule(planning.FREE_POST, key, occ.at, {"ann": ann.id, "occ": local}, tx=tx)
+                planned += 1
         return planned
 
     async def ensure_free_post(self, announcement_id: int, occurrence: str) -> tuple[int | None, str]:
