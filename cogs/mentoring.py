@@ -61,8 +61,9 @@ PREVIEW_SHOWN = 40
 LIST_LIMIT = 200
 AREA_LIMIT = 100
 DATE_LIMIT = 40
-#: A help request the coordinators' channel refused is tried again this often (8 times, then logged as failed).
-HELP_RETRY = timedelta(minutes=30)
+#: A follow-up that could not reach Discord (a help request the coordinators' channel refused, a pair thread
+#: that could not be looked for) is tried again this often (8 times, then logged as failed).
+FOLLOWUP_RETRY = timedelta(minutes=30)
 
 STARTERS = (
     N_("What do you like to do on a free evening?"),
@@ -187,6 +188,11 @@ def _positions(text: str) -> list[int] | None:
 
 def _mention(user_id: int) -> str:
     return f"<@{user_id}>"
+
+
+def pair_thread_name(match_id: int) -> str:
+    """The name of a pair's private thread (how a retry recognises the thread an earlier attempt opened)."""
+    return f"mentoring-{match_id}"
 
 
 def _nonce(key: str, user_id: int | None = None) -> str:
@@ -562,12 +568,13 @@ class MentoringCog(commands.Cog):
         payload = job.payload
         extra = [payload[k] for k in ("stage", "user") if k in payload]
         if not await self.follow_up(int(payload["match"]), str(payload["step"]), *extra):
-            raise RetryLater(HELP_RETRY, "the coordinators' channel refused the help request")
+            raise RetryLater(FOLLOWUP_RETRY, f"the {payload['step']} follow-up could not reach Discord")
 
     async def follow_up(self, match_id: int, step: str, *extra: Any) -> bool:
         """Idempotent: messages carry deterministic nonces, the thread and deliveries are stored.
 
-        False only when a help request could not reach the coordinators: its row stays and is retried.
+        False only when a help request could not reach the coordinators, or when a retry of the pair's
+        thread could not look for the thread an interrupted attempt opened: the row stays and is retried.
         """
         lock = self._locks.setdefault(match_id, asyncio.Lock())
         async with lock:
@@ -579,7 +586,7 @@ class MentoringCog(commands.Cog):
                     await self.deliver_invitation(match)
             elif step == "pair":
                 if match.state == "active":
-                    await self.open_thread(match)
+                    return await self.open_thread(match)
             elif step == "declined":
                 await self._after_decline(match)
             elif step == "ended":
@@ -667,11 +674,23 @@ class MentoringCog(commands.Cog):
             await self.follow_up_now(match.id, "pair")
         await self._show_waiting(interaction)
 
-    async def open_thread(self, match: Match) -> None:
+    async def _find_pair_thread(self, parent: discord.TextChannel, match_id: int) -> int | None:
+        """The live thread an earlier attempt opened for this pair (by name, parent and owner), if any."""
+        me = self.bot.user.id if self.bot.user else None
+        found = [t.id for t in await parent.guild.active_threads()
+                 if t.parent_id == parent.id and t.name == pair_thread_name(match_id) and t.owner_id == me]
+        if found:
+            log.info("mentoring: reusing the thread an interrupted attempt opened for match %s", match_id)
+        return min(found, default=None)
+
+    async def open_thread(self, match: Match) -> bool:
         """The pair's private thread with the coordinator, a bilingual introduction and safety guidelines.
 
-        Resumable: the thread id is stored as soon as it exists; adding members is idempotent on
-        Discord's side and the introduction carries a deterministic nonce.
+        Resumable: before asking Discord for the thread the bot records that it does (`thread_requested`),
+        and the thread id is stored as soon as it exists; a retry after a crash in between finds the
+        thread among the guild's active ones and reuses it. Adding members is idempotent on Discord's
+        side and the introduction carries a deterministic nonce (per thread). False when the retry could
+        not look for the earlier thread: the follow-up is tried again later.
         """
         key = followup_key(match.id, "pair")
         thread_id = match.thread_id
@@ -682,17 +701,27 @@ class MentoringCog(commands.Cog):
                 await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(
                     "I could not open a private thread for mentoring pair #{id}. Please introduce them by hand.",
                     id=match.id), nonce=_nonce(key, 0))
-                return
-            try:
-                thread = await parent.create_thread(name=f"mentoring-{match.id}",
-                                                    type=discord.ChannelType.private_thread, invitable=False)
-            except discord.HTTPException:
-                log.warning("mentoring: could not open the thread of match %s", match.id)
-                await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(
-                    "I could not open a private thread for mentoring pair #{id}. Please introduce them by hand.",
-                    id=match.id), nonce=_nonce(key, 0))
-                return
-            thread_id = thread.id
+                return True
+            if match.thread_requested_at is not None:
+                # An earlier attempt asked Discord for the thread and may have died before storing its id.
+                try:
+                    thread_id = await self._find_pair_thread(parent, match.id)
+                except discord.HTTPException as exc:
+                    log.warning("mentoring: could not list the threads of guild %s (HTTP %s); the thread of "
+                                "match %s is tried again later", match.guild_id, exc.status, match.id)
+                    return False
+            if thread_id is None:
+                await self.service.thread_requested(match.id)
+                try:
+                    thread = await parent.create_thread(name=pair_thread_name(match.id),
+                                                        type=discord.ChannelType.private_thread, invitable=False)
+                except discord.HTTPException:
+                    log.warning("mentoring: could not open the thread of match %s", match.id)
+                    await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(
+                        "I could not open a private thread for mentoring pair #{id}. Please introduce them by hand.",
+                        id=match.id), nonce=_nonce(key, 0))
+                    return True
+                thread_id = thread.id
             await self.service.set_thread(match.id, thread_id)
         try:
             await self.bot.http.add_user_to_thread(thread_id, match.mentor_id)
@@ -702,7 +731,7 @@ class MentoringCog(commands.Cog):
             await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(
                 "I could not open a private thread for mentoring pair #{id}. Please introduce them by hand.",
                 id=match.id), nonce=_nonce(key, 0))
-            return
+            return True
         if match.approved_by and match.approved_by not in (match.mentor_id, match.newcomer_id):
             try:  # the coordinator who approved the pair (who may have left since)
                 await self.bot.http.add_user_to_thread(thread_id, match.approved_by)
@@ -729,6 +758,7 @@ class MentoringCog(commands.Cog):
                                                  discord.Object(id=match.newcomer_id)]))
         except discord.HTTPException:
             log.warning("mentoring: could not post the introduction of match %s", match.id)
+        return True
 
     # ----- check-ins --------------------------------------------------------------------------------------
     async def run_checkin(self, job: Job) -> None:

@@ -515,6 +515,15 @@ class MentoringService:
         assert updated is not None
         return AnswerOutcome(state, updated)
 
+    async def thread_requested(self, match_id: int) -> None:
+        """Record, before asking Discord for the pair's thread, that it is being opened.
+
+        Should the process die after Discord created the thread but before `set_thread`, the retry
+        sees this mark and looks for that thread instead of opening a second one.
+        """
+        await self._db.execute("UPDATE mentoring_matches SET thread_requested_at = ? WHERE id = ?",
+                               (to_db(self._clock.now()), match_id))
+
     async def set_thread(self, match_id: int, thread_id: int) -> None:
         """Remember the pair's private thread."""
         await self._db.execute("UPDATE mentoring_matches SET thread_id = ? WHERE id = ?", (thread_id, match_id))
