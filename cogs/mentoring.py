@@ -5,7 +5,8 @@ What must follow a committed decision (invitations, the pair's thread and introd
 to coordinators after a decline, an end or a help request) is planned as a `mentoring.followup` job
 in the decision's own transaction. The command does the work at once and cancels the row; after a
 crash the row runs at start. Every message it sends carries a deterministic nonce, so a re-run
-never posts twice.
+never posts twice. The "no mentor yet" note to a newcomer a round left unmatched is a
+`mentoring.unmatched` job planned with the approval and sent only by the job queue.
 """
 
 from __future__ import annotations
@@ -52,7 +53,14 @@ from bot.features.mentoring.model import (
     topic_label,
 )
 from bot.features.mentoring.repository import Match
-from bot.features.mentoring.service import CHECKIN_KIND, FOLLOWUP_KIND, MentoringService, followup_key
+from bot.features.mentoring.service import (
+    CHECKIN_KIND,
+    FOLLOWUP_KIND,
+    TELL_UNMATCHED_EVERY,
+    UNMATCHED_KIND,
+    MentoringService,
+    followup_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -211,11 +219,13 @@ class MentoringCog(commands.Cog):
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def cog_load(self) -> None:
-        """Check-ins are durable jobs."""
+        """Check-ins, follow-ups, "no mentor yet" notes and the retention sweep are durable jobs."""
         # A check-in a few days late (after downtime) is still worth sending.
         self.bot.services.jobs.register(CHECKIN_KIND, self.run_checkin, grace=timedelta(days=14))
         # Follow-ups a crash interrupted run after a restart, even much later (nothing else would do them).
         self.bot.services.jobs.register(FOLLOWUP_KIND, self.run_followup, grace=timedelta(days=30))
+        # "No mentor yet" after downtime: still worth saying until the next telling would be due anyway.
+        self.bot.services.jobs.register(UNMATCHED_KIND, self.run_unmatched, grace=TELL_UNMATCHED_EVERY)
         # Daily retention: a sweep found late after downtime still runs (it only deletes old rows).
         jobs = self.bot.services.jobs
         jobs.register(retention.KIND, self.run_retention, grace=timedelta(days=3650))
@@ -235,6 +245,7 @@ class MentoringCog(commands.Cog):
         """Stop handling check-ins (rows stay for the next load)."""
         self.bot.services.jobs.unregister(CHECKIN_KIND)
         self.bot.services.jobs.unregister(FOLLOWUP_KIND)
+        self.bot.services.jobs.unregister(UNMATCHED_KIND)
         self.bot.services.jobs.unregister(retention.KIND)
 
     mentor = app_commands.Group(name="mentor", description="Be a mentor, or ask for one")
@@ -855,21 +866,29 @@ class MentoringCog(commands.Cog):
         guild_id = require(interaction, Capability.COORDINATOR)
         positions = _positions(pairs)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        invited, tell = await self.service.approve(guild_id, interaction.user.id, positions)
+        # Newcomers left unmatched are told by `mentoring.unmatched` jobs the approval planned.
+        invited, _told = await self.service.approve(guild_id, interaction.user.id, positions)
         for match in invited:
             await self.follow_up_now(match.id, "invite")
-        for uid in tell:
-            await self._tell_unmatched(guild_id, uid)
         t = await self.bot.translator_for(interaction)
         await self._reply(interaction, t.n_("{n} pair is invited. Each person is asked to accept first.",
                                         "{n} pairs are invited. Each person is asked to accept first.", len(invited)))
 
-    async def _tell_unmatched(self, guild_id: int, user_id: int) -> None:
+    async def run_unmatched(self, job: Job) -> None:
+        """Tell a newcomer a round left unmatched that they stay on the list ("no mentor yet").
+
+        The queue claims the row before this runs, and a re-run after a crash between the DM and the
+        row's end carries the same nonce, so the newcomer gets it once. Someone matched (or gone) in the
+        meantime is not told.
+        """
+        guild_id, user_id = int(job.payload["guild"]), int(job.payload["user"])
+        if not await self.service.still_unmatched(guild_id, user_id):
+            return
         t = await self._t_user(user_id, guild_id)
         lines = [t._("We have not found a mentor for you yet. That is not about you: we are waiting for a mentor "
                      "who speaks your language and has time. You stay on the list.")]
         lines += await self._events_lines(t, guild_id)
-        await self._dm(user_id, "\n\n".join(lines))
+        await self._dm(user_id, "\n\n".join(lines), nonce=_nonce(job.key, user_id))
 
     @match.command(name="reject", description="Drop proposed pairs")
     @app_commands.describe(pairs="Pair numbers such as 1, 3 or the word all")

@@ -137,6 +137,45 @@ async def test_a_kill_during_approval_of_several_pairs_invites_each_person_exact
     assert writes >= 4
 
 
+async def test_a_kill_during_approval_tells_an_unmatched_newcomer_exactly_once(tmp_path: Path,
+                                                                                catalogs: Catalogs) -> None:
+    async def setup(sim: Simulator) -> int:
+        await _people(sim)
+        await sim.join("Hodan")
+        await sim.running_bot.services.prefs.set_language(sim.member("Hodan").id, "en")
+        await sim.running_bot.services.prefs.set_dm_allowed(sim.member("Hodan").id, True)
+        await sim.slash("Hodan", '/mentor request languages:"so:3" help:work adult:true')  # no mentor speaks it
+        await sim.slash("Cora", "/match preview")
+        return 0
+
+    async def act(sim: Simulator, _: int) -> None:
+        await sim.slash("Cora", "/match approve pairs:all")
+        with contextlib.suppress(SimulatedCrash):  # the note is sent by a job: its writes count too
+            await sim.advance(timedelta(minutes=1))
+
+    def told(sim: Simulator) -> list[Action]:
+        return [a for a in sim.sent_to("dm:Hodan") if "not found a mentor" in a.text]
+
+    async def check(sim: Simulator, _: int, point: int) -> None:
+        db = sim.running_bot.services.db
+        hodan = sim.member("Hodan").id
+        state = await db.fetchval("SELECT state FROM mentoring_matches")
+        told_at = await db.fetchval("SELECT told_unmatched_at FROM mentoring_profiles WHERE user_id = ?", (hodan,))
+        notes = await db.fetchval("SELECT COUNT(*) FROM scheduled_jobs WHERE kind = 'mentoring.unmatched'")
+        # All or nothing: the approval, the "told" mark and the planned note commit together.
+        assert (state, told_at is None, notes) in (("proposed", True, 0), ("invited", False, 1)), point
+        if state == "proposed":
+            assert not told(sim), point
+            await sim.slash("Cora", "/match approve pairs:all")  # the coordinator simply does it again
+        await sim.advance(timedelta(minutes=5))
+        assert len(told(sim)) == 1, (point, len(told(sim)))
+        assert await db.fetchval("SELECT state FROM scheduled_jobs WHERE kind = 'mentoring.unmatched'") == "done"
+        assert len([a for a in sim.sent_to("dm:Amal") if "suggest" in a.text]) == 1, point
+
+    writes = await _every_point(tmp_path, catalogs, setup, act, check)
+    assert writes >= 4
+
+
 async def test_a_kill_during_the_accept_that_completes_a_pair_opens_one_thread_and_one_introduction(
         tmp_path: Path, catalogs: Catalogs) -> None:
     async def setup(sim: Simulator) -> int:
