@@ -5,7 +5,8 @@ What must follow a committed decision (invitations, the pair's thread and introd
 to coordinators after a decline, an end or a help request) is planned as a `mentoring.followup` job
 in the decision's own transaction. The command does the work at once and cancels the row; after a
 crash the row runs at start. Every message it sends carries a deterministic nonce, so a re-run
-never posts twice.
+never posts twice. The "no mentor yet" note to a newcomer a round left unmatched is a
+`mentoring.unmatched` job planned with the approval and sent only by the job queue.
 """
 
 from __future__ import annotations
@@ -52,7 +53,14 @@ from bot.features.mentoring.model import (
     topic_label,
 )
 from bot.features.mentoring.repository import Match
-from bot.features.mentoring.service import CHECKIN_KIND, FOLLOWUP_KIND, MentoringService, followup_key
+from bot.features.mentoring.service import (
+    CHECKIN_KIND,
+    FOLLOWUP_KIND,
+    TELL_UNMATCHED_EVERY,
+    UNMATCHED_KIND,
+    MentoringService,
+    followup_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +69,9 @@ PREVIEW_SHOWN = 40
 LIST_LIMIT = 200
 AREA_LIMIT = 100
 DATE_LIMIT = 40
-#: A help request the coordinators' channel refused is tried again this often (8 times, then logged as failed).
-HELP_RETRY = timedelta(minutes=30)
+#: A follow-up that could not reach Discord (a help request the coordinators' channel refused, a pair thread
+#: that could not be looked for) is tried again this often (8 times, then logged as failed).
+FOLLOWUP_RETRY = timedelta(minutes=30)
 
 STARTERS = (
     N_("What do you like to do on a free evening?"),
@@ -189,6 +198,11 @@ def _mention(user_id: int) -> str:
     return f"<@{user_id}>"
 
 
+def pair_thread_name(match_id: int) -> str:
+    """The name of a pair's private thread (how a retry recognises the thread an earlier attempt opened)."""
+    return f"mentoring-{match_id}"
+
+
 def _nonce(key: str, user_id: int | None = None) -> str:
     """A deterministic message nonce (Discord keeps at most 25 characters): a re-run does not post twice."""
     return hashlib.sha256(f"{key}|{user_id or ''}".encode()).hexdigest()[:24]
@@ -205,11 +219,13 @@ class MentoringCog(commands.Cog):
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def cog_load(self) -> None:
-        """Check-ins are durable jobs."""
+        """Check-ins, follow-ups, "no mentor yet" notes and the retention sweep are durable jobs."""
         # A check-in a few days late (after downtime) is still worth sending.
         self.bot.services.jobs.register(CHECKIN_KIND, self.run_checkin, grace=timedelta(days=14))
         # Follow-ups a crash interrupted run after a restart, even much later (nothing else would do them).
         self.bot.services.jobs.register(FOLLOWUP_KIND, self.run_followup, grace=timedelta(days=30))
+        # "No mentor yet" after downtime: still worth saying until the next telling would be due anyway.
+        self.bot.services.jobs.register(UNMATCHED_KIND, self.run_unmatched, grace=TELL_UNMATCHED_EVERY)
         # Daily retention: a sweep found late after downtime still runs (it only deletes old rows).
         jobs = self.bot.services.jobs
         jobs.register(retention.KIND, self.run_retention, grace=timedelta(days=3650))
@@ -230,6 +246,7 @@ class MentoringCog(commands.Cog):
         """Stop handling check-ins (rows stay for the next load)."""
         self.bot.services.jobs.unregister(CHECKIN_KIND)
         self.bot.services.jobs.unregister(FOLLOWUP_KIND)
+        self.bot.services.jobs.unregister(UNMATCHED_KIND)
         self.bot.services.jobs.unregister(retention.KIND)
 
     mentor = app_commands.Group(name="mentor", description="Be a mentor, or ask for one")
@@ -563,12 +580,13 @@ class MentoringCog(commands.Cog):
         payload = job.payload
         extra = [payload[k] for k in ("stage", "user") if k in payload]
         if not await self.follow_up(int(payload["match"]), str(payload["step"]), *extra):
-            raise RetryLater(HELP_RETRY, "the coordinators' channel refused the help request")
+            raise RetryLater(FOLLOWUP_RETRY, f"the {payload['step']} follow-up could not reach Discord")
 
     async def follow_up(self, match_id: int, step: str, *extra: Any) -> bool:
         """Idempotent: messages carry deterministic nonces, the thread and deliveries are stored.
 
-        False only when a help request could not reach the coordinators: its row stays and is retried.
+        False only when a help request could not reach the coordinators, or when a retry of the pair's
+        thread could not look for the thread an interrupted attempt opened: the row stays and is retried.
         """
         lock = self._locks.setdefault(match_id, asyncio.Lock())
         async with lock:
@@ -580,7 +598,7 @@ class MentoringCog(commands.Cog):
                     await self.deliver_invitation(match)
             elif step == "pair":
                 if match.state == "active":
-                    await self.open_thread(match)
+                    return await self.open_thread(match)
             elif step == "declined":
                 await self._after_decline(match)
             elif step == "ended":
@@ -668,11 +686,23 @@ class MentoringCog(commands.Cog):
             await self.follow_up_now(match.id, "pair")
         await self._show_waiting(interaction)
 
-    async def open_thread(self, match: Match) -> None:
+    async def _find_pair_thread(self, parent: discord.TextChannel, match_id: int) -> int | None:
+        """The live thread an earlier attempt opened for this pair (by name, parent and owner), if any."""
+        me = self.bot.user.id if self.bot.user else None
+        found = [t.id for t in await parent.guild.active_threads()
+                 if t.parent_id == parent.id and t.name == pair_thread_name(match_id) and t.owner_id == me]
+        if found:
+            log.info("mentoring: reusing the thread an interrupted attempt opened for match %s", match_id)
+        return min(found, default=None)
+
+    async def open_thread(self, match: Match) -> bool:
         """The pair's private thread with the coordinator, a bilingual introduction and safety guidelines.
 
-        Resumable: the thread id is stored as soon as it exists; adding members is idempotent on
-        Discord's side and the introduction carries a deterministic nonce.
+        Resumable: before asking Discord for the thread the bot records that it does (`thread_requested`),
+        and the thread id is stored as soon as it exists; a retry after a crash in between finds the
+        thread among the guild's active ones and reuses it. Adding members is idempotent on Discord's
+        side and the introduction carries a deterministic nonce (per thread). False when the retry could
+        not look for the earlier thread: the follow-up is tried again later.
         """
         key = followup_key(match.id, "pair")
         thread_id = match.thread_id
@@ -683,17 +713,27 @@ class MentoringCog(commands.Cog):
                 await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(
                     "I could not open a private thread for mentoring pair #{id}. Please introduce them by hand.",
                     id=match.id), nonce=_nonce(key, 0))
-                return
-            try:
-                thread = await parent.create_thread(name=f"mentoring-{match.id}",
-                                                    type=discord.ChannelType.private_thread, invitable=False)
-            except discord.HTTPException:
-                log.warning("mentoring: could not open the thread of match %s", match.id)
-                await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(
-                    "I could not open a private thread for mentoring pair #{id}. Please introduce them by hand.",
-                    id=match.id), nonce=_nonce(key, 0))
-                return
-            thread_id = thread.id
+                return True
+            if match.thread_requested_at is not None:
+                # An earlier attempt asked Discord for the thread and may have died before storing its id.
+                try:
+                    thread_id = await self._find_pair_thread(parent, match.id)
+                except discord.HTTPException as exc:
+                    log.warning("mentoring: could not list the threads of guild %s (HTTP %s); the thread of "
+                                "match %s is tried again later", match.guild_id, exc.status, match.id)
+                    return False
+            if thread_id is None:
+                await self.service.thread_requested(match.id)
+                try:
+                    thread = await parent.create_thread(name=pair_thread_name(match.id),
+                                                        type=discord.ChannelType.private_thread, invitable=False)
+                except discord.HTTPException:
+                    log.warning("mentoring: could not open the thread of match %s", match.id)
+                    await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(
+                        "I could not open a private thread for mentoring pair #{id}. Please introduce them by hand.",
+                        id=match.id), nonce=_nonce(key, 0))
+                    return True
+                thread_id = thread.id
             await self.service.set_thread(match.id, thread_id)
         try:
             await self.bot.http.add_user_to_thread(thread_id, match.mentor_id)
@@ -703,7 +743,7 @@ class MentoringCog(commands.Cog):
             await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(
                 "I could not open a private thread for mentoring pair #{id}. Please introduce them by hand.",
                 id=match.id), nonce=_nonce(key, 0))
-            return
+            return True
         if match.approved_by and match.approved_by not in (match.mentor_id, match.newcomer_id):
             try:  # the coordinator who approved the pair (who may have left since)
                 await self.bot.http.add_user_to_thread(thread_id, match.approved_by)
@@ -730,6 +770,7 @@ class MentoringCog(commands.Cog):
                                                  discord.Object(id=match.newcomer_id)]))
         except discord.HTTPException:
             log.warning("mentoring: could not post the introduction of match %s", match.id)
+        return True
 
     # ----- check-ins --------------------------------------------------------------------------------------
     async def run_checkin(self, job: Job) -> None:
@@ -826,21 +867,29 @@ class MentoringCog(commands.Cog):
         guild_id = require(interaction, Capability.COORDINATOR)
         positions = _positions(pairs)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        invited, tell = await self.service.approve(guild_id, interaction.user.id, positions)
+        # Newcomers left unmatched are told by `mentoring.unmatched` jobs the approval planned.
+        invited, _told = await self.service.approve(guild_id, interaction.user.id, positions)
         for match in invited:
             await self.follow_up_now(match.id, "invite")
-        for uid in tell:
-            await self._tell_unmatched(guild_id, uid)
         t = await self.bot.translator_for(interaction)
         await self._reply(interaction, t.n_("{n} pair is invited. Each person is asked to accept first.",
                                         "{n} pairs are invited. Each person is asked to accept first.", len(invited)))
 
-    async def _tell_unmatched(self, guild_id: int, user_id: int) -> None:
+    async def run_unmatched(self, job: Job) -> None:
+        """Tell a newcomer a round left unmatched that they stay on the list ("no mentor yet").
+
+        The queue claims the row before this runs, and a re-run after a crash between the DM and the
+        row's end carries the same nonce, so the newcomer gets it once. Someone matched (or gone) in the
+        meantime is not told.
+        """
+        guild_id, user_id = int(job.payload["guild"]), int(job.payload["user"])
+        if not await self.service.still_unmatched(guild_id, user_id):
+            return
         t = await self._t_user(user_id, guild_id)
         lines = [t._("We have not found a mentor for you yet. That is not about you: we are waiting for a mentor "
                      "who speaks your language and has time. You stay on the list.")]
         lines += await self._events_lines(t, guild_id)
-        await self._dm(user_id, "\n\n".join(lines))
+        await self._dm(user_id, "\n\n".join(lines), nonce=_nonce(job.key, user_id))
 
     @match.command(name="reject", description="Drop proposed pairs")
     @app_commands.describe(pairs="Pair numbers such as 1, 3 or the word all")

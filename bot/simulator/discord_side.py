@@ -78,6 +78,7 @@ class Channel:
     parent_id: int | None = None
     thread_members: set[int] = field(default_factory=set)
     deleted: bool = False
+    archived: bool = False  # threads: archived ones are not listed as active
     bot_can_send: bool = True
 
     def payload(self) -> dict[str, Any]:
@@ -92,7 +93,7 @@ class Channel:
             "topic": None, "last_message_id": None, "rate_limit_per_user": 0,
         }
         if self.type in (11, 12):
-            data["thread_metadata"] = {"archived": False, "auto_archive_duration": 10080,
+            data["thread_metadata"] = {"archived": self.archived, "auto_archive_duration": 10080,
                                        "archive_timestamp": iso(datetime.now(UTC)), "locked": False,
                                        "invitable": False}
             data["owner_id"] = str(BOT_USER_ID)
@@ -583,6 +584,7 @@ class FakeDiscord:
             ("DELETE", r(r"/guilds/(\d+)/members/(\d+)/roles/(\d+)"), self._remove_role),
             ("GET", r(r"/guilds/(\d+)/members/(\d+)"), self._get_member),
             ("POST", r(r"/channels/(\d+)/threads"), self._create_thread),
+            ("GET", r(r"/guilds/(\d+)/threads/active"), self._active_threads),
             ("PUT", r(r"/channels/(\d+)/thread-members/(\d+)"), self._add_thread_member),
             ("PUT", r(r"/applications/(\d+)/commands"), self._sync_global),
             ("PUT", r(r"/applications/(\d+)/guilds/(\d+)/commands"), self._sync_guild),
@@ -746,10 +748,20 @@ class FakeDiscord:
         if parent is None:
             return self._error(404, 10003, "Unknown Channel")
         thread = Channel(snowflake(), body.get("name", "thread"), type=int(body.get("type", 12)), parent_id=parent.id)
+        thread.thread_members.add(BOT_USER_ID)  # the creator joins its thread, as on Discord
         self.channels[thread.id] = thread
         self.record(Action(at=self._now(), kind="thread", to=f"#{parent.name}", content=thread.name,
                            extra={"thread": thread.name, "private": thread.type == 12}))
         return 201, thread.payload()
+
+    def _active_threads(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
+        """GET /guilds/{id}/threads/active: every thread not archived, and the bot's own memberships."""
+        if int(match[1]) != GUILD_ID:
+            return self._error(404, 10004, "Unknown Guild")
+        threads = [c for c in self.channels.values() if c.type in (10, 11, 12) and not c.deleted and not c.archived]
+        members = [{"id": str(c.id), "user_id": str(BOT_USER_ID), "join_timestamp": iso(self._now()), "flags": 1}
+                   for c in threads if BOT_USER_ID in c.thread_members]
+        return 200, {"threads": [c.payload() for c in threads], "members": members, "has_more": False}
 
     def _add_thread_member(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
         thread = self._channel_or_404(int(match[1]))

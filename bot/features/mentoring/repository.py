@@ -43,6 +43,9 @@ class Match:
     started_at: datetime | None
     ended_at: datetime | None
     ended_by: str | None
+    #: When the bot last asked Discord for the pair's thread (None: never); with no `thread_id` it means
+    #: an attempt may have created a thread whose id was not stored.
+    thread_requested_at: datetime | None = None
 
     def side_of(self, user_id: int) -> str | None:
         """'mentor' or 'newcomer' for a party of the match, else None."""
@@ -92,7 +95,7 @@ def match_from_row(row: sqlite3.Row) -> Match:
         newcomer_answer=row["newcomer_answer"], mentor_delivery=row["mentor_delivery"],
         newcomer_delivery=row["newcomer_delivery"], thread_id=row["thread_id"],
         created_at=from_db(row["created_at"]), started_at=when("started_at"), ended_at=when("ended_at"),
-        ended_by=row["ended_by"],
+        ended_by=row["ended_by"], thread_requested_at=when("thread_requested_at"),
     )
 
 

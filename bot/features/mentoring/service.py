@@ -2,7 +2,8 @@
 
 Plain Python over the database (no Discord). The cog renders what this returns and delivers
 messages; everything that must survive a restart (proposals, answers, check-in plans) is stored
-here, and check-ins are durable jobs (`mentoring.checkin`).
+here, and check-ins, follow-ups and "no mentor yet" notes are durable jobs (`mentoring.checkin`,
+`mentoring.followup`, `mentoring.unmatched`) planned in the transaction of the decision they follow.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ CHECKIN_STAGES: dict[str, timedelta] = {"7d": timedelta(days=7), "1m": timedelta
 CHECKIN_ANSWERS = ("met", "not_yet", "help")
 #: An unmatched newcomer is told at most this often.
 TELL_UNMATCHED_EVERY = timedelta(days=14)
+#: "No mentor yet" to a newcomer a round left unmatched: planned in the approval's transaction (with
+#: `told_unmatched_at`), sent by the job queue, which claims the row first; the DM's nonce comes from the key.
+UNMATCHED_KIND = "mentoring.unmatched"
 COMMENT_LIMIT = 500
 
 
@@ -234,7 +238,8 @@ class MentoringService:
         """Approve proposals (all when `positions` is None): they become invitations.
 
         Proposals that no longer hold (someone withdrew, a place filled) are dropped. Returns the
-        invited matches and the newcomers of this round who stay unmatched and should be told.
+        invited matches and the newcomers of this round who stay unmatched and are told: their
+        "no mentor yet" message is a `mentoring.unmatched` job planned in the same transaction.
         """
         now = self._clock.now()
         invited: list[Match] = []
@@ -264,7 +269,7 @@ class MentoringService:
                     await tx.execute("DELETE FROM mentoring_matches WHERE id = ?", (proposal.id,))
             await repo.bump(tx, guild_id, "approved", len(invited))
             tell = await self._unmatched_to_tell(tx, guild_id, now)
-        if invited:
+        if invited or tell:
             await self._jobs.notify_changed()
         return invited, tell
 
@@ -304,8 +309,23 @@ class MentoringService:
                 "UPDATE mentoring_profiles SET told_unmatched_at = ? WHERE guild_id = ? AND user_id = ? AND role = ?",
                 (to_db(now), guild_id, user_id, NEWCOMER),
             )
+            await self._jobs.schedule(UNMATCHED_KIND, unmatched_key(guild_id, user_id, now), now,
+                                      {"guild": guild_id, "user": user_id}, tx=tx)
             out.append(user_id)
         return out
+
+    async def still_unmatched(self, guild_id: int, user_id: int) -> bool:
+        """Whether a newcomer still waits for a mentor (asked, and in no proposed, invited or active pair)."""
+        async with self._db.read() as tx:
+            asked = await tx.fetchval(
+                "SELECT 1 FROM mentoring_profiles WHERE guild_id = ? AND user_id = ? AND role = ?",
+                (guild_id, user_id, NEWCOMER),
+            )
+            busy = await tx.fetchval(
+                "SELECT 1 FROM mentoring_matches WHERE guild_id = ? AND newcomer_id = ? "
+                "AND state IN ('proposed', 'invited', 'active')", (guild_id, user_id),
+            )
+        return bool(asked) and not busy
 
     async def _still_valid(self, tx: Tx, guild_id: int, proposal: Match, rules: Rules, busy: set[int],
                            load: dict[int, int]) -> bool:
@@ -515,6 +535,15 @@ class MentoringService:
         assert updated is not None
         return AnswerOutcome(state, updated)
 
+    async def thread_requested(self, match_id: int) -> None:
+        """Record, before asking Discord for the pair's thread, that it is being opened.
+
+        Should the process die after Discord created the thread but before `set_thread`, the retry
+        sees this mark and looks for that thread instead of opening a second one.
+        """
+        await self._db.execute("UPDATE mentoring_matches SET thread_requested_at = ? WHERE id = ?",
+                               (to_db(self._clock.now()), match_id))
+
     async def set_thread(self, match_id: int, thread_id: int) -> None:
         """Remember the pair's private thread."""
         await self._db.execute("UPDATE mentoring_matches SET thread_id = ? WHERE id = ?", (thread_id, match_id))
@@ -707,6 +736,11 @@ class MentoringService:
                     "UPDATE scheduled_jobs SET state = 'cancelled' WHERE state = 'pending' AND key >= ? AND key < ?",
                     (f"mentoring:checkin:{match_id}:", f"mentoring:checkin:{match_id}:\uffff"),
                 )
+            await tx.execute(
+                "UPDATE scheduled_jobs SET state = 'cancelled' WHERE state = 'pending' AND kind = ? "
+                "AND json_extract(payload, '$.user') = ?",
+                (UNMATCHED_KIND, user_id),
+            )
             await tx.execute("DELETE FROM mentoring_matches WHERE mentor_id = ? OR newcomer_id = ?", (user_id, user_id))
             await tx.execute("DELETE FROM mentoring_exclusions WHERE mentor_id = ? OR newcomer_id = ?",
                              (user_id, user_id))
@@ -734,6 +768,11 @@ BLOCKER_LABELS: dict[str, str] = {
 def followup_key(match_id: int, step: str, *extra: Any) -> str:
     """The durable job key of a follow-up ("invite", "pair", "declined", "ended", "help" + stage, user)."""
     return ":".join(["mentoring", "followup", str(match_id), step, *(str(e) for e in extra)])
+
+
+def unmatched_key(guild_id: int, user_id: int, told_at: datetime) -> str:
+    """The durable job key of one "no mentor yet" message (one per telling)."""
+    return f"mentoring:unmatched:{guild_id}:{user_id}:{to_db(told_at)}"
 
 
 def checkin_key(match_id: int, stage: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,9 +17,11 @@ from bot.features.mentoring.model import MENTOR, NEWCOMER, Profile
 from bot.features.mentoring.service import (
     CHECKIN_KIND,
     FOLLOWUP_DELAY,
+    UNMATCHED_KIND,
     MentoringService,
     checkin_key,
     followup_key,
+    unmatched_key,
 )
 
 G = 42
@@ -135,6 +138,32 @@ async def test_unmatched_newcomers_are_told_at_most_every_two_weeks(service, clo
     await service.preview(G, 900)
     _, tell = await service.approve(G, 900, None)
     assert tell == [3]
+
+
+async def test_the_no_mentor_yet_note_is_a_job_planned_with_the_approval(db, service, jobs, clock) -> None:
+    await pool(service, {1: {"sv": 3}}, {2: {"sv": 3}, 3: {"ar": 3}})
+    await service.preview(G, 900)
+    await service.approve(G, 900, None)
+    rows = await db.fetchall("SELECT key, due_at, payload, state FROM scheduled_jobs WHERE kind = ?",
+                             (UNMATCHED_KIND,))
+    assert [(r["key"], r["state"], json.loads(r["payload"])) for r in rows] == [
+        (unmatched_key(G, 3, NOW), "pending", {"guild": G, "user": 3})]
+    assert await jobs.next_due() == NOW  # due at once: the queue sends it
+    # The handler tells only someone still waiting: not the invited newcomer, not one who withdrew.
+    assert await service.still_unmatched(G, 3) and not await service.still_unmatched(G, 2)
+    await service.withdraw(G, 3)
+    assert not await service.still_unmatched(G, 3)
+
+
+async def test_privacy_delete_cancels_a_pending_no_mentor_yet_note(db, service) -> None:
+    registry = PrivacyRegistry(db)
+    registry.register(service.privacy_section())
+    await pool(service, {1: {"sv": 3}}, {2: {"sv": 3}, 3: {"ar": 3}, 33: {"ar": 3}})
+    await service.preview(G, 900)
+    await service.approve(G, 900, None)
+    await registry.delete(3)
+    states = dict(await db.fetchall("SELECT key, state FROM scheduled_jobs WHERE kind = ?", (UNMATCHED_KIND,)))
+    assert states == {unmatched_key(G, 3, NOW): "cancelled", unmatched_key(G, 33, NOW): "pending"}
 
 
 async def test_privacy_delete_removes_personal_rows_and_keeps_aggregates(db, service) -> None:
