@@ -735,10 +735,10 @@ class EventsCog(commands.Cog):
     async def on_rsvp(self, interaction: discord.Interaction[MultinationsBot], post_id: int, choice: str) -> None:
         """Going / Maybe / Can't."""
         guild_id = require_guild(interaction)
+        deferred = await acknowledge_if_busy(interaction, update=True)
         post = await self.service.post(post_id)
         if post is None or interaction.message is None or post.message_id != interaction.message.id:
             raise UserError(N_("This button does not belong to this message."))
-        deferred = await acknowledge_if_busy(interaction, update=True)
         outcome = await self.service.rsvp(post_id, guild_id, interaction.user.id, choice)
         if deferred:
             # A burst of answers on one announcement: its counts are redrawn once per round, not

@@ -597,6 +597,17 @@ class Simulator:
     async def press(self, who: str | Member, label: str | int, *, message: Message | None = None,
                     locale: str | None = None) -> Step:
         """Press a button (by label, custom id or index) on the newest message that has it."""
+        return await self._feed(self._press_payload(who, label, message, locale))
+
+    def press_nowait(self, who: str | Member, label: str | int, *, message: Message | None = None) -> str:
+        """Press without waiting for the bot (many members at the same instant); returns the
+        interaction token, whose response times are in `discord.interactions[token]`."""
+        payload = self._press_payload(who, label, message, None)
+        self.feed_nowait(payload)
+        return str(payload["token"])
+
+    def _press_payload(self, who: str | Member, label: str | int, message: Message | None,
+                       locale: str | None) -> dict[str, Any]:
         member = self.member(who)
         msg, comp = self._find_component(member, label, 2, message)
         if comp.get("disabled"):
@@ -605,7 +616,7 @@ class Simulator:
             raise SimulatorError(f"the button {label!r} is a link: {comp.get('url')}")
         data = {"custom_id": comp["custom_id"], "component_type": 2}
         channel = self.discord.channels[msg.channel_id]
-        return await self._feed(self._payload(member, channel, 3, data, message=msg, locale=locale))
+        return self._payload(member, channel, 3, data, message=msg, locale=locale)
 
     async def pick(self, who: str | Member, values: Iterable[str], *, select: str | int | None = None,
                    message: Message | None = None, locale: str | None = None) -> Step:

@@ -260,6 +260,45 @@ async def test_rsvp_with_capacity_waiting_list_and_promotion(esim: Simulator) ->
     assert "Sauna evening" in mine.last().text
 
 
+async def test_under_a_burst_answers_are_acknowledged_first_and_the_counts_redrawn_once(esim: Simulator) -> None:
+    """Many members press Going at once: each is acknowledged at once and told privately where they
+    stand; the announcement's counts are redrawn for the burst, not once per press."""
+    await organizer(esim)
+    names = [f"Member{i}" for i in range(6)]
+    for name in names:
+        await esim.join(name)
+    await create(esim, 'title:"Sauna evening" date:2026-12-03 time:18:00 capacity:4 reminders:""')
+    await esim.advance(timedelta(days=1, hours=6))
+    [post] = posts(esim)
+    message = esim.discord.messages[post.message_id]
+    esim.running_bot.busy_threshold = -1  # as if many interactions were being handled right now
+    before = len(esim.actions)
+    tokens = [esim.press_nowait(name, "events:rsvp:1:going", message=message) for name in names]
+    await esim.settle()
+    actions = esim.actions[before:]
+    for name, token in zip(names, tokens, strict=True):
+        info = esim.discord.interactions[token]
+        assert info["first_response"] is not None and info["first_response"] <= info["final_response"]
+        [reply] = [a for a in actions if a.kind == "followup" and a.visible_to == name]
+        assert "going" in reply.text.lower() or "waiting list" in reply.text
+    assert sum("waiting list" in a.text for a in actions if a.kind == "followup") == 2
+    redraws = [a for a in actions if a.kind == "edit" and a.message_id == post.message_id]
+    assert 1 <= len(redraws) < len(names)
+    labels = [b["label"] for b in esim.discord.messages[post.message_id].components[0]["components"]]
+    assert labels[0] == "Kommer · 4"
+    assert await esim.running_bot.services.db.fetchval(
+        "SELECT COUNT(*) FROM event_rsvps WHERE status = 'going'") == 4
+
+
+async def test_under_a_burst_the_event_list_is_acknowledged_first(esim: Simulator) -> None:
+    await organizer(esim)
+    await create(esim, 'title:"Sauna evening" date:2026-12-03 time:18:00')
+    esim.running_bot.busy_threshold = -1
+    step = await esim.slash("Bertil", "/event list")
+    assert step.actions[0].kind == "defer"
+    assert "Sauna evening" in step.last("followup").text
+
+
 async def test_rsvp_replayed_on_another_message_is_refused(esim: Simulator) -> None:
     await organizer(esim)
     await esim.join("Amal")

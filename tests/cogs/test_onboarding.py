@@ -103,6 +103,27 @@ async def test_the_whole_path_in_swedish_preselects_the_client_locale(sim: Simul
     assert await sim.running_bot.services.prefs.language(uid(sim, "Sven")) == "sv"
 
 
+async def test_under_a_burst_the_welcome_is_acknowledged_first_and_ends_the_same(sim: Simulator) -> None:
+    """When many interactions arrive together, each press is acknowledged at once (deferred) and the
+    step's message is replaced afterwards: the member sees the same steps and gets the same roles."""
+    await sim.join("Sven", locale="sv-SE")
+    sim.running_bot.busy_threshold = -1  # as if many members were being answered at this moment
+    step = await sim.press("Sven", "onb:start")
+    assert step.actions[0].kind == "defer" and step.actions[0].visible_to == "Sven"
+    first = step.last("followup")
+    assert "Välkommen" in first.content and first.visible_to == "Sven"
+    step = await press_step(sim, "Sven", "language", "sv")
+    assert step.actions[0].kind != "interaction_response"
+    consent = step.last("edit")
+    assert "integritet" in consent.content and consent.message_id == first.message_id
+    await press_step(sim, "Sven", "consent", "yes")
+    await pick_step(sim, "Sven", "topics", ["swedish"])
+    await press_step(sim, "Sven", "area", "none")
+    step = await press_step(sim, "Sven", "mentor", "no")
+    assert "Dina första steg" in step.last("edit").text
+    assert {"newcomer", "lang-sv", "help-swedish"} <= roles_of(sim, "Sven")
+
+
 async def test_a_burst_of_joins_is_greeted_in_few_messages_that_ping_only_the_newcomers(sim: Simulator) -> None:
     names = [f"Newcomer {i}" for i in range(150)]
     for name in names:
