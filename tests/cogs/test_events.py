@@ -13,6 +13,7 @@ import pytest
 from bot.core.i18n import Catalogs
 from bot.simulator import Simulator
 from bot.simulator.discord_side import GUILD_ID
+from tests.helpers import allow_dms, create, organizer, posts
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 EXTENSIONS = ["cogs.core", "cogs.events"]
@@ -27,31 +28,8 @@ async def esim(tmp_path: Path, catalogs: Catalogs) -> AsyncIterator[Simulator]:
         yield simulator
 
 
-async def organizer(sim: Simulator, name: str = "Bertil") -> None:
-    await sim.join(name)
-    await sim.grant(name, "organizer")
-
-
-async def create(sim: Simulator, line: str, who: str = "Bertil") -> int:
-    step = await sim.slash(who, "/event create " + line)
-    preview = step.last("interaction_response")
-    assert preview.visible_to == who, preview.text
-    step = await sim.press(who, "Save", message=sim.discord.messages[preview.message_id])
-    match = re.search(r"event (\d+)", step.last("edit").text)
-    assert match, step.text
-    return int(match[1])
-
-
-def posts(sim: Simulator, channel: str = "#announcements") -> list:
-    return [a for a in sim.actions if a.to == channel and a.kind == "message"]
-
-
 def unix_times(action) -> list[int]:
     return [int(x) for x in re.findall(r"<t:(\d+):F>", action.text)]
-
-
-async def allow_dms(sim: Simulator, name: str) -> None:
-    await sim.running_bot.services.prefs.set_dm_allowed(sim.member(name).id, True)
 
 
 async def test_announcement_is_posted_the_day_before_with_timestamps_and_norsjo_time(esim: Simulator) -> None:

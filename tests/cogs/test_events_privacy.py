@@ -13,18 +13,13 @@ from bot.core.db import Tx
 from bot.core.i18n import Catalogs
 from bot.core.privacy import PrivacySection
 from bot.simulator import Simulator
-from tests.conftest import START
-
-EXTENSIONS = ["cogs.core", "cogs.events"]
+from tests.helpers import events_simulator
 
 
 @pytest.fixture
 async def esim(tmp_path: Path, catalogs: Catalogs) -> AsyncIterator[Simulator]:
     """Capacity 1: Amal going; Bashir (DMs allowed) then Chen (no DMs allowed) on the waiting list."""
-    async with Simulator.running(tmp_path / "bot.sqlite3", start=START, catalogs=catalogs,
-                                 extensions=EXTENSIONS) as sim:
-        await sim.join("Bertil")
-        await sim.grant("Bertil", "organizer")
+    async with events_simulator(tmp_path, catalogs) as sim:
         for name in ("Amal", "Bashir", "Chen"):
             await sim.join(name)
         await sim.running_bot.services.prefs.set_dm_allowed(sim.member("Bashir").id, True)

@@ -18,9 +18,8 @@ import pytest
 
 from bot.core.i18n import Catalogs
 from bot.simulator import Simulator
-from tests.conftest import START
+from tests.helpers import events_simulator
 
-EXTENSIONS = ["cogs.core", "cogs.events"]
 INVISIBLE = ("\u202e", "\u202d", "\u2066", "\u200b", "\u2060", "\ufeff")
 #: discord.py escapes a mention by putting a zero-width space after "@", so shown text may have that one.
 SHOWN_INVISIBLE = ("\u202e", "\u202d", "\u2066", "\u2060", "\ufeff")
@@ -42,10 +41,7 @@ HOSTILE = [
 
 @pytest.fixture
 async def esim(tmp_path: Path, catalogs: Catalogs) -> AsyncIterator[Simulator]:
-    async with Simulator.running(tmp_path / "bot.sqlite3", start=START, catalogs=catalogs,
-                                 extensions=EXTENSIONS) as sim:
-        await sim.join("Bertil")
-        await sim.grant("Bertil", "organizer")
+    async with events_simulator(tmp_path, catalogs) as sim:
         await sim.join("Amal")
         await sim.running_bot.services.prefs.set_dm_allowed(sim.member("Amal").id, True)
         yield sim

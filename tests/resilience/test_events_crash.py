@@ -9,7 +9,6 @@ nothing reaches Discord twice.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from bot.core.db import SimulatedCrash
 from bot.core.i18n import Catalogs
 from bot.simulator import Simulator
 from tests.conftest import START
+from tests.helpers import allow_dms, create, organizer, posts
 
 EXTENSIONS = ["cogs.core", "cogs.events"]
 
@@ -58,29 +58,6 @@ async def kill_at_every_write(tmp_path: Path, catalogs: Catalogs, setup: Step, a
         finally:
             await sim.close()
     return writes
-
-
-async def organizer(sim: Simulator, name: str = "Bertil") -> None:
-    await sim.join(name)
-    await sim.grant(name, "organizer")
-
-
-async def create(sim: Simulator, line: str, who: str = "Bertil") -> int:
-    step = await sim.slash(who, "/event create " + line)
-    preview = step.last("interaction_response")
-    step = await sim.press(who, "Save", message=sim.discord.messages[preview.message_id])
-    match = re.search(r"event (\d+)", step.last("edit").text)
-    assert match, step.text
-    return int(match[1])
-
-
-async def allow_dms(sim: Simulator, *names: str) -> None:
-    for name in names:
-        await sim.running_bot.services.prefs.set_dm_allowed(sim.member(name).id, True)
-
-
-def posts(sim: Simulator, channel: str = "#announcements") -> list:
-    return [a for a in sim.actions if a.to == channel and a.kind == "message"]
 
 
 def dms(sim: Simulator, name: str, needle: str) -> list:

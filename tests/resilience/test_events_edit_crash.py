@@ -14,16 +14,8 @@ from pathlib import Path
 
 from bot.core.i18n import Catalogs
 from bot.simulator import Simulator
-from tests.resilience.test_events_crash import (
-    allow_dms,
-    create,
-    dead,
-    dms,
-    kill_at_every_write,
-    no_pings,
-    organizer,
-    posts,
-)
+from tests.helpers import allow_dms, create, organizer, posts
+from tests.resilience.test_events_crash import dead, dms, kill_at_every_write, no_pings
 
 
 def confirmed(sim: Simulator, needle: str, who: str = "Bertil") -> bool:

@@ -18,27 +18,15 @@ import pytest
 from bot.core.i18n import Catalogs
 from bot.simulator import Simulator
 from tests.conftest import START
+from tests.helpers import create, events_simulator, posts
 
-EXTENSIONS = ["cogs.core", "cogs.events"]
 ANNOUNCE_KEY = "events:1:announce:202612031800"
 
 
 @pytest.fixture
 async def esim(tmp_path: Path, catalogs: Catalogs) -> AsyncIterator[Simulator]:
-    async with Simulator.running(tmp_path / "bot.sqlite3", start=START, catalogs=catalogs,
-                                 extensions=EXTENSIONS) as sim:
-        await sim.join("Bertil")
-        await sim.grant("Bertil", "organizer")
+    async with events_simulator(tmp_path, catalogs) as sim:
         yield sim
-
-
-async def create(sim: Simulator, line: str) -> None:
-    step = await sim.slash("Bertil", "/event create " + line)
-    await sim.press("Bertil", "Save", message=sim.discord.messages[step.last().message_id])
-
-
-def posts(sim: Simulator, channel: str = "#announcements") -> list:
-    return [a for a in sim.actions if a.to == channel and a.kind == "message"]
 
 
 def channel_messages(sim: Simulator, name: str) -> str:

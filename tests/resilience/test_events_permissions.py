@@ -18,9 +18,8 @@ import pytest
 
 from bot.core.i18n import Catalogs
 from bot.simulator import Simulator
-from tests.conftest import START
+from tests.helpers import events_simulator
 
-EXTENSIONS = ["cogs.core", "cogs.events"]
 TABLES = ("events", "event_texts", "event_skips", "event_posts", "event_rsvps", "announcements",
           "announcement_texts", "scheduled_jobs")
 SECRET = "Secret meeting of Zoltan"
@@ -43,10 +42,7 @@ COMMANDS = [
 @pytest.fixture
 async def esim(tmp_path: Path, catalogs: Catalogs) -> AsyncIterator[Simulator]:
     """An event (1, posted, Amal going) and a free announcement (1), made by the organizer Bertil."""
-    async with Simulator.running(tmp_path / "bot.sqlite3", start=START, catalogs=catalogs,
-                                 extensions=EXTENSIONS) as sim:
-        await sim.join("Bertil")
-        await sim.grant("Bertil", "organizer")
+    async with events_simulator(tmp_path, catalogs) as sim:
         await sim.join("Amal")
         await sim.join("Zoltan")
         step = await sim.slash("Bertil", '/event create title:"Language café" date:2026-12-03 time:18:00')
