@@ -725,14 +725,20 @@ class MentoringCog(commands.Cog):
 
         Resumable: before asking Discord for the thread the bot records that it does (`thread_requested`),
         and the thread id is stored as soon as it exists; a retry after a crash in between finds the
-        thread among the guild's active ones or, archived meanwhile, the channel's archived ones (it is
-        unarchived) and reuses it. Adding members is idempotent on Discord's
+        thread among the guild's active ones or, archived meanwhile, the channel's archived ones and
+        reuses it (a reused thread is unarchived first). Adding members is idempotent on Discord's
         side and the introduction carries a deterministic nonce (per thread). False when the retry could
         not look for the earlier thread: the follow-up is tried again later.
         """
         key = followup_key(match.id, "pair")
         thread_id = match.thread_id
-        if thread_id is None:
+        if thread_id is not None:
+            # A rerun: Discord may have archived the stored thread since, and refuses to add members to it.
+            try:
+                await self.bot.http.edit_channel(thread_id, archived=False)
+            except discord.HTTPException as exc:
+                log.warning("mentoring: could not unarchive the thread of match %s (HTTP %s)", match.id, exc.status)
+        else:
             parent = await self._channel(match.guild_id, "mentoring.pairs_channel", "general")
             if not isinstance(parent, discord.TextChannel):
                 log.warning("mentoring: no channel for pair threads in guild %s", match.guild_id)

@@ -435,3 +435,27 @@ async def test_a_retry_that_cannot_list_the_archived_threads_waits_and_then_reus
         await sim.advance(timedelta(minutes=30))
         assert (await _state(sim, match_id))["thread_id"] == orphan.id
         _assert_the_pair_got_that_thread_once(sim, orphan)
+
+
+async def test_a_rerun_after_discord_archived_the_stored_thread_neither_alarms_the_coordinators_nor_repeats(
+        tmp_path: Path, catalogs: Catalogs) -> None:
+    async with Simulator.running(tmp_path / "bot.db", start=START, catalogs=catalogs, extensions=EXTENSIONS) as sim:
+        match_id = await _invited(sim)
+        await _answer(sim, "Bertil", match_id, True)
+
+        def kill_once_introduced(action: Action) -> None:
+            if action.kind == "message" and "Welcome" in action.text:
+                sim.arm_crash(1)  # the next write drops the follow-up's safety-net row: it stays and reruns
+
+        sim.discord.listeners.append(kill_once_introduced)
+        await _answer(sim, "Amal", match_id, True)
+        sim.discord.listeners.remove(kill_once_introduced)
+        [thread] = _pair_threads(sim, match_id)
+        _down_for_a_day_while_discord_archives_the_thread(sim, match_id)
+
+        await sim.recover()
+        assert (await _state(sim, match_id))["thread_id"] == thread.id
+        await sim.advance(timedelta(minutes=5))
+        assert await sim.running_bot.services.jobs.state_of(f"mentoring:followup:{match_id}:pair") != "pending"
+        assert not [a for a in sim.sent_to("#coordinators") if f"#{match_id}" in a.text]
+        _assert_the_pair_got_that_thread_once(sim, thread)
