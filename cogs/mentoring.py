@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import logging
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import discord
@@ -72,6 +72,11 @@ DATE_LIMIT = 40
 #: A follow-up that could not reach Discord (a help request the coordinators' channel refused, a pair thread
 #: that could not be looked for) is tried again this often (8 times, then logged as failed).
 FOLLOWUP_RETRY = timedelta(minutes=30)
+#: A retry looks for the thread an interrupted attempt opened among the archived ones too (Discord archives an
+#: idle thread, e.g. while the bot was down): newest first, back to those created this long before the attempt
+#: began (clock skew between the bot and Discord), and at most this many.
+ARCHIVED_LOOKUP_SLACK = timedelta(minutes=10)
+ARCHIVED_LOOKUP_LIMIT = 200
 
 STARTERS = (
     N_("What do you like to do on a free evening?"),
@@ -686,27 +691,54 @@ class MentoringCog(commands.Cog):
             await self.follow_up_now(match.id, "pair")
         await self._show_waiting(interaction)
 
-    async def _find_pair_thread(self, parent: discord.TextChannel, match_id: int) -> int | None:
-        """The live thread an earlier attempt opened for this pair (by name, parent and owner), if any."""
+    async def _find_pair_thread(self, parent: discord.TextChannel, match_id: int, since: datetime) -> int | None:
+        """The thread an earlier attempt (begun at `since`) opened for this pair (by name, parent and owner), if any.
+
+        First among the guild's active threads, then among the channel's archived private threads the bot is
+        in, newest first, back to the attempt; an archived one is unarchived (members cannot be added to it).
+        Raises `discord.HTTPException` when Discord refuses to list or to unarchive.
+        """
         me = self.bot.user.id if self.bot.user else None
-        found = [t.id for t in await parent.guild.active_threads()
-                 if t.parent_id == parent.id and t.name == pair_thread_name(match_id) and t.owner_id == me]
+
+        def ours(thread: discord.Thread) -> bool:
+            return thread.parent_id == parent.id and thread.name == pair_thread_name(match_id) and thread.owner_id == me
+
+        found = [t.id for t in await parent.guild.active_threads() if ours(t)]
         if found:
             log.info("mentoring: reusing the thread an interrupted attempt opened for match %s", match_id)
-        return min(found, default=None)
+            return min(found)
+        oldest = since - ARCHIVED_LOOKUP_SLACK
+        async for thread in parent.archived_threads(private=True, joined=True, limit=ARCHIVED_LOOKUP_LIMIT):
+            if thread.created_at is None or thread.created_at < oldest:
+                break  # newest first: every further one predates the attempt
+            if ours(thread):
+                found.append(thread.id)
+        if not found:
+            return None
+        thread_id = min(found)
+        await self.bot.http.edit_channel(thread_id, archived=False)
+        log.info("mentoring: reusing the archived thread an interrupted attempt opened for match %s", match_id)
+        return thread_id
 
     async def open_thread(self, match: Match) -> bool:
         """The pair's private thread with the coordinator, a bilingual introduction and safety guidelines.
 
         Resumable: before asking Discord for the thread the bot records that it does (`thread_requested`),
         and the thread id is stored as soon as it exists; a retry after a crash in between finds the
-        thread among the guild's active ones and reuses it. Adding members is idempotent on Discord's
+        thread among the guild's active ones or, archived meanwhile, the channel's archived ones and
+        reuses it (a reused thread is unarchived first). Adding members is idempotent on Discord's
         side and the introduction carries a deterministic nonce (per thread). False when the retry could
         not look for the earlier thread: the follow-up is tried again later.
         """
         key = followup_key(match.id, "pair")
         thread_id = match.thread_id
-        if thread_id is None:
+        if thread_id is not None:
+            # A rerun: Discord may have archived the stored thread since, and refuses to add members to it.
+            try:
+                await self.bot.http.edit_channel(thread_id, archived=False)
+            except discord.HTTPException as exc:
+                log.warning("mentoring: could not unarchive the thread of match %s (HTTP %s)", match.id, exc.status)
+        else:
             parent = await self._channel(match.guild_id, "mentoring.pairs_channel", "general")
             if not isinstance(parent, discord.TextChannel):
                 log.warning("mentoring: no channel for pair threads in guild %s", match.guild_id)
@@ -717,10 +749,10 @@ class MentoringCog(commands.Cog):
             if match.thread_requested_at is not None:
                 # An earlier attempt asked Discord for the thread and may have died before storing its id.
                 try:
-                    thread_id = await self._find_pair_thread(parent, match.id)
+                    thread_id = await self._find_pair_thread(parent, match.id, match.thread_requested_at)
                 except discord.HTTPException as exc:
-                    log.warning("mentoring: could not list the threads of guild %s (HTTP %s); the thread of "
-                                "match %s is tried again later", match.guild_id, exc.status, match.id)
+                    log.warning("mentoring: could not look for the earlier thread of match %s in guild %s (HTTP %s); "
+                                "tried again later", match.id, match.guild_id, exc.status)
                     return False
             if thread_id is None:
                 await self.service.thread_requested(match.id)

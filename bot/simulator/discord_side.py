@@ -80,6 +80,8 @@ class Channel:
     deleted: bool = False
     archived: bool = False  # threads: archived ones are not listed as active
     bot_can_send: bool = True
+    created_at: datetime | None = None  # threads: when Discord created it
+    archive_timestamp: datetime | None = None  # threads: when it was last archived or unarchived
 
     def payload(self) -> dict[str, Any]:
         """As Discord sends it."""
@@ -94,8 +96,10 @@ class Channel:
         }
         if self.type in (11, 12):
             data["thread_metadata"] = {"archived": self.archived, "auto_archive_duration": 10080,
-                                       "archive_timestamp": iso(datetime.now(UTC)), "locked": False,
-                                       "invitable": False}
+                                       "archive_timestamp": iso(self.archive_timestamp or datetime.now(UTC)),
+                                       "locked": False, "invitable": False}
+            if self.created_at is not None:
+                data["thread_metadata"]["create_timestamp"] = iso(self.created_at)
             data["owner_id"] = str(BOT_USER_ID)
             data["member_count"] = len(self.thread_members)
             data["message_count"] = 0
@@ -431,6 +435,15 @@ class FakeDiscord:
                 return channel
         raise KeyError(f"no channel named #{name}")
 
+    def set_archived(self, thread_id: int, archived: bool = True) -> Channel:
+        """Archive a thread (as Discord does after its idle time) or unarchive it, stamping the change."""
+        thread = self.channels[thread_id]
+        if thread.type not in (10, 11, 12):
+            raise ValueError(f"#{thread.name} is not a thread")
+        thread.archived = archived
+        thread.archive_timestamp = self._now()
+        return thread
+
     def member_named(self, name: str) -> Member:
         """A member by display name."""
         for member in self.members.values():
@@ -579,12 +592,14 @@ class FakeDiscord:
             ("DELETE", r(r"/channels/(\d+)/messages/(\d+)"), self._delete_message),
             ("GET", r(r"/channels/(\d+)/messages/(\d+)"), self._get_message),
             ("GET", r(r"/channels/(\d+)"), self._get_channel),
+            ("PATCH", r(r"/channels/(\d+)"), self._edit_channel),
             ("POST", r(r"/users/@me/channels"), self._open_dm),
             ("PUT", r(r"/guilds/(\d+)/members/(\d+)/roles/(\d+)"), self._add_role),
             ("DELETE", r(r"/guilds/(\d+)/members/(\d+)/roles/(\d+)"), self._remove_role),
             ("GET", r(r"/guilds/(\d+)/members/(\d+)"), self._get_member),
             ("POST", r(r"/channels/(\d+)/threads"), self._create_thread),
             ("GET", r(r"/guilds/(\d+)/threads/active"), self._active_threads),
+            ("GET", r(r"/channels/(\d+)/users/@me/threads/archived/private"), self._joined_archived_private_threads),
             ("PUT", r(r"/channels/(\d+)/thread-members/(\d+)"), self._add_thread_member),
             ("PUT", r(r"/applications/(\d+)/commands"), self._sync_global),
             ("PUT", r(r"/applications/(\d+)/guilds/(\d+)/commands"), self._sync_guild),
@@ -640,6 +655,8 @@ class FakeDiscord:
             for existing in reversed(self.messages.values()):
                 if existing.nonce == str(nonce) and existing.channel_id == channel.id:
                     return 200, existing.payload()  # Discord deduplicates
+        if channel.archived:
+            self.set_archived(channel.id, False)  # a message unarchives the thread, as on Discord
         message = Message(snowflake(), channel.id, content, body.get("embeds") or [], body.get("components") or [],
                           flags=int(body.get("flags") or 0), nonce=str(nonce) if nonce else None,
                           attachments=self._attachments(files))
@@ -689,6 +706,15 @@ class FakeDiscord:
         channel = self._channel_or_404(int(match[1]))
         if channel is None:
             return self._error(404, 10003, "Unknown Channel")
+        return 200, channel.payload()
+
+    def _edit_channel(self, match: re.Match[str], body: dict[str, Any], *args: Any) -> tuple[int, Any]:
+        """PATCH /channels/{id}: here only a thread's `archived` flag."""
+        channel = self._channel_or_404(int(match[1]))
+        if channel is None or channel.type == 1:
+            return self._error(404, 10003, "Unknown Channel")
+        if "archived" in body and channel.type in (10, 11, 12) and bool(body["archived"]) != channel.archived:
+            self.set_archived(channel.id, bool(body["archived"]))
         return 200, channel.payload()
 
     def dm_channel_for(self, member_id: int) -> Channel:
@@ -747,7 +773,8 @@ class FakeDiscord:
         parent = self._channel_or_404(int(match[1]))
         if parent is None:
             return self._error(404, 10003, "Unknown Channel")
-        thread = Channel(snowflake(), body.get("name", "thread"), type=int(body.get("type", 12)), parent_id=parent.id)
+        thread = Channel(snowflake(), body.get("name", "thread"), type=int(body.get("type", 12)), parent_id=parent.id,
+                         created_at=self._now(), archive_timestamp=self._now())
         thread.thread_members.add(BOT_USER_ID)  # the creator joins its thread, as on Discord
         self.channels[thread.id] = thread
         self.record(Action(at=self._now(), kind="thread", to=f"#{parent.name}", content=thread.name,
@@ -763,6 +790,23 @@ class FakeDiscord:
                    for c in threads if BOT_USER_ID in c.thread_members]
         return 200, {"threads": [c.payload() for c in threads], "members": members, "has_more": False}
 
+    def _joined_archived_private_threads(self, match: re.Match[str], body: Any, files: Any,
+                                         params: dict[str, Any]) -> tuple[int, Any]:
+        """GET /channels/{id}/users/@me/threads/archived/private: newest id first, paged with `before` (an id)."""
+        parent = self._channel_or_404(int(match[1]))
+        if parent is None or parent.type != 0:
+            return self._error(404, 10003, "Unknown Channel")
+        limit = max(2, min(100, int(params.get("limit", 50))))
+        before = int(params["before"]) if params.get("before") else None
+        threads = sorted((c for c in self.channels.values()
+                          if c.type == 12 and c.parent_id == parent.id and c.archived and not c.deleted
+                          and BOT_USER_ID in c.thread_members and (before is None or c.id < before)),
+                         key=lambda c: c.id, reverse=True)
+        page = threads[:limit]
+        members = [{"id": str(c.id), "user_id": str(BOT_USER_ID), "join_timestamp": iso(self._now()), "flags": 1}
+                   for c in page]
+        return 200, {"threads": [c.payload() for c in page], "members": members, "has_more": len(threads) > limit}
+
     def _add_thread_member(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
         thread = self._channel_or_404(int(match[1]))
         member = self.members.get(int(match[2]))
@@ -770,6 +814,8 @@ class FakeDiscord:
             return self._error(404, 10003, "Unknown Channel")
         if member is None:
             return self._error(404, 10007, "Unknown Member")
+        if thread.archived:
+            return self._error(400, 50083, "Thread is archived")
         thread.thread_members.add(member.id)
         self.record(Action(at=self._now(), kind="thread_member", to=f"thread:{thread.name}", member=member.name))
         return 204, None

@@ -351,19 +351,25 @@ async def test_a_kill_while_ending_a_match_and_giving_feedback_keeps_them_whole(
     await _every_point(tmp_path, catalogs, ended, comment, check_feedback, name="feedback")
 
 
+async def _killed_once_discord_opened_the_thread(sim: Simulator) -> int:
+    """The pair completes and the bot dies right after Discord opened their thread, before storing its id."""
+    match_id = await _invited(sim)
+    await _answer(sim, "Bertil", match_id, True)
+
+    def kill_once_the_thread_exists(action: Action) -> None:
+        if action.kind == "thread":
+            sim.arm_crash(1)  # the next write is the one that stores the new thread's id
+
+    sim.discord.listeners.append(kill_once_the_thread_exists)
+    await _answer(sim, "Amal", match_id, True)
+    sim.discord.listeners.remove(kill_once_the_thread_exists)
+    return match_id
+
+
 async def test_a_retry_that_cannot_look_for_the_pairs_thread_waits_and_then_reuses_it(tmp_path: Path,
                                                                                        catalogs: Catalogs) -> None:
     async with Simulator.running(tmp_path / "bot.db", start=START, catalogs=catalogs, extensions=EXTENSIONS) as sim:
-        match_id = await _invited(sim)
-        await _answer(sim, "Bertil", match_id, True)
-
-        def kill_once_the_thread_exists(action: Action) -> None:
-            if action.kind == "thread":
-                sim.arm_crash(1)  # the next write is the one that stores the new thread's id
-
-        sim.discord.listeners.append(kill_once_the_thread_exists)
-        await _answer(sim, "Amal", match_id, True)
-        sim.discord.listeners.remove(kill_once_the_thread_exists)
+        match_id = await _killed_once_discord_opened_the_thread(sim)
         await sim.recover()
         orphan = _pair_threads(sim, match_id)
         assert len(orphan) == 1 and (await _state(sim, match_id))["thread_id"] is None
@@ -380,3 +386,76 @@ async def test_a_retry_that_cannot_look_for_the_pairs_thread_waits_and_then_reus
         assert {sim.member("Bertil").id, sim.member("Amal").id} <= orphan[0].thread_members
         intros = [a for a in sim.sent_to(f"thread:mentoring-{match_id}") if "Welcome" in a.text]
         assert len(intros) == 1
+
+
+def _down_for_a_day_while_discord_archives_the_thread(sim: Simulator, match_id: int) -> Channel:
+    [orphan] = _pair_threads(sim, match_id)
+    sim.set_time(sim.now + timedelta(hours=3))
+    sim.discord.set_archived(orphan.id)  # idle: Discord archives it (the bot is still down)
+    sim.set_time(sim.now + timedelta(days=1))
+    return orphan
+
+
+def _assert_the_pair_got_that_thread_once(sim: Simulator, orphan: Channel) -> None:
+    assert len(_threads(sim)) == 1
+    assert not orphan.archived
+    assert {sim.member("Bertil").id, sim.member("Amal").id} <= orphan.thread_members
+    intros = [a for a in sim.actions if a.kind == "message" and a.to.startswith("thread:") and "Welcome" in a.text]
+    assert [a.to for a in intros] == [f"thread:{orphan.name}"]
+
+
+async def test_a_retry_after_discord_archived_the_pairs_thread_unarchives_and_reuses_it(tmp_path: Path,
+                                                                                         catalogs: Catalogs) -> None:
+    async with Simulator.running(tmp_path / "bot.db", start=START, catalogs=catalogs, extensions=EXTENSIONS) as sim:
+        match_id = await _killed_once_discord_opened_the_thread(sim)
+        orphan = _down_for_a_day_while_discord_archives_the_thread(sim, match_id)
+
+        await sim.recover()  # the overdue follow-up runs
+        await sim.advance(timedelta(minutes=5))
+        assert (await _state(sim, match_id))["thread_id"] == orphan.id
+        _assert_the_pair_got_that_thread_once(sim, orphan)
+        state = await sim.running_bot.services.jobs.state_of(f"mentoring:followup:{match_id}:pair")
+        assert state != "pending"
+
+
+async def test_a_retry_that_cannot_list_the_archived_threads_waits_and_then_reuses_the_pairs_thread(
+        tmp_path: Path, catalogs: Catalogs) -> None:
+    async with Simulator.running(tmp_path / "bot.db", start=START, catalogs=catalogs, extensions=EXTENSIONS) as sim:
+        match_id = await _killed_once_discord_opened_the_thread(sim)
+        orphan = _down_for_a_day_while_discord_archives_the_thread(sim, match_id)
+
+        sim.discord.inject("GET", r"/threads/archived/private", 403, code=50013)
+        await sim.recover()  # the overdue follow-up cannot look: it waits, opening nothing
+        await sim.advance(timedelta(minutes=5))
+        assert len(_threads(sim)) == 1 and (await _state(sim, match_id))["thread_id"] is None
+        assert orphan.archived
+        state = await sim.running_bot.services.jobs.state_of(f"mentoring:followup:{match_id}:pair")
+        assert state == "pending"
+
+        await sim.advance(timedelta(minutes=30))
+        assert (await _state(sim, match_id))["thread_id"] == orphan.id
+        _assert_the_pair_got_that_thread_once(sim, orphan)
+
+
+async def test_a_rerun_after_discord_archived_the_stored_thread_neither_alarms_the_coordinators_nor_repeats(
+        tmp_path: Path, catalogs: Catalogs) -> None:
+    async with Simulator.running(tmp_path / "bot.db", start=START, catalogs=catalogs, extensions=EXTENSIONS) as sim:
+        match_id = await _invited(sim)
+        await _answer(sim, "Bertil", match_id, True)
+
+        def kill_once_introduced(action: Action) -> None:
+            if action.kind == "message" and "Welcome" in action.text:
+                sim.arm_crash(1)  # the next write drops the follow-up's safety-net row: it stays and reruns
+
+        sim.discord.listeners.append(kill_once_introduced)
+        await _answer(sim, "Amal", match_id, True)
+        sim.discord.listeners.remove(kill_once_introduced)
+        [thread] = _pair_threads(sim, match_id)
+        _down_for_a_day_while_discord_archives_the_thread(sim, match_id)
+
+        await sim.recover()
+        assert (await _state(sim, match_id))["thread_id"] == thread.id
+        await sim.advance(timedelta(minutes=5))
+        assert await sim.running_bot.services.jobs.state_of(f"mentoring:followup:{match_id}:pair") != "pending"
+        assert not [a for a in sim.sent_to("#coordinators") if f"#{match_id}" in a.text]
+        _assert_the_pair_got_that_thread_once(sim, thread)
