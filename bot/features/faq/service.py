@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,12 @@ class FaqService:
             self.index.put(entry.id, _documents(entry))
 
     async def ensure_starter(self, directory: Path = STARTER_DIR) -> int:
-        """Load the starter set once (idempotent; never overwrites an existing slug). Returns entries added."""
+        """Load the starter set (idempotent; never overwrites anything). Returns entries added.
+
+        A later version of the starter set adds its new entries, and gives existing starter entries
+        the translations they lack, but only where the entry's source text is still the one shipped
+        (a translation of an answer a volunteer has since rewritten would be out of date). Texts that
+        exist are never touched."""
         files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.json"))
         sources = [(path.name, path.read_text(encoding="utf-8")) for path in files]
         # A digest of the files: an unchanged starter set is not even parsed again at the next start.
@@ -138,18 +143,44 @@ class FaqService:
             if await repo.get_meta(tx, STARTER_KEY) == marker:
                 return 0
             existing = {row["slug"] for row in await tx.fetchall("SELECT slug FROM faq_entries")}
+            filled = 0
             for entry in parsed:
                 if entry.slug in existing:
+                    filled += await self._fill_translations(tx, entry, now)
                     continue
                 entry = replace(entry, origin="starter")
                 entry_id = await repo.insert(tx, entry, now)
                 await repo.add_revision(tx, replace(entry, id=entry_id), None, "starter", "", now)
                 added += 1
             await repo.set_meta(tx, STARTER_KEY, marker)
-        if added:
-            log.info("loaded %d starter FAQ entries", added)
+        if added or filled:
+            log.info("loaded %d starter FAQ entries and %d new translations of earlier ones", added, filled)
             await self.load()
         return added
+
+    @staticmethod
+    async def _fill_translations(tx: Tx, shipped: Entry, now: datetime) -> int:
+        """Give a stored starter entry the shipped translations it lacks; returns how many."""
+        stored = await repo.load_one(tx, shipped.slug)
+        if stored is None or stored.removed or stored.source_language != shipped.source_language:
+            return 0
+        ours, theirs = stored.source, shipped.source
+        if (ours.question, ours.answer) != (theirs.question, theirs.answer):
+            return 0
+        new = stored
+        for language, text in shipped.texts.items():
+            have = stored.texts.get(language)
+            if language == stored.source_language or not text.has_content or (have and have.has_content):
+                continue
+            aliases = have.aliases if have and have.aliases else text.aliases
+            new = new.with_text(replace(text, aliases=aliases, based_on=stored.source_revision))
+        added = sorted(set(new.texts) - set(stored.texts) | {
+            lang for lang in stored.texts if new.texts[lang] != stored.texts[lang]})
+        if not added:
+            return 0
+        await repo.update(tx, new, now, None, set(added))
+        await repo.add_revision(tx, new, None, "starter", "translations: " + " ".join(added), now)
+        return len(added)
 
     # ----- reading ----------------------------------------------------------------------------
     @property

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.core.clock import FixedClock
 from bot.core.db import Database
@@ -54,6 +55,42 @@ async def test_starter_loading_is_idempotent_and_never_overwrites_edits(db: Data
     await db.execute("DELETE FROM faq_meta")
     assert await again.ensure_starter() == 0
     assert (await db.fetchval("SELECT COUNT(*) FROM faq_entries")) == len(service.entries)
+
+
+async def test_a_later_starter_set_brings_missing_translations_but_never_overwrites(
+        db: Database, service: FaqService, tmp_path: Path) -> None:
+    """An upgrade ships Tigrinya for 'sfi' and 'bankid' and a new Arabic text for 'personnummer':
+    'sfi' gets it; 'bankid', whose Swedish answer a volunteer rewrote, does not (it would be out of
+    date); the Arabic text that exists stays as it is."""
+    from bot.features.faq.service import STARTER_DIR
+
+    await service.edit(VOLUNTEER, "bankid", reason="local", question="BankID?", answer="Fråga banken.",
+                       aliases=())
+    arabic_before = service.get("personnummer").texts["ar"]
+    document = yaml.safe_load((STARTER_DIR / "norsjo.yaml").read_text(encoding="utf-8"))
+    for entry in document["entries"]:
+        if entry["slug"] in ("sfi", "bankid"):
+            entry["texts"]["ti"] = {"question": "ብዛዕባ ትምህርቲ ቋንቋ?", "answer": "ናብ ቤት ትምህርቲ ደውሉ።", "aliases": []}
+        if entry["slug"] == "personnummer":
+            entry["texts"]["ar"] = {"question": "سؤال آخر؟", "answer": "جواب آخر.", "aliases": []}
+    later = tmp_path / "starter"
+    later.mkdir()
+    (later / "norsjo.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+
+    upgraded = FaqService(db, FixedClock(NOW))
+    assert await upgraded.ensure_starter(later) == 0  # no new entries
+    await upgraded.load()
+    sfi = upgraded.get("sfi")
+    assert sfi.status("ti") is Status.CURRENT and sfi.texts["ti"].answer == "ናብ ቤት ትምህርቲ ደውሉ።"
+    assert not sfi.texts["ti"].reviewed
+    assert "ti" not in upgraded.get("bankid").texts or not upgraded.get("bankid").texts["ti"].has_content
+    assert upgraded.get("personnummer").texts["ar"] == arabic_before
+    # Idempotent: the same files again change nothing.
+    before = snapshot(upgraded)
+    await db.execute("DELETE FROM faq_meta")
+    assert await upgraded.ensure_starter(later) == 0
+    await upgraded.load()
+    assert snapshot(upgraded) == before
 
 
 async def test_editing_the_answer_makes_current_translations_stale(service: FaqService) -> None:
