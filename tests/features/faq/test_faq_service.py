@@ -59,7 +59,7 @@ async def test_starter_loading_is_idempotent_and_never_overwrites_edits(db: Data
 
 async def test_a_later_starter_set_brings_missing_translations_but_never_overwrites(
         db: Database, service: FaqService, tmp_path: Path) -> None:
-    """An upgrade ships Tigrinya for 'sfi' and 'bankid' and a new Arabic text for 'personnummer':
+    """An upgrade ships Hindi for 'sfi' and 'bankid' and a new Arabic text for 'personnummer':
     'sfi' gets it; 'bankid', whose Swedish answer a volunteer rewrote, does not (it would be out of
     date); the Arabic text that exists stays as it is."""
     from bot.features.faq.service import STARTER_DIR
@@ -70,7 +70,7 @@ async def test_a_later_starter_set_brings_missing_translations_but_never_overwri
     document = yaml.safe_load((STARTER_DIR / "norsjo.yaml").read_text(encoding="utf-8"))
     for entry in document["entries"]:
         if entry["slug"] in ("sfi", "bankid"):
-            entry["texts"]["ti"] = {"question": "ብዛዕባ ትምህርቲ ቋንቋ?", "answer": "ናብ ቤት ትምህርቲ ደውሉ።", "aliases": []}
+            entry["texts"]["hi"] = {"question": "SFI क्या है?", "answer": "स्कूल को फ़ोन करें।", "aliases": []}
         if entry["slug"] == "personnummer":
             entry["texts"]["ar"] = {"question": "سؤال آخر؟", "answer": "جواب آخر.", "aliases": []}
     later = tmp_path / "starter"
@@ -81,9 +81,9 @@ async def test_a_later_starter_set_brings_missing_translations_but_never_overwri
     assert await upgraded.ensure_starter(later) == 0  # no new entries
     await upgraded.load()
     sfi = upgraded.get("sfi")
-    assert sfi.status("ti") is Status.CURRENT and sfi.texts["ti"].answer == "ናብ ቤት ትምህርቲ ደውሉ።"
-    assert not sfi.texts["ti"].reviewed
-    assert "ti" not in upgraded.get("bankid").texts or not upgraded.get("bankid").texts["ti"].has_content
+    assert sfi.status("hi") is Status.CURRENT and sfi.texts["hi"].answer == "स्कूल को फ़ोन करें।"
+    assert not sfi.texts["hi"].reviewed
+    assert "hi" not in upgraded.get("bankid").texts or not upgraded.get("bankid").texts["hi"].has_content
     assert upgraded.get("personnummer").texts["ar"] == arabic_before
     # Idempotent: the same files again change nothing.
     before = snapshot(upgraded)
@@ -221,7 +221,7 @@ async def test_autocomplete_suggestions_are_limited_and_in_the_members_language(
 
 
 async def test_entries_for_topics_use_help_topics_and_fallback_titles(service: FaqService) -> None:
-    items = await service.entries_for_topics(["work"], "so", limit=3)
+    items = await service.entries_for_topics(["work"], "hi", limit=3)
     assert len(items) == 3
     assert items[0].title == "What is the introduction programme (etableringsprogrammet)?"
     assert await service.entries_for_topics(["unknown-topic"], "en") == []
