@@ -1,4 +1,4 @@
-"""Small helpers shared by the simulator tests of events (cogs and resilience)."""
+"""Small helpers shared by the simulator tests (events, FAQ)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from bot.core.db import Database
 from bot.core.i18n import Catalogs
+from bot.features.faq.service import FaqService
 from bot.simulator import Simulator
 from tests.conftest import START
 
@@ -49,3 +51,13 @@ async def allow_dms(sim: Simulator, *names: str) -> None:
 def posts(sim: Simulator, channel: str = "#announcements") -> list:
     """The bot's messages in a channel, oldest first."""
     return [a for a in sim.actions if a.to == channel and a.kind == "message"]
+
+
+async def untranslated(service: FaqService, db: Database, slug: str, *languages: str) -> None:
+    """Take the question and answer of `slug` away in `languages` (its search words stay): the state
+    before a translator wrote them, whatever the shipped starter set covers by now."""
+    entry = service.get(slug)
+    for language in languages:
+        await db.execute("UPDATE faq_texts SET question = '', answer = '' WHERE entry_id = ? AND language = ?",
+                         (entry.id, language))
+    await service.load()

@@ -23,6 +23,7 @@ from bot.features.faq.service import FaqService
 from bot.features.faq.transfer import dump_yaml, to_document
 from bot.simulator import Simulator
 from tests.conftest import START
+from tests.helpers import untranslated
 
 #: Only what the FAQ needs: each crash point starts a fresh bot twice.
 EXTENSIONS = ("cogs.core", "cogs.faq")
@@ -124,6 +125,7 @@ async def test_a_kill_at_any_write_of_an_edit_and_its_notice_keeps_text_revision
 
 # ----- /faq translate (the form) ----------------------------------------------------------------------
 async def _translate_setup(sim: Simulator) -> None:
+    await untranslated(faq(sim), sim.running_bot.services.db, "bankid", "ti")
     await sim.join("Tesfay")
     await sim.grant("Tesfay", "translator")
     step = await sim.slash("Tesfay", "/faq translate", options={"entry": "bankid", "language": "ti"})

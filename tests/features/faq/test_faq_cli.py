@@ -32,14 +32,16 @@ async def test_export_edit_import_round_trip_and_a_refused_file(tmp_path: Path,
     assert await run(settings, "import", str(out / "nl.po")) == 0
     assert "0 entries changed" in capsys.readouterr().out
 
-    translated = po.replace(
-        'msgid "Hur börjar jag läsa SFI (svenska för invandrare)?"\nmsgstr ""',
-        'msgid "Hur börjar jag läsa SFI (svenska för invandrare)?"\nmsgstr "Hoe begin ik met SFI?"',
-    )
-    lines = translated.split("\n")
-    at = lines.index('msgctxt "sfi|answer"')
-    end = next(i for i in range(at, len(lines)) if lines[i].startswith("msgstr"))
-    lines[end] = 'msgstr "Meld je aan bij de volwasseneneducatie van de gemeente."'
+    # A translator corrects the Dutch SFI text in Poedit and imports the file.
+    lines = po.split("\n")
+    for field, text in (("question", "Hoe begin ik met SFI?"),
+                        ("answer", "Meld je aan bij de volwasseneneducatie van de gemeente.")):
+        at = lines.index(f'msgctxt "sfi|{field}"')
+        end = next(i for i in range(at, len(lines)) if lines[i].startswith("msgstr"))
+        stop = end + 1
+        while stop < len(lines) and lines[stop].startswith('"'):  # a long msgstr continues
+            stop += 1
+        lines[end:stop] = [f'msgstr "{text}"']
     (out / "nl.po").write_text("\n".join(lines), encoding="utf-8")
     assert await run(settings, "import", str(out / "nl.po")) == 0
     assert "1 entries changed" in capsys.readouterr().out
@@ -55,7 +57,7 @@ async def test_export_edit_import_round_trip_and_a_refused_file(tmp_path: Path,
     assert await run(settings, "status") == 0
     status = capsys.readouterr().out
     nl_line = next(line for line in status.splitlines() if line.startswith("nl"))
-    assert "current    1" in nl_line and "stale    0" in nl_line
+    assert "current   25" in nl_line and "stale    0" in nl_line
 
     document = tmp_path / "faq.yaml"
     assert await run(settings, "export", "--format", "yaml", "--out", str(document)) == 0

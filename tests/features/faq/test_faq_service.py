@@ -14,6 +14,7 @@ from bot.core.errors import UserError
 from bot.features.faq.models import Status
 from bot.features.faq.service import FaqService
 from bot.features.faq.transfer import ImportProblem, dump_yaml, export_po, parse_document, to_document
+from tests.helpers import untranslated
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 VOLUNTEER = 111_111_111_111_111_111
@@ -59,7 +60,7 @@ async def test_starter_loading_is_idempotent_and_never_overwrites_edits(db: Data
 
 async def test_a_later_starter_set_brings_missing_translations_but_never_overwrites(
         db: Database, service: FaqService, tmp_path: Path) -> None:
-    """An upgrade ships Hindi for 'sfi' and 'bankid' and a new Arabic text for 'personnummer':
+    """An upgrade ships Tigrinya for 'sfi' and 'bankid' and a new Arabic text for 'personnummer':
     'sfi' gets it; 'bankid', whose Swedish answer a volunteer rewrote, does not (it would be out of
     date); the Arabic text that exists stays as it is."""
     from bot.features.faq.service import STARTER_DIR
@@ -70,20 +71,22 @@ async def test_a_later_starter_set_brings_missing_translations_but_never_overwri
     document = yaml.safe_load((STARTER_DIR / "norsjo.yaml").read_text(encoding="utf-8"))
     for entry in document["entries"]:
         if entry["slug"] in ("sfi", "bankid"):
-            entry["texts"]["hi"] = {"question": "SFI क्या है?", "answer": "स्कूल को फ़ोन करें।", "aliases": []}
+            entry["texts"]["ti"] = {"question": "ብዛዕባ ትምህርቲ ቋንቋ?", "answer": "ናብ ቤት ትምህርቲ ደውሉ።", "aliases": []}
         if entry["slug"] == "personnummer":
             entry["texts"]["ar"] = {"question": "سؤال آخر؟", "answer": "جواب آخر.", "aliases": []}
     later = tmp_path / "starter"
     later.mkdir()
     (later / "norsjo.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
 
+    await untranslated(service, db, "sfi", "ti")  # an install from before the Tigrinya texts
+    await untranslated(service, db, "bankid", "ti")
     upgraded = FaqService(db, FixedClock(NOW))
     assert await upgraded.ensure_starter(later) == 0  # no new entries
     await upgraded.load()
     sfi = upgraded.get("sfi")
-    assert sfi.status("hi") is Status.CURRENT and sfi.texts["hi"].answer == "स्कूल को फ़ोन करें।"
-    assert not sfi.texts["hi"].reviewed
-    assert "hi" not in upgraded.get("bankid").texts or not upgraded.get("bankid").texts["hi"].has_content
+    assert sfi.status("ti") is Status.CURRENT and sfi.texts["ti"].answer == "ናብ ቤት ትምህርቲ ደውሉ።"
+    assert not sfi.texts["ti"].reviewed
+    assert "ti" not in upgraded.get("bankid").texts or not upgraded.get("bankid").texts["ti"].has_content
     assert upgraded.get("personnummer").texts["ar"] == arabic_before
     # Idempotent: the same files again change nothing.
     before = snapshot(upgraded)
@@ -140,6 +143,7 @@ async def test_removed_entries_leave_search_and_rollback_restores_them(service: 
 
 
 async def test_todo_lists_missing_stale_and_due_for_review(db: Database, service: FaqService) -> None:
+    await untranslated(service, db, "bankid", "de")
     entry = service.get("sfi")
     await service.edit(VOLUNTEER, "sfi", reason="r", question=entry.source.question, answer="Ny text.", aliases=())
     todo = service.todo("de")
@@ -220,8 +224,9 @@ async def test_autocomplete_suggestions_are_limited_and_in_the_members_language(
     assert service.suggestions("bankid", "uk")[0] == ("Як отримати BankID?", "bankid")
 
 
-async def test_entries_for_topics_use_help_topics_and_fallback_titles(service: FaqService) -> None:
-    items = await service.entries_for_topics(["work"], "hi", limit=3)
+async def test_entries_for_topics_use_help_topics_and_fallback_titles(db: Database, service: FaqService) -> None:
+    await untranslated(service, db, "introduction-programme", "so")
+    items = await service.entries_for_topics(["work"], "so", limit=3)
     assert len(items) == 3
     assert items[0].title == "What is the introduction programme (etableringsprogrammet)?"
     assert await service.entries_for_topics(["unknown-topic"], "en") == []
