@@ -295,15 +295,7 @@ class MentoringService:
                 "SELECT told_unmatched_at FROM mentoring_profiles WHERE guild_id = ? AND user_id = ? AND role = ?",
                 (guild_id, user_id, NEWCOMER),
             )
-            busy = await tx.fetchval(
-                "SELECT 1 FROM mentoring_matches WHERE guild_id = ? AND newcomer_id = ? "
-                "AND state IN ('proposed', 'invited', 'active')", (guild_id, user_id),
-            )
-            exists = await tx.fetchval(
-                "SELECT 1 FROM mentoring_profiles WHERE guild_id = ? AND user_id = ? AND role = ?",
-                (guild_id, user_id, NEWCOMER),
-            )
-            if not exists or busy or (told and now - from_db(told) < TELL_UNMATCHED_EVERY):
+            if not await self._waits(tx, guild_id, user_id) or (told and now - from_db(told) < TELL_UNMATCHED_EVERY):
                 continue
             await tx.execute(
                 "UPDATE mentoring_profiles SET told_unmatched_at = ? WHERE guild_id = ? AND user_id = ? AND role = ?",
@@ -317,14 +309,18 @@ class MentoringService:
     async def still_unmatched(self, guild_id: int, user_id: int) -> bool:
         """Whether a newcomer still waits for a mentor (asked, and in no proposed, invited or active pair)."""
         async with self._db.read() as tx:
-            asked = await tx.fetchval(
-                "SELECT 1 FROM mentoring_profiles WHERE guild_id = ? AND user_id = ? AND role = ?",
-                (guild_id, user_id, NEWCOMER),
-            )
-            busy = await tx.fetchval(
-                "SELECT 1 FROM mentoring_matches WHERE guild_id = ? AND newcomer_id = ? "
-                "AND state IN ('proposed', 'invited', 'active')", (guild_id, user_id),
-            )
+            return await self._waits(tx, guild_id, user_id)
+
+    @staticmethod
+    async def _waits(tx: Tx, guild_id: int, user_id: int) -> bool:
+        asked = await tx.fetchval(
+            "SELECT 1 FROM mentoring_profiles WHERE guild_id = ? AND user_id = ? AND role = ?",
+            (guild_id, user_id, NEWCOMER),
+        )
+        busy = await tx.fetchval(
+            "SELECT 1 FROM mentoring_matches WHERE guild_id = ? AND newcomer_id = ? "
+            "AND state IN ('proposed', 'invited', 'active')", (guild_id, user_id),
+        )
         return bool(asked) and not busy
 
     async def _still_valid(self, tx: Tx, guild_id: int, proposal: Match, rules: Rules, busy: set[int],
