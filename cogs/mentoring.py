@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import logging
 import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -31,8 +32,9 @@ from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, respond
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, respond, update_message
 from bot.features.mentoring import retention
+from bot.features.mentoring.editor import MAX_OPTIONS, STATE_PATTERN, Draft
 from bot.features.mentoring.explain import explain, profile_text, score_text, unmatched_text
 from bot.features.mentoring.model import (
     AREAS_CONFIG_KEY,
@@ -180,6 +182,126 @@ class CommentModal(SafeModal):
         await self.service.rate(self.match_id, interaction.user.id, self.rating, self.comment.value)
         await respond(interaction, self.t._("Thank you. Coordinators only see totals, never who wrote what."))
         await _cog(interaction)._show_waiting(interaction)
+
+
+# ----- the menu-based profile editor (/mentor profile) --------------------------------------------------
+#: Every component of an editor carries the owner and the whole draft (`Draft.encode`) in its custom id.
+EDITOR_FIELDS = ("well", "little", "help", "interests", "availability", "area", "capacity")
+EDITOR_ACTIONS = ("next", "back", "save", "cancel")
+ROLE_CHOICES = [app_commands.Choice(name="volunteer", value="volunteer"),
+                app_commands.Choice(name="newcomer", value="newcomer")]
+
+
+def _editor_id(user_id: int, what: str, draft: Draft) -> str:
+    return f"mentoring:pe:{user_id}:{what}:{draft.encode()}"
+
+
+class EditorSelect(discord.ui.DynamicItem[discord.ui.Select[Any]],
+                   template=rf"mentoring:pe:(?P<user>\d+):(?P<field>{'|'.join(EDITOR_FIELDS)}):"
+                            rf"(?P<state>{STATE_PATTERN})"):
+    """One menu of the profile editor; a pick redraws the editor with the new draft."""
+
+    def __init__(self, user_id: int, field: str, draft: Draft, item: discord.ui.Select[Any]) -> None:
+        item.custom_id = _editor_id(user_id, field, draft)
+        super().__init__(item)
+        self.user_id, self.field, self.draft = user_id, field, draft
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Select[Any],
+                             match: re.Match[str], /) -> EditorSelect:
+        """Rebuild from the message (the draft is in the id)."""
+        return cls(int(match["user"]), match["field"], Draft.decode(match["state"]), item)
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Only the owner may pick; the editor is redrawn with the choice in every id."""
+        _editor_owner(interaction, self.user_id)
+        draft = self.draft.choose(self.field, self.item.values)
+        await _cog(interaction).show_editor(interaction, draft, update=True)
+
+
+class EditorButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                   template=rf"mentoring:pe:(?P<user>\d+):(?P<action>{'|'.join(EDITOR_ACTIONS)}):"
+                            rf"(?P<state>{STATE_PATTERN})"):
+    """Next, Back, save or Cancel in the profile editor."""
+
+    def __init__(self, user_id: int, action: str, draft: Draft, label: str) -> None:
+        style = {"save": discord.ButtonStyle.success, "next": discord.ButtonStyle.primary}.get(
+            action, discord.ButtonStyle.secondary)
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=_editor_id(user_id, action, draft)))
+        self.user_id, self.action, self.draft = user_id, action, draft
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
+                             match: re.Match[str], /) -> EditorButton:
+        """Rebuild from the message (the draft is in the id)."""
+        return cls(int(match["user"]), match["action"], Draft.decode(match["state"]), item.label or "")
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Only the owner may press; save checks the draft like the typed commands do."""
+        _editor_owner(interaction, self.user_id)
+        cog = _cog(interaction)
+        if self.action == "cancel":
+            t = await interaction.client.translator_for(interaction)
+            await update_message(interaction, t._("Nothing was changed."), view=None)
+        elif self.action == "save":
+            await cog.save_editor(interaction, self.draft)
+        elif self.action == "next":
+            guild_id = require_guild(interaction)
+            # The first step's checks now, so the member does not learn of them only at the end.
+            self.draft.to_profile(interaction.user.id, await cog._areas(guild_id), None)
+            await cog.show_editor(interaction, replace(self.draft, step=2), update=True)
+        else:
+            await cog.show_editor(interaction, replace(self.draft, step=1), update=True)
+
+
+def _editor_owner(interaction: discord.Interaction[MultinationsBot], user_id: int) -> None:
+    """Refuse anyone but the member whose editor it is (a replayed custom id)."""
+    if interaction.user.id != user_id:
+        raise UserError(N_("This button belongs to someone else."))
+
+
+def editor_view(t: Translator, user_id: int, draft: Draft, areas: list[str]) -> discord.ui.View:
+    """The editor's components for its step: at most five rows, at most 25 options a menu."""
+    view = discord.ui.View(timeout=None)
+
+    def menu(field: str, placeholder: str, options: list[tuple[str, str, bool]], row: int, *,
+             many: bool = True) -> None:
+        shown = options[:MAX_OPTIONS]
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            placeholder=clip(placeholder, 150), min_values=0, max_values=len(shown) if many else 1, row=row,
+            options=[discord.SelectOption(label=clip(label, 100), value=value, default=chosen)
+                     for value, label, chosen in shown],
+        )
+        view.add_item(EditorSelect(user_id, field, draft, select))
+
+    def codes(field: str, vocabulary: Any, label: Any) -> list[tuple[str, str, bool]]:
+        chosen = set(draft.codes(field))
+        return [(code, label(t, code), code in chosen) for code in vocabulary]
+
+    if draft.step == 1:
+        menu("well", t._("Languages I speak well"), codes("well", SPOKEN_LANGUAGES, language_name), 0)
+        menu("little", t._("Languages I speak a little"), codes("little", SPOKEN_LANGUAGES, language_name), 1)
+        menu("help", t._("Help topics"), codes("help", TOPICS, topic_label), 2)
+        view.add_item(EditorButton(user_id, "next", draft, clip(t._("Next"), 80)))
+        view.add_item(EditorButton(user_id, "cancel", draft, clip(t._("Cancel"), 80)))
+        return view
+    menu("interests", t._("Interests (optional)"), codes("interests", INTERESTS, interest_label), 0)
+    menu("availability", t._("When I am free (optional)"),
+         codes("availability", AVAILABILITY, availability_label), 1)
+    row = 2
+    if areas:
+        menu("area", t._("My part of the municipality (optional)"),
+             [(str(i), area, draft.area == i) for i, area in enumerate(areas, start=1)], row, many=False)
+        row += 1
+    if draft.role == MENTOR:
+        menu("capacity", t._("How many newcomers I can take"),
+             [(str(n), t.number(n), draft.capacity == n) for n in range(1, MAX_CAPACITY + 1)], row, many=False)
+    view.add_item(EditorButton(user_id, "back", draft, clip(t._("Back"), 80)))
+    view.add_item(EditorButton(user_id, "save", draft, clip(t._("I am 18 or older - save"), 80)))
+    view.add_item(EditorButton(user_id, "cancel", draft, clip(t._("Cancel"), 80)))
+    return view
 
 
 def _cog(interaction: discord.Interaction[MultinationsBot]) -> MentoringCog:
@@ -381,8 +503,12 @@ class MentoringCog(commands.Cog):
             area=area, availability=parse_codes(availability, AVAILABILITY, Msg(N_("availability"))),
             capacity=capacity, paused_until=existing[0].paused_until if existing else None,
         )
+        await self._reply(interaction, await self._store(guild_id, t, profile))
+
+    async def _store(self, guild_id: int, t: Translator, profile: Profile) -> str:
+        """Save a checked profile; the confirmation the member reads (typed commands and the editor alike)."""
         created = await self.service.save_profile(guild_id, profile)
-        if role == MENTOR:
+        if profile.role == MENTOR:
             head = (t._("Thank you for offering to be a mentor! A coordinator will suggest a newcomer to you; "
                         "you can always say no.") if created else t._("Your mentor profile is updated."))
         else:
@@ -390,7 +516,7 @@ class MentoringCog(commands.Cog):
                         "asked before anyone is introduced to you.") if created
                     else t._("Your request for a mentor is updated."))
         footer = t._("You can change it with the same command, or remove it with /mentor withdraw.")
-        await self._reply(interaction, f"{head}\n\n{profile_text(t, profile)}\n\n{footer}")
+        return f"{head}\n\n{profile_text(t, profile)}\n\n{footer}"
 
     @mentor.command(name="volunteer", description="Offer to be a mentor for a newcomer")
     @app_commands.describe(
@@ -423,6 +549,41 @@ class MentoringCog(commands.Cog):
                              availability: str | None = None) -> None:
         """Create or change the member's request for a mentor."""
         await self._save(interaction, NEWCOMER, languages, help, interests, area, availability, 1, adult)
+
+    @mentor.command(name="profile", description="Make or change your mentoring profile with menus")
+    @app_commands.describe(role="A volunteer offers help; a newcomer asks for a mentor")
+    @app_commands.choices(role=ROLE_CHOICES)
+    async def mentor_profile(self, interaction: discord.Interaction[MultinationsBot], role: str) -> None:
+        """Open the menu-based editor, prefilled from the member's profile of that role."""
+        guild_id = require_guild(interaction)
+        role = MENTOR if role == "volunteer" else NEWCOMER
+        existing = [p for p in await self.service.profiles_of(guild_id, interaction.user.id) if p.role == role]
+        draft = Draft.from_profile(role, existing[0] if existing else None, await self._areas(guild_id))
+        await self.show_editor(interaction, draft, update=False)
+
+    async def show_editor(self, interaction: discord.Interaction[MultinationsBot], draft: Draft, *,
+                          update: bool) -> None:
+        """Draw the editor at its step: as a new private message, or in place of the pressed one."""
+        guild_id = require_guild(interaction)
+        t = await self.bot.translator_for(interaction)
+        if draft.step == 1:
+            text = t._("Step 1 of 2: choose the languages you speak and the help topics, then press Next.")
+        else:
+            text = t._("Step 2 of 2: the rest is optional. Press the save button when you are done.")
+        view = editor_view(t, interaction.user.id, draft, await self._areas(guild_id))
+        if update:
+            await update_message(interaction, text, view=view)
+        else:
+            await respond(interaction, text, view=view)
+
+    async def save_editor(self, interaction: discord.Interaction[MultinationsBot], draft: Draft) -> None:
+        """Save the editor's draft (the button says the member is 18 or older); the editor becomes the answer."""
+        guild_id = require_guild(interaction)
+        t = await self.bot.translator_for(interaction)
+        existing = [p for p in await self.service.profiles_of(guild_id, interaction.user.id) if p.role == draft.role]
+        profile = draft.to_profile(interaction.user.id, await self._areas(guild_id), existing[0] if existing else None)
+        await update_message(interaction, await self._store(guild_id, t, profile), view=None)
+        await self._show_waiting(interaction)
 
     async def _areas(self, guild_id: int | None) -> list[str]:
         if guild_id is None:
@@ -1036,12 +1197,12 @@ async def setup(bot: MultinationsBot) -> None:
                                zone=services.settings.zone)
     services.privacy.register(service.privacy_section())
     services.capabilities[capabilities.MENTORING] = service
-    bot.add_dynamic_items(AnswerButton, CheckinButton, RateButton)
+    bot.add_dynamic_items(AnswerButton, CheckinButton, RateButton, EditorSelect, EditorButton)
     await bot.add_cog(MentoringCog(bot, service))
 
 
 async def teardown(bot: MultinationsBot) -> None:
     """Extension exit point."""
-    bot.remove_dynamic_items(AnswerButton, CheckinButton, RateButton)
+    bot.remove_dynamic_items(AnswerButton, CheckinButton, RateButton, EditorSelect, EditorButton)
     bot.services.privacy.unregister("mentoring")
     bot.services.capabilities.pop(capabilities.MENTORING, None)
