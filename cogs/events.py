@@ -347,7 +347,7 @@ class EventsCog(commands.Cog):
             self._redraw[post_id] = True
             return
         self._redraw[post_id] = False
-        task = asyncio.create_task(self._redraw_post(post_id), name=f"bg:redraw-post-{post_id}")
+        task = asyncio.create_task(self._redraw_post(post_id), name=f"events:redraw-post-{post_id}")
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 

@@ -154,3 +154,33 @@ async def test_a_second_bot_process_on_the_same_database_refuses_to_start(tmp_pa
         await first.close()
     second = await Database.open(path)  # free again once the first closed
     await second.close()
+
+
+async def test_ordinary_commits_reach_the_disk_within_a_second(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Members' answers commit without waiting for the disk, and one flush shortly after covers
+    every commit before it: a power cut loses at most that moment."""
+    import bot.core.db as dbmod
+
+    flushed: list[Path] = []
+    monkeypatch.setattr(dbmod, "SYNC_WITHIN_SECONDS", 0.05)
+    monkeypatch.setattr(dbmod, "_fsync_file", flushed.append)
+    for user in range(5):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO member_prefs(user_id, language, updated_at) VALUES (?, 'sv', 'x')", (user,))
+    assert flushed == []  # not yet: the answers did not wait for the disk
+    await asyncio.sleep(0.2)
+    assert flushed == [Path(f"{db.path}-wal")]  # one flush for all five
+    async with db.transaction(durable=True) as tx:  # a durable commit flushes itself
+        await tx.execute("INSERT INTO member_prefs(user_id, language, updated_at) VALUES (9, 'sv', 'x')")
+    await asyncio.sleep(0.2)
+    assert len(flushed) == 1
+
+
+async def test_the_flush_works_on_the_real_log(db: Database) -> None:
+    import bot.core.db as dbmod
+
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO member_prefs(user_id, language, updated_at) VALUES (1, 'sv', 'x')")
+    wal = Path(f"{db.path}-wal")
+    assert wal.stat().st_size > 0
+    await asyncio.to_thread(dbmod._fsync_file, wal)  # an fsync on a read-only descriptor of the log
