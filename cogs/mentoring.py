@@ -34,7 +34,7 @@ from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
 from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, respond, update_message
 from bot.features.mentoring import retention
-from bot.features.mentoring.editor import MAX_OPTIONS, STATE_PATTERN, Draft
+from bot.features.mentoring.editor import MAX_OPTIONS, STATE_PATTERN, Draft, area_value
 from bot.features.mentoring.explain import explain, profile_text, score_text, unmatched_text
 from bot.features.mentoring.model import (
     AREAS_CONFIG_KEY,
@@ -293,7 +293,8 @@ def editor_view(t: Translator, user_id: int, draft: Draft, areas: list[str]) -> 
     row = 2
     if areas:
         menu("area", t._("My part of the municipality (optional)"),
-             [(str(i), area, draft.area == i) for i, area in enumerate(areas, start=1)], row, many=False)
+             [(area_value(i, area), area, draft.area == i) for i, area in enumerate(areas, start=1)], row,
+             many=False)
         row += 1
     if draft.role == MENTOR:
         menu("capacity", t._("How many newcomers I can take"),

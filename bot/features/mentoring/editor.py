@@ -13,6 +13,7 @@ position (plus one; 0 for none) in the guild's list of areas. Plain Python (no D
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -34,8 +35,19 @@ WELL, GOOD, LITTLE = 3, 2, 1
 #: Discord's limits for one message and one select menu.
 MAX_ROWS, MAX_OPTIONS = 5, 25
 
-STATE_PATTERN = r"[mn][12](?:\.[0-9a-f]{1,8}){6}\.\d{1,3}\.\d"
+STATE_PATTERN = r"[mn][12](?:\.[0-9a-f]{1,8}){6}\.\d{1,3}(?:~[0-9a-f]{2})?\.\d"
 _STATE = re.compile(rf"^{STATE_PATTERN}$")
+
+
+def area_check(name: str) -> int:
+    """A one-byte fingerprint of an area's name: a draft holds the area's position in the guild's
+    list, and the fingerprint tells when organizers changed the list under an open editor."""
+    return zlib.crc32(name.casefold().encode("utf-8")) & 0xFF
+
+
+def area_value(position: int, name: str) -> str:
+    """The select-menu value of the area at `position` (1-based)."""
+    return f"{position}~{area_check(name):02x}"
 
 
 def _mask(codes: Iterable[str], vocabulary: Sequence[str]) -> int:
@@ -64,6 +76,7 @@ class Draft:
     interests: int = 0
     availability: int = 0
     area: int = 0
+    area_check: int = 0
     capacity: int = 1
 
     # ----- the custom-id form -----------------------------------------------------------------------
@@ -71,7 +84,8 @@ class Draft:
         """A short text for custom ids (at most about 60 characters)."""
         role = "m" if self.role == MENTOR else "n"
         masks = (self.well, self.little, self.kept_good, self.help, self.interests, self.availability)
-        return f"{role}{self.step}." + ".".join(f"{m:x}" for m in masks) + f".{self.area}.{self.capacity}"
+        area = f"{self.area}~{self.area_check:02x}" if self.area else "0"
+        return f"{role}{self.step}." + ".".join(f"{m:x}" for m in masks) + f".{area}.{self.capacity}"
 
     @classmethod
     def decode(cls, text: str) -> Draft:
@@ -80,10 +94,12 @@ class Draft:
             raise UserError(N_("This editor is out of date. Please open it again with /mentor profile."))
         head, *parts = text.split(".")
         masks = [int(p, 16) for p in parts[:6]]
+        position, _, check = parts[6].partition("~")
         return cls(
             role=MENTOR if head[0] == "m" else NEWCOMER, step=int(head[1]),
             well=masks[0], little=masks[1], kept_good=masks[2], help=masks[3], interests=masks[4],
-            availability=masks[5], area=int(parts[6]), capacity=min(max(int(parts[7]), 1), MAX_CAPACITY),
+            availability=masks[5], area=int(position), area_check=int(check or "0", 16),
+            capacity=min(max(int(parts[7]), 1), MAX_CAPACITY),
         )
 
     # ----- from and to profiles -----------------------------------------------------------------------
@@ -97,11 +113,12 @@ class Draft:
         little = [c for c, lvl in profile.languages.items() if lvl < GOOD]
         folded = {a.casefold(): i for i, a in enumerate(areas)}
         area = folded.get(profile.area.casefold(), -1) + 1 if profile.area else 0
+        check = area_check(areas[area - 1]) if area else 0
         return cls(
             role=role, well=_mask(well, SPOKEN_LANGUAGES), little=_mask(little, SPOKEN_LANGUAGES),
             kept_good=_mask(good, SPOKEN_LANGUAGES), help=_mask(profile.help, TOPICS),
             interests=_mask(profile.interests, INTERESTS), availability=_mask(profile.availability, AVAILABILITY),
-            area=area, capacity=min(max(profile.capacity, 1), MAX_CAPACITY),
+            area=area, area_check=check, capacity=min(max(profile.capacity, 1), MAX_CAPACITY),
         )
 
     def languages(self) -> dict[str, int]:
@@ -120,7 +137,10 @@ class Draft:
         """The draft with one menu's new choice (unknown values ignored)."""
         values = list(values)
         if field == "area":
-            return replace(self, area=int(values[0]) if values and values[0].isdigit() else 0)
+            position, _, check = (values[0] if values else "").partition("~")
+            if not position.isdigit() or len(check) != 2:
+                return replace(self, area=0, area_check=0)
+            return replace(self, area=int(position), area_check=int(check, 16))
         if field == "capacity":
             number = int(values[0]) if values and values[0].isdigit() else 1
             return replace(self, capacity=min(max(number, 1), MAX_CAPACITY))
@@ -136,7 +156,7 @@ class Draft:
             raise UserError(N_("Please choose at least one help topic."))
         area: str | None = None
         if self.area:
-            if self.area > len(areas):
+            if self.area > len(areas) or area_check(areas[self.area - 1]) != self.area_check:
                 raise UserError(N_("Please choose your part of the municipality from the list: {choices}."),
                                 choices=", ".join(areas))
             area = areas[self.area - 1]

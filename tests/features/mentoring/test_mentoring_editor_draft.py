@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.errors import UserError
-from bot.features.mentoring.editor import Draft
+from bot.features.mentoring.editor import Draft, area_value
 from bot.features.mentoring.model import AVAILABILITY, INTERESTS, MENTOR, NEWCOMER, SPOKEN_LANGUAGES, TOPICS, Profile
 
 
@@ -13,7 +13,7 @@ def test_a_full_draft_round_trips_and_fits_a_custom_id() -> None:
     everything = Draft(role=MENTOR, step=2, well=(1 << len(SPOKEN_LANGUAGES)) - 1,
                        little=(1 << len(SPOKEN_LANGUAGES)) - 1, kept_good=(1 << len(SPOKEN_LANGUAGES)) - 1,
                        help=(1 << len(TOPICS)) - 1, interests=(1 << len(INTERESTS)) - 1,
-                       availability=(1 << len(AVAILABILITY)) - 1, area=25, capacity=5)
+                       availability=(1 << len(AVAILABILITY)) - 1, area=25, area_check=255, capacity=5)
     assert Draft.decode(everything.encode()) == everything
     longest = f"mentoring:pe:{2**64 - 1}:availability:{everything.encode()}"
     assert len(longest) <= 100
@@ -36,3 +36,16 @@ def test_a_language_in_both_menus_counts_as_spoken_well() -> None:
 def test_a_malformed_state_is_refused_politely() -> None:
     with pytest.raises(UserError):
         Draft.decode("x9.zz")
+
+
+def test_an_area_list_changed_under_an_open_editor_is_noticed() -> None:
+    """The draft holds the area's position; if organizers reorder the list meanwhile, saving asks
+    again instead of storing the neighbouring place."""
+    before = ["Norsjö centrum", "Kusfors", "Bastuträsk"]
+    draft = Draft(role=NEWCOMER).choose("well", ["ar"]).choose("help", ["work"])
+    draft = Draft.decode(draft.choose("area", [area_value(2, "Kusfors")]).encode())
+    assert draft.to_profile(1, before, None).area == "Kusfors"
+    after = ["Bastuträsk", "Norsjö centrum", "Kusfors"]
+    with pytest.raises(UserError):
+        draft.to_profile(1, after, None)
+    assert Draft(role=NEWCOMER).choose("area", ["2"]).area == 0  # a value without its fingerprint: no area
