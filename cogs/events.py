@@ -358,8 +358,7 @@ class EventsCog(commands.Cog):
                 post = await self.service.post(post_id)
                 if post is None:
                     return
-                async with self.services.db.read() as tx:
-                    event = await load_event(tx, post.event_id)
+                event = await load_event(self.services.db, post.event_id)
                 if event is None:
                     return
                 await self.refresh_post(event, post)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 from bot.core.db import Database
@@ -51,6 +52,18 @@ async def allow_dms(sim: Simulator, *names: str) -> None:
 def posts(sim: Simulator, channel: str = "#announcements") -> list:
     """The bot's messages in a channel, oldest first."""
     return [a for a in sim.actions if a.to == channel and a.kind == "message"]
+
+
+def faq(sim: Simulator) -> FaqService:
+    """The running bot's FAQ service."""
+    service = sim.running_bot.services.capabilities["faq"]
+    assert isinstance(service, FaqService)
+    return service
+
+
+async def pause(sim: Simulator) -> None:
+    """A person's pace between presses (the per-member rate limit refuses scripts)."""
+    await sim.advance(timedelta(seconds=2))
 
 
 async def untranslated(service: FaqService, db: Database, slug: str, *languages: str) -> None:

@@ -6,23 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.features.faq.service import FaqService
 from bot.features.faq.transfer import ImportProblem, export_po
 from bot.simulator import Simulator
 from bot.simulator.discord_side import Action
 from bot.simulator.harness import Step
-from tests.helpers import untranslated
-
-
-def faq(sim: Simulator) -> FaqService:
-    service = sim.running_bot.services.capabilities["faq"]
-    assert isinstance(service, FaqService)
-    return service
-
-
-async def pause(sim: Simulator) -> None:
-    """A person's pace (the per-member rate limit refuses scripts)."""
-    await sim.advance(timedelta(seconds=2))
+from tests.helpers import faq, pause, untranslated
 
 
 async def speak(sim: Simulator, name: str, language: str) -> None:

@@ -11,18 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.features.faq.models import ANSWER_LIMIT, QUESTION_LIMIT
-from bot.features.faq.service import REASON_LIMIT, SEARCH_LIMIT, UNANSWERED_LIMIT, FaqService
+from bot.features.faq.service import REASON_LIMIT, SEARCH_LIMIT, UNANSWERED_LIMIT
 from bot.simulator import Simulator
 from bot.simulator.harness import Step
+from tests.helpers import faq, pause
 
 LONG = "x" * 10_000
 HIDDEN = ("\u202e", "\u200b", "\u2066", "\ufeff")
-
-
-def faq(sim: Simulator) -> FaqService:
-    service = sim.running_bot.services.capabilities["faq"]
-    assert isinstance(service, FaqService)
-    return service
 
 
 def nasty(sim: Simulator) -> list[str]:
@@ -34,10 +29,6 @@ def nasty(sim: Simulator) -> list[str]:
         "**bold** __under__ ~~gone~~ > quote", "```\ncode fence\n```", "https://example.org/phish and [x](https://a.b)",
         "safe \u202egnp.exe", "zero\u200bwidth\ufeff text", "😀🎉🇸🇪", "Hej مرحبا Привіт नमस्ते ሰላም",
     ]
-
-
-async def pause(sim: Simulator) -> None:
-    await sim.advance(timedelta(seconds=2))
 
 
 def assert_no_pings(steps: list[Step] | Step) -> None:

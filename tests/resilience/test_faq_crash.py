@@ -19,25 +19,14 @@ from bot.core.db import SimulatedCrash
 from bot.core.i18n import Catalogs
 from bot.features.faq.cli import import_file
 from bot.features.faq.models import Status
-from bot.features.faq.service import FaqService
 from bot.features.faq.transfer import dump_yaml, to_document
 from bot.simulator import Simulator
 from tests.conftest import START
-from tests.helpers import untranslated
+from tests.helpers import faq, pause, untranslated
 
 #: Only what the FAQ needs: each crash point starts a fresh bot twice.
 EXTENSIONS = ("cogs.core", "cogs.faq")
 NEW_ANSWER = "Ansök hos Skatteverket. Ny regel från 1 maj."
-
-
-def faq(sim: Simulator) -> FaqService:
-    service = sim.running_bot.services.capabilities["faq"]
-    assert isinstance(service, FaqService)
-    return service
-
-
-async def pause(sim: Simulator) -> None:
-    await sim.advance(timedelta(seconds=2))
 
 
 async def revisions(sim: Simulator, slug: str) -> int:

@@ -13,16 +13,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.features.faq.service import FaqService
 from bot.simulator import Simulator
+from tests.helpers import faq
 
 EDITED = "Ansök hos Skatteverket. Ny regel från 1 maj."
-
-
-def faq(sim: Simulator) -> FaqService:
-    service = sim.running_bot.services.capabilities["faq"]
-    assert isinstance(service, FaqService)
-    return service
 
 
 def channel_messages(sim: Simulator, name: str) -> str:

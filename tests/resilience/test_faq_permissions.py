@@ -9,14 +9,13 @@ or typed text, and changes nothing in the database.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from bot.features.faq.service import FaqService
 from bot.simulator import Simulator
 from bot.simulator.harness import Step
+from tests.helpers import faq, pause
 
 SECRET = "my private reason text"
 
@@ -34,16 +33,6 @@ COMMANDS: list[tuple[str, dict[str, str]]] = [
     ("/faq unanswered", {}),
     ("/faq unanswered", {"done": "1"}),
 ]
-
-
-def faq(sim: Simulator) -> FaqService:
-    service = sim.running_bot.services.capabilities["faq"]
-    assert isinstance(service, FaqService)
-    return service
-
-
-async def pause(sim: Simulator) -> None:
-    await sim.advance(timedelta(seconds=2))
 
 
 async def snapshot(sim: Simulator) -> dict[str, Any]:

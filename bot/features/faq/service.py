@@ -167,15 +167,14 @@ class FaqService:
         ours, theirs = stored.source, shipped.source
         if (ours.question, ours.answer) != (theirs.question, theirs.answer):
             return 0
-        new = stored
+        new, added = stored, []
         for language, text in shipped.texts.items():
             have = stored.texts.get(language)
             if language == stored.source_language or not text.has_content or (have and have.has_content):
                 continue
             aliases = have.aliases if have and have.aliases else text.aliases
             new = new.with_text(replace(text, aliases=aliases, based_on=stored.source_revision))
-        added = sorted(set(new.texts) - set(stored.texts) | {
-            lang for lang in stored.texts if new.texts[lang] != stored.texts[lang]})
+            added.append(language)
         if not added:
             return 0
         await repo.update(tx, new, now, None, set(added))
