@@ -18,8 +18,9 @@ import resource
 import time
 from datetime import UTC, date, datetime, timedelta
 
+from bot.core.areas import DEFAULT_AREAS
 from bot.features.mentoring.assignment import greedy_assignment, optimal_assignment, plan_round, score_matrix, total_of
-from bot.features.mentoring.model import AVAILABILITY, DEFAULT_AREAS, INTERESTS, MENTOR, NEWCOMER, TOPICS, Profile
+from bot.features.mentoring.model import AVAILABILITY, INTERESTS, MENTOR, NEWCOMER, TOPICS, Profile
 from bot.features.mentoring.scoring import Rules
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

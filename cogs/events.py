@@ -22,7 +22,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core import capabilities
+from bot.core import capabilities, places
 from bot.core.access import Capability
 from bot.core.errors import UserError
 from bot.core.i18n import FSI, N_, PDI, Translator
@@ -31,6 +31,7 @@ from bot.core.languages import LANGUAGES
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
+from bot.edge.places import place_channel_id
 from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, acknowledge_if_busy, clip, respond, user_text
 from bot.features.events import ics, planning
 from bot.features.events.recurrence import Occurrence
@@ -46,10 +47,6 @@ from bot.features.events.timeparse import format_local, parse_date
 
 log = logging.getLogger(__name__)
 
-ANNOUNCE_CHANNEL_KEY = "events.announce_channel"
-ORGANIZERS_CHANNEL_KEY = "events.organizers_channel"
-DEFAULT_ANNOUNCE_CHANNEL = "announcements"
-DEFAULT_ORGANIZERS_CHANNEL = "organizers"
 #: A post that meets Discord errors is tried this many times (a minute apart), then organizers are asked.
 POST_ATTEMPTS = 8
 #: Reminders later than this after downtime are pointless and are not sent.
@@ -277,22 +274,12 @@ class EventsCog(commands.Cog):
         """The guild's default language."""
         return self.services.translator(await self.services.guild_language(guild_id))
 
-    async def _channel_id(self, guild_id: int, key: str, fallback: str) -> int | None:
-        configured = await self.services.guild_config.get(guild_id, key)
-        if configured:
-            return int(configured)
-        guild = self.bot.get_guild(guild_id)
-        if guild is None:
-            return None
-        channel = discord.utils.get(guild.text_channels, name=fallback)
-        return channel.id if channel is not None else None
-
     async def tell_organizers(self, guild_id: int, content: str, view: discord.ui.View | None = None, *,
                               nonce: str | None = None) -> bool:
         """Post a note in the organizers' channel (configured, else #organizers). True when it arrived.
 
         With a `nonce`, a note repeated after a crash is deduplicated by Discord."""
-        channel_id = await self._channel_id(guild_id, ORGANIZERS_CHANNEL_KEY, DEFAULT_ORGANIZERS_CHANNEL)
+        channel_id = await place_channel_id(self.bot, self.services.places, guild_id, places.ORGANIZERS)
         if channel_id is None:
             log.warning("no organizers channel in guild %s", guild_id)
             return False
@@ -442,8 +429,8 @@ class EventsCog(commands.Cog):
             event = await load_event(tx, event_id)
         if event is None or event.status != "active" or await self.service.is_skipped(event_id, occurrence):
             return
-        channel_id = event.channel_id or await self._channel_id(event.guild_id, ANNOUNCE_CHANNEL_KEY,
-                                                                DEFAULT_ANNOUNCE_CHANNEL)
+        channel_id = event.channel_id or await place_channel_id(self.bot, self.services.places, event.guild_id,
+                                                                places.ANNOUNCEMENTS)
         post = await self.service.ensure_post(event_id, occurrence, channel_id)
         if post.message_id is None:
             if channel_id is None:

@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core import places
 from bot.core.access import Capability
 from bot.core.errors import UserError
 from bot.core.i18n import N_, Translator
@@ -27,6 +28,7 @@ from bot.core.text import clean_text
 from bot.edge.checks import require
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded, report_error
+from bot.edge.places import place_channel
 from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, acknowledge_if_busy, clip, respond, user_text
 from bot.features.faq.models import CATEGORIES, CONTENT_LANGUAGES, Entry, Status, split_lines
 from bot.features.faq.service import REASON_LIMIT, SEARCH_LIMIT, STALE_JOB, AnswerView, FaqService, language_name
@@ -34,9 +36,6 @@ from bot.features.faq.service import REASON_LIMIT, SEARCH_LIMIT, STALE_JOB, Answ
 log = logging.getLogger(__name__)
 
 STAFF = (Capability.VOLUNTEER, Capability.TRANSLATOR)
-TRANSLATORS_CHANNEL_KEY = "faq.translators_channel"
-TRANSLATORS_CHANNEL_NAME = "translators"
-VOLUNTEERS_CHANNEL_NAME = "volunteers"
 RLM = "\u200f"
 QUERY_IN_ID = 60
 
@@ -377,10 +376,7 @@ class FaqCog(commands.Cog):
         guild = self.bot.get_guild(int(guild_id)) if guild_id else None
         if guild is None:
             return
-        configured = await services.guild_config.get(guild.id, TRANSLATORS_CHANNEL_KEY)
-        channel = guild.get_channel(int(configured)) if configured else None
-        if channel is None:
-            channel = discord.utils.get(guild.text_channels, name=TRANSLATORS_CHANNEL_NAME)
+        channel = await place_channel(self.bot, services.places, guild.id, places.TRANSLATORS)
         t = services.translator(await services.guild_language(guild.id))
         languages = t.join(language_name(code) for code in job.payload.get("languages", []))
         slug = job.payload.get("slug", "?")
@@ -403,7 +399,7 @@ class FaqCog(commands.Cog):
         else:
             log.warning("no translators' channel in guild %s", guild.id)
         # A person must act: tell the volunteers in plain words, with the notice itself.
-        volunteers = discord.utils.get(guild.text_channels, name=VOLUNTEERS_CHANNEL_NAME)
+        volunteers = await place_channel(self.bot, services.places, guild.id, places.VOLUNTEERS)
         if not isinstance(volunteers, discord.TextChannel):
             log.warning("no volunteers' channel in guild %s either; the translators' notice is lost", guild.id)
             return

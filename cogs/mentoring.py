@@ -23,8 +23,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core import capabilities
+from bot.core import capabilities, places
 from bot.core.access import Capability
+from bot.core.areas import areas_of
 from bot.core.errors import Msg, UserError
 from bot.core.i18n import N_, Translator
 from bot.core.jobs import Job, RetryLater
@@ -32,14 +33,13 @@ from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
+from bot.edge.places import place_channel
 from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, respond, update_message
 from bot.features.mentoring import retention
 from bot.features.mentoring.editor import MAX_OPTIONS, STATE_PATTERN, Draft, area_value
 from bot.features.mentoring.explain import explain, profile_text, score_text, unmatched_text
 from bot.features.mentoring.model import (
-    AREAS_CONFIG_KEY,
     AVAILABILITY,
-    DEFAULT_AREAS,
     INTERESTS,
     MAX_CAPACITY,
     MENTOR,
@@ -387,20 +387,9 @@ class MentoringCog(commands.Cog):
     async def _t_guild(self, guild_id: int) -> Translator:
         return self.bot.services.translator(await self.bot.services.guild_language(guild_id))
 
-    async def _channel(self, guild_id: int, key: str, default_name: str) -> discord.abc.Messageable | None:
-        guild = self.bot.get_guild(guild_id)
-        if guild is None:
-            return None
-        configured = await self.bot.services.guild_config.get(guild_id, key)
-        if configured:
-            channel = guild.get_channel(int(configured))
-            if isinstance(channel, discord.TextChannel):
-                return channel
-        return discord.utils.get(guild.text_channels, name=default_name)
-
     async def coordinators_channel(self, guild_id: int) -> discord.abc.Messageable | None:
-        """The coordinators' private channel (configured, else #coordinators)."""
-        return await self._channel(guild_id, "mentoring.coordinators_channel", "coordinators")
+        """The coordinators' private channel (chosen in the setup, else #coordinators)."""
+        return await place_channel(self.bot, self.bot.services.places, guild_id, places.COORDINATORS)
 
     async def _tell_coordinators(self, guild_id: int, text: str, nonce: str | None = None) -> bool:
         """Post to the coordinators' channel; False when it is missing or Discord refused."""
@@ -587,9 +576,7 @@ class MentoringCog(commands.Cog):
         await self._show_waiting(interaction)
 
     async def _areas(self, guild_id: int | None) -> list[str]:
-        if guild_id is None:
-            return list(DEFAULT_AREAS)
-        return list(await self.bot.services.guild_config.get(guild_id, AREAS_CONFIG_KEY, list(DEFAULT_AREAS)))
+        return await areas_of(self.bot.services.guild_config, guild_id)
 
     @mentor_volunteer.autocomplete("area")
     @mentor_request.autocomplete("area")
@@ -901,7 +888,7 @@ class MentoringCog(commands.Cog):
             except discord.HTTPException as exc:
                 log.warning("mentoring: could not unarchive the thread of match %s (HTTP %s)", match.id, exc.status)
         else:
-            parent = await self._channel(match.guild_id, "mentoring.pairs_channel", "general")
+            parent = await place_channel(self.bot, self.bot.services.places, match.guild_id, places.PAIRS)
             if not isinstance(parent, discord.TextChannel):
                 log.warning("mentoring: no channel for pair threads in guild %s", match.guild_id)
                 await self._tell_coordinators(match.guild_id, (await self._t_guild(match.guild_id))._(

@@ -19,17 +19,21 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import capabilities as caps
+from bot.core import places
 from bot.core.access import Capability
+from bot.core.areas import MAX_AREAS, areas_of
 from bot.core.capabilities import HELP_TOPICS, LinkItem
 from bot.core.errors import UserError
 from bot.core.i18n import N_, Translator
 from bot.core.jobs import Job, RetryLater
 from bot.core.languages import LANGUAGES, language_for_discord_locale
+from bot.core.places import Place
 from bot.core.services import Services
 from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
+from bot.edge.places import place_channel
 from bot.edge.ui import SafeView, acknowledge_if_busy, clip, language_options, respond, update_message, user_text
 from bot.features.onboarding import greeting
 from bot.features.onboarding.checklist import Checklist, build_items
@@ -38,7 +42,6 @@ from bot.features.onboarding.model import (
     AREA_OTHER,
     AREA_OTHER_TITLE,
     CONSENT,
-    DEFAULT_AREAS,
     DONE,
     FUNNEL_PATH,
     LANGUAGE,
@@ -207,13 +210,9 @@ class OnboardingCog(commands.Cog):
         """An onboarding setting of the guild."""
         return await self.services.guild_config.get(guild_id, CONFIG + key, default)
 
-    async def channel(self, guild: discord.Guild, key: str, fallback: str) -> discord.TextChannel | None:
-        """A configured channel, else the conventional name."""
-        channel_id = await self.config(guild.id, key)
-        found = guild.get_channel(int(channel_id)) if channel_id else None
-        if isinstance(found, discord.TextChannel):
-            return found
-        return discord.utils.get(guild.text_channels, name=fallback)
+    async def channel(self, guild: discord.Guild, place: Place) -> discord.TextChannel | None:
+        """The channel of a place (chosen in the setup, else its conventional name)."""
+        return await place_channel(self.bot, self.services.places, guild.id, place)
 
     async def role(self, guild: discord.Guild, configured: Any, fallback: str) -> discord.Role | None:
         """A configured role id, else the conventional name."""
@@ -222,7 +221,7 @@ class OnboardingCog(commands.Cog):
 
     async def areas(self, guild_id: int) -> list[str]:
         """The areas members may choose from (without "other")."""
-        return list(await self.config(guild_id, "areas", list(DEFAULT_AREAS)))
+        return await areas_of(self.services.guild_config, guild_id)
 
     async def org_translator(self, guild_id: int) -> Translator:
         """The guild's language, for staff channels."""
@@ -264,7 +263,7 @@ class OnboardingCog(commands.Cog):
         if state is None or guild is None or state.card_message_id is None or state.claimed_by is not None:
             return
         # An unclaimed card stops showing what they shared once they are gone.
-        channel = await self.channel(guild, "volunteers_channel", "volunteers")
+        channel = await self.channel(guild, places.VOLUNTEERS)
         if channel is None:
             return
         t = await self.org_translator(guild.id)
@@ -311,7 +310,7 @@ class OnboardingCog(commands.Cog):
 
     async def ensure_start_message(self, guild: discord.Guild) -> None:
         """Post the persistent Start button once (its message id is kept in guild_config)."""
-        channel = await self.channel(guild, "start_channel", "start-here")
+        channel = await self.channel(guild, places.START)
         if channel is None:
             return
         stored = await self.config(guild.id, "start_message_id")
@@ -341,7 +340,7 @@ class OnboardingCog(commands.Cog):
     # ----- greetings -------------------------------------------------------------------------------------
     async def greeting_header(self, guild: discord.Guild) -> str:
         """The welcome lines in the server's languages (organizers' texts first)."""
-        start = await self.channel(guild, "start_channel", "start-here")
+        start = await self.channel(guild, places.START)
         where = start.mention if start else "#start-here"
         texts: dict[str, str] = await self.config(guild.id, "welcome_text", {})
         codes = list(await self.config(guild.id, "greeting_languages", list(greeting.DEFAULT_GREETING_LANGUAGES)))
@@ -361,7 +360,7 @@ class OnboardingCog(commands.Cog):
         ids = await self.service.ungreeted(guild_id)
         if guild is None or not ids:
             return
-        channel = await self.channel(guild, "welcome_channel", "welcome")
+        channel = await self.channel(guild, places.WELCOME)
         if channel is None:
             await self.service.mark_greeted(guild_id, ids)
             return
@@ -758,7 +757,7 @@ class OnboardingCog(commands.Cog):
 
     async def tell_organizers(self, guild: discord.Guild, roles: list[discord.Role], member: discord.Member) -> None:
         """A plain-words note in the organizers' channel about roles the bot could not give."""
-        channel = await self.channel(guild, "organizers_channel", "organizers")
+        channel = await self.channel(guild, places.ORGANIZERS)
         if channel is None:
             log.warning("roles could not be given and there is no organizers channel in guild %s", guild.id)
             return
@@ -789,7 +788,7 @@ class OnboardingCog(commands.Cog):
 
     async def notify_organizers(self, guild: discord.Guild, text: str, nonce: str) -> bool:
         """A plain-words note in the organizers' channel (deduplicated by `nonce`). True when delivered."""
-        channel = await self.channel(guild, "organizers_channel", "organizers")
+        channel = await self.channel(guild, places.ORGANIZERS)
         if channel is None:
             log.warning("a problem for organizers, but there is no organizers channel in guild %s", guild.id)
             return False
@@ -830,7 +829,7 @@ class OnboardingCog(commands.Cog):
 
     async def post_card(self, guild: discord.Guild, state: MemberState, language: str) -> bool:
         """Post the card in the volunteers' channel. False when Discord failed for a passing reason."""
-        channel = await self.channel(guild, "volunteers_channel", "volunteers")
+        channel = await self.channel(guild, places.VOLUNTEERS)
         if channel is None:
             return True
         t = await self.org_translator(guild.id)
@@ -872,7 +871,7 @@ class OnboardingCog(commands.Cog):
         guild = self.bot.get_guild(guild_id)
         if guild is None:
             return
-        channel = await self.channel(guild, "volunteers_channel", "volunteers")
+        channel = await self.channel(guild, places.VOLUNTEERS)
         if channel is None:
             return
         await self.blank_card(guild, channel.get_partial_message(message_id))
@@ -970,6 +969,10 @@ class OnboardingCog(commands.Cog):
         start_channel="Where the Start button is posted",
         volunteers_channel="Where volunteers get welcome cards",
         organizers_channel="Where problems are reported to organizers",
+        announcements_channel="Where events are announced",
+        coordinators_channel="Where mentoring coordinators are told what needs them",
+        pairs_channel="Where mentoring pairs get their private threads",
+        translators_channel="Where translators hear which FAQ translations need work",
         newcomer_role="The role every newcomer gets",
         areas="Places to choose from, separated by commas",
         language="Language code of the welcome text, e.g. sv or ar",
@@ -984,6 +987,10 @@ class OnboardingCog(commands.Cog):
         start_channel: discord.TextChannel | None = None,
         volunteers_channel: discord.TextChannel | None = None,
         organizers_channel: discord.TextChannel | None = None,
+        announcements_channel: discord.TextChannel | None = None,
+        coordinators_channel: discord.TextChannel | None = None,
+        pairs_channel: discord.TextChannel | None = None,
+        translators_channel: discord.TextChannel | None = None,
         newcomer_role: discord.Role | None = None,
         areas: str | None = None,
         language: str | None = None,
@@ -999,7 +1006,7 @@ class OnboardingCog(commands.Cog):
             parts = [clean_text(part, limit=AREA_LIMIT, field=N_("the places"), required=False)
                      for part in re.split(r"[,;\n]", areas)]
             parts = list(dict.fromkeys(part for part in parts if part and part.lower() != AREA_OTHER))
-            if not parts or len(parts) > 24:
+            if not parts or len(parts) > MAX_AREAS:
                 raise UserError(N_("Please give between 1 and 24 places, separated by commas, each at most 100 "
                                    "characters."))
             changes["areas"] = parts
@@ -1011,10 +1018,11 @@ class OnboardingCog(commands.Cog):
             texts = dict(await self.config(guild_id, "welcome_text", {}))
             texts[language] = cleaned
             changes["welcome_text"] = texts
-        for key, channel in (("welcome_channel", welcome_channel), ("start_channel", start_channel),
-                             ("volunteers_channel", volunteers_channel), ("organizers_channel", organizers_channel)):
-            if channel is not None:
-                changes[key] = channel.id
+        chosen = {place: str(channel.id) for place, channel in (
+            (places.WELCOME, welcome_channel), (places.START, start_channel), (places.VOLUNTEERS, volunteers_channel),
+            (places.ORGANIZERS, organizers_channel), (places.ANNOUNCEMENTS, announcements_channel),
+            (places.COORDINATORS, coordinators_channel), (places.PAIRS, pairs_channel),
+            (places.TRANSLATORS, translators_channel)) if channel is not None}
         if newcomer_role is not None:
             changes["newcomer_role"] = newcomer_role.id
         if role_for is not None or role is not None:
@@ -1028,22 +1036,21 @@ class OnboardingCog(commands.Cog):
             mapping[key] = role.id
             changes[kind] = mapping
         # One transaction: a crash cannot leave half a setup behind.
-        await self.services.guild_config.set_many(guild_id, {CONFIG + key: value for key, value in changes.items()})
-        if "start_channel" in changes and interaction.guild is not None:
+        await self.services.places.choose(guild_id, chosen,
+                                          also={CONFIG + key: value for key, value in changes.items()})
+        if places.START in chosen and interaction.guild is not None:
             try:  # the Start button follows to the new channel
                 await self.ensure_start_message(interaction.guild)
             except discord.HTTPException:
                 log.warning("could not post the start message in guild %s", guild_id)
         t = await self.bot.translator_for(interaction)
         guild = interaction.guild
-        lines = [t._("Saved.") if changes else t._("Nothing was changed. The current welcome settings:")]
+        saved = changes or chosen
+        lines = [t._("Saved.") if saved else t._("Nothing was changed. The current welcome settings:")]
         if guild is not None:
-            for key, fallback, title in (("welcome_channel", "welcome", N_("Welcome channel")),
-                                         ("start_channel", "start-here", N_("Start channel")),
-                                         ("volunteers_channel", "volunteers", N_("Volunteers' channel")),
-                                         ("organizers_channel", "organizers", N_("Organizers' channel"))):
-                found = await self.channel(guild, key, fallback)
-                lines.append(f"• {t._(title)}: {found.mention if found else '-'}")
+            for place in places.PLACES:
+                found = await self.channel(guild, place)
+                lines.append(f"• {t._(place.title)}: {found.mention if found else '-'}")
             newcomer = await self.role(guild, await self.config(guild_id, "newcomer_role"), "newcomer")
             role_title = t._("Newcomer role")
             lines.append(f"• {role_title}: {newcomer.mention if newcomer else '-'}")

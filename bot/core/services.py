@@ -15,9 +15,13 @@ from typing import Any
 from bot.core.access import Access
 from bot.core.clock import Clock, SystemClock
 from bot.core.db import Database
+from bot.core.flows import Routes
 from bot.core.i18n import DEFAULT_LOCALES_DIR, Catalogs, Translator
 from bot.core.jobs import JobQueue, Waker
+from bot.core.languages import resolve_language
 from bot.core.members import GuildConfig, MemberPrefs
+from bot.core.outbox import Outbox
+from bot.core.places import PlaceRegistry
 from bot.core.privacy import PrivacyRegistry
 from bot.core.settings import Settings
 
@@ -36,6 +40,9 @@ class Services:
     guild_config: GuildConfig
     privacy: PrivacyRegistry
     access: Access
+    places: PlaceRegistry
+    outbox: Outbox
+    routes: Routes = field(default_factory=Routes)
     capabilities: dict[str, Any] = field(default_factory=dict)
 
     def translator(self, language: str) -> Translator:
@@ -47,6 +54,17 @@ class Services:
         if guild_id is None:
             return self.settings.default_language
         return await self.guild_config.get(guild_id, "default_language", self.settings.default_language)
+
+    async def translator_for_user(self, user_id: int, guild_id: int | None = None, *,
+                                  platform_locale: str | None = None) -> Translator:
+        """The one locale rule: the member's stored choice, else their platform's locale, else the guild's."""
+        stored = await self.prefs.language(user_id)
+        guild_default = await self.guild_language(guild_id or self.settings.guild_id)
+        return self.translator(resolve_language(stored, platform_locale, guild_default))
+
+    async def guild_translator(self, guild_id: int) -> Translator:
+        """The guild's language, for staff places."""
+        return self.translator(await self.guild_language(guild_id))
 
     async def close(self) -> None:
         """Stop the scheduler and close the database."""
@@ -73,6 +91,7 @@ async def build_services(
     prefs = MemberPrefs(db, clock)
     privacy = PrivacyRegistry(db)
     privacy.register(prefs.privacy_section())
+    guild_config = GuildConfig(db, clock)
     return Services(
         settings=settings,
         db=db,
@@ -81,7 +100,9 @@ async def build_services(
         jobs=jobs,
         waker=Waker(jobs),
         prefs=prefs,
-        guild_config=GuildConfig(db, clock),
+        guild_config=guild_config,
         privacy=privacy,
         access=Access(settings.roles),
+        places=PlaceRegistry(guild_config),
+        outbox=Outbox(jobs, clock),
     )

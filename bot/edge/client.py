@@ -13,7 +13,6 @@ from discord.ext import commands
 
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
-from bot.core.languages import resolve_language
 from bot.core.maintenance import plan_backups
 from bot.core.services import Services
 from bot.edge.errors import report_error
@@ -154,9 +153,7 @@ class MultinationsBot(commands.Bot):
         self, user_id: int, *, interaction_locale: str | None = None, guild_id: int | None = None
     ) -> Translator:
         """The same rule for a member who is not interacting right now (reminders, DMs)."""
-        stored = await self.services.prefs.language(user_id)
-        guild_default = await self.services.guild_language(guild_id or self.services.settings.guild_id)
-        return self.services.translator(resolve_language(stored, interaction_locale, guild_default))
+        return await self.services.translator_for_user(user_id, guild_id, platform_locale=interaction_locale)
 
     async def check_rate(self, interaction: discord.Interaction[Any]) -> bool:
         """Refuse kindly when a member acts faster than the limit; other members are unaffected."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.features.mentoring.model import AREAS_CONFIG_KEY, MENTOR, NEWCOMER, Profile
+from bot.core.areas import AREAS_CONFIG_KEY
+from bot.features.mentoring.model import MENTOR, NEWCOMER, Profile
 from bot.simulator import Simulator
 from bot.simulator.discord_side import GUILD_ID, Message
 

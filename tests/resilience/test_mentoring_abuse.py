@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot.features.mentoring.model import DEFAULT_AREAS, SPOKEN_LANGUAGES, TOPICS
+from bot.core.areas import DEFAULT_AREAS
+from bot.features.mentoring.model import SPOKEN_LANGUAGES, TOPICS
 from bot.simulator import Simulator
 from bot.simulator.harness import Step
 

@@ -79,14 +79,6 @@ AVAILABILITY: dict[str, str] = {
     "weekends": N_("weekends"),
 }
 
-#: Parts of the municipality (proper names), used when organizers configured none. The first five are
-#: onboarding's defaults, so that an area given during onboarding compares equal with a mentor's.
-#: Organizers set the list once for both features in guild_config "onboarding.areas".
-DEFAULT_AREAS: tuple[str, ...] = (
-    "Norsjö centrum", "Bastuträsk", "Kusfors", "Norsjövallen", "Röjnoret", "Bjurträsk", "Åmliden", "Risliden",
-    "Petikträsk",
-)
-AREAS_CONFIG_KEY = "onboarding.areas"
 
 MAX_CAPACITY = 5
 

@@ -44,7 +44,6 @@ TOPIC_TITLES: dict[str, str] = {
 }
 
 #: Villages and parts of Norsjö municipality offered when organizers set nothing else.
-DEFAULT_AREAS: tuple[str, ...] = ("Norsjö centrum", "Bastuträsk", "Kusfors", "Norsjövallen", "Röjnoret")
 #: The last area choice, always offered (translated when shown).
 AREA_OTHER = "other"
 AREA_OTHER_TITLE = N_("Other / prefer not to say")

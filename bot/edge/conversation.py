@@ -1,0 +1,384 @@
+"""The Discord adapter of the conversation port (`bot.core.conversation`).
+
+Messages as data become content, embeds, components and allowed mentions; idempotency keys become
+message nonces (with `enforce_nonce`); places come from the place registry through the one
+resolver; a private space is a private thread. Controls carry their `Action` as the custom id, and
+one generic component type (`Routed`) hands every press or pick to the flow handler routed for it
+(`services.routes`), also on messages posted long ago, since the custom id is all it needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import discord
+
+from bot.core.conversation import (
+    Action,
+    Button,
+    Card,
+    Choice,
+    CommandRef,
+    Delivery,
+    Form,
+    Mention,
+    Message,
+    MessageRef,
+    Moment,
+    PlaceRef,
+    Plain,
+    Said,
+    Style,
+    Text,
+    Unreachable,
+    UserRef,
+)
+from bot.core.flows import Answer, Routes
+from bot.core.places import Place
+from bot.edge.errors import guarded
+from bot.edge.places import place_channel, place_channel_id
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, respond, update_message, user_text
+
+log = logging.getLogger(__name__)
+
+#: Discord's layout: five rows of five buttons, or one menu a row; 25 options a menu.
+ROWS = 5
+BUTTONS_A_ROW = 5
+OPTIONS_LIMIT = 25
+#: Where an interrupted attempt's private thread is looked for among the archived ones: back to this long
+#: before the attempt began (clock skew between the bot and Discord), at most this many threads.
+ARCHIVED_LOOKUP_SLACK = timedelta(minutes=10)
+ARCHIVED_LOOKUP_LIMIT = 200
+
+_STYLES = {Style.PRIMARY: discord.ButtonStyle.primary, Style.SECONDARY: discord.ButtonStyle.secondary,
+           Style.SUCCESS: discord.ButtonStyle.success, Style.DANGER: discord.ButtonStyle.danger}
+_TIME_STYLES = {"full": "F", "date": "D", "time": "t", "relative": "R", "short": "f"}
+
+
+def nonce(key: str) -> str:
+    """Discord's nonce for an idempotency key (at most 25 characters; the same on every retry)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def render_text(text: Text) -> str:
+    """Segments as Discord markdown."""
+    out: list[str] = []
+    for segment in text.segments:
+        if isinstance(segment, Plain):
+            out.append(segment.text)
+        elif isinstance(segment, Said):
+            out.append(user_text(segment.text))
+        elif isinstance(segment, Mention):
+            out.append(f"<@{segment.user.id}>" if segment.user.id.isdigit() else user_text(segment.user.id))
+        elif isinstance(segment, Moment):
+            out.append(f"<t:{int(segment.at.timestamp())}:{_TIME_STYLES.get(segment.style, 'F')}>")
+        elif isinstance(segment, CommandRef):
+            out.append(render_command(segment))
+    return "".join(out)
+
+
+def render_command(command: CommandRef) -> str:
+    """A command as members type it: `/event show event:7`."""
+    options = "".join(f" {name}:{value}" for name, value in command.options)
+    return "/" + " ".join(command.path) + options
+
+
+def render_card(card: Card) -> discord.Embed:
+    """A card as an embed."""
+    embed = discord.Embed(title=clip(card.title, 256),
+                          description=clip(render_text(card.body), EMBED_DESCRIPTION_LIMIT) or None)
+    for label, value in card.fields[:25]:
+        embed.add_field(name=clip(label, 256), value=clip(render_text(value), 1024) or "-", inline=False)
+    if card.footer:
+        embed.set_footer(text=clip(card.footer, 2048))
+    return embed
+
+
+class Routed(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?P<wire>[^\s]+)"):
+    """The one component type of flows: its custom id is an `Action`, its callback the routed handler.
+
+    It matches every custom id and ignores those no flow is routed for (other components handle them),
+    so buttons and menus of old messages reach today's handlers without a class per button."""
+
+    def __init__(self, item: discord.ui.Item[Any], action: Action | None = None) -> None:
+        super().__init__(item)
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
+                             match: Any, /) -> Routed:
+        """The routed action of the id (None when no flow handles it)."""
+        routes = _routes(interaction.client)
+        return cls(item, routes.resolve(match["wire"]) if routes is not None else None)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Only ids a flow is routed for."""
+        return self.action is not None
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Hand the press or pick to the flow."""
+        routes = _routes(interaction.client)
+        if routes is None or self.action is None:
+            return
+        values = tuple(getattr(self.item, "values", ()) or ())
+        await routes.dispatch(await DiscordExchange.of(interaction), self.action, Answer(values=values))
+
+
+def _routes(client: Any) -> Routes | None:
+    services = getattr(client, "services", None)
+    return getattr(services, "routes", None)
+
+
+def render_view(controls: Sequence[Button | Choice]) -> discord.ui.View | None:
+    """Controls laid out in Discord's rows: buttons five a row, a menu on its own row; what does not fit is
+    left out (flows keep their controls few)."""
+    if not controls:
+        return None
+    view = discord.ui.View(timeout=None)
+    row, used = 0, 0
+    for control in controls:
+        if isinstance(control, Choice):
+            if used:
+                row, used = row + 1, 0
+            if row >= ROWS:
+                break
+            options = control.options[:OPTIONS_LIMIT]
+            select: discord.ui.Select[Any] = discord.ui.Select(
+                custom_id=str(control.action), placeholder=clip(control.placeholder, 150) or None,
+                min_values=min(control.least, len(options)), max_values=max(1, min(control.most, len(options))),
+                options=[discord.SelectOption(label=clip(o.label, 100), value=o.value,
+                                              description=clip(o.description, 100) or None, default=o.selected)
+                         for o in options], row=row)
+            view.add_item(Routed(select, control.action))
+            row += 1
+            continue
+        if used >= BUTTONS_A_ROW:
+            row, used = row + 1, 0
+        if row >= ROWS:
+            break
+        button: discord.ui.Button[Any] = discord.ui.Button(
+            custom_id=str(control.action), label=clip(control.label, 80), style=_STYLES[control.style],
+            disabled=control.disabled, row=row)
+        view.add_item(Routed(button, control.action))
+        used += 1
+    return view
+
+
+def render(message: Message) -> dict[str, Any]:
+    """The keyword arguments of a send or an edit."""
+    return {
+        "content": clip(render_text(message.text)) if message.text else None,
+        "embed": render_card(message.card) if message.card is not None else None,
+        "view": render_view(message.controls),
+        "allowed_mentions": discord.AllowedMentions(
+            everyone=False, roles=False, users=[discord.Object(int(u.id)) for u in message.ping if u.id.isdigit()]),
+    }
+
+
+def _sendable(kwargs: dict[str, Any], key: str | None) -> dict[str, Any]:
+    out = {k: v for k, v in kwargs.items() if v is not None}
+    if key is not None:
+        out["nonce"] = nonce(key)
+    return out
+
+
+class DiscordConversation:
+    """The port on Discord, outside a member's turn."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._services = client.services
+
+    async def _target(self, community: int, place: Place | PlaceRef) -> int | None:
+        if isinstance(place, Place):
+            return await place_channel_id(self._client, self._services.places, community, place)
+        return int(place.id) if place.id.isdigit() else None
+
+    async def post(self, community: int, place: Place | PlaceRef, message: Message, *,
+                   key: str | None = None) -> MessageRef | None:
+        channel_id = await self._target(community, place)
+        if channel_id is None:
+            log.warning("no channel for a post in guild %s", community)
+            return None
+        try:
+            sent = await self._client.get_partial_messageable(channel_id, guild_id=community).send(
+                **_sendable(render(message), key))
+        except discord.HTTPException as exc:
+            log.warning("could not post in channel %s of guild %s (HTTP %s)", channel_id, community, exc.status)
+            return None
+        return MessageRef(PlaceRef(str(channel_id)), str(sent.id))
+
+    async def direct(self, user: UserRef, message: Message, *, key: str | None = None,
+                     community: int | None = None, only_if_allowed: bool = False) -> Delivery:
+        user_id = int(user.id)
+        if only_if_allowed and not await self._services.prefs.dm_allowed(user_id):
+            return Delivery.NOT_ALLOWED
+        try:
+            channel = await self._client.create_dm(discord.Object(user_id))
+            await channel.send(**_sendable(render(message), key))
+        except discord.Forbidden:
+            return Delivery.CLOSED  # 50007: DMs closed, or no server in common
+        except discord.NotFound:
+            return Delivery.CLOSED
+        except discord.HTTPException as exc:
+            log.warning("could not DM user %s (HTTP %s)", user_id, exc.status)
+            return Delivery.FAILED
+        return Delivery.SENT
+
+    async def notify(self, community: int, group: Place, message: Message, *, key: str | None = None) -> bool:
+        return await self.post(community, group, message, key=key) is not None
+
+    async def edit(self, ref: MessageRef, message: Message) -> bool:
+        try:
+            channel = self._client.get_partial_messageable(int(ref.place.id))
+            await channel.get_partial_message(int(ref.id)).edit(
+                **{k: v for k, v in render(message).items() if k != "allowed_mentions"})
+        except discord.HTTPException as exc:
+            log.warning("could not edit message %s (HTTP %s)", ref.id, exc.status)
+            return False
+        return True
+
+    async def find_private(self, community: int, parent: Place, name: str, *, since: datetime) -> PlaceRef | None:
+        channel = await place_channel(self._client, self._services.places, community, parent)
+        if channel is None:
+            return None
+        me = self._client.user.id if self._client.user else None
+
+        def ours(thread: discord.Thread) -> bool:
+            return thread.parent_id == channel.id and thread.name == name and thread.owner_id == me
+
+        try:
+            found = [t.id for t in await channel.guild.active_threads() if ours(t)]
+            if found:
+                log.info("reusing the private thread an interrupted attempt opened in guild %s", community)
+                return PlaceRef(str(min(found)))
+            oldest = since - ARCHIVED_LOOKUP_SLACK
+            async for thread in channel.archived_threads(private=True, joined=True, limit=ARCHIVED_LOOKUP_LIMIT):
+                if thread.created_at is None or thread.created_at < oldest:
+                    break  # newest first: every further one predates the attempt
+                if ours(thread):
+                    found.append(thread.id)
+            if not found:
+                return None
+            thread_id = min(found)
+            await self._client.http.edit_channel(thread_id, archived=False)  # members cannot join an archived one
+        except discord.HTTPException as exc:
+            raise Unreachable(f"HTTP {exc.status}") from None
+        log.info("reusing the archived private thread an interrupted attempt opened in guild %s", community)
+        return PlaceRef(str(thread_id))
+
+    async def open_private(self, community: int, parent: Place, name: str) -> PlaceRef | None:
+        channel = await place_channel(self._client, self._services.places, community, parent)
+        if not isinstance(channel, discord.TextChannel):
+            log.warning("no channel for private threads in guild %s", community)
+            return None
+        try:
+            thread = await channel.create_thread(name=name, type=discord.ChannelType.private_thread, invitable=False)
+        except discord.HTTPException as exc:
+            log.warning("could not open a private thread in guild %s (HTTP %s)", community, exc.status)
+            return None
+        return PlaceRef(str(thread.id))
+
+    async def reopen_private(self, space: PlaceRef) -> bool:
+        try:
+            await self._client.http.edit_channel(int(space.id), archived=False)
+        except discord.HTTPException as exc:
+            log.warning("could not unarchive thread %s (HTTP %s)", space.id, exc.status)
+            return False
+        return True
+
+    async def invite_private(self, space: PlaceRef, members: Sequence[UserRef]) -> bool:
+        try:
+            for member in members:
+                await self._client.http.add_user_to_thread(int(space.id), int(member.id))
+        except discord.HTTPException as exc:
+            log.warning("could not add members to thread %s (HTTP %s)", space.id, exc.status)
+            return False
+        return True
+
+    async def close_private(self, space: PlaceRef) -> bool:
+        try:
+            await self._client.http.edit_channel(int(space.id), archived=True, locked=True)
+        except discord.HTTPException as exc:
+            log.warning("could not close thread %s (HTTP %s)", space.id, exc.status)
+            return False
+        return True
+
+    async def relabel(self, community: int, user: UserRef, *, add: Sequence[str] = (),
+                      remove: Sequence[str] = ()) -> bool:
+        try:
+            for role in add:
+                await self._client.http.add_role(community, int(user.id), int(role))
+            for role in remove:
+                await self._client.http.remove_role(community, int(user.id), int(role))
+        except discord.HTTPException as exc:
+            log.warning("could not change the roles of user %s (HTTP %s)", user.id, exc.status)
+            return False
+        return True
+
+
+class DiscordExchange:
+    """One member's interaction as a turn of the port."""
+
+    def __init__(self, interaction: discord.Interaction[Any], language: str) -> None:
+        self.interaction = interaction
+        self._language = language
+
+    @classmethod
+    async def of(cls, interaction: discord.Interaction[Any]) -> DiscordExchange:
+        """The turn of an interaction, in the member's language (the one locale rule)."""
+        t = await interaction.client.translator_for(interaction)
+        return cls(interaction, t.code)
+
+    @property
+    def user(self) -> UserRef:
+        return UserRef(str(self.interaction.user.id))
+
+    @property
+    def community(self) -> int | None:
+        guild_id = self.interaction.guild_id or self.interaction.client.services.settings.guild_id
+        return int(guild_id) if guild_id is not None else None
+
+    @property
+    def language(self) -> str:
+        return self._language
+
+    async def answer(self, message: Message) -> None:
+        kwargs = render(message)
+        await respond(self.interaction, kwargs["content"], embed=kwargs["embed"], view=kwargs["view"])
+
+    async def replace(self, message: Message) -> None:
+        kwargs = render(message)
+        await update_message(self.interaction, kwargs["content"], embed=kwargs["embed"], view=kwargs["view"])
+
+    async def ask(self, form: Form) -> None:
+        await self.interaction.response.send_modal(_FormModal(form))
+
+
+class _FormModal(SafeModal):
+    """A form as a modal; its answers go to the form's action."""
+
+    def __init__(self, form: Form) -> None:
+        super().__init__(title=clip(form.title, 45), custom_id=str(form.action)[:100])
+        self.form = form
+        self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
+        for spec in form.fields[:5]:
+            field: discord.ui.TextInput[Any] = discord.ui.TextInput(
+                label=clip(spec.label, 45), custom_id=spec.name, required=spec.required, default=spec.default or None,
+                max_length=min(spec.max_length, 4000), placeholder=clip(spec.placeholder, 100) or None,
+                style=discord.TextStyle.paragraph if spec.long else discord.TextStyle.short)
+            self.inputs[spec.name] = field
+            self.add_item(field)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        """Hand the answers to the flow."""
+        routes = _routes(interaction.client)
+        if routes is None:
+            return
+        fields = {name: field.value for name, field in self.inputs.items()}
+        await routes.dispatch(await DiscordExchange.of(interaction), self.form.action, Answer(fields=fields))
