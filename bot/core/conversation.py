@@ -55,6 +55,11 @@ class PlaceRef:
         """From a stored id."""
         return cls(str(value))
 
+    @property
+    def stored(self) -> int | str:
+        """The id as the database keeps it: a number where the platform's ids are numbers, else the text."""
+        return int(self.id) if self.id.isdigit() else self.id
+
 
 @dataclass(frozen=True, slots=True)
 class MessageRef:

@@ -15,6 +15,7 @@ from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.maintenance import plan_backups
 from bot.core.services import Services
+from bot.edge.conversation import Routed
 from bot.edge.errors import report_error
 from bot.edge.ratelimit import MemberRateLimiter
 from bot.edge.translator import CatalogTranslator
@@ -105,6 +106,7 @@ class MultinationsBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Load extensions, install the command translator, resume scheduled work."""
         await self.tree.set_translator(CatalogTranslator(self.services.catalogs))
+        self.add_dynamic_items(Routed)  # the one component type of flows
         await self.load_feature_extensions()
         await plan_backups(self.services)
         await self.services.jobs.reconcile()
