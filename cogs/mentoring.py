@@ -21,7 +21,7 @@ from discord.ext import commands
 from bot.core import capabilities
 from bot.core.access import Capability
 from bot.core.areas import areas_of
-from bot.core.errors import Msg, UserError
+from bot.core.errors import UserError
 from bot.core.i18n import N_, Translator
 from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
@@ -44,8 +44,6 @@ from bot.features.mentoring.model import (
     availability_label,
     interest_label,
     language_name,
-    parse_codes,
-    parse_languages,
     topic_label,
 )
 from bot.features.mentoring.repository import Match
@@ -248,23 +246,9 @@ class MentoringCog(commands.Cog):
         interests = clean_text(interests, limit=LIST_LIMIT, field=N_("interests"), required=False) or None
         availability = clean_text(availability, limit=LIST_LIMIT, field=N_("availability"), required=False) or None
         area = clean_text(area, limit=AREA_LIMIT, field=N_("your part of the municipality"), required=False) or None
-        if not adult:
-            raise UserError(N_("Mentoring is for adults (18 or older). Please ask a volunteer in the server if "
-                               "you would like other help."))
-        if area is not None:
-            known = {a.casefold(): a for a in await self._areas(guild_id)}
-            if area.strip().casefold() not in known:
-                raise UserError(N_("Please choose your part of the municipality from the list: {choices}."),
-                                choices=", ".join(known.values()))
-            area = known[area.strip().casefold()]
-        existing = [p for p in await self.service.profiles_of(guild_id, interaction.user.id) if p.role == role]
-        profile = Profile(
-            interaction.user.id, role, parse_languages(languages),
-            help=parse_codes(help_, TOPICS, Msg(N_("help topics"))),
-            interests=parse_codes(interests, INTERESTS, Msg(N_("interests"))),
-            area=area, availability=parse_codes(availability, AVAILABILITY, Msg(N_("availability"))),
-            capacity=capacity, paused_until=existing[0].paused_until if existing else None,
-        )
+        profile = await self.service.profile_from_answers(
+            guild_id, interaction.user.id, role, languages=languages, help_=help_, interests=interests, area=area,
+            availability=availability, capacity=capacity, adult=adult)
         await self._reply(interaction, await self._store(guild_id, t, profile))
 
     async def _store(self, guild_id: int, t: Translator, profile: Profile) -> str:

@@ -439,19 +439,13 @@ class OnboardingCog(commands.Cog):
         if step != "dm":
             await acknowledge_if_busy(interaction, update=True)
         if step == LANGUAGE:
-            code = values[0] if values else value
-            if code not in LANGUAGES:
-                raise UserError(N_("Please choose one of the languages in the list."))
-            state = await svc.choose_language(guild_id, user_id, code)
+            state = await svc.choose_language(guild_id, user_id, values[0] if values else value)
         elif step == CONSENT:
             state = await svc.set_consent(guild_id, user_id, value == "yes")
         elif step == TOPICS:
             state = await svc.set_topics(guild_id, user_id, [v for v in values if v in HELP_TOPICS])
         elif step == AREA:
-            area = values[0] if values else None
-            if area is not None and area != AREA_OTHER and area not in await self.areas(guild_id):
-                raise UserError(N_("Please choose one of the places in the list."))
-            state = await svc.set_area(guild_id, user_id, area)
+            state = await svc.set_area(guild_id, user_id, values[0] if values else None)
         elif step == MENTOR:
             state = await svc.set_mentor(guild_id, user_id, value == "yes")
         elif step == "change":
@@ -1077,7 +1071,7 @@ def _base36(value: int) -> str:
 async def setup(bot: MultinationsBot) -> None:
     """Extension entry point: build the service, publish it, register persistent components."""
     services = bot.services
-    service = OnboardingService(services.db, services.clock, services.jobs, services.prefs)
+    service = OnboardingService(services.db, services.clock, services.jobs, services.prefs, services.guild_config)
     services.privacy.register(service.privacy_section())
     services.capabilities[caps.ONBOARDING] = service
     bot.add_dynamic_items(*DYNAMIC_ITEMS)

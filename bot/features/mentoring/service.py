@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.areas import areas_of
 from bot.core.clock import Clock, from_db, to_db
 from bot.core.db import Database, Tx
 from bot.core.errors import Msg, UserError
@@ -26,12 +27,16 @@ from bot.core.text import clean_text
 from bot.features.mentoring import repository as repo
 from bot.features.mentoring.assignment import RoundResult, run_round
 from bot.features.mentoring.model import (
+    AVAILABILITY,
+    INTERESTS,
     MAX_CAPACITY,
     MENTOR,
     NEWCOMER,
     SPOKEN_LANGUAGES,
     TOPICS,
     Profile,
+    parse_codes,
+    parse_languages,
 )
 from bot.features.mentoring.repository import OPEN_STATES, Match
 from bot.features.mentoring.scoring import Rules
@@ -87,6 +92,29 @@ class MentoringService:
         return self._clock.now().astimezone(self._zone).date()
 
     # ----- profiles -------------------------------------------------------------------------------
+    async def profile_from_answers(self, guild_id: int, user_id: int, role: str, *, languages: str, help_: str,
+                                   interests: str | None, area: str | None, availability: str | None,
+                                   capacity: int, adult: bool) -> Profile:
+        """A profile from a member's typed answers (already cleaned), checked: adults only, an area from the
+        guild's list (matched without case), codes from the vocabularies. Nothing is stored."""
+        if not adult:
+            raise UserError(N_("Mentoring is for adults (18 or older). Please ask a volunteer in the server if "
+                               "you would like other help."))
+        if area is not None:
+            known = {a.casefold(): a for a in await areas_of(self._config, guild_id)}
+            if area.strip().casefold() not in known:
+                raise UserError(N_("Please choose your part of the municipality from the list: {choices}."),
+                                choices=", ".join(known.values()))
+            area = known[area.strip().casefold()]
+        existing = [p for p in await self.profiles_of(guild_id, user_id) if p.role == role]
+        return Profile(
+            user_id, role, parse_languages(languages),
+            help=parse_codes(help_, TOPICS, Msg(N_("help topics"))),
+            interests=parse_codes(interests, INTERESTS, Msg(N_("interests"))),
+            area=area, availability=parse_codes(availability, AVAILABILITY, Msg(N_("availability"))),
+            capacity=capacity, paused_until=existing[0].paused_until if existing else None,
+        )
+
     async def save_profile(self, guild_id: int, profile: Profile, *, source: str = "command") -> bool:
         """Create or change a profile after checking it. True when created."""
         _check_profile(profile)

@@ -17,17 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core.areas import DEFAULT_AREAS, areas_of
 from bot.core.clock import Clock, from_db, to_db
 from bot.core.db import Database, Tx
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.jobs import JobQueue
-from bot.core.members import MemberPrefs
+from bot.core.languages import LANGUAGES
+from bot.core.members import GuildConfig, MemberPrefs
 from bot.core.privacy import PrivacySection
 from bot.features.onboarding import greeting
 from bot.features.onboarding import repository as repo
 from bot.features.onboarding.model import (
     AREA,
+    AREA_OTHER,
     CONSENT,
     DONE,
     LANGUAGE,
@@ -81,8 +84,10 @@ def blank_card_key(guild_id: int, message_id: int) -> str:
 class OnboardingService:
     """Onboarding's domain logic and storage (no Discord here)."""
 
-    def __init__(self, db: Database, clock: Clock, jobs: JobQueue, prefs: MemberPrefs) -> None:
+    def __init__(self, db: Database, clock: Clock, jobs: JobQueue, prefs: MemberPrefs,
+                 guild_config: GuildConfig | None = None) -> None:
         self._db = db
+        self._config = guild_config
         self._clock = clock
         self._jobs = jobs
         self._prefs = prefs
@@ -307,7 +312,9 @@ class OnboardingService:
             return repo.to_state(await repo.get_row(tx, guild_id, user_id))  # type: ignore[arg-type]
 
     async def choose_language(self, guild_id: int, user_id: int, language: str) -> MemberState:
-        """Step 1: store the language (in the core's preferences)."""
+        """Step 1: store the language (in the core's preferences); only a language the bot speaks."""
+        if language not in LANGUAGES:
+            raise UserError(N_("Please choose one of the languages in the list."))
 
         async def store(tx: Tx) -> None:
             await self._prefs.set_language(user_id, language, tx=tx)
@@ -325,7 +332,11 @@ class OnboardingService:
         return await self._answer(guild_id, user_id, TOPICS, ("topics",), {"help_topics": json.dumps(cleaned)})
 
     async def set_area(self, guild_id: int, user_id: int, area: str | None) -> MemberState:
-        """Step 4 (optional): the part of the municipality."""
+        """Step 4 (optional): the part of the municipality, one of the guild's areas or "other"."""
+        if area is not None and area != AREA_OTHER:
+            known = await areas_of(self._config, guild_id) if self._config is not None else list(DEFAULT_AREAS)
+            if area not in known:
+                raise UserError(N_("Please choose one of the places in the list."))
         return await self._answer(guild_id, user_id, AREA, ("area",), {"area": area})
 
     async def set_mentor(self, guild_id: int, user_id: int, wants: bool) -> MemberState:

@@ -203,3 +203,15 @@ async def test_mentors_can_pause_only_into_the_future(service) -> None:
     assert paused.paused_until == NOW.date() + timedelta(days=10)
     with pytest.raises(UserError):
         await service.pause(G, 2, None)
+
+
+async def test_typed_answers_become_a_checked_profile_for_adults_with_an_area_from_the_list(
+        service: MentoringService, db: Database, clock: FixedClock) -> None:
+    answers = {"languages": "ar:3 sv:1", "help_": "work", "interests": None, "availability": None, "capacity": 1}
+    with pytest.raises(UserError):
+        await service.profile_from_answers(G, 5, NEWCOMER, area=None, adult=False, **answers)
+    with pytest.raises(UserError):
+        await service.profile_from_answers(G, 5, NEWCOMER, area="Atlantis", adult=True, **answers)
+    profile = await service.profile_from_answers(G, 5, NEWCOMER, area="  kusfors ", adult=True, **answers)
+    assert profile.area == "Kusfors" and profile.languages == {"ar": 3, "sv": 1}
+    assert await service.profiles_of(G, 5) == []  # nothing stored yet

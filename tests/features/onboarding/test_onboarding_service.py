@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.areas import AREAS_CONFIG_KEY
 from bot.core.clock import FixedClock
 from bot.core.db import Database
 from bot.core.errors import UserError
 from bot.core.jobs import JobQueue
-from bot.core.members import MemberPrefs
+from bot.core.members import GuildConfig, MemberPrefs
 from bot.features.onboarding.service import OnboardingService
 
 G = 42
@@ -126,3 +127,22 @@ async def test_privacy_export_and_delete(service: OnboardingService, db: Databas
     assert await service.get(G, 1) is None
     # The aggregates stay.
     assert (await service.stats(G))["started"] == 1
+
+
+async def test_the_service_refuses_a_language_or_area_not_offered_and_changes_nothing(
+        db: Database, clock: FixedClock, jobs: JobQueue) -> None:
+    config = GuildConfig(db, clock)
+    await config.set(G, AREAS_CONFIG_KEY, ["Kusfors", "Bastuträsk"])
+    service = OnboardingService(db, clock, jobs, MemberPrefs(db, clock), config)
+    await service.begin(G, 1)
+    with pytest.raises(UserError):
+        await service.choose_language(G, 1, "klingon")
+    assert (await service.get(G, 1)).step == "language"
+    await service.choose_language(G, 1, "ar")
+    await service.set_consent(G, 1, True)
+    await service.set_topics(G, 1, ["work"])
+    with pytest.raises(UserError):
+        await service.set_area(G, 1, "Norsjö centrum")  # a default area, but not in this guild's list
+    state = await service.get(G, 1)
+    assert state.step == "area" and state.area is None
+    assert (await service.set_area(G, 1, "other")).area == "other"
