@@ -35,7 +35,7 @@ from bot.edge.places import place_channel_id
 from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, acknowledge_if_busy, clip, respond, user_text
 from bot.features.events import ics, planning
 from bot.features.events.recurrence import Occurrence
-from bot.features.events.repository import Event, Post, load_event, load_skips
+from bot.features.events.repository import Event, Post
 from bot.features.events.service import (
     Counts,
     EventChanges,
@@ -345,7 +345,7 @@ class EventsCog(commands.Cog):
                 post = await self.service.post(post_id)
                 if post is None:
                     return
-                event = await load_event(self.services.db, post.event_id)
+                event = await self.service.event(post.event_id)
                 if event is None:
                     return
                 await self.refresh_post(event, post)
@@ -389,8 +389,7 @@ class EventsCog(commands.Cog):
 
     async def run_refresh(self, job: Job) -> None:
         """The safety net of an edit: the posted announcements show the event as stored."""
-        async with self.services.db.read() as tx:
-            event = await load_event(tx, int(job.payload["event"]))
+        event = await self.service.event(int(job.payload["event"]))
         if event is None:
             return
         results = [await self.refresh_post(event, post) for post in await self.service.posted(event.id)]
@@ -425,9 +424,8 @@ class EventsCog(commands.Cog):
     async def run_announce(self, job: Job) -> None:
         """Post one occurrence's announcement, exactly once."""
         event_id, occurrence = int(job.payload["event"]), str(job.payload["occ"])
-        async with self.services.db.read() as tx:
-            event = await load_event(tx, event_id)
-        if event is None or event.status != "active" or await self.service.is_skipped(event_id, occurrence):
+        event = await self.service.live(event_id, occurrence)
+        if event is None:
             return
         channel_id = event.channel_id or await place_channel_id(self.bot, self.services.places, event.guild_id,
                                                                 places.ANNOUNCEMENTS)
@@ -475,19 +473,14 @@ class EventsCog(commands.Cog):
     async def missed_post(self, job: Job) -> None:
         """A post found too late after downtime: not posted; organizers choose "Post now" or "Skip"."""
         payload = job.payload
-        async with self.services.db.read() as tx:
-            if "event" in payload:
-                row = await tx.fetchone("SELECT guild_id, title FROM events WHERE id = ?", (payload["event"],))
-            else:
-                row = await tx.fetchone(
-                    "SELECT a.guild_id, t.body AS title FROM announcements a JOIN announcement_texts t "
-                    "ON t.announcement_id = a.id WHERE a.id = ? ORDER BY t.position LIMIT 1", (payload.get("ann"),))
-        if row is None:
+        owner = await self.service.owner_of(payload)
+        if owner is None:
             return
-        t = await self.guild_translator(row["guild_id"])
-        await self.tell_organizers(row["guild_id"], t._(
+        guild_id, title = owner
+        t = await self.guild_translator(guild_id)
+        await self.tell_organizers(guild_id, t._(
             "The bot was offline when \"{title}\" should have been posted ({when}), and it is now too late to post "
-            "it automatically. Post it now, or skip it?", title=user_text(clip(row["title"], 80)),
+            "it automatically. Post it now, or skip it?", title=user_text(clip(title, 80)),
             when=t.datetime(job.due_at, "short")), self.late_view(t, job.key))
         if "event" in payload:
             await self.service.plan(int(payload["event"]))
@@ -501,9 +494,8 @@ class EventsCog(commands.Cog):
     async def run_reminder(self, job: Job) -> None:
         """DM the reminder to each member going who allowed DMs, in their language, once."""
         event_id, occurrence, minutes = int(job.payload["event"]), str(job.payload["occ"]), int(job.payload["minutes"])
-        async with self.services.db.read() as tx:
-            event = await load_event(tx, event_id)
-        if event is None or event.status != "active" or await self.service.is_skipped(event_id, occurrence):
+        event = await self.service.live(event_id, occurrence)
+        if event is None:
             return
         occ = self.service.occurrence_of(event, occurrence)
         for user_id in await self.service.reminder_targets(event_id, occurrence, minutes):
@@ -546,7 +538,7 @@ class EventsCog(commands.Cog):
         await self.service.plan_announcement(ann_id)
 
     async def _guild_of_announcement(self, ann_id: int) -> int:
-        return int(await self.services.db.fetchval("SELECT guild_id FROM announcements WHERE id = ?", (ann_id,)) or 0)
+        return await self.service.guild_of_announcement(ann_id)
 
     # ----- the Discord scheduled event ("mirror") -------------------------------------------------------
     # What the mirror should show is derived from the stored event (its next date, or nothing when it is
@@ -591,8 +583,7 @@ class EventsCog(commands.Cog):
         timeout); 'forbidden' when the bot lacks Manage Events (organizers are told, once per `note_key`);
         'refused' for any other refusal (logged)."""
         async with self._mirror_lock:  # one update at a time: two creations at once would make two events
-            async with self.services.db.read() as tx:
-                event = await load_event(tx, event_id)
+            event = await self.service.event(event_id)
             if event is None:
                 return "done"
             http = self.bot.http
@@ -699,8 +690,7 @@ class EventsCog(commands.Cog):
 
     async def run_cancel_notice(self, job: Job) -> None:
         """The safety net of a cancellation notice (a crash came between the cancellation and the DM)."""
-        async with self.services.db.read() as tx:
-            event = await load_event(tx, int(job.payload["event"]))
+        event = await self.service.event(int(job.payload["event"]))
         if event is None:
             return
         outcome = await self.send_cancel_notice(event, str(job.payload["occ"]), int(job.payload["user"]))
@@ -709,8 +699,7 @@ class EventsCog(commands.Cog):
 
     async def run_cancel_post(self, job: Job) -> None:
         """The safety net of marking a posted announcement as cancelled."""
-        async with self.services.db.read() as tx:
-            event = await load_event(tx, int(job.payload["event"]))
+        event = await self.service.event(int(job.payload["event"]))
         post = await self.service.post(int(job.payload["post"]))
         if event is None or post is None:
             return
@@ -758,9 +747,8 @@ class EventsCog(commands.Cog):
 
     async def send_promoted_notice(self, event_id: int, occurrence: str, user_id: int, key: str) -> str:
         """DM "a place freed up" once (nonce from the key); 'skipped' when it no longer applies."""
-        async with self.services.db.read() as tx:
-            event = await load_event(tx, event_id)
-        if event is None or event.status != "active" or await self.service.is_skipped(event_id, occurrence):
+        event = await self.service.live(event_id, occurrence)
+        if event is None:
             return "skipped"
         if await self.service.status_of(event_id, occurrence, user_id) != "going":
             return "skipped"
@@ -1049,8 +1037,7 @@ class EventsCog(commands.Cog):
         entries = []
         for ev in events:
             title, description = await self.service.texts(ev, t.code)
-            async with self.services.db.read() as tx:
-                skips = await load_skips(tx, ev.id)
+            skips = await self.service.skips(ev.id)
             entries.append(ics.CalendarEntry(ev, title, description, tuple(sorted(skips))))
         text = ics.calendar(entries, self.services.clock.now())
         name = f"event-{events[0].id}.ics" if event is not None else "events.ics"

@@ -32,7 +32,9 @@ from bot.core.services import Services
 from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
+from bot.edge.conversation import render_command
 from bot.edge.errors import guarded
+from bot.edge.mentions import greeting_nonce, mention, plan_chunks, render_chunk
 from bot.edge.places import place_channel
 from bot.edge.ui import SafeView, acknowledge_if_busy, clip, language_options, respond, update_message, user_text
 from bot.features.onboarding import greeting
@@ -365,13 +367,13 @@ class OnboardingCog(commands.Cog):
             await self.service.mark_greeted(guild_id, ids)
             return
         header = await self.greeting_header(guild)
-        for chunk in greeting.plan_chunks(header, ids):
+        for chunk in plan_chunks(header, ids):
             try:
                 await channel.send(
-                    greeting.render(header, chunk),
+                    render_chunk(header, chunk),
                     allowed_mentions=discord.AllowedMentions(users=[discord.Object(uid) for uid in chunk],
                                                              everyone=False, roles=False, replied_user=False),
-                    nonce=greeting.nonce_for(chunk[0]),
+                    nonce=greeting_nonce(chunk[0]),
                 )
             except (discord.Forbidden, discord.NotFound):
                 # A person must act (permission or a deleted channel): tell organizers, do not retry; the
@@ -662,7 +664,7 @@ class OnboardingCog(commands.Cog):
 
         def link(item: LinkItem) -> str:
             when = f" ({t.datetime(item.when, 'short')})" if item.when else ""
-            return f"• {item.title}{when}: {t.isolate(item.hint)}"
+            return f"• {item.title}{when}: {t.isolate(render_command(item.hint))}"
 
         if checklist.faq:
             embed.add_field(name=t._("Answers that may help"), value=clip("\n".join(map(link, checklist.faq)), 1024),
@@ -796,7 +798,7 @@ class OnboardingCog(commands.Cog):
     # ----- volunteers ------------------------------------------------------------------------------------
     def card_text(self, t: Translator, state: MemberState, language: str, claimed_by: int | None) -> str:
         """What a volunteer card says: only what the member agreed to share."""
-        lines = [t._("A newcomer would like a hello: {member}", member=greeting.mention(state.user_id)),
+        lines = [t._("A newcomer would like a hello: {member}", member=mention(state.user_id)),
                  t._("Speaks: {languages}", languages=language_name(t, language))]
         if state.help_topics:
             lines.append(t._("Would like help with: {topics}",
@@ -806,7 +808,7 @@ class OnboardingCog(commands.Cog):
         if state.wants_mentor:
             lines.append(t._("Would like a mentor."))
         if claimed_by is not None:
-            lines.append(t._("{volunteer} is saying hello.", volunteer=greeting.mention(claimed_by)))
+            lines.append(t._("{volunteer} is saying hello.", volunteer=mention(claimed_by)))
         return "\n".join(lines)
 
     @staticmethod
@@ -902,14 +904,14 @@ class OnboardingCog(commands.Cog):
                 await respond(interaction, t._("This newcomer's welcome card is no longer available."))
             else:
                 await respond(interaction, t._("Thank you! {volunteer} has already said they will say hello.",
-                                               volunteer=greeting.mention(result.claimed_by)))
+                                               volunteer=mention(result.claimed_by)))
             return
         state = await self.service.get(guild_id, newcomer_id)
         language = await self.services.prefs.language(newcomer_id) or "en"
         t_org = await self.org_translator(guild_id)
         content = self.card_text(t_org, state, language, interaction.user.id) if state else None
         await interaction.response.edit_message(content=clip(content) if content else None, view=None)
-        thanks = t._("Thank you! Please say hello to {member}.", member=greeting.mention(newcomer_id))
+        thanks = t._("Thank you! Please say hello to {member}.", member=mention(newcomer_id))
         await interaction.followup.send(thanks, ephemeral=True)
 
     # ----- commands --------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.conversation import CommandRef
+
 FAQ = "faq"
 EVENTS = "events"
 MENTORING = "mentoring"
@@ -33,8 +35,8 @@ class LinkItem:
     """Something a checklist can point to: a FAQ entry or an upcoming event, already translated."""
 
     title: str
-    # A slash command or URL the member can use to open it, e.g. "/faq entry:sfi".
-    hint: str
+    #: The command that opens it, e.g. ("faq", "search") with {"query": "sfi"}; the adapter writes it its way.
+    hint: CommandRef
     when: datetime | None = None
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.conversation import CommandRef
 from bot.features.faq.transfer import ImportProblem, export_po
 from bot.simulator import Simulator
 from bot.simulator.discord_side import Action
@@ -291,7 +292,7 @@ async def test_capability_gives_onboarding_titles_for_topics(sim: Simulator) -> 
     capability = sim.running_bot.services.capabilities["faq"]
     items = await capability.entries_for_topics(["swedish"], "uk", limit=2)
     assert items[0].title == "Як почати навчання на SFI (шведська для іммігрантів)?"
-    assert items[0].hint == "/faq search query:sfi"
+    assert items[0].hint == CommandRef(("faq", "search"), (("query", "sfi"),))
     assert len(await capability.entries_for_topics(["healthcare", "housing"], "so", limit=5)) == 5
 
 

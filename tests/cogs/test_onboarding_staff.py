@@ -6,6 +6,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 
 from bot.core.capabilities import LinkItem
+from bot.core.conversation import CommandRef
 from bot.simulator import Simulator
 from tests.cogs.test_onboarding import pause, uid, walk
 
@@ -179,12 +180,12 @@ class FakeMentoring:
 
 class FakeFaq:
     async def entries_for_topics(self, topics, language, limit=5):
-        return [LinkItem(title=f"Bostad ({language})", hint="/faq entry:housing")]
+        return [LinkItem(title=f"Bostad ({language})", hint=CommandRef(("faq",), (("entry", "housing"),)))]
 
 
 class FakeEvents:
     async def upcoming(self, guild_id, language, limit=3):
-        return [LinkItem(title="Språkcafé", hint="/events", when=datetime(2026, 12, 3, 17, tzinfo=UTC))]
+        return [LinkItem(title="Språkcafé", hint=CommandRef(("events",)), when=datetime(2026, 12, 3, 17, tzinfo=UTC))]
 
 
 async def test_mentor_faq_and_events_are_linked_when_installed(sim: Simulator) -> None:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.capabilities import LinkItem
 from bot.core.clock import Clock, to_db
+from bot.core.conversation import CommandRef
 from bot.core.db import Database, Tx
 from bot.core.errors import UserError
 from bot.core.i18n import N_
@@ -284,6 +285,36 @@ class EventsService:
         return [r["key"] for r in rows]
 
     # ----- reading -------------------------------------------------------------------------------
+    async def event(self, event_id: int) -> Event | None:
+        """An event as stored (any status), for the job handlers."""
+        return await load_event(self._db, event_id)
+
+    async def live(self, event_id: int, occurrence: str) -> Event | None:
+        """The event when the occurrence is still on (active and not cancelled), else None."""
+        event = await load_event(self._db, event_id)
+        if event is None or event.status != "active" or await self.is_skipped(event_id, occurrence):
+            return None
+        return event
+
+    async def skips(self, event_id: int) -> set[Any]:
+        """The cancelled single dates of an event."""
+        return set(await load_skips(self._db, event_id))
+
+    async def guild_of_announcement(self, ann_id: int) -> int:
+        """The guild of a free announcement (0 when it is gone)."""
+        return int(await self._db.fetchval("SELECT guild_id FROM announcements WHERE id = ?", (ann_id,)) or 0)
+
+    async def owner_of(self, payload: dict[str, Any]) -> tuple[int, str] | None:
+        """The guild and title of what a post job would have posted (an event or a free announcement)."""
+        async with self._db.read() as tx:
+            if "event" in payload:
+                row = await tx.fetchone("SELECT guild_id, title FROM events WHERE id = ?", (payload["event"],))
+            else:
+                row = await tx.fetchone(
+                    "SELECT a.guild_id, t.body AS title FROM announcements a JOIN announcement_texts t "
+                    "ON t.announcement_id = a.id WHERE a.id = ? ORDER BY t.position LIMIT 1", (payload.get("ann"),))
+        return None if row is None else (int(row["guild_id"]), str(row["title"]))
+
     async def get(self, event_id: int, guild_id: int, *, allow_draft: bool = False) -> Event:
         """The event, or a polite refusal when it is not one of this guild's."""
         async with self._db.read() as tx:
@@ -329,7 +360,8 @@ class EventsService:
         items: list[LinkItem] = []
         for event, occ in await self.list_upcoming(guild_id, limit):
             title, _ = await self.texts(event, language)
-            items.append(LinkItem(title=title, hint=f"/event show event:{event.id}", when=occ.at))
+            hint = CommandRef(("event", "show"), (("event", str(event.id)),))
+            items.append(LinkItem(title=title, hint=hint, when=occ.at))
         return items
 
     # ----- planning ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core.capabilities import HELP_TOPICS, LinkItem
 from bot.core.clock import Clock
+from bot.core.conversation import CommandRef
 from bot.core.db import Database, Tx
 from bot.core.errors import Msg, TooLong, UserError
 from bot.core.i18n import N_
@@ -564,7 +565,7 @@ class FaqService:
                 if topic in entry.all_topics and entry not in picked:
                     picked.append(entry)
         return [
-            LinkItem(title=self.title(entry, language), hint=f"/faq search query:{entry.slug}")
+            LinkItem(title=self.title(entry, language), hint=CommandRef(("faq", "search"), (("query", entry.slug),)))
             for entry in picked[:limit]
         ]
 

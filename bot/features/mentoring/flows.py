@@ -371,10 +371,11 @@ class MentoringFlows:
             return Text()
         if not items:
             return Text()
+        parts = Parts()
         lines = [t._("Meanwhile, you are welcome at these events:")]
-        lines += [f"• {item.title}" + (f" ({t.datetime(item.when, 'short')})" if item.when else "") + f" {item.hint}"
-                  for item in items]
-        return Text.plain("\n".join(lines))
+        lines += [f"• {item.title}" + (f" ({t.datetime(item.when, 'short')})" if item.when else "")
+                  + f" {parts.command(*item.hint.path, **dict(item.hint.options))}" for item in items]
+        return parts.text("\n".join(lines))
 
     async def run_retention(self, job: Job) -> None:
         """Delete old match rows and check-in answers, then plan tomorrow's sweep."""

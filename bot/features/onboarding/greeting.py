@@ -1,20 +1,12 @@
-"""Coalescing joins into few welcome messages (pure planning; the cog sends).
-
-A burst of joins becomes messages with many mentions each, within Discord's 2,000 characters and
-the 100 user ids an `allowed_mentions` may list.
-"""
+"""Coalescing joins into few welcome messages: the window joins share and the line they are greeted
+with (pure planning; how many members fit in one message is the platform adapter's concern)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.core.i18n import N_
 
-#: Discord's message length limit.
-MESSAGE_LIMIT = 2000
-#: Discord accepts at most 100 ids in `allowed_mentions.users`.
-MAX_MENTIONS = 100
 #: Joins within one window share one flush; the flush runs at the window's end.
 GREETING_WINDOW = timedelta(seconds=5)
 
@@ -24,42 +16,9 @@ GREETING_LINE = N_("Welcome to Multinations Norsjö! Press Start in {channel} wh
 DEFAULT_GREETING_LANGUAGES: tuple[str, ...] = ("sv", "en", "ar", "prs", "so", "ti", "uk")
 
 
-def mention(user_id: int) -> str:
-    """A user mention."""
-    return f"<@{user_id}>"
-
-
-def plan_chunks(header: str, user_ids: Sequence[int], limit: int = MESSAGE_LIMIT,
-                max_mentions: int = MAX_MENTIONS) -> list[list[int]]:
-    """Split members into as few messages as fit: header, newline, space-separated mentions."""
-    chunks: list[list[int]] = []
-    current: list[int] = []
-    length = len(header) + 1
-    for user_id in user_ids:
-        extra = len(mention(user_id)) + (1 if current else 0)
-        if current and (length + extra > limit or len(current) >= max_mentions):
-            chunks.append(current)
-            current, length = [], len(header) + 1
-            extra = len(mention(user_id))
-        current.append(user_id)
-        length += extra
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def render(header: str, user_ids: Sequence[int]) -> str:
-    """The message text of one chunk."""
-    return f"{header}\n" + " ".join(mention(uid) for uid in user_ids)
-
-
 def window_end(now: datetime) -> datetime:
     """When the flush for joins at `now` runs: the end of the current window."""
     seconds = GREETING_WINDOW.total_seconds()
     stamp = now.timestamp()
     return datetime.fromtimestamp((int(stamp // seconds) + 1) * seconds, tz=now.tzinfo)
 
-
-def nonce_for(user_id: int) -> str:
-    """A stable nonce for the message that greets a chunk starting with `user_id` (Discord dedupes)."""
-    return f"onbg{user_id:x}"[:25]

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.clock import FixedClock
+from bot.core.conversation import CommandRef
 from bot.core.db import Database
 from bot.core.errors import UserError
 from bot.core.jobs import JobQueue
@@ -165,7 +166,7 @@ async def test_upcoming_capability_uses_translations_with_fallback(service: Even
     await service.translate(event_id, GUILD, "uk", "Мовне кафе", "")
     assert [i.title for i in await service.upcoming(GUILD, "uk")] == ["Мовне кафе"]
     assert [i.title for i in await service.upcoming(GUILD, "so")] == ["Language café"]
-    assert (await service.upcoming(GUILD, "uk"))[0].hint == f"/event show event:{event_id}"
+    assert (await service.upcoming(GUILD, "uk"))[0].hint == CommandRef(("event", "show"), (("event", str(event_id)),))
 
 
 async def test_free_announcement_plans_each_repetition(service: EventsService, db: Database) -> None:

@@ -40,21 +40,6 @@ def test_topics_are_cleaned_and_round_trip_through_bits() -> None:
     assert bits_to_topics(topics_to_bits(["social", "work"])) == ["work", "social"]
 
 
-def test_chunks_stay_within_discord_limits_and_keep_everyone() -> None:
-    header = "x" * 500
-    ids = list(range(10**18, 10**18 + 1000))
-    chunks = greeting.plan_chunks(header, ids)
-    assert [uid for chunk in chunks for uid in chunk] == ids
-    assert all(len(greeting.render(header, chunk)) <= 2000 for chunk in chunks)
-    assert all(len(chunk) <= 100 for chunk in chunks)
-    assert len(chunks) < 50
-
-
-def test_the_mention_cap_applies_even_with_short_mentions() -> None:
-    chunks = greeting.plan_chunks("hi", list(range(1, 251)))
-    assert [len(c) for c in chunks] == [100, 100, 50]
-
-
 def test_joins_in_one_window_share_one_flush_time() -> None:
     first = greeting.window_end(datetime(2026, 12, 1, 12, 0, 0, 100, tzinfo=UTC))
     later = greeting.window_end(datetime(2026, 12, 1, 12, 0, 4, tzinfo=UTC))
