@@ -7,31 +7,28 @@ action, also when a form is submitted or a "write translation" button is pressed
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import re
-from datetime import timedelta
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core import places
 from bot.core.access import Capability
 from bot.core.errors import UserError
 from bot.core.i18n import N_, Translator
-from bot.core.jobs import Job, RetryLater
 from bot.core.languages import LANGUAGES
 from bot.core.text import clean_text
 from bot.edge.checks import require
 from bot.edge.client import MultinationsBot
+from bot.edge.conversation import DiscordConversation
 from bot.edge.errors import guarded, report_error
-from bot.edge.places import place_channel
 from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, acknowledge_if_busy, clip, respond, user_text
+from bot.features.faq.flows import FaqFlows
 from bot.features.faq.models import CATEGORIES, CONTENT_LANGUAGES, Entry, Status, split_lines
-from bot.features.faq.service import REASON_LIMIT, SEARCH_LIMIT, STALE_JOB, AnswerView, FaqService, language_name
+from bot.features.faq.service import REASON_LIMIT, SEARCH_LIMIT, AnswerView, FaqService, language_name
 
 log = logging.getLogger(__name__)
 
@@ -358,61 +355,17 @@ class FaqCog(commands.Cog):
     def __init__(self, bot: MultinationsBot, service: FaqService) -> None:
         self.bot = bot
         self.service = service
+        self.flows = FaqFlows(bot.services, DiscordConversation(bot))
 
     async def cog_load(self) -> None:
-        """Load the starter set once, then the index; register the translators' notice job."""
+        """Load the starter set once, then the index; start the flows (the translators' notice job)."""
         await self.service.ensure_starter()
         await self.service.load()
-        self.bot.services.jobs.register(STALE_JOB, self._tell_translators)
+        await self.flows.start()
 
     async def cog_unload(self) -> None:
         """Stop handling the job kind (rows stay pending)."""
-        self.bot.services.jobs.unregister(STALE_JOB)
-
-    async def _tell_translators(self, job: Job) -> None:
-        """Post in the translators' channel which languages of an entry need work."""
-        services = self.bot.services
-        guild_id = job.payload.get("guild") or services.settings.guild_id
-        guild = self.bot.get_guild(int(guild_id)) if guild_id else None
-        if guild is None:
-            return
-        channel = await place_channel(self.bot, services.places, guild.id, places.TRANSLATORS)
-        t = services.translator(await services.guild_language(guild.id))
-        languages = t.join(language_name(code) for code in job.payload.get("languages", []))
-        slug = job.payload.get("slug", "?")
-        # A deterministic nonce (discord.py sends it with enforce_nonce): a re-run after a crash does not post twice.
-        nonce = hashlib.sha256(job.key.encode()).hexdigest()[:24]
-        text = t._(
-            "The source text of the FAQ entry {slug} changed. These translations need updating: {languages}. "
-            "Use /faq translate to update them, or /faq todo to see all open work.",
-            slug=slug, languages=languages,
-        )
-        if isinstance(channel, discord.TextChannel):
-            try:
-                await channel.send(text, nonce=nonce)
-                return
-            except (discord.Forbidden, discord.NotFound) as exc:
-                log.warning("cannot post in the translators' channel of guild %s: HTTP %s", guild.id, exc.status)
-            except discord.HTTPException as exc:
-                # discord.py already retried 429 and 5xx; try again a little later.
-                raise RetryLater(timedelta(minutes=10), f"HTTP {exc.status}") from None
-        else:
-            log.warning("no translators' channel in guild %s", guild.id)
-        # A person must act: tell the volunteers in plain words, with the notice itself.
-        volunteers = await place_channel(self.bot, services.places, guild.id, places.VOLUNTEERS)
-        if not isinstance(volunteers, discord.TextChannel):
-            log.warning("no volunteers' channel in guild %s either; the translators' notice is lost", guild.id)
-            return
-        help_text = t._(
-            "I could not post in the translators' channel. Please check that it exists and that I may write "
-            "there. This is what the translators should have seen:"
-        )
-        try:
-            await volunteers.send(help_text + "\n" + text, nonce=nonce[:20] + "vol")
-        except (discord.Forbidden, discord.NotFound) as exc:
-            log.warning("cannot post in the volunteers' channel of guild %s either: HTTP %s", guild.id, exc.status)
-        except discord.HTTPException as exc:
-            raise RetryLater(timedelta(minutes=10), f"HTTP {exc.status}") from None
+        self.flows.stop()
 
     async def slug_autocomplete(self, interaction: discord.Interaction[MultinationsBot],
                                 current: str) -> list[app_commands.Choice[str]]:

@@ -32,13 +32,13 @@ from bot.core.services import Services
 from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
-from bot.edge.conversation import render_command
 from bot.edge.errors import guarded
 from bot.edge.mentions import greeting_nonce, mention, plan_chunks, render_chunk
 from bot.edge.places import place_channel
+from bot.edge.translator import render_command
 from bot.edge.ui import SafeView, acknowledge_if_busy, clip, language_options, respond, update_message, user_text
-from bot.features.onboarding import greeting
-from bot.features.onboarding.checklist import Checklist, build_items
+from bot.features.onboarding import greeting, roles
+from bot.features.onboarding.checklist import FAQ_COMMAND, Checklist, build_items
 from bot.features.onboarding.model import (
     AREA,
     AREA_OTHER,
@@ -61,6 +61,7 @@ from bot.features.onboarding.service import (
     GREET_KIND,
     REMIND_KIND,
     SETTLE_KIND,
+    WELCOME_START,
     OnboardingService,
 )
 
@@ -463,13 +464,15 @@ class OnboardingCog(commands.Cog):
         elif step == "summary":
             found = await svc.get(guild_id, user_id)
             if found is None:
-                raise UserError(N_("Please start the welcome first: press Start or use /welcome start."))
+                raise UserError(N_("Please start the welcome first: press Start or use {command}."),
+                                command=WELCOME_START)
             t = await self.bot.translator_for(interaction)
             content, embed, view = await self.render_summary(t, found, interaction)
             await update_message(interaction, content, embed=embed, view=view)
             return
         else:
-            raise UserError(N_("Please start the welcome first: press Start or use /welcome start."))
+            raise UserError(N_("Please start the welcome first: press Start or use {command}."),
+                            command=WELCOME_START)
         await self.show(interaction, state, edit=True)
 
     async def show(self, interaction: discord.Interaction[MultinationsBot], state: MemberState, *,
@@ -660,11 +663,12 @@ class OnboardingCog(commands.Cog):
     def checklist_embed(t: Translator, checklist: Checklist) -> discord.Embed:
         """The checklist as an embed."""
         embed = discord.Embed(title=t._("Your first steps"),
-                              description=clip("\n".join(f"☐ {t._(item)}" for item in checklist.items), 4000))
+                              description=clip("\n".join(f"☐ {t._(item, command=render_command(FAQ_COMMAND))}"
+                                                          for item in checklist.items), 4000))
 
         def link(item: LinkItem) -> str:
             when = f" ({t.datetime(item.when, 'short')})" if item.when else ""
-            return f"• {item.title}{when}: {t.isolate(render_command(item.hint))}"
+            return f"• {item.title}{when}: {t.isolate(render_command(item.hint, t))}"
 
         if checklist.faq:
             embed.add_field(name=t._("Answers that may help"), value=clip("\n".join(map(link, checklist.faq)), 1024),
@@ -697,18 +701,11 @@ class OnboardingCog(commands.Cog):
         trying again); refusals a person must fix are told to organizers and count as done.
         """
         guild = member.guild
-        wanted: list[discord.Role] = []
-        newcomer = await self.role(guild, await self.config(guild.id, "newcomer_role"), "newcomer")
-        lang_roles: dict[str, Any] = await self.config(guild.id, "language_roles", {})
-        help_roles: dict[str, Any] = await self.config(guild.id, "help_roles", {})
-        lang_role = await self.role(guild, lang_roles.get(language), f"lang-{language}")
-        for found in (newcomer, lang_role):
-            if found is not None:
-                wanted.append(found)
-        for topic in topics:
-            found = await self.role(guild, help_roles.get(topic), f"help-{topic}")
-            if found is not None:
-                wanted.append(found)
+        choices = roles.LabelChoices(await self.config(guild.id, "newcomer_role"),
+                                     await self.config(guild.id, "language_roles", {}),
+                                     await self.config(guild.id, "help_roles", {}))
+        wanted = [found for label in roles.wanted(choices, language, topics)
+                  if (found := await self.role(guild, label.chosen, label.fallback)) is not None]
         held = {role.id for role in member.roles}
         failed: list[discord.Role] = []
         settled = True
@@ -716,17 +713,9 @@ class OnboardingCog(commands.Cog):
             if role.id not in held:
                 settled &= await self._change_role(member, role, add=True, failed=failed)
         wanted_ids = {role.id for role in wanted}
-        stale: list[discord.Role] = []
-        for code in LANGUAGES:
-            if code != language:
-                found = await self.role(guild, lang_roles.get(code), f"lang-{code}")
-                if found is not None and found.id in held and found.id not in wanted_ids:
-                    stale.append(found)
-        if prune_help:
-            for topic in HELP_TOPICS:
-                found = await self.role(guild, help_roles.get(topic), f"help-{topic}")
-                if found is not None and found.id in held and found.id not in wanted_ids:
-                    stale.append(found)
+        stale = [found for label in roles.unwanted(choices, language, prune_help=prune_help)
+                 if (found := await self.role(guild, label.chosen, label.fallback)) is not None
+                 and found.id in held and found.id not in wanted_ids]
         for found in stale:
             settled &= await self._change_role(member, found, add=False, failed=failed)
         if failed:

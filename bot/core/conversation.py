@@ -110,6 +110,14 @@ class CommandRef:
 
     path: tuple[str, ...]
     options: tuple[tuple[str, str], ...] = ()
+    #: Where the platform localizes command names (Discord does): "" shows the names as declared, a language
+    #: code shows them in that language, `READER` in the language of the member reading it where the
+    #: adapter knows it (their own turn, an error answered to them), else as declared.
+    language: str = ""
+
+
+#: `CommandRef.language` for "in the reader's language".
+READER = "reader"
 
 
 Segment = Plain | Said | Mention | Moment | CommandRef
@@ -190,9 +198,9 @@ class Parts:
         """A marker for a moment in time."""
         return self._mark(Moment(at, style, fallback))
 
-    def command(self, *path: str, **options: object) -> str:
-        """A marker for a command reference."""
-        return self._mark(CommandRef(tuple(path), tuple((k, str(v)) for k, v in options.items())))
+    def command(self, *path: str, shown_in: str = "", **options: object) -> str:
+        """A marker for a command reference (`shown_in`: the reader's language)."""
+        return self._mark(CommandRef(tuple(path), tuple((k, str(v)) for k, v in options.items()), shown_in))
 
     def text(self, translated: str) -> Text:
         """The translation with its markers replaced by their segments."""
@@ -329,12 +337,15 @@ class Form:
 
 
 class Delivery(StrEnum):
-    """The outcome of writing to a member directly."""
+    """The outcome of writing to a member directly or to a staff group. True only when `SENT`."""
 
     SENT = "sent"
-    CLOSED = "closed"            # the platform refuses: the member's direct messages are closed
+    CLOSED = "closed"            # refused for good: direct messages closed, a place missing or not writable
     NOT_ALLOWED = "not_allowed"  # the member did not allow the bot to write to them
     FAILED = "failed"            # the platform did not answer or erred: worth trying again later
+
+    def __bool__(self) -> bool:
+        return self is Delivery.SENT
 
 
 class Unreachable(Exception):
@@ -380,8 +391,9 @@ class Conversation(Protocol):
                      community: int | None = None, only_if_allowed: bool = False) -> Delivery:
         """Write to a member directly. `only_if_allowed`: only if they allowed the bot to."""
 
-    async def notify(self, community: int, group: Place, message: Message, *, key: str | None = None) -> bool:
-        """Tell a staff group (its place in the registry); False when it could not."""
+    async def notify(self, community: int, group: Place, message: Message, *, key: str | None = None) -> Delivery:
+        """Tell a staff group (its place in the registry): `SENT`, `CLOSED` when its place is missing or refuses
+        the bot (a person must act), `FAILED` when worth trying again later."""
 
     async def edit(self, ref: MessageRef, message: Message) -> bool:
         """Replace a posted message; False when it could not."""

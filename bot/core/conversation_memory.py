@@ -78,12 +78,14 @@ class MemoryConversation:
             self.sent.append(Sent("direct", user.id, message, key))
         return Delivery.SENT
 
-    async def notify(self, community: int, group: Place, message: Message, *, key: str | None = None) -> bool:
-        if self.failing or group.name in self.refused_places:
-            return False
+    async def notify(self, community: int, group: Place, message: Message, *, key: str | None = None) -> Delivery:
+        if self.failing:
+            return Delivery.FAILED
+        if group.name in self.refused_places:
+            return Delivery.CLOSED
         if not self._seen(key):
             self.sent.append(Sent("notify", group.name, message, key))
-        return True
+        return Delivery.SENT
 
     async def edit(self, ref: MessageRef, message: Message) -> bool:
         if self.failing:

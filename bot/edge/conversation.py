@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import discord
 
 from bot.core.conversation import (
+    READER,
     Action,
     Button,
     Card,
@@ -38,9 +39,11 @@ from bot.core.conversation import (
     UserRef,
 )
 from bot.core.flows import Answer, Routes
+from bot.core.i18n import Translator
 from bot.core.places import Place
 from bot.edge.errors import guarded
 from bot.edge.places import place_channel, place_channel_id
+from bot.edge.translator import render_command
 from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, respond, update_message, user_text
 
 log = logging.getLogger(__name__)
@@ -64,8 +67,8 @@ def nonce(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-def render_text(text: Text) -> str:
-    """Segments as Discord markdown."""
+def render_text(text: Text, translator: Callable[[str], Translator] | None = None, reader: str = "") -> str:
+    """Segments as Discord markdown (`translator(code)` localizes command names; `reader`: whose language)."""
     out: list[str] = []
     for segment in text.segments:
         if isinstance(segment, Plain):
@@ -77,22 +80,17 @@ def render_text(text: Text) -> str:
         elif isinstance(segment, Moment):
             out.append(f"<t:{int(segment.at.timestamp())}:{_TIME_STYLES.get(segment.style, 'F')}>")
         elif isinstance(segment, CommandRef):
-            out.append(render_command(segment))
+            code = reader if segment.language == READER else segment.language
+            out.append(render_command(segment, translator(code) if translator is not None and code else None))
     return "".join(out)
 
 
-def render_command(command: CommandRef) -> str:
-    """A command as members type it: `/event show event:7`."""
-    options = "".join(f" {name}:{value}" for name, value in command.options)
-    return "/" + " ".join(command.path) + options
-
-
-def render_card(card: Card) -> discord.Embed:
+def render_card(card: Card, translator: Callable[[str], Translator] | None = None) -> discord.Embed:
     """A card as an embed."""
     embed = discord.Embed(title=clip(card.title, 256),
-                          description=clip(render_text(card.body), EMBED_DESCRIPTION_LIMIT) or None)
+                          description=clip(render_text(card.body, translator), EMBED_DESCRIPTION_LIMIT) or None)
     for label, value in card.fields[:25]:
-        embed.add_field(name=clip(label, 256), value=clip(render_text(value), 1024) or "-", inline=False)
+        embed.add_field(name=clip(label, 256), value=clip(render_text(value, translator), 1024) or "-", inline=False)
     if card.footer:
         embed.set_footer(text=clip(card.footer, 2048))
     return embed
@@ -169,11 +167,12 @@ def render_view(controls: Sequence[Button | Choice]) -> discord.ui.View | None:
     return view
 
 
-def render(message: Message) -> dict[str, Any]:
-    """The keyword arguments of a send or an edit."""
+def render(message: Message, translator: Callable[[str], Translator] | None = None,
+           reader: str = "") -> dict[str, Any]:
+    """The keyword arguments of a send or an edit (`reader`: the language of the one member reading it)."""
     return {
-        "content": clip(render_text(message.text)) if message.text else None,
-        "embed": render_card(message.card) if message.card is not None else None,
+        "content": clip(render_text(message.text, translator, reader)) if message.text else None,
+        "embed": render_card(message.card, translator) if message.card is not None else None,
         "view": render_view(message.controls),
         "allowed_mentions": discord.AllowedMentions(
             everyone=False, roles=False, users=[discord.Object(int(u.id)) for u in message.ping if u.id.isdigit()]),
@@ -201,17 +200,26 @@ class DiscordConversation:
 
     async def post(self, community: int, place: Place | PlaceRef, message: Message, *,
                    key: str | None = None) -> MessageRef | None:
+        ref, _outcome = await self._post(community, place, message, key)
+        return ref
+
+    async def _post(self, community: int, place: Place | PlaceRef, message: Message,
+                    key: str | None) -> tuple[MessageRef | None, Delivery]:
         channel_id = await self._target(community, place)
         if channel_id is None:
             log.warning("no channel for a post in guild %s", community)
-            return None
+            return None, Delivery.CLOSED
         try:
             sent = await self._client.get_partial_messageable(channel_id, guild_id=community).send(
-                **_sendable(render(message), key))
+                **_sendable(render(message, self._services.translator), key))
+        except (discord.Forbidden, discord.NotFound) as exc:
+            log.warning("cannot post in channel %s of guild %s (HTTP %s)", channel_id, community, exc.status)
+            return None, Delivery.CLOSED
         except discord.HTTPException as exc:
+            # discord.py already retried 429 and 5xx: worth trying again a little later.
             log.warning("could not post in channel %s of guild %s (HTTP %s)", channel_id, community, exc.status)
-            return None
-        return MessageRef(PlaceRef(str(channel_id)), str(sent.id))
+            return None, Delivery.FAILED
+        return MessageRef(PlaceRef(str(channel_id)), str(sent.id)), Delivery.SENT
 
     async def direct(self, user: UserRef, message: Message, *, key: str | None = None,
                      community: int | None = None, only_if_allowed: bool = False) -> Delivery:
@@ -220,7 +228,7 @@ class DiscordConversation:
             return Delivery.NOT_ALLOWED
         try:
             channel = await self._client.create_dm(discord.Object(user_id))
-            await channel.send(**_sendable(render(message), key))
+            await channel.send(**_sendable(render(message, self._services.translator), key))
         except discord.Forbidden:
             return Delivery.CLOSED  # 50007: DMs closed, or no server in common
         except discord.NotFound:
@@ -230,14 +238,15 @@ class DiscordConversation:
             return Delivery.FAILED
         return Delivery.SENT
 
-    async def notify(self, community: int, group: Place, message: Message, *, key: str | None = None) -> bool:
-        return await self.post(community, group, message, key=key) is not None
+    async def notify(self, community: int, group: Place, message: Message, *, key: str | None = None) -> Delivery:
+        _ref, outcome = await self._post(community, group, message, key)
+        return outcome
 
     async def edit(self, ref: MessageRef, message: Message) -> bool:
         try:
             channel = self._client.get_partial_messageable(int(ref.place.id))
             await channel.get_partial_message(int(ref.id)).edit(
-                **{k: v for k, v in render(message).items() if k != "allowed_mentions"})
+                **{k: v for k, v in render(message, self._services.translator).items() if k != "allowed_mentions"})
         except discord.HTTPException as exc:
             log.warning("could not edit message %s (HTTP %s)", ref.id, exc.status)
             return False
@@ -348,12 +357,15 @@ class DiscordExchange:
     def language(self) -> str:
         return self._language
 
+    def _render(self, message: Message) -> dict[str, Any]:
+        return render(message, self.interaction.client.services.translator, self._language)
+
     async def answer(self, message: Message) -> None:
-        kwargs = render(message)
+        kwargs = self._render(message)
         await respond(self.interaction, kwargs["content"], embed=kwargs["embed"], view=kwargs["view"])
 
     async def replace(self, message: Message) -> None:
-        kwargs = render(message)
+        kwargs = self._render(message)
         await update_message(self.interaction, kwargs["content"], embed=kwargs["embed"], view=kwargs["view"])
 
     async def ask(self, form: Form) -> None:

@@ -17,10 +17,12 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
+from bot.core.conversation import CommandRef
 from bot.core.db import storage_problem
 from bot.core.errors import Msg, NotAllowed, UserError
 from bot.core.i18n import Translator
 from bot.core.logs import scrub_exception
+from bot.edge.translator import render_command
 
 log = logging.getLogger("bot.incidents")
 
@@ -62,6 +64,8 @@ def render_user_error(t: Translator, error: UserError) -> str:
     for key, value in error.values.items():
         if isinstance(value, Msg):
             values[key] = t._(value)
+        elif isinstance(value, CommandRef):
+            values[key] = render_command(value, t if value.language else None)
         elif isinstance(value, list | tuple) and value and all(isinstance(v, Msg) for v in value):
             values[key] = t.join([t._(v) for v in value])
         else:

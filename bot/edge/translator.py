@@ -15,7 +15,8 @@ import discord
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Loc
 
-from bot.core.i18n import Catalogs
+from bot.core.conversation import CommandRef
+from bot.core.i18n import Catalogs, Translator
 from bot.core.languages import LANGUAGES, language_for_discord_locale
 
 log = logging.getLogger(__name__)
@@ -64,3 +65,16 @@ class CatalogTranslator(app_commands.Translator):
         if translated == message or not translated.strip():
             return None
         return translated[:100]
+
+
+def render_command(command: CommandRef, t: Translator | None = None) -> str:
+    """A command as members type it, `/event show event:7`, with the names Discord shows in `t`'s language."""
+
+    def name(part: str) -> str:
+        if t is None:
+            return part
+        local = t.p_(NAME_CONTEXT, part)
+        return local if valid_command_name(local) else part
+
+    options = "".join(f" {name(option)}:{value}" for option, value in command.options)
+    return "/" + " ".join(name(part) for part in command.path) + options

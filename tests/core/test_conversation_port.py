@@ -75,7 +75,8 @@ async def test_a_repeated_key_is_not_shown_twice_and_closed_dms_are_an_outcome()
     assert await chat.direct(UserRef("@bo:example.org"), message) is Delivery.CLOSED
     chat.failing = True
     assert await chat.direct(AMAL, message) is Delivery.FAILED
-    assert await chat.notify(1, places.COORDINATORS, message) is False
+    assert await chat.notify(1, places.COORDINATORS, message) is Delivery.FAILED
+    assert not Delivery.FAILED and not Delivery.CLOSED and Delivery.SENT
 
 
 async def test_a_member_who_did_not_allow_dms_is_not_written_to() -> None:

@@ -373,7 +373,8 @@ class FaqService:
         async with self._db.transaction() as tx:
             entry = await self._load_live(tx, slug)
             if language == entry.source_language:
-                raise UserError(N_("This is the entry's source language; use /faq edit to change it."))
+                raise UserError(N_("This is the entry's source language; use {command} to change it."),
+                                command=CommandRef(("faq", "edit")))
             new = entry.with_text(replace(text, based_on=entry.source_revision, reviewed=reviewed))
             if new.content() == entry.content():
                 raise UserError(N_("Nothing changed."))

@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from bot.core.conversation import CommandRef
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.features.mentoring.model import (
@@ -91,7 +92,8 @@ class Draft:
     def decode(cls, text: str) -> Draft:
         """The draft from `encode`'s text; a malformed one is refused politely."""
         if not _STATE.match(text):
-            raise UserError(N_("This editor is out of date. Please open it again with /mentor profile."))
+            raise UserError(N_("This editor is out of date. Please open it again with {command}."),
+                            command=CommandRef(("mentor", "profile")))
         head, *parts = text.split(".")
         masks = [int(p, 16) for p in parts[:6]]
         position, _, check = parts[6].partition("~")

@@ -75,7 +75,7 @@ STARTERS = (
 SAFETY = N_(
     "Safety: meet in public places first (the library, a café, a Multinations event). Never lend or "
     "send money, and do not share passwords, BankID or personal documents. You can end the match at "
-    "any time with /mentor end, and a coordinator is in this thread if anything feels wrong."
+    "any time with {command}, and a coordinator is in this thread if anything feels wrong."
 )
 STAGE_LABELS = {"7d": N_("one week"), "1m": N_("one month"), "3m": N_("three months")}
 
@@ -140,7 +140,7 @@ class MentoringFlows:
     async def tell_coordinators(self, guild_id: int, text: Text | str, key: str) -> bool:
         """The coordinators' staff group; False when it could not be told."""
         message = Message.of(text)
-        return await self.chat.notify(guild_id, places.COORDINATORS, message, key=key)
+        return bool(await self.chat.notify(guild_id, places.COORDINATORS, message, key=key))
 
     # ----- follow-ups: what must happen after a committed decision, exactly once ---------------------
     async def follow_up_now(self, match_id: int, step: str, *extra: Any) -> bool:
@@ -247,7 +247,7 @@ class MentoringFlows:
                 t._("Why you were matched: {reasons}.", reasons=explain(t, match.reasons)),
                 t._("Some questions to start with:"),
                 starters,
-                t._(SAFETY),
+                t._(SAFETY, command=parts.command("mentor", "end")),
             ]))
         intro = parts.text("\n\n— — —\n\n".join(dict.fromkeys(texts)))
         message = Message(intro, ping=(_user(match.mentor_id), _user(match.newcomer_id)))

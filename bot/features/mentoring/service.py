@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.areas import areas_of
 from bot.core.clock import Clock, from_db, to_db
+from bot.core.conversation import CommandRef
 from bot.core.db import Database, Tx
 from bot.core.errors import Msg, UserError
 from bot.core.i18n import N_
@@ -182,7 +183,8 @@ class MentoringService:
         async with self._db.transaction() as tx:
             profile = await repo.get_profile(tx, guild_id, user_id, MENTOR)
             if profile is None:
-                raise UserError(N_("You are not a mentor yet. Use /mentor volunteer first."))
+                raise UserError(N_("You are not a mentor yet. Use {command} first."),
+                                command=CommandRef(("mentor", "volunteer")))
             await tx.execute(
                 "UPDATE mentoring_profiles SET paused_until = ?, updated_at = ? WHERE guild_id = ? AND user_id = ? "
                 "AND role = 'mentor'",
@@ -257,8 +259,8 @@ class MentoringService:
         by_position = {p.position: p for p in proposals}
         missing = [n for n in positions if n not in by_position]
         if missing:
-            raise UserError(N_("There is no proposed pair number {numbers}. Run /match preview to see the list."),
-                            numbers=", ".join(str(n) for n in missing))
+            raise UserError(N_("There is no proposed pair number {numbers}. Run {command} to see the list."),
+                            numbers=", ".join(str(n) for n in missing), command=CommandRef(("match", "preview")))
         return [by_position[n] for n in positions]
 
     async def approve(self, guild_id: int, coordinator_id: int, positions: list[int] | None) -> tuple[list[Match],
@@ -274,7 +276,8 @@ class MentoringService:
         async with self._db.transaction() as tx:
             chosen = await self._proposals_at(tx, guild_id, positions)
             if not chosen:
-                raise UserError(N_("There are no proposed pairs to approve. Run /match preview first."))
+                raise UserError(N_("There are no proposed pairs to approve. Run {command} first."),
+                                command=CommandRef(("match", "preview")))
             rules = await self.rules(guild_id, tx)
             open_matches = await repo.matches(tx, guild_id, OPEN_STATES)
             busy = {m.newcomer_id for m in open_matches}

@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.core.capabilities import LinkItem
+from bot.core.conversation import CommandRef
 from bot.core.i18n import N_
 
+#: The FAQ command, filled into `{command}` of the items.
+FAQ_COMMAND = CommandRef(("faq",))
 #: Always on the list.
 GENERAL_ITEMS: tuple[str, ...] = (
-    N_("Ask your questions any time with /faq; volunteers in this server are happy to help."),
+    N_("Ask your questions any time with {command}; volunteers in this server are happy to help."),
 )
 
 #: One or two concrete first steps per help topic.

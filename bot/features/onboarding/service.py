@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.core.areas import DEFAULT_AREAS, areas_of
 from bot.core.clock import Clock, from_db, to_db
+from bot.core.conversation import READER, CommandRef
 from bot.core.db import Database, Tx
 from bot.core.errors import UserError
 from bot.core.i18n import N_
@@ -43,6 +44,9 @@ from bot.features.onboarding.model import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Where a member continues their welcome.
+WELCOME_START = CommandRef(("welcome", "start"), language=READER)
 
 GREET_KIND = "onboarding.greet"
 REMIND_KIND = "onboarding.remind"
@@ -298,12 +302,14 @@ class OnboardingService:
         async with self._db.transaction() as tx:
             row = await repo.get_row(tx, guild_id, user_id)
             if row is None:
-                raise UserError(N_("Please start the welcome first: press Start or use /welcome start."))
+                raise UserError(N_("Please start the welcome first: press Start or use {command}."),
+                                command=WELCOME_START)
             state = repo.to_state(row)
             try:
                 new_step = after_answer(step, state.step, state.finished)
             except StepNotOpen:
-                raise UserError(N_("Please answer the earlier questions first: use /welcome start to continue.")) \
+                raise UserError(N_("Please answer the earlier questions first: use {command} to continue."),
+                                command=WELCOME_START) \
                     from None
             if tx_hook is not None:
                 await tx_hook(tx)
@@ -352,7 +358,8 @@ class OnboardingService:
         async with self._db.transaction() as tx:
             row = await repo.get_row(tx, guild_id, user_id)
             if row is None or row["step"] != DONE:
-                raise UserError(N_("Please answer the earlier questions first: use /welcome start to continue."))
+                raise UserError(N_("Please answer the earlier questions first: use {command} to continue."),
+                                command=WELCOME_START)
             state = repo.to_state(row)
             first = row["finished_at"] is None
             values: dict[str, Any] = {"rejoined": 0}
@@ -383,7 +390,8 @@ class OnboardingService:
         async with self._db.transaction() as tx:
             row = await repo.get_row(tx, guild_id, user_id)
             if row is None or row["finished_at"] is None or step not in (LANGUAGE, CONSENT, TOPICS, AREA, MENTOR):
-                raise UserError(N_("Please answer the earlier questions first: use /welcome start to continue."))
+                raise UserError(N_("Please answer the earlier questions first: use {command} to continue."),
+                                command=WELCOME_START)
             await repo.update(tx, guild_id, user_id, step=step)
             return repo.to_state(await repo.get_row(tx, guild_id, user_id))  # type: ignore[arg-type]
 
@@ -393,7 +401,8 @@ class OnboardingService:
             await repo.update(tx, guild_id, user_id, rejoined=0)
             row = await repo.get_row(tx, guild_id, user_id)
         if row is None:
-            raise UserError(N_("Please start the welcome first: press Start or use /welcome start."))
+            raise UserError(N_("Please start the welcome first: press Start or use {command}."),
+                            command=WELCOME_START)
         return repo.to_state(row)
 
     async def start_over(self, guild_id: int, user_id: int) -> MemberState:
@@ -404,7 +413,8 @@ class OnboardingService:
                               claimed_by=None, claimed_at=None)
             row = await repo.get_row(tx, guild_id, user_id)
         if row is None:
-            raise UserError(N_("Please start the welcome first: press Start or use /welcome start."))
+            raise UserError(N_("Please start the welcome first: press Start or use {command}."),
+                            command=WELCOME_START)
         return repo.to_state(row)
 
     async def reminder_due(self, guild_id: int, user_id: int) -> bool:
