@@ -35,6 +35,7 @@ from bot.core.i18n import Catalogs
 from bot.core.services import Services, build_services
 from bot.core.settings import RoleIds, Settings
 from bot.edge.client import MultinationsBot
+from bot.simulator.clock import SimClock
 from bot.simulator.discord_side import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
@@ -165,6 +166,9 @@ class Simulator:
         """Start the bot: open the database, log in against the simulated Discord, load the guild."""
         if self._coordinates is None:
             self._coordinates = self._traveller.start()
+        if not self.discord.clock.simulated:
+            self.discord.clock = SimClock(self._move_forward)
+        self.discord.clock.attach(asyncio.get_running_loop())
         services = await build_services(
             self.settings, catalogs=self._catalogs, database_path=self.database_path,
             busy_timeout_ms=self._busy_timeout_ms,
@@ -266,9 +270,15 @@ class Simulator:
         try:
             await self.stop()
         finally:
+            self.discord.clock.detach()
             if self._coordinates is not None:
                 self._traveller.stop()
                 self._coordinates = None
+
+    def _move_forward(self, when: datetime) -> None:
+        """Move the simulated clock to `when` if that is later (discord.py waiting out a rate limit)."""
+        if self._coordinates is not None and when > self.now:
+            self._coordinates.move_to(when)
 
     @property
     def running_bot(self) -> MultinationsBot:
@@ -323,7 +333,7 @@ class Simulator:
             await services.jobs.run_due()  # what the wake-up left (e.g. rows planned during it)
             await services.waker.reschedule()
             await self.settle()
-        self._coordinates.move_to(target)
+        self._coordinates.move_to(max(target, self.now))  # rate-limit waits may have moved it further
         services.waker.wakeup()
         await self.settle()
         return Step(self.discord.actions[mark:])
@@ -425,7 +435,8 @@ class Simulator:
 
     def _payload(self, member: Member, channel: Channel, kind: int, data: dict[str, Any],
                  message: Message | None = None, locale: str | None = None) -> dict[str, Any]:
-        interaction_id, token = self.discord.new_interaction(member, channel, message.id if message else None)
+        interaction_id, token = self.discord.new_interaction(member, channel, message.id if message else None,
+                                                             kind=kind)
         payload: dict[str, Any] = {
             "id": str(interaction_id), "application_id": str(APP_ID), "type": kind, "token": token, "version": 1,
             "attachment_size_limit": 8 * 1024 * 1024, "data": data, "locale": locale or member.locale,
