@@ -258,7 +258,7 @@ def flatten_components(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 walk([comp["component"]])
                 continue
             entry: dict[str, Any] = {"kind": kinds.get(ctype, f"type{ctype}")}
-            for key in ("label", "custom_id", "url", "placeholder", "disabled", "min_values", "max_values"):
+            for key in ("label", "custom_id", "url", "placeholder", "disabled", "min_values", "max_values", "value"):
                 if comp.get(key) not in (None, ""):
                     entry[key] = comp[key]
             if ctype == 2 and comp.get("emoji"):
@@ -617,7 +617,8 @@ class FakeDiscord:
             status, body = refusal
         else:
             status, body = self._route(method, path, payload, files, params)
-        if status in (400, 401, 403) or (status == 404 and isinstance(body, dict) and body.get("code") in (10062, 10015)):
+        unknown_interaction = status == 404 and isinstance(body, dict) and body.get("code") in (10062, 10015)
+        if status in (400, 401, 403) or unknown_interaction:
             self._refused(method, path, status, body)
         return FakeResponse(status, body, verdict.headers)
 
@@ -963,7 +964,8 @@ class FakeDiscord:
             fields = []
             for comp in flatten_components(data.get("components", [])):
                 fields.append({"id": comp.get("custom_id"), "label": comp.get("label"),
-                               "required": comp.get("required", True)})
+                               "required": comp.get("required", True),
+                               **({"value": comp["value"]} if comp.get("value") else {})})
             for row in data.get("components", []):
                 inner = row.get("component") or (row.get("components") or [{}])[0]
                 for f in fields:

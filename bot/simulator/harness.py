@@ -645,7 +645,7 @@ class Simulator:
 
     async def submit(self, who: str | Member, values: dict[str, str], *, channel: str | Channel = "general",
                      locale: str | None = None) -> Step:
-        """Submit the modal the bot last opened for the member."""
+        """Submit the modal the bot last opened for the member; fields not in `values` keep their prefilled text."""
         member = self.member(who)
         modal = self.discord.open_modals.pop(member.id, None)
         if modal is None:
@@ -659,11 +659,11 @@ class Simulator:
         for row in modal.get("components", []):
             if row.get("type") == 18:  # label wrapping one component
                 inner = row["component"]
-                rows.append({"type": 18, "component": {"type": 4, "custom_id": inner["custom_id"],
-                                                       "value": values.get(inner["custom_id"], "")}})
+                value = values.get(inner["custom_id"], inner.get("value") or "")
+                rows.append({"type": 18, "component": {"type": 4, "custom_id": inner["custom_id"], "value": value}})
             else:
                 rows.append({"type": 1, "components": [
-                    {"type": 4, "custom_id": c["custom_id"], "value": values.get(c["custom_id"], "")}
+                    {"type": 4, "custom_id": c["custom_id"], "value": values.get(c["custom_id"], c.get("value") or "")}
                     for c in row.get("components", []) if c.get("type") == 4
                 ]})
         data = {"custom_id": modal["custom_id"], "components": rows}
