@@ -7,7 +7,9 @@ Everything above aiohttp is the real discord.py (rate limiting, retries, webhook
 responses), so the bot cannot tell it apart from Discord.
 
 Every visible effect is recorded as an `Action` (see `Action.as_json`). Faults can be injected per
-route (`FakeDiscord.inject`).
+route (`FakeDiscord.inject`). Before a request is acted on, the rate limiter (`ratelimits`) and
+Discord's documented rules (`discord_rules`) may refuse it, as Discord would; every refusal is kept
+in `FakeDiscord.refusals`.
 """
 
 from __future__ import annotations
@@ -523,7 +525,8 @@ class FakeDiscord:
         body: dict[str, Any] = {"code": code, "message": message or f"simulated {status}"}
         headers: dict[str, str] = {}
         if status == 429:
-            body = {"message": "You are being rate limited.", "retry_after": retry_after or 0.01, "global": False}
+            body = {"message": "You are being rate limited.", "retry_after": retry_after or 0.01, "global": False,
+                    "code": code}
             headers = {"Via": "1.1 google", "Retry-After": str(retry_after or 0.01)}
         fault = Fault(method.upper(), re.compile(path_regex), status, body, times, headers, delay)
         self.faults.append(fault)
