@@ -366,7 +366,11 @@ class OnboardingCog(commands.Cog):
             await self.service.mark_greeted(guild_id, ids)
             return
         header = await self.greeting_header(guild)
-        for chunk in greeting.plan_chunks(header, ids):
+        chunks = greeting.plan_chunks(header, ids)
+        if len(chunks) > greeting.MESSAGES_PER_FLUSH:
+            chunks = chunks[:greeting.MESSAGES_PER_FLUSH]
+            await self.service.plan_next_greeting(guild_id, job.due_at)
+        for chunk in chunks:
             try:
                 await channel.send(
                     greeting.render(header, chunk),

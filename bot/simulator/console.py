@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.core.settings import Settings
-from bot.simulator.discord_side import Action
+from bot.simulator.discord_side import Action, Refusal
 from bot.simulator.harness import Simulator, SimulatorError, simulator_settings
 
 _DURATION_RE = re.compile(r"(\d+)\s*([smhdw])")
@@ -65,6 +65,7 @@ class Console:
         self.current: str | None = None
         self.channel = "general"
         sim.discord.listeners.append(self._show)
+        sim.discord.refusal_listeners.append(self._refused)
 
     def _emit(self, obj: dict[str, Any]) -> None:
         self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
@@ -90,6 +91,8 @@ class Console:
                 lines.append(f"  <select {comp.get('custom_id')}> {values}")
         for f in action.fields:
             lines.append(f"  field {f['id']}: {f['label']}{' (required)' if f.get('required') else ''}")
+            if f.get("value"):
+                lines += ["    | " + line for line in str(f["value"]).splitlines()]
         for f in action.files:
             lines.append(f"  file {f['filename']}:")
             lines += ["    " + line for line in f["content"].splitlines()[:40]]
@@ -97,6 +100,14 @@ class Console:
             lines += [f"  - {c['name']} = {c['value']}" for c in action.extra["choices"]]
         self.out.write("\n".join(lines) + "\n")
         self.out.flush()
+
+    def _refused(self, refusal: Refusal) -> None:
+        """A request Discord would refuse: an error line, so whoever tries a flow sees it."""
+        if self.json_mode:
+            self._emit({**refusal.as_json(), "kind": "error", "source": "discord", "message": refusal.line})
+        else:
+            self.out.write(f"! {refusal.line}\n")
+            self.out.flush()
 
     def _who(self) -> str:
         if self.current is None:

@@ -36,6 +36,7 @@ from bot.core.i18n import Catalogs
 from bot.core.services import Services, build_services
 from bot.core.settings import RoleIds, Settings
 from bot.edge.client import MultinationsBot
+from bot.simulator.clock import SimClock
 from bot.simulator.discord_side import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
@@ -172,6 +173,9 @@ class Simulator:
     async def start(self) -> None:
         """Start the bot: open the database, log in against the simulated Discord, load the guild."""
         self._start_clock()
+        if not self.discord.clock.simulated:
+            self.discord.clock = SimClock(self._move_forward)
+        self.discord.clock.attach(asyncio.get_running_loop())
         services = await build_services(
             self.settings, catalogs=self._catalogs, database_path=self.database_path,
             busy_timeout_ms=self._busy_timeout_ms,
@@ -274,6 +278,7 @@ class Simulator:
         try:
             await self.stop()
         finally:
+            self.discord.clock.detach()
             if self._coordinates is not None:
                 self._start = datetime.now(UTC)  # a later `start` goes on from here
                 self._traveller.stop()
@@ -284,6 +289,11 @@ class Simulator:
         if self._coordinates is None:
             self._traveller = time_machine.travel(self._start, tick=False)
             self._coordinates = self._traveller.start()
+
+    def _move_forward(self, when: datetime) -> None:
+        """Move the simulated clock to `when` if that is later (discord.py waiting out a rate limit)."""
+        if self._coordinates is not None and when > self.now:
+            self._coordinates.move_to(when)
 
     @property
     def running_bot(self) -> MultinationsBot:
@@ -338,7 +348,7 @@ class Simulator:
             await services.jobs.run_due()  # what the wake-up left (e.g. rows planned during it)
             await services.waker.reschedule()
             await self.settle()
-        self._coordinates.move_to(target)
+        self._coordinates.move_to(max(target, self.now))  # rate-limit waits may have moved it further
         services.waker.wakeup()
         await self.settle()
         return Step(self.discord.actions[mark:])
@@ -439,7 +449,8 @@ class Simulator:
 
     def _payload(self, member: Member, channel: Channel, kind: int, data: dict[str, Any],
                  message: Message | None = None, locale: str | None = None) -> dict[str, Any]:
-        interaction_id, token = self.discord.new_interaction(member, channel, message.id if message else None)
+        interaction_id, token = self.discord.new_interaction(member, channel, message.id if message else None,
+                                                             kind=kind)
         payload: dict[str, Any] = {
             "id": str(interaction_id), "application_id": str(APP_ID), "type": kind, "token": token, "version": 1,
             "attachment_size_limit": 8 * 1024 * 1024, "data": data, "locale": locale or member.locale,
@@ -664,7 +675,7 @@ class Simulator:
 
     async def submit(self, who: str | Member, values: dict[str, str], *, channel: str | Channel = "general",
                      locale: str | None = None) -> Step:
-        """Submit the modal the bot last opened for the member."""
+        """Submit the modal the bot last opened for the member; fields not in `values` keep their prefilled text."""
         member = self.member(who)
         modal = self.discord.open_modals.pop(member.id, None)
         if modal is None:
@@ -678,11 +689,11 @@ class Simulator:
         for row in modal.get("components", []):
             if row.get("type") == 18:  # label wrapping one component
                 inner = row["component"]
-                rows.append({"type": 18, "component": {"type": 4, "custom_id": inner["custom_id"],
-                                                       "value": values.get(inner["custom_id"], "")}})
+                value = values.get(inner["custom_id"], inner.get("value") or "")
+                rows.append({"type": 18, "component": {"type": 4, "custom_id": inner["custom_id"], "value": value}})
             else:
                 rows.append({"type": 1, "components": [
-                    {"type": 4, "custom_id": c["custom_id"], "value": values.get(c["custom_id"], "")}
+                    {"type": 4, "custom_id": c["custom_id"], "value": values.get(c["custom_id"], c.get("value") or "")}
                     for c in row.get("components", []) if c.get("type") == 4
                 ]})
         data = {"custom_id": modal["custom_id"], "components": rows}

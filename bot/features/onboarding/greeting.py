@@ -17,6 +17,10 @@ MESSAGE_LIMIT = 2000
 MAX_MENTIONS = 100
 #: Joins within one window share one flush; the flush runs at the window's end.
 GREETING_WINDOW = timedelta(seconds=5)
+#: Messages one flush sends at most: what Discord lets into one channel per 5 seconds. Members beyond
+#: them are greeted by the next window's flush, so a raid-sized burst neither queues minutes of
+#: messages behind the channel's rate limit nor keeps one job running that long.
+MESSAGES_PER_FLUSH = 5
 
 #: The greeting line, once per server language, above the mentions.
 GREETING_LINE = N_("Welcome to Multinations Norsjö! Press Start in {channel} when you are ready.")
