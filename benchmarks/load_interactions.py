@@ -102,7 +102,9 @@ async def shape(sim: Simulator, payloads: list[dict[str, Any]], spread_seconds: 
     base = loop.time()
 
     def feed(payload: dict[str, Any]) -> None:
-        sim.discord.interactions[payload["token"]]["started"] = loop.time()
+        info = sim.discord.interactions[payload["token"]]
+        info["started"] = loop.time()
+        info["created"] = sim.discord.clock.now()  # Discord's deadlines run from delivery, not from building
         sim.feed_nowait(payload)
 
     for i, payload in enumerate(payloads):

@@ -33,7 +33,7 @@ from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
-from bot.edge.mentions import greeting_nonce, mention, plan_chunks, render_chunk
+from bot.edge.mentions import MESSAGES_PER_FLUSH, greeting_nonce, mention, plan_chunks, render_chunk
 from bot.edge.places import place_channel
 from bot.edge.translator import render_command
 from bot.edge.ui import SafeView, acknowledge_if_busy, clip, language_options, respond, update_message, user_text
@@ -368,7 +368,11 @@ class OnboardingCog(commands.Cog):
             await self.service.mark_greeted(guild_id, ids)
             return
         header = await self.greeting_header(guild)
-        for chunk in plan_chunks(header, ids):
+        chunks = plan_chunks(header, ids)
+        if len(chunks) > MESSAGES_PER_FLUSH:
+            chunks = chunks[:MESSAGES_PER_FLUSH]
+            await self.service.plan_next_greeting(guild_id, job.due_at)
+        for chunk in chunks:
             try:
                 await channel.send(
                     render_chunk(header, chunk),

@@ -36,6 +36,7 @@ from bot.core.privacy import PrivacySection
 from bot.edge.client import MultinationsBot
 from bot.simulator import Simulator
 from bot.simulator.discord_side import GUILD_ID
+from bot.simulator.harness import DEFAULT_START as START
 
 MARK_KEY = "test:after-signal"
 
@@ -104,7 +105,8 @@ async def _reopen(path: Path) -> None:
 def main() -> int:
     """Run the command line's `run` against the simulated guild; then check the database is free."""
     database, scenario = Path(sys.argv[1]), sys.argv[2]
-    sim = Simulator(database)  # never started: the real clock, its Discord side only
+    sim = Simulator(database, start=START)
+    sim.set_time(START)  # `run` too runs on the simulated clock, never on the day the test runs
     MultinationsBot.start = _offline_gateway(sim, scenario)  # type: ignore[method-assign]
     code = cli.main(["run", "--db", str(database)])
     asyncio.run(_reopen(database))

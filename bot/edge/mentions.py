@@ -12,6 +12,10 @@ from bot.edge.ui import MESSAGE_LIMIT
 
 #: Discord accepts at most 100 ids in `allowed_mentions.users`.
 MAX_MENTIONS = 100
+#: Messages one greeting flush sends at most: what Discord lets into one channel per 5 seconds. Members
+#: beyond them are greeted by the next window's flush, so a raid-sized burst neither queues minutes of
+#: messages behind the channel's rate limit nor keeps one job running that long.
+MESSAGES_PER_FLUSH = 5
 
 
 def mention(user_id: int) -> str:

@@ -6,7 +6,8 @@ One input line at a time, so it can be scripted from stdin:
     :grant NAME ROLE           give a role       :revoke NAME ROLE      take it away
     :in CHANNEL                type in a channel (`dm` for the DM with the bot)
     /command sub opt:value opt:"two words"     use a slash command
-    :press LABEL|CUSTOM_ID|N   press a button on the newest message shown to you
+    :press LABEL|CUSTOM_ID|N   press a button on the newest message shown to you (a part of the label
+                               as you read it is enough: `:press Start` for "Starta · Start · ...")
     :pick VALUE[,VALUE]        choose in its select menu
     :form FIELD_ID=VALUE ...   submit the open form
     :wait DURATION             advance the simulated clock (90m, 2d, 1h30m), running what falls due
@@ -14,8 +15,10 @@ One input line at a time, so it can be scripted from stdin:
     :restart                   stop the bot and start it again on the same database
     :help  :quit
 
-With --json every action of the bot is one JSON object per line, and `{"kind": "ready"}` follows
-each input line once it is fully handled.
+With --json every action of the bot is one JSON object per line; `{"kind": "ready"}` is printed once
+the bot has started (after the welcome post) and again after each input line once it is fully
+handled. A `:press` by a part of a label or a number prints `{"kind": "matched", ...}` with the button
+it pressed.
 """
 
 from __future__ import annotations
@@ -31,10 +34,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.core.settings import Settings
-from bot.simulator.discord_side import Action
+from bot.simulator.discord_side import Action, Refusal
 from bot.simulator.harness import Simulator, SimulatorError, simulator_settings
 
 _DURATION_RE = re.compile(r"(\d+)\s*([smhdw])")
+#: A comment after an input line: two spaces or more, then `# ` (so `:in #general` stays an input).
+_COMMENT = re.compile(r"\s{2,}# .*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -60,6 +65,7 @@ class Console:
         self.current: str | None = None
         self.channel = "general"
         sim.discord.listeners.append(self._show)
+        sim.discord.refusal_listeners.append(self._refused)
 
     def _emit(self, obj: dict[str, Any]) -> None:
         self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
@@ -85,6 +91,8 @@ class Console:
                 lines.append(f"  <select {comp.get('custom_id')}> {values}")
         for f in action.fields:
             lines.append(f"  field {f['id']}: {f['label']}{' (required)' if f.get('required') else ''}")
+            if f.get("value"):
+                lines += ["    | " + line for line in str(f["value"]).splitlines()]
         for f in action.files:
             lines.append(f"  file {f['filename']}:")
             lines += ["    " + line for line in f["content"].splitlines()[:40]]
@@ -92,6 +100,14 @@ class Console:
             lines += [f"  - {c['name']} = {c['value']}" for c in action.extra["choices"]]
         self.out.write("\n".join(lines) + "\n")
         self.out.flush()
+
+    def _refused(self, refusal: Refusal) -> None:
+        """A request Discord would refuse: an error line, so whoever tries a flow sees it."""
+        if self.json_mode:
+            self._emit({**refusal.as_json(), "kind": "error", "source": "discord", "message": refusal.line})
+        else:
+            self.out.write(f"! {refusal.line}\n")
+            self.out.flush()
 
     def _who(self) -> str:
         if self.current is None:
@@ -106,9 +122,18 @@ class Console:
             self.out.write(f"! {message}\n")
             self.out.flush()
 
+    def matched(self, selector: str | int, button: dict[str, Any]) -> None:
+        """Say which button a loose `:press` selector (a part of a label, a number) stood for."""
+        label = button.get("label") or button.get("custom_id")
+        if self.json_mode:
+            self._emit({"kind": "matched", "selector": selector, "label": label, "custom_id": button.get("custom_id")})
+        else:
+            self.out.write(f"(pressing [{label}])\n")
+            self.out.flush()
+
     async def handle(self, line: str) -> bool:
         """Handle one input line. Returns False on :quit."""
-        line = line.strip()
+        line = _COMMENT.sub("", line).strip()
         if not line or line.startswith("#"):
             return True
         try:
@@ -152,7 +177,10 @@ class Console:
             selector: str | int = " ".join(rest)
             if isinstance(selector, str) and selector.isdigit() and len(selector) < 3:
                 selector = int(selector)
-            await sim.press(self._who(), selector)
+            message, button = sim.find_button(self._who(), selector)
+            if selector not in (button.get("label"), button.get("custom_id")):
+                self.matched(selector, button)
+            await sim.press(self._who(), button["custom_id"], message=message)
         elif verb == ":pick":
             values = [v for v in " ".join(rest).split(",") if v]
             if not values:

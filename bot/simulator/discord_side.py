@@ -7,7 +7,9 @@ Everything above aiohttp is the real discord.py (rate limiting, retries, webhook
 responses), so the bot cannot tell it apart from Discord.
 
 Every visible effect is recorded as an `Action` (see `Action.as_json`). Faults can be injected per
-route (`FakeDiscord.inject`).
+route (`FakeDiscord.inject`). Before a request is acted on, the rate limiter (`ratelimits`) and
+Discord's documented rules (`discord_rules`) may refuse it, as Discord would; every refusal is kept
+in `FakeDiscord.refusals`.
 """
 
 from __future__ import annotations
@@ -25,8 +27,13 @@ from urllib.parse import urlsplit
 import aiohttp
 from multidict import CIMultiDict
 
+from bot.simulator import discord_rules
+from bot.simulator.clock import SimClock
+from bot.simulator.ratelimits import RateLimiter
+
 API_PREFIX = "/api/v10"
 EPHEMERAL = 1 << 6
+LOADING = 1 << 7
 APP_ID = 1_100_000_000_000_000_001
 BOT_USER_ID = APP_ID
 GUILD_ID = 1_200_000_000_000_000_001
@@ -162,6 +169,32 @@ class Message:
 
 
 @dataclass(slots=True)
+class Refusal:
+    """A request the simulated Discord refused, as Discord would (the console prints it as an error)."""
+
+    at: datetime
+    method: str
+    route: str
+    status: int
+    code: int
+    message: str
+    errors: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The console's JSON form."""
+        data: dict[str, Any] = {"at": self.at.isoformat(), "kind": "refused", "request": f"{self.method} {self.route}",
+                                "status": self.status, "code": self.code, "message": self.message}
+        if self.errors:
+            data["errors"] = self.errors
+        return data
+
+    @property
+    def line(self) -> str:
+        """One readable line."""
+        return f"Discord refused {self.method} {self.route}: {self.status} {self.code} {self.message}"
+
+
+@dataclass(slots=True)
 class Action:
     """One visible effect of the bot, as the console prints it and tests assert on it."""
 
@@ -227,7 +260,7 @@ def flatten_components(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 walk([comp["component"]])
                 continue
             entry: dict[str, Any] = {"kind": kinds.get(ctype, f"type{ctype}")}
-            for key in ("label", "custom_id", "url", "placeholder", "disabled", "min_values", "max_values"):
+            for key in ("label", "custom_id", "url", "placeholder", "disabled", "min_values", "max_values", "value"):
                 if comp.get(key) not in (None, ""):
                     entry[key] = comp[key]
             if ctype == 2 and comp.get("emoji"):
@@ -389,6 +422,12 @@ class FakeDiscord:
         self.open_modals: dict[int, dict[str, Any]] = {}  # member id -> modal payload
         self.interactions: dict[str, dict[str, Any]] = {}  # token -> {"member", "channel", "responded", ...}
         self.listeners: list[Callable[[Action], None]] = []
+        #: Discord's rules (deadlines, limits) and its rate limits; a test may switch either off.
+        self.enforce = True
+        self.clock = SimClock()  # the harness gives it the simulated clock
+        self.ratelimits = RateLimiter()
+        self.refusals: list[Refusal] = []
+        self.refusal_listeners: list[Callable[[Refusal], None]] = []
         self.on_gateway_event: Callable[[str, dict[str, Any]], None] | None = None
         #: Set by the harness while a crash is armed: requests from a "killed" bot never arrive.
         self.process_dead: Callable[[], bool] | None = None
@@ -486,7 +525,8 @@ class FakeDiscord:
         body: dict[str, Any] = {"code": code, "message": message or f"simulated {status}"}
         headers: dict[str, str] = {}
         if status == 429:
-            body = {"message": "You are being rate limited.", "retry_after": retry_after or 0.01, "global": False}
+            body = {"message": "You are being rate limited.", "retry_after": retry_after or 0.01, "global": False,
+                    "code": code}
             headers = {"Via": "1.1 google", "Retry-After": str(retry_after or 0.01)}
         fault = Fault(method.upper(), re.compile(path_regex), status, body, times, headers, delay)
         self.faults.append(fault)
@@ -571,6 +611,22 @@ class FakeDiscord:
         self._sent_at = sent_at
         payload, files = _decode_body(kwargs)
         params = kwargs.get("params") or {}
+        now = self.clock.now()
+        verdict = self.ratelimits.admit(method, path, now)
+        if verdict.refused is not None:
+            return FakeResponse(429, verdict.refused, verdict.headers)
+        refusal = discord_rules.check_request(self.interactions, now, method, path, payload) if self.enforce else None
+        if refusal is not None:
+            status, body = refusal
+        else:
+            status, body = self._route(method, path, payload, files, params)
+        unknown_interaction = status == 404 and isinstance(body, dict) and body.get("code") in (10062, 10015)
+        if status in (400, 401, 403) or unknown_interaction:
+            self._refused(method, path, status, body)
+        return FakeResponse(status, body, verdict.headers)
+
+    def _route(self, method: str, path: str, payload: Any, files: list[dict[str, Any]],
+               params: dict[str, Any]) -> tuple[int, Any]:
         if self._route_table is None:
             self._route_table = self._routes()
         for route_method, pattern, handler in self._route_table:
@@ -578,9 +634,17 @@ class FakeDiscord:
                 continue
             match = pattern.fullmatch(path)
             if match:
-                status, body = handler(match, payload or {}, files, params)
-                return FakeResponse(status, body)
-        return FakeResponse(404, {"code": 0, "message": f"simulator has no route {method} {path}"})
+                return handler(match, payload or {}, files, params)
+        return 404, {"code": 0, "message": f"simulator has no route {method} {path}"}
+
+    def _refused(self, method: str, path: str, status: int, body: dict[str, Any]) -> None:
+        from bot.simulator.ratelimits import template
+
+        refusal = Refusal(self._now(), method, template(path), status, int(body.get("code") or 0),
+                          str(body.get("message") or ""), body.get("errors") or {})
+        self.refusals.append(refusal)
+        for listener in self.refusal_listeners:
+            listener(refusal)
 
     def _routes(self) -> list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]]]]:
         r = re.compile
@@ -832,13 +896,18 @@ class FakeDiscord:
                      for c in body]
 
     # ----- interactions ---------------------------------------------------------------------------
-    def new_interaction(self, member: Member, channel: Channel, message_id: int | None = None) -> tuple[int, str]:
-        """Register an interaction and return its id and token."""
+    def new_interaction(self, member: Member, channel: Channel, message_id: int | None = None,
+                        kind: int | None = None) -> tuple[int, str]:
+        """Register an interaction (of interaction type `kind`) and return its id and token.
+
+        Its 3-second and 15-minute deadlines run from now on `clock`.
+        """
         interaction_id = snowflake()
         token = f"tok{interaction_id}"
         self.interactions[token] = {"member": member.id, "channel": channel.id, "responded": False,
                                     "original": None, "message": message_id, "started": None,
-                                    "first_response": None, "final_response": None}
+                                    "first_response": None, "final_response": None, "kind": kind,
+                                    "created": self.clock.now(), "loading": False}
         return interaction_id, token
 
     def _interaction_callback(self, match: re.Match[str], body: dict[str, Any], files: Any,
@@ -865,6 +934,9 @@ class FakeDiscord:
                               attachments=self._attachments(files))
             self.messages[message.id] = message
             info["original"] = message.id
+            if kind == 5:  # "thinking": the first follow-up or edit replaces it
+                message.flags |= LOADING
+                info["loading"] = True
             if kind == 4:
                 info["final_response"] = info["first_response"]
                 self.record(self._message_action("interaction_response", message, data, files))
@@ -895,7 +967,8 @@ class FakeDiscord:
             fields = []
             for comp in flatten_components(data.get("components", [])):
                 fields.append({"id": comp.get("custom_id"), "label": comp.get("label"),
-                               "required": comp.get("required", True)})
+                               "required": comp.get("required", True),
+                               **({"value": comp["value"]} if comp.get("value") else {})})
             for row in data.get("components", []):
                 inner = row.get("component") or (row.get("components") or [{}])[0]
                 for f in fields:
@@ -921,6 +994,9 @@ class FakeDiscord:
         self._apply_edit(message, body)
         if files:
             message.attachments = self._attachments(files)
+        if info.get("loading"):
+            info["loading"] = False
+            message.flags &= ~LOADING
         info["final_response"] = self._sent_at
         self.record(self._message_action("edit", message, body, files))
         return 200, message.payload()
@@ -942,6 +1018,18 @@ class FakeDiscord:
         info = self.interactions.get(match[2])
         if info is None:
             return self._error(404, 10015, "Unknown Webhook")
+        original = self.messages.get(info["original"] or 0)
+        if info.get("loading") and original is not None:
+            # After a deferred response the first follow-up replaces the "thinking" message; it keeps
+            # the defer's visibility (ephemeral or not), whatever the follow-up's own flags say.
+            info["loading"] = False
+            original.flags &= ~LOADING
+            self._apply_edit(original, body)
+            if files:
+                original.attachments = self._attachments(files)
+            info["final_response"] = self._sent_at
+            self.record(self._message_action("followup", original, body, files))
+            return 200, original.payload()
         flags = int(body.get("flags") or 0)
         ephemeral = bool(flags & EPHEMERAL)
         message = Message(snowflake(), info["channel"], body.get("content") or "", body.get("embeds") or [],

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import shlex
 import time as _time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -35,6 +36,7 @@ from bot.core.i18n import Catalogs
 from bot.core.services import Services, build_services
 from bot.core.settings import RoleIds, Settings
 from bot.edge.client import MultinationsBot
+from bot.simulator.clock import SimClock
 from bot.simulator.discord_side import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
@@ -50,6 +52,10 @@ from bot.simulator.discord_side import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Where the simulated clock starts unless told otherwise: a Tuesday in Norsjö's winter, 13:00 local
+#: time. Fixed, so that nothing run on the simulator depends on the day or hour it runs.
+DEFAULT_START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 SEED_CHANNELS = ("welcome", "start-here", "general", "announcements", "events", "volunteers", "translators",
                  "coordinators", "organizers")
@@ -134,10 +140,11 @@ class Simulator:
         self._extensions = extensions
         self._busy_timeout_ms = busy_timeout_ms
         self._catalogs = catalogs or Catalogs.load()
-        start = start or datetime.now(UTC).replace(microsecond=0)
+        start = start or DEFAULT_START
         if start.tzinfo is None:
             raise ValueError("the simulator needs an aware start time")
-        self._traveller = time_machine.travel(start, tick=False)
+        self._start = start
+        self._traveller: Any = None
         self._coordinates: Any = None
         self.bot: MultinationsBot | None = None
         self.services: Services | None = None
@@ -158,13 +165,17 @@ class Simulator:
 
     @property
     def now(self) -> datetime:
-        """The simulated time."""
+        """The simulated time; before the clock started (or after it stopped), the instant it starts at."""
+        if self._coordinates is None:
+            return self._start
         return datetime.now(UTC)
 
     async def start(self) -> None:
         """Start the bot: open the database, log in against the simulated Discord, load the guild."""
-        if self._coordinates is None:
-            self._coordinates = self._traveller.start()
+        self._start_clock()
+        if not self.discord.clock.simulated:
+            self.discord.clock = SimClock(self._move_forward)
+        self.discord.clock.attach(asyncio.get_running_loop())
         services = await build_services(
             self.settings, catalogs=self._catalogs, database_path=self.database_path,
             busy_timeout_ms=self._busy_timeout_ms,
@@ -180,7 +191,8 @@ class Simulator:
         """Log `bot` in against the simulated Discord and deliver READY with the guild: no gateway.
 
         `start` uses it for a bot it built; a test may use it for a bot built elsewhere (the one
-        `multinations-bot run` builds). The clock is not moved here: without `start` it is the real one.
+        `multinations-bot run` builds). The clock is not started here: call `set_time` first (without it
+        the bot would run on the machine's real clock).
         """
         fake = self.discord
         current = asyncio.current_task()
@@ -266,9 +278,22 @@ class Simulator:
         try:
             await self.stop()
         finally:
+            self.discord.clock.detach()
             if self._coordinates is not None:
+                self._start = datetime.now(UTC)  # a later `start` goes on from here
                 self._traveller.stop()
-                self._coordinates = None
+                self._traveller = self._coordinates = None
+
+    def _start_clock(self) -> None:
+        """Start the simulated clock at the start instant (once; later calls keep it running)."""
+        if self._coordinates is None:
+            self._traveller = time_machine.travel(self._start, tick=False)
+            self._coordinates = self._traveller.start()
+
+    def _move_forward(self, when: datetime) -> None:
+        """Move the simulated clock to `when` if that is later (discord.py waiting out a rate limit)."""
+        if self._coordinates is not None and when > self.now:
+            self._coordinates.move_to(when)
 
     @property
     def running_bot(self) -> MultinationsBot:
@@ -323,15 +348,14 @@ class Simulator:
             await services.jobs.run_due()  # what the wake-up left (e.g. rows planned during it)
             await services.waker.reschedule()
             await self.settle()
-        self._coordinates.move_to(target)
+        self._coordinates.move_to(max(target, self.now))  # rate-limit waits may have moved it further
         services.waker.wakeup()
         await self.settle()
         return Step(self.discord.actions[mark:])
 
     def set_time(self, when: datetime) -> None:
         """Move the clock without running anything (e.g. to model downtime before `start`)."""
-        if self._coordinates is None:
-            self._coordinates = self._traveller.start()
+        self._start_clock()
         self._coordinates.move_to(when)
 
     # ----- members --------------------------------------------------------------------------------
@@ -425,7 +449,8 @@ class Simulator:
 
     def _payload(self, member: Member, channel: Channel, kind: int, data: dict[str, Any],
                  message: Message | None = None, locale: str | None = None) -> dict[str, Any]:
-        interaction_id, token = self.discord.new_interaction(member, channel, message.id if message else None)
+        interaction_id, token = self.discord.new_interaction(member, channel, message.id if message else None,
+                                                             kind=kind)
         payload: dict[str, Any] = {
             "id": str(interaction_id), "application_id": str(APP_ID), "type": kind, "token": token, "version": 1,
             "attachment_size_limit": 8 * 1024 * 1024, "data": data, "locale": locale or member.locale,
@@ -575,11 +600,15 @@ class Simulator:
 
     def _find_component(self, member: Member, selector: str | int | None, ctype: int,
                         message: Message | None) -> tuple[Message, dict[str, Any]]:
+        """The component a selector names, on the newest message the member can see that has it.
+
+        A label or custom id as written wins anywhere; failing that, a part of a label as a person
+        reads it ("Start" for "Starta · Start · ابدأ", "going" for "✅ Going"), on the newest message.
+        """
         candidates = [message] if message is not None else list(reversed(self.messages_for(member)))
-        for msg in candidates:
-            comps = [c for c in _walk(msg.components) if c.get("type") == ctype]
-            if not comps:
-                continue
+        with_components = [(msg, [c for c in _walk(msg.components) if c.get("type") == ctype]) for msg in candidates]
+        with_components = [(msg, comps) for msg, comps in with_components if comps]
+        for msg, comps in with_components:
             if selector is None:
                 return msg, comps[0]
             if isinstance(selector, int):
@@ -592,7 +621,19 @@ class Simulator:
             if message is None and selector.isdigit() and int(selector) < len(comps):
                 return msg, comps[int(selector)]
         kind = "button" if ctype == 2 else "select menu"
+        if isinstance(selector, str):
+            for msg, comps in with_components:
+                found = _by_label_part(selector, comps)
+                if len(found) == 1:
+                    return msg, found[0]
+                if found:
+                    labels = ", ".join(repr(c.get("label")) for c in found)
+                    raise SimulatorError(f"{selector!r} matches several buttons: {labels}; write more of the label")
         raise SimulatorError(f"no {kind} {selector!r} on the messages {member.name} can see")
+
+    def find_button(self, who: str | Member, label: str | int) -> tuple[Message, dict[str, Any]]:
+        """The button `press` would press (for a shell that says what it matched)."""
+        return self._find_component(self.member(who), label, 2, None)
 
     async def press(self, who: str | Member, label: str | int, *, message: Message | None = None,
                     locale: str | None = None) -> Step:
@@ -634,7 +675,7 @@ class Simulator:
 
     async def submit(self, who: str | Member, values: dict[str, str], *, channel: str | Channel = "general",
                      locale: str | None = None) -> Step:
-        """Submit the modal the bot last opened for the member."""
+        """Submit the modal the bot last opened for the member; fields not in `values` keep their prefilled text."""
         member = self.member(who)
         modal = self.discord.open_modals.pop(member.id, None)
         if modal is None:
@@ -648,11 +689,11 @@ class Simulator:
         for row in modal.get("components", []):
             if row.get("type") == 18:  # label wrapping one component
                 inner = row["component"]
-                rows.append({"type": 18, "component": {"type": 4, "custom_id": inner["custom_id"],
-                                                       "value": values.get(inner["custom_id"], "")}})
+                value = values.get(inner["custom_id"], inner.get("value") or "")
+                rows.append({"type": 18, "component": {"type": 4, "custom_id": inner["custom_id"], "value": value}})
             else:
                 rows.append({"type": 1, "components": [
-                    {"type": 4, "custom_id": c["custom_id"], "value": values.get(c["custom_id"], "")}
+                    {"type": 4, "custom_id": c["custom_id"], "value": values.get(c["custom_id"], c.get("value") or "")}
                     for c in row.get("components", []) if c.get("type") == 4
                 ]})
         data = {"custom_id": modal["custom_id"], "components": rows}
@@ -668,6 +709,28 @@ class Simulator:
     def sent_to(self, where: str) -> list[Action]:
         """Messages, DMs and edits that went to `#channel` or `dm:NAME`."""
         return [a for a in self.discord.actions if a.to == where and a.kind in ("message", "dm", "edit")]
+
+
+_LABEL_SEPARATORS = re.compile(r"\s*[·•|/]\s*")
+
+
+def _reading(text: str) -> str:
+    """A label as a person reads it: case folded, emoji and punctuation dropped, spaces folded."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def _by_label_part(selector: str, comps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Components whose label has a part reading as `selector`; else whose label starts a word with it."""
+    wanted = _reading(selector)
+    if not wanted:
+        return []
+    labelled = [(c, c.get("label") or "") for c in comps]
+    whole = [c for c, label in labelled
+             if wanted == _reading(label) or any(wanted == _reading(p) for p in _LABEL_SEPARATORS.split(label))]
+    if whole:
+        return whole
+    pattern = re.compile(rf"(?:^|\s){re.escape(wanted)}")
+    return [c for c, label in labelled if pattern.search(_reading(label))]
 
 
 def _walk(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

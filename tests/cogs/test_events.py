@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -275,6 +276,20 @@ async def test_under_a_burst_the_event_list_is_acknowledged_first(esim: Simulato
     step = await esim.slash("Bertil", "/event list")
     assert step.actions[0].kind == "defer"
     assert "Sauna evening" in step.last("followup").text
+
+
+async def test_a_deferred_event_list_replaces_the_thinking_message_instead_of_adding_one(esim: Simulator) -> None:
+    await organizer(esim)
+    await create(esim, 'title:"Sauna evening" date:2026-12-03 time:18:00')
+    esim.running_bot.busy_threshold = -1
+    seen_before = len(esim.messages_for("Bertil"))
+    step = await esim.slash("Bertil", "/event list")
+    defer, answer = step.actions[0], step.last("followup")
+    assert defer.kind == "defer"
+    new = esim.messages_for("Bertil")[seen_before:]
+    assert [m.id for m in new] == [answer.message_id]  # one message: the answer took the loading one's place
+    assert "Sauna evening" in new[0].content + json.dumps(new[0].embeds)
+    assert answer.visible_to == defer.visible_to
 
 
 async def test_rsvp_replayed_on_another_message_is_refused(esim: Simulator) -> None:

@@ -139,6 +139,27 @@ async def test_a_burst_of_joins_is_greeted_in_few_messages_that_ping_only_the_ne
     assert "Välkommen" in greetings[0].content and "Welcome" in greetings[0].content
 
 
+async def test_a_raid_sized_burst_is_greeted_within_the_welcome_channels_rate_limit(sim: Simulator) -> None:
+    bot = sim.running_bot
+    began = sim.now
+    names = [f"Raider {i}" for i in range(600)]
+    for name in names:
+        member = sim.discord.add_member(name)
+        bot._connection.parse_guild_member_add({"guild_id": str(GUILD_ID), **member.payload()})  # type: ignore
+    await sim.settle()
+    await sim.advance(timedelta(seconds=5))
+    first = sim.sent_to("#welcome")
+    assert len(first) == 5  # one window's flush: what Discord lets into one channel per 5 seconds
+    await sim.advance(timedelta(minutes=1))
+    greetings = sim.sent_to("#welcome")
+    assert len(greetings) > 5
+    assert sorted(m for g in greetings for m in g.mentions) == sorted(names)  # everyone, once
+    assert not sim.discord.ratelimits.refused  # paced by the headers, never a 429
+    for i in range(len(greetings) - 5):  # never more than 5 messages in any 5 simulated seconds
+        assert greetings[i + 5].at - greetings[i].at >= timedelta(seconds=5)
+    assert greetings[-1].at - began < timedelta(seconds=40)
+
+
 async def test_greeting_joins_survive_a_crash_before_the_flush(sim: Simulator) -> None:
     await sim.join("Amal")
     await sim.crash()

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.core.settings import Settings
+from bot.simulator import Simulator
 from bot.simulator.console import parse_duration, run_console
 
 SCRIPT = """:join Amal en-US
@@ -62,3 +63,30 @@ def test_the_console_command_runs_from_a_script(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert "العربية" in [e for e in events if e["kind"] == "interaction_response"][-1]["content"]
+
+
+async def test_faq_edit_opens_with_the_current_text_in_the_fields(tmp_path: Path) -> None:
+    events = await run_script(":join Bertil\n:grant Bertil volunteer\n/faq edit entry:sfi reason:typo\n:quit\n",
+                              tmp_path)
+    [modal] = [e for e in events if e["kind"] == "modal"]
+    values = {f["id"]: f.get("value", "") for f in modal["fields"]}
+    assert "SFI" in values["question"] or "sfi" in values["question"].lower()
+    assert len(values["answer"]) > 20  # the answer as it stands, ready to be corrected
+
+
+async def test_a_request_discord_refuses_is_an_error_line(sim: Simulator) -> None:
+    from bot.simulator.console import Console
+
+    for json_mode in (True, False):
+        out = io.StringIO()
+        Console(sim, json_mode=json_mode, out=out)
+        general = sim.discord.channel_named("general").id
+        await sim.discord.handle("POST", f"https://discord.com/api/v10/channels/{general}/messages",
+                                 {"data": json.dumps({"content": "x" * 2001})})
+        line = out.getvalue().splitlines()[-1]
+        if json_mode:
+            error = json.loads(line)
+            assert (error["kind"], error["status"], error["code"]) == ("error", 400, 50035)
+            assert "content" in error["errors"]
+        else:
+            assert line.startswith("! Discord refused POST /channels/:id/messages: 400 50035")

@@ -209,6 +209,14 @@ class OnboardingService:
             await self._jobs.notify_changed()
         return state
 
+    async def plan_next_greeting(self, guild_id: int, now: datetime) -> None:
+        """A flush left members waiting (it sent what the welcome channel takes at once): plan the next window's."""
+        async with self._db.transaction() as tx:
+            planned = await self._plan_greeting(tx, guild_id, now + greeting.GREETING_WINDOW)
+        if planned:
+            self._planned_windows.add(planned)
+            await self._jobs.notify_changed()
+
     async def _plan_greeting(self, tx: Tx, guild_id: int, now: datetime) -> str | None:
         """Plan the flush of the current greeting window; the key when planned (None: already planned)."""
         due = greeting.window_end(now)
