@@ -32,6 +32,7 @@ from bot.core.services import Services
 from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
+from bot.edge.conversation import DiscordConversation
 from bot.edge.errors import guarded
 from bot.edge.mentions import MESSAGES_PER_FLUSH, greeting_nonce, mention, plan_chunks, render_chunk
 from bot.edge.places import place_channel
@@ -39,6 +40,7 @@ from bot.edge.translator import render_command
 from bot.edge.ui import SafeView, acknowledge_if_busy, clip, language_options, respond, update_message, user_text
 from bot.features.onboarding import greeting, roles
 from bot.features.onboarding.checklist import FAQ_COMMAND, Checklist, build_items
+from bot.features.onboarding.flows import OnboardingFlows
 from bot.features.onboarding.model import (
     AREA,
     AREA_OTHER,
@@ -59,7 +61,6 @@ from bot.features.onboarding.model import (
 from bot.features.onboarding.service import (
     BLANK_CARD_KIND,
     GREET_KIND,
-    REMIND_KIND,
     SETTLE_KIND,
     WELCOME_START,
     OnboardingService,
@@ -199,12 +200,17 @@ class OnboardingCog(commands.Cog):
         self.bot = bot
         self.service = service
         self.services: Services = bot.services
+        self.flows = OnboardingFlows(service, bot.services, DiscordConversation(bot))
+
+    async def cog_unload(self) -> None:
+        """Stop the flows' jobs (rows stay planned)."""
+        self.flows.stop()
 
     async def cog_load(self) -> None:
         """Register the scheduled work that talks to Discord."""
         self.services.jobs.register(GREET_KIND, self._run_greet, grace=greeting.GREETING_WINDOW * 60,
                                     on_missed=self._skip_greet)
-        self.services.jobs.register(REMIND_KIND, self._run_remind, grace=None)
+        await self.flows.start()
         self.services.jobs.register(SETTLE_KIND, self._run_settle, grace=timedelta(days=7))
         self.services.jobs.register(BLANK_CARD_KIND, self._run_blank_card, grace=timedelta(days=365))
 
@@ -396,25 +402,6 @@ class OnboardingCog(commands.Cog):
         ids = await self.service.ungreeted(guild_id)
         if ids:
             await self.service.mark_greeted(guild_id, ids)
-
-    async def _run_remind(self, job: Job) -> None:
-        guild_id, user_id = int(job.payload["guild"]), int(job.payload["user"])
-        # Only members who allowed DMs before this moment are reminded (see `reminder_due`): the
-        # "send me a DM" opt-in is offered at the end of the flow, so most members who stop half-way
-        # never get a reminder, and that is on purpose. At most one attempt: closed DMs are not retried.
-        if not await self.service.reminder_due(guild_id, user_id):
-            return
-        guild = self.bot.get_guild(guild_id)
-        member = guild.get_member(user_id) if guild else None
-        if member is None:
-            return
-        t = await self.bot.translator_for_user(user_id, guild_id=guild_id)
-        try:
-            await member.send(t._("Hello! You started the welcome in Multinations Norsjö but did not finish. "
-                                  "Whenever you are ready, use /welcome start in the server. No hurry, and "
-                                  "this is the only reminder."))
-        except discord.HTTPException:
-            log.info("reminder not delivered (DMs closed) for a member of guild %s", guild_id)
 
     # ----- the flow --------------------------------------------------------------------------------------
     async def open_flow(self, interaction: discord.Interaction[MultinationsBot]) -> None:

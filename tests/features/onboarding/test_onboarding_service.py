@@ -146,3 +146,34 @@ async def test_the_service_refuses_a_language_or_area_not_offered_and_changes_no
     state = await service.get(G, 1)
     assert state.step == "area" and state.area is None
     assert (await service.set_area(G, 1, "other")).area == "other"
+
+
+async def test_the_reminder_flow_writes_once_to_who_allowed_it_and_names_the_command(
+        tmp_path, catalogs) -> None:
+    from bot.core.conversation import CommandRef, UserRef
+    from bot.core.conversation_memory import MemoryConversation
+    from bot.core.jobs import Job
+    from bot.core.services import build_services
+    from bot.core.settings import Settings
+    from bot.features.onboarding.flows import OnboardingFlows
+    from bot.features.onboarding.service import REMIND_KIND
+
+    services = await build_services(Settings(), clock=FixedClock(START), catalogs=catalogs,
+                                    database_path=tmp_path / "remind.sqlite3", exclusive=False)
+    try:
+        service = OnboardingService(services.db, services.clock, services.jobs, services.prefs, services.guild_config)
+        chat = MemoryConversation(closed_dms={"3"})
+        flows = OnboardingFlows(service, services, chat)
+        for user in (1, 2, 3):
+            await service.begin(G, user)
+        for user in (1, 3):
+            await services.prefs.set_dm_allowed(user, True)
+        await services.prefs.set_language(1, "sv")
+        for user in (1, 2, 3, 1):  # 2 never allowed DMs; 3 has them closed; 1 is asked twice (a re-run)
+            await flows.run_remind(Job(user, REMIND_KIND, f"onboarding:remind:{G}:{user}", START,
+                                       {"guild": G, "user": user}, 0))
+        [sent] = chat.of("direct")
+        assert sent.to == UserRef.of(1).id
+        assert sent.message.text.commands == (CommandRef(("welcome", "start"), (), "sv"),)
+    finally:
+        await services.close()
