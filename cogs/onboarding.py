@@ -59,7 +59,6 @@ from bot.features.onboarding.model import (
     topics_to_bits,
 )
 from bot.features.onboarding.service import (
-    BLANK_CARD_KIND,
     GREET_KIND,
     SETTLE_KIND,
     WELCOME_START,
@@ -212,7 +211,6 @@ class OnboardingCog(commands.Cog):
                                     on_missed=self._skip_greet)
         await self.flows.start()
         self.services.jobs.register(SETTLE_KIND, self._run_settle, grace=timedelta(days=7))
-        self.services.jobs.register(BLANK_CARD_KIND, self._run_blank_card, grace=timedelta(days=365))
 
     # ----- configuration -------------------------------------------------------------------------------
     async def config(self, guild_id: int, key: str, default: Any = None) -> Any:
@@ -840,31 +838,6 @@ class OnboardingCog(commands.Cog):
             done = await self.post_card(guild, state, language) and done
         if not done:
             raise RetryLater(SETTLE_RETRY, "discord unavailable")
-
-    async def _run_blank_card(self, job: Job) -> None:
-        """After `/privacy delete`: the card no longer shows the member (nothing is left to claim)."""
-        guild_id, message_id = int(job.payload["guild"]), int(job.payload["message"])
-        guild = self.bot.get_guild(guild_id)
-        if guild is None:
-            return
-        channel = await self.channel(guild, places.VOLUNTEERS)
-        if channel is None:
-            return
-        await self.blank_card(guild, channel.get_partial_message(message_id))
-
-    async def blank_card(self, guild: discord.Guild, message: discord.PartialMessage) -> None:
-        """Replace a card whose member's data is gone; Discord outages are retried by the job queue."""
-        t = await self.org_translator(guild.id)
-        try:
-            await message.edit(content=t._("This newcomer's welcome card is no longer available."), view=None)
-        except discord.NotFound:
-            return  # the card was deleted already
-        except discord.Forbidden:
-            text = t._("I could not remove a welcome card after the member asked for their data to be deleted: "
-                       "Discord says I lack permission. Please delete it by hand: {link}", link=message.jump_url)
-            await self.notify_organizers(guild, text, f"onbd{_base36(message.id)}")
-        except discord.HTTPException as exc:
-            raise RetryLater(GREET_RETRY, "discord unavailable") from exc
 
     async def on_claim(self, interaction: discord.Interaction[MultinationsBot], newcomer_id: int) -> None:
         """A volunteer claims a card; a second claim is refused politely."""

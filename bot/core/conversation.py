@@ -102,6 +102,14 @@ class Moment:
 
 
 @dataclass(frozen=True, slots=True)
+class Jump:
+    """A link to a posted message (Discord: its jump URL; Matrix: a matrix.to link)."""
+
+    community: int
+    message: MessageRef
+
+
+@dataclass(frozen=True, slots=True)
 class CommandRef:
     """A reference to one of the bot's commands, e.g. ("event", "show") with options {"event": "7"}.
 
@@ -120,7 +128,7 @@ class CommandRef:
 READER = "reader"
 
 
-Segment = Plain | Said | Mention | Moment | CommandRef
+Segment = Plain | Said | Mention | Moment | CommandRef | Jump
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +170,8 @@ def _neutral(segment: Segment) -> str:
         return segment.user.id if segment.user.id.startswith("@") else f"@{segment.user.id}"
     if isinstance(segment, Moment):
         return segment.fallback or segment.at.isoformat()
+    if isinstance(segment, Jump):
+        return f"{segment.message.place.id}/{segment.message.id}"
     options = "".join(f" {name}:{value}" for name, value in segment.options)
     return " ".join(segment.path) + options
 
@@ -201,6 +211,10 @@ class Parts:
     def command(self, *path: str, shown_in: str = "", **options: object) -> str:
         """A marker for a command reference (`shown_in`: the reader's language)."""
         return self._mark(CommandRef(tuple(path), tuple((k, str(v)) for k, v in options.items()), shown_in))
+
+    def jump(self, community: int, message: MessageRef) -> str:
+        """A marker for a link to a posted message."""
+        return self._mark(Jump(community, message))
 
     def text(self, translated: str) -> Text:
         """The translation with its markers replaced by their segments."""
@@ -342,6 +356,7 @@ class Delivery(StrEnum):
     SENT = "sent"
     CLOSED = "closed"            # refused for good: direct messages closed, a place missing or not writable
     NOT_ALLOWED = "not_allowed"  # the member did not allow the bot to write to them
+    GONE = "gone"                # what was to be changed no longer exists (a deleted message)
     FAILED = "failed"            # the platform did not answer or erred: worth trying again later
 
     def __bool__(self) -> bool:
@@ -395,8 +410,12 @@ class Conversation(Protocol):
         """Tell a staff group (its place in the registry): `SENT`, `CLOSED` when its place is missing or refuses
         the bot (a person must act), `FAILED` when worth trying again later."""
 
-    async def edit(self, ref: MessageRef, message: Message) -> bool:
-        """Replace a posted message; False when it could not."""
+    async def locate(self, community: int, place: Place) -> PlaceRef | None:
+        """Where a registry place is on this platform (chosen in the setup, else by convention); None if nowhere."""
+
+    async def edit(self, ref: MessageRef, message: Message) -> Delivery:
+        """Replace a posted message: `SENT`, `GONE` when it was deleted, `CLOSED` when the platform refuses the
+        bot (a person must act), `FAILED` when worth trying again later."""
 
     async def find_private(self, community: int, parent: Place, name: str, *, since: datetime) -> PlaceRef | None:
         """The private space named `name` that an attempt begun at `since` opened, if any (reopened when it

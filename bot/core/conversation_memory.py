@@ -34,6 +34,8 @@ class MemoryConversation:
 
     closed_dms: set[str] = field(default_factory=set)
     refused_places: set[str] = field(default_factory=set)
+    missing_places: set[str] = field(default_factory=set)
+    deleted: set[str] = field(default_factory=set)
     failing: bool = False
     allows_dms: Callable[[UserRef], Awaitable[bool]] | None = None
     sent: list[Sent] = field(default_factory=list)
@@ -87,11 +89,18 @@ class MemoryConversation:
             self.sent.append(Sent("notify", group.name, message, key))
         return Delivery.SENT
 
-    async def edit(self, ref: MessageRef, message: Message) -> bool:
+    async def locate(self, community: int, place: Place) -> PlaceRef | None:
+        return None if place.name in self.missing_places else PlaceRef(place.name)
+
+    async def edit(self, ref: MessageRef, message: Message) -> Delivery:
         if self.failing:
-            return False
+            return Delivery.FAILED
+        if ref.id in self.deleted:
+            return Delivery.GONE
+        if ref.place.id in self.refused_places:
+            return Delivery.CLOSED
         self.sent.append(Sent("edit", ref.place.id, message, ref=ref))
-        return True
+        return Delivery.SENT
 
     async def find_private(self, community: int, parent: Place, name: str, *, since: datetime) -> PlaceRef | None:
         if self.failing:

@@ -26,6 +26,7 @@ from bot.core.conversation import (
     CommandRef,
     Delivery,
     Form,
+    Jump,
     Mention,
     Message,
     MessageRef,
@@ -79,6 +80,9 @@ def render_text(text: Text, translator: Callable[[str], Translator] | None = Non
             out.append(f"<@{segment.user.id}>" if segment.user.id.isdigit() else user_text(segment.user.id))
         elif isinstance(segment, Moment):
             out.append(f"<t:{int(segment.at.timestamp())}:{_TIME_STYLES.get(segment.style, 'F')}>")
+        elif isinstance(segment, Jump):
+            out.append(f"https://discord.com/channels/{segment.community}/{segment.message.place.id}/"
+                       f"{segment.message.id}")
         elif isinstance(segment, CommandRef):
             code = reader if segment.language == READER else segment.language
             out.append(render_command(segment, translator(code) if translator is not None and code else None))
@@ -242,15 +246,24 @@ class DiscordConversation:
         _ref, outcome = await self._post(community, group, message, key)
         return outcome
 
-    async def edit(self, ref: MessageRef, message: Message) -> bool:
+    async def locate(self, community: int, place: Place) -> PlaceRef | None:
+        channel_id = await place_channel_id(self._client, self._services.places, community, place)
+        return PlaceRef(str(channel_id)) if channel_id is not None else None
+
+    async def edit(self, ref: MessageRef, message: Message) -> Delivery:
         try:
             channel = self._client.get_partial_messageable(int(ref.place.id))
             await channel.get_partial_message(int(ref.id)).edit(
                 **{k: v for k, v in render(message, self._services.translator).items() if k != "allowed_mentions"})
+        except discord.NotFound:
+            return Delivery.GONE
+        except discord.Forbidden as exc:
+            log.warning("may not edit message %s (HTTP %s)", ref.id, exc.status)
+            return Delivery.CLOSED
         except discord.HTTPException as exc:
             log.warning("could not edit message %s (HTTP %s)", ref.id, exc.status)
-            return False
-        return True
+            return Delivery.FAILED
+        return Delivery.SENT
 
     async def find_private(self, community: int, parent: Place, name: str, *, since: datetime) -> PlaceRef | None:
         channel = await place_channel(self._client, self._services.places, community, parent)

@@ -1,21 +1,27 @@
 """Onboarding's conversations written once for every platform (they speak only through the port).
 
-So far: the one gentle reminder to a member who stopped half-way and allowed direct messages. The
-greeting of joins, the after-finish roles and volunteer card, and the card blanked after a deletion
-are still sent by the Discord cog (`cogs/onboarding.py`).
+So far: the one gentle reminder to a member who stopped half-way and allowed direct messages, and
+the volunteer card blanked after the member asked for their data to be deleted. The greeting of
+joins and the after-finish roles and volunteer card are still sent by the Discord cog
+(`cogs/onboarding.py`).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from bot.core.conversation import Conversation, Delivery, Message, Parts, UserRef
+from bot.core import places
+from bot.core.conversation import Conversation, Delivery, Message, MessageRef, Parts, UserRef
 from bot.core.jobs import Job
 from bot.core.outbox import send_key
 from bot.core.services import Services
-from bot.features.onboarding.service import REMIND_KIND, OnboardingService
+from bot.features.onboarding.service import BLANK_CARD_KIND, REMIND_KIND, OnboardingService
 
 log = logging.getLogger(__name__)
+
+#: A card edit the platform did not answer is tried again this much later.
+BLANK_CARD_RETRY = timedelta(seconds=30)
 
 
 class OnboardingFlows:
@@ -27,12 +33,15 @@ class OnboardingFlows:
         self.chat = chat
 
     async def start(self) -> None:
-        """Handle the reminder job."""
+        """Handle the reminder and blank-card jobs."""
         self.services.jobs.register(REMIND_KIND, self.run_remind, grace=None)
+        self.services.outbox.register(BLANK_CARD_KIND, self.run_blank_card, grace=timedelta(days=365),
+                                      retry=BLANK_CARD_RETRY)
 
     def stop(self) -> None:
-        """Stop handling it (rows stay planned)."""
+        """Stop handling them (rows stay planned)."""
         self.services.jobs.unregister(REMIND_KIND)
+        self.services.outbox.unregister(BLANK_CARD_KIND)
 
     async def run_remind(self, job: Job) -> None:
         """The one reminder. Only members who allowed direct messages before this moment are reminded (see
@@ -52,3 +61,23 @@ class OnboardingFlows:
         if sent is not Delivery.SENT:
             log.info("reminder not delivered (%s) for a member of guild %s", sent.value, guild_id)
 
+    async def run_blank_card(self, job: Job) -> bool:
+        """After a deletion: the card no longer shows the member (nothing is left to claim). A card deleted
+        meanwhile needs nothing; one the platform will not let the bot change is told to organizers with a
+        link, to delete by hand. False when the platform did not answer (tried again later)."""
+        guild_id, message_id = int(job.payload["guild"]), str(job.payload["message"])
+        place = await self.chat.locate(guild_id, places.VOLUNTEERS)
+        if place is None:
+            return True
+        card = MessageRef(place, message_id)
+        t = await self.services.guild_translator(guild_id)
+        outcome = await self.chat.edit(card, Message.of(t._("This newcomer's welcome card is no longer available.")))
+        if outcome is Delivery.FAILED:
+            return False
+        if outcome is Delivery.CLOSED:
+            parts = Parts()
+            text = parts.text(t._(
+                "I could not remove a welcome card after the member asked for their data to be deleted: Discord "
+                "says I lack permission. Please delete it by hand: {link}", link=parts.jump(guild_id, card)))
+            await self.chat.notify(guild_id, places.ORGANIZERS, Message(text), key=send_key(job.key, "organizers"))
+        return True

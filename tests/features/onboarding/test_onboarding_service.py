@@ -177,3 +177,40 @@ async def test_the_reminder_flow_writes_once_to_who_allowed_it_and_names_the_com
         assert sent.message.text.commands == (CommandRef(("welcome", "start"), (), "sv"),)
     finally:
         await services.close()
+
+
+async def test_the_blank_card_flow_replaces_the_card_or_asks_organizers_to_delete_it(tmp_path, catalogs) -> None:
+    from bot.core import places
+    from bot.core.conversation import Jump
+    from bot.core.conversation_memory import MemoryConversation
+    from bot.core.jobs import Job
+    from bot.core.services import build_services
+    from bot.core.settings import Settings
+    from bot.features.onboarding.flows import OnboardingFlows
+    from bot.features.onboarding.service import BLANK_CARD_KIND
+
+    services = await build_services(Settings(), clock=FixedClock(START), catalogs=catalogs,
+                                    database_path=tmp_path / "blank.sqlite3", exclusive=False)
+    try:
+        service = OnboardingService(services.db, services.clock, services.jobs, services.prefs, services.guild_config)
+        chat = MemoryConversation()
+        flows = OnboardingFlows(service, services, chat)
+
+        def job(message: int) -> Job:
+            payload = {"guild": G, "message": message}
+            return Job(message, BLANK_CARD_KIND, f"onboarding:blank:{message}", START, payload, 0)
+
+        assert await flows.run_blank_card(job(500))
+        [edit] = chat.of("edit", places.VOLUNTEERS.name)
+        assert edit.ref.id == "500" and not edit.message.controls  # nothing left to claim
+        chat.deleted.add("501")
+        assert await flows.run_blank_card(job(501))  # deleted meanwhile: nothing to do
+        chat.refused_places.add(places.VOLUNTEERS.name)
+        assert await flows.run_blank_card(job(502))
+        [note] = chat.of("notify", places.ORGANIZERS.name)
+        [link] = [s for s in note.message.text.segments if isinstance(s, Jump)]
+        assert link.message.id == "502"
+        chat.failing = True
+        assert not await flows.run_blank_card(job(503))  # tried again later
+    finally:
+        await services.close()
