@@ -24,16 +24,19 @@ from discord.ext import commands
 
 from bot.core import capabilities, places
 from bot.core.access import Capability
+from bot.core.conversation import Delivery
 from bot.core.errors import UserError
 from bot.core.i18n import FSI, N_, PDI, Translator
 from bot.core.jobs import Job, RetryLater
 from bot.core.languages import LANGUAGES
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
+from bot.edge.conversation import DiscordConversation
 from bot.edge.errors import guarded
 from bot.edge.places import place_channel_id
 from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, acknowledge_if_busy, clip, respond, user_text
 from bot.features.events import ics, planning
+from bot.features.events.flows import EventsFlows
 from bot.features.events.recurrence import Occurrence
 from bot.features.events.repository import Event, Post
 from bot.features.events.service import (
@@ -234,6 +237,7 @@ class EventsCog(commands.Cog):
         self._redraw: dict[int, bool] = {}  # post id -> asked again while a redraw runs
         self._background: set[asyncio.Task[None]] = set()
         self._mirror_lock = asyncio.Lock()
+        self.flows = EventsFlows(service, bot.services, DiscordConversation(bot))
 
     async def cog_load(self) -> None:
         """Register the job kinds and re-plan what has nothing pending (reconciliation at start)."""
@@ -246,7 +250,7 @@ class EventsCog(commands.Cog):
         jobs.register(planning.REMIND, self.run_reminder, grace=REMINDER_GRACE, on_missed=self.missed_reminder)
         jobs.register(planning.PROMOTED, self.run_promoted, grace=timedelta(days=7))
         jobs.register(planning.REFILL, self.run_refill, grace=timedelta(days=30))
-        jobs.register(planning.CANCEL_NOTICE, self.run_cancel_notice, grace=timedelta(days=7))
+        await self.flows.start()
         jobs.register(planning.CANCEL_POST, self.run_cancel_post, grace=timedelta(days=7))
         jobs.register(planning.REFRESH, self.run_refresh, grace=timedelta(days=7))
         # A late mirror update is still right: it shows the event as stored when it runs.
@@ -264,8 +268,9 @@ class EventsCog(commands.Cog):
     async def cog_unload(self) -> None:
         """Stop handling the job kinds (their rows stay planned)."""
         for kind in (planning.ANNOUNCE, planning.FREE_POST, planning.REMIND, planning.PROMOTED, planning.REFILL,
-                     planning.CANCEL_NOTICE, planning.CANCEL_POST, planning.REFRESH, planning.MIRROR):
+                     planning.CANCEL_POST, planning.REFRESH, planning.MIRROR):
             self.services.jobs.unregister(kind)
+        self.flows.stop()
         for task in list(self._background):
             task.cancel()
 
@@ -654,19 +659,6 @@ class EventsCog(commands.Cog):
             await self.service.notice_handled(key)
         return str(outcome)
 
-    async def send_cancel_notice(self, event: Event, occurrence: str, user_id: int) -> str:
-        """"Sorry: ... is cancelled" to one member who answered, in their language, if they allowed DMs."""
-        occ = self.service.occurrence_of(event, occurrence)
-        tr = await self.bot.translator_for_user(user_id, guild_id=event.guild_id)
-        title = (await self.service.texts(event, tr.code))[0]
-
-        def build(tr: Translator) -> str:
-            _stamps, local = when_text(tr, occ.at, event.duration_minutes)
-            return tr._("Sorry: {title} is cancelled. {when}", title=user_text(title), when=local)
-
-        key = planning.cancel_notice_key(event.id, occurrence, user_id)
-        return await self.dm_if_allowed(user_id, event.guild_id, build, planning.nonce_for(key, user_id))
-
     async def mark_post_cancelled(self, event: Event, post: Post) -> str:
         """Mark a posted announcement as cancelled and reply under it (once: the reply has a nonce)."""
         if post.channel_id is None or post.message_id is None:
@@ -687,15 +679,6 @@ class EventsCog(commands.Cog):
             log.warning("could not mark the cancelled post of event %s yet (status %s)", event.id, exc.status)
             return "failed"
         return "sent"
-
-    async def run_cancel_notice(self, job: Job) -> None:
-        """The safety net of a cancellation notice (a crash came between the cancellation and the DM)."""
-        event = await self.service.event(int(job.payload["event"]))
-        if event is None:
-            return
-        outcome = await self.send_cancel_notice(event, str(job.payload["occ"]), int(job.payload["user"]))
-        if outcome == "failed":
-            raise RetryLater(timedelta(minutes=2), "a cancellation DM failed")
 
     async def run_cancel_post(self, job: Job) -> None:
         """The safety net of marking a posted announcement as cancelled."""
@@ -957,9 +940,7 @@ class EventsCog(commands.Cog):
             await self.deliver(planning.cancel_post_key(post.id), self.mark_post_cancelled(ev, post))
         told = 0
         for user_id, occurrence in outcome.people:
-            result = await self.deliver(planning.cancel_notice_key(ev.id, occurrence, user_id),
-                                        self.send_cancel_notice(ev, occurrence, user_id))
-            told += result == "sent"
+            told += await self.flows.cancel_notice_now(ev, occurrence, user_id) is Delivery.SENT
         if ev.mirror:
             await self.mirror_now(ev.id)
         dates = t.join(t.date(self.service.occurrence_of(ev, o).at) for o in outcome.occurrences) or "-"

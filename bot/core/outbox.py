@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.db import Tx
 from bot.core.jobs import Job, JobQueue, RetryLater
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 #: A sender: True when the message was delivered (or no longer needs to be), False to try again later.
 Sender = Callable[[Job], Awaitable[bool]]
@@ -57,14 +59,17 @@ class Outbox:
         """Plan the safety net (inside the decision's transaction when `tx` is given)."""
         await self._jobs.schedule(kind, key, due or self._clock.now(), payload, tx=tx)
 
-    async def now(self, key: str, send: Callable[[], Awaitable[bool]], *, only_pending: bool = False) -> bool:
-        """Send in the caller's path; when it succeeds the planned row is dropped (it stays otherwise).
+    async def now(self, key: str, send: Callable[[], Awaitable[R]], *, only_pending: bool = False,
+                  settled: Callable[[R], bool] = bool) -> R | None:
+        """Send in the caller's path and return what the sender returned; when `settled(result)` the planned
+        row is dropped (it stays otherwise, and its job sends later).
 
-        `only_pending`: skip (True) when the row already ran or was dropped, e.g. by an earlier press."""
+        `only_pending`: do nothing (None) when the row already ran or was dropped, e.g. by an earlier press."""
         if only_pending and await self._jobs.state_of(key) != "pending":
-            return True
-        if not await send():
+            return None
+        result = await send()
+        if not settled(result):
             log.info("a send was left to its job (%s)", key.split(":", 1)[0])
-            return False
+            return result
         await self._jobs.cancel(key)
-        return True
+        return result

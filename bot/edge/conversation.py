@@ -233,10 +233,13 @@ class DiscordConversation:
         try:
             channel = await self._client.create_dm(discord.Object(user_id))
             await channel.send(**_sendable(render(message, self._services.translator), key))
-        except discord.Forbidden:
-            return Delivery.CLOSED  # 50007: DMs closed, or no server in common
+        except discord.Forbidden as exc:
+            if exc.code == 50007:
+                return Delivery.CLOSED  # DMs closed, or no server in common
+            log.warning("Discord refused a DM to user %s (code %s)", user_id, exc.code)
+            return Delivery.FAILED
         except discord.NotFound:
-            return Delivery.CLOSED
+            return Delivery.CLOSED  # the account is gone
         except discord.HTTPException as exc:
             log.warning("could not DM user %s (HTTP %s)", user_id, exc.status)
             return Delivery.FAILED

@@ -145,8 +145,8 @@ class MentoringFlows:
     # ----- follow-ups: what must happen after a committed decision, exactly once ---------------------
     async def follow_up_now(self, match_id: int, step: str, *extra: Any) -> bool:
         """Run a follow-up in the decision's own path; its safety-net row is dropped when it succeeded."""
-        return await self.services.outbox.now(followup_key(match_id, step, *extra),
-                                              lambda: self.follow_up(match_id, step, *extra))
+        return bool(await self.services.outbox.now(followup_key(match_id, step, *extra),
+                                                   lambda: self.follow_up(match_id, step, *extra)))
 
     async def run_followup(self, job: Job) -> bool:
         """A follow-up a crash interrupted (its row was planned with the decision)."""
