@@ -52,8 +52,6 @@ log = logging.getLogger(__name__)
 
 #: A post that meets Discord errors is tried this many times (a minute apart), then organizers are asked.
 POST_ATTEMPTS = 8
-#: Reminders later than this after downtime are pointless and are not sent.
-REMINDER_GRACE = timedelta(minutes=15)
 #: A mirror update Discord did not take is tried this many times, waiting longer each time (about 8 hours).
 MIRROR_ATTEMPTS = 12
 #: No answer from Discord at all (a timeout, a dropped connection): tried again like a 5xx.
@@ -247,8 +245,6 @@ class EventsCog(commands.Cog):
                       max_attempts=POST_ATTEMPTS)
         jobs.register(planning.FREE_POST, self.run_free_post, grace=grace, on_missed=self.missed_post,
                       max_attempts=POST_ATTEMPTS)
-        jobs.register(planning.REMIND, self.run_reminder, grace=REMINDER_GRACE, on_missed=self.missed_reminder)
-        jobs.register(planning.PROMOTED, self.run_promoted, grace=timedelta(days=7))
         jobs.register(planning.REFILL, self.run_refill, grace=timedelta(days=30))
         await self.flows.start()
         jobs.register(planning.CANCEL_POST, self.run_cancel_post, grace=timedelta(days=7))
@@ -267,7 +263,7 @@ class EventsCog(commands.Cog):
 
     async def cog_unload(self) -> None:
         """Stop handling the job kinds (their rows stay planned)."""
-        for kind in (planning.ANNOUNCE, planning.FREE_POST, planning.REMIND, planning.PROMOTED, planning.REFILL,
+        for kind in (planning.ANNOUNCE, planning.FREE_POST, planning.REFILL,
                      planning.CANCEL_POST, planning.REFRESH, planning.MIRROR):
             self.services.jobs.unregister(kind)
         self.flows.stop()
@@ -401,30 +397,6 @@ class EventsCog(commands.Cog):
         if "failed" in results:
             raise RetryLater(timedelta(minutes=2), "discord was unavailable")
 
-    async def dm(self, user_id: int, content: str, nonce: str) -> str:
-        """Send a DM; 'sent', or 'dms_closed' when the member's DMs are closed (50007)."""
-        try:
-            channel = await self.bot.create_dm(discord.Object(user_id))
-            await channel.send(clip(content), nonce=nonce)
-        except discord.Forbidden as exc:
-            if exc.code == 50007:
-                return "dms_closed"
-            raise
-        except discord.NotFound:
-            return "gone"
-        return "sent"
-
-    async def dm_if_allowed(self, user_id: int, guild_id: int, text: Any, nonce: str) -> str:
-        """DM only members who allowed it; `text(t)` builds the message in their language."""
-        if not await self.services.prefs.dm_allowed(user_id):
-            return "not_allowed"
-        t = await self.bot.translator_for_user(user_id, guild_id=guild_id)
-        try:
-            return await self.dm(user_id, text(t), nonce)
-        except discord.HTTPException as exc:
-            log.warning("could not DM user %s (status %s)", user_id, exc.status)
-            return "failed"
-
     # ----- scheduled work ------------------------------------------------------------------------
     async def run_announce(self, job: Job) -> None:
         """Post one occurrence's announcement, exactly once."""
@@ -491,36 +463,6 @@ class EventsCog(commands.Cog):
             await self.service.plan(int(payload["event"]))
         else:
             await self.service.plan_announcement(int(payload["ann"]))
-
-    async def missed_reminder(self, job: Job) -> None:
-        """A reminder found too late after downtime is not sent (it would be misleading)."""
-        log.info("reminder job %s missed after downtime; not sent", job.id)
-
-    async def run_reminder(self, job: Job) -> None:
-        """DM the reminder to each member going who allowed DMs, in their language, once."""
-        event_id, occurrence, minutes = int(job.payload["event"]), str(job.payload["occ"]), int(job.payload["minutes"])
-        event = await self.service.live(event_id, occurrence)
-        if event is None:
-            return
-        occ = self.service.occurrence_of(event, occurrence)
-        for user_id in await self.service.reminder_targets(event_id, occurrence, minutes):
-            t = await self.bot.translator_for_user(user_id, guild_id=event.guild_id)
-            title = (await self.service.texts(event, t.code))[0]
-
-            def text(tr: Translator, title: str = title) -> str:
-                _stamps, local = when_text(tr, occ.at, event.duration_minutes)
-                lines = [tr._("Reminder: {title} starts {when}.", title=user_text(title),
-                               when=f"<t:{int(occ.at.timestamp())}:R>"), local]
-                if event.place:
-                    lines.append(tr._("Where: {place}", place=user_text(event.place)))
-                lines.append(tr._("Can't come after all? Press \"Can't\" on the announcement so someone else can "
-                                  "have your place."))
-                return "\n".join(lines)
-
-            outcome = await self.dm_if_allowed(user_id, event.guild_id, text, planning.nonce_for(job.key, user_id))
-            if outcome == "failed":
-                raise RetryLater(timedelta(minutes=2), "a reminder DM failed")
-            await self.service.log_reminder(event_id, occurrence, minutes, user_id, outcome)
 
     async def run_free_post(self, job: Job) -> None:
         """Post one free announcement, exactly once."""
@@ -719,30 +661,7 @@ class EventsCog(commands.Cog):
             text = t._("Noted: you can't come. Thank you for telling us.")
         await respond(interaction, text)
         for user_id in outcome.promoted:
-            await self.deliver_notices(outcome.event.id, outcome.occurrence, user_id)
-
-    async def deliver_notices(self, event_id: int, occurrence: str, user_id: int) -> None:
-        """Send a promoted member's planned notice now (its job row stays as the safety net until sent)."""
-        for key in await self.service.pending_notices(event_id, occurrence, user_id):
-            outcome = await self.send_promoted_notice(event_id, occurrence, user_id, key)
-            if outcome != "failed":
-                await self.service.notice_handled(key)
-
-    async def send_promoted_notice(self, event_id: int, occurrence: str, user_id: int, key: str) -> str:
-        """DM "a place freed up" once (nonce from the key); 'skipped' when it no longer applies."""
-        event = await self.service.live(event_id, occurrence)
-        if event is None:
-            return "skipped"
-        if await self.service.status_of(event_id, occurrence, user_id) != "going":
-            return "skipped"
-        return await self.tell_promoted(user_id, event.guild_id, event, occurrence, planning.nonce_for(key, user_id))
-
-    async def run_promoted(self, job: Job) -> None:
-        """The safety net: a promotion notice not sent right after the promotion (a crash) is sent now."""
-        outcome = await self.send_promoted_notice(int(job.payload["event"]), str(job.payload["occ"]),
-                                                  int(job.payload["user"]), job.key)
-        if outcome == "failed":
-            raise RetryLater(timedelta(minutes=2), "a promotion DM failed")
+            await self.flows.promoted_now(outcome.event.id, outcome.occurrence, user_id)
 
     async def run_refill(self, job: Job) -> None:
         """After a member's data was deleted: their place goes to the first waiting, who are told."""
@@ -754,20 +673,7 @@ class EventsCog(commands.Cog):
             if post.occurrence == occurrence:
                 await self.refresh_post(event, post)
         for user_id in promoted:
-            await self.deliver_notices(event_id, occurrence, user_id)
-
-    async def tell_promoted(self, user_id: int, guild_id: int, event: Event, occurrence: str, nonce: str) -> str:
-        """A member moved up from the waiting list hears it by DM, in their language, if they allowed DMs."""
-        occ = self.service.occurrence_of(event, occurrence)
-        tr = await self.bot.translator_for_user(user_id, guild_id=guild_id)
-        title = (await self.service.texts(event, tr.code))[0]
-
-        def build(tr: Translator) -> str:
-            _stamps, local = when_text(tr, occ.at, event.duration_minutes)
-            return tr._("Good news: a place freed up and you are now going to {title}. {when}", title=user_text(title),
-                         when=local)
-
-        return await self.dm_if_allowed(user_id, guild_id, build, nonce)
+            await self.flows.promoted_now(event_id, occurrence, user_id)
 
     async def on_show(self, interaction: discord.Interaction[MultinationsBot], post_id: int) -> None:
         """The announcement in the presser's language."""
@@ -919,7 +825,7 @@ class EventsCog(commands.Cog):
             duration_minutes=duration, capacity=capacity))
         await self.refresh_now(outcome.event, outcome.posts)
         for user_id, occurrence in outcome.promoted:
-            await self.deliver_notices(outcome.event.id, occurrence, user_id)
+            await self.flows.promoted_now(outcome.event.id, occurrence, user_id)
         if outcome.event.mirror:
             await self.mirror_now(outcome.event.id)
         await respond(interaction, t.n_("Saved. {n} posted announcement was updated.",

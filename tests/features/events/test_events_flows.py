@@ -56,3 +56,53 @@ async def test_a_cancellation_tells_who_allowed_it_once_and_leaves_the_rest_to_n
         assert await services.jobs.state_of(planning.cancel_notice_key(event.id, OCC, user)) == "cancelled"
         assert await flows.cancel_notice_now(outcome.event, OCC, user) is None
     assert len(chat.of("direct")) == 1
+
+
+async def test_a_freed_place_is_told_once_to_the_first_waiting(services: Services) -> None:
+    service = EventsService(services.db, services.clock, services.jobs, services.settings.zone)
+    event, _ = await service.create_draft(GUILD, ORGANIZER, EventDraft(
+        title="Bastu", date_text="2026-12-03", time_text="18:00", language="sv", capacity=1))
+    await service.activate(event.id, GUILD, ORGANIZER)
+    post = await service.ensure_post(event.id, OCC, 99)
+    await service.rsvp(post.id, GUILD, 7, "going")
+    await service.rsvp(post.id, GUILD, 8, "going")  # waiting
+    await services.prefs.set_dm_allowed(8, True)
+    chat = MemoryConversation()
+    flows = EventsFlows(service, services, chat)
+    outcome = await service.rsvp(post.id, GUILD, 7, "cant")
+    assert outcome.promoted == (8,)
+    await flows.promoted_now(event.id, OCC, 8)
+    await flows.promoted_now(event.id, OCC, 8)  # nothing left planned: nothing sent again
+    [sent] = chat.of("direct")
+    assert sent.to == "8" and Said("Bastu") in sent.message.text.segments
+    assert await service.pending_notices(event.id, OCC, 8) == []
+
+
+async def test_the_reminder_names_the_moment_and_logs_each_outcome(services: Services) -> None:
+    from bot.core.conversation import Moment
+    from bot.core.jobs import Job
+
+    service = EventsService(services.db, services.clock, services.jobs, services.settings.zone)
+    event, _ = await service.create_draft(GUILD, ORGANIZER, EventDraft(
+        title="Språkcafé", date_text="2026-12-03", time_text="18:00", language="sv", place="Biblioteket"))
+    await service.activate(event.id, GUILD, ORGANIZER)
+    post = await service.ensure_post(event.id, OCC, 99)
+    for user in (7, 8, 9):
+        await service.rsvp(post.id, GUILD, user, "going")
+    for user in (7, 9):
+        await services.prefs.set_dm_allowed(user, True)
+
+    async def allows(user: UserRef) -> bool:
+        return await services.prefs.dm_allowed(int(user.id))
+
+    chat = MemoryConversation(allows_dms=allows, closed_dms={"9"})
+    flows = EventsFlows(service, services, chat)
+    job = Job(1, planning.REMIND, planning.remind_key(event.id, OCC, 60), services.clock.now(),
+              {"event": event.id, "occ": OCC, "minutes": 60}, 0)
+    await flows.run_reminder(job)
+    await flows.run_reminder(job)  # a re-run: everyone is in the log already
+    [sent] = chat.of("direct")
+    assert sent.to == "7" and Said("Biblioteket") in sent.message.text.segments
+    assert any(isinstance(s, Moment) and s.style == "relative" for s in sent.message.text.segments)
+    logged = dict(await services.db.fetchall("SELECT user_id, outcome FROM event_reminder_log"))
+    assert logged == {7: "sent", 8: "not_allowed", 9: "dms_closed"}
