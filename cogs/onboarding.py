@@ -23,6 +23,7 @@ from bot.core import places
 from bot.core.access import Capability
 from bot.core.areas import MAX_AREAS, areas_of
 from bot.core.capabilities import HELP_TOPICS, LinkItem
+from bot.core.conversation import Message
 from bot.core.errors import UserError
 from bot.core.i18n import N_, Translator
 from bot.core.jobs import Job, RetryLater
@@ -708,7 +709,7 @@ class OnboardingCog(commands.Cog):
         for found in stale:
             settled &= await self._change_role(member, found, add=False, failed=failed)
         if failed:
-            await self.tell_organizers(guild, failed, member)
+            await self.report_refused_roles(guild, failed, member)
         return settled
 
     @staticmethod
@@ -729,22 +730,16 @@ class OnboardingCog(commands.Cog):
             return False
         return True
 
-    async def tell_organizers(self, guild: discord.Guild, roles: list[discord.Role], member: discord.Member) -> None:
-        """A plain-words note in the organizers' channel about roles the bot could not give."""
-        channel = await self.channel(guild, places.ORGANIZERS)
-        if channel is None:
-            log.warning("roles could not be given and there is no organizers channel in guild %s", guild.id)
-            return
+    async def report_refused_roles(self, guild: discord.Guild, roles: list[discord.Role],
+                                   member: discord.Member) -> None:
+        """A plain-words note for organizers about roles the bot could not give (once a day per member)."""
         t = await self.org_translator(guild.id)
         text = t._("I could not give the roles {roles} to {member}: Discord says I lack permission. My own role "
                    "must be above these roles in Server Settings → Roles, and I need the Manage Roles permission. "
                    "Their welcome finished anyway; please give the roles by hand or move my role up.",
                    roles=t.join([role.name for role in roles]), member=member.mention)
-        try:
-            day = int(self.services.clock.now().timestamp()) // 86400
-            await channel.send(clip(text), nonce=f"onbr{_base36(member.id)}{_base36(day)}"[:25])
-        except discord.HTTPException:
-            log.warning("could not tell organizers about role permissions in guild %s", guild.id)
+        day = int(self.services.clock.now().timestamp()) // 86400
+        await self.notify_organizers(guild, text, f"onboarding:roles:{member.id}:{day}")
 
     async def tell_channel_problem(self, guild: discord.Guild, channel: discord.abc.GuildChannel) -> None:
         """Tell organizers (at most once a day per channel) that the bot cannot post in a channel."""
@@ -757,23 +752,14 @@ class OnboardingCog(commands.Cog):
         text = t._("I cannot post in {channel}: Discord says the channel is gone or I lack permission there. Please "
                    "check that I can see it and send messages in it, or choose another channel with /welcome setup.",
                    channel=channel.mention)
-        if await self.notify_organizers(guild, text, f"onbn{channel.id:x}{int(now.timestamp()) // 86400:x}"):
+        day = int(now.timestamp()) // 86400
+        if await self.notify_organizers(guild, text, f"onboarding:channel:{channel.id}:{day}"):
             await self.services.guild_config.set(guild.id, key, now.timestamp())
 
-    async def notify_organizers(self, guild: discord.Guild, text: str, nonce: str) -> bool:
-        """A plain-words note in the organizers' channel (deduplicated by `nonce`). True when delivered."""
-        channel = await self.channel(guild, places.ORGANIZERS)
-        if channel is None:
-            log.warning("a problem for organizers, but there is no organizers channel in guild %s", guild.id)
-            return False
-        try:
-            await channel.send(clip(text), nonce=nonce[:25])
-        except discord.HTTPException:
-            log.warning("could not tell organizers about a problem in guild %s", guild.id)
-            return False
-        return True
+    async def notify_organizers(self, guild: discord.Guild, text: str, key: str) -> bool:
+        """A plain-words note for the organizers' staff group (one per idempotency `key`). True when delivered."""
+        return bool(await self.flows.chat.notify(guild.id, places.ORGANIZERS, Message.of(text), key=key))
 
-    # ----- volunteers ------------------------------------------------------------------------------------
     def card_text(self, t: Translator, state: MemberState, language: str, claimed_by: int | None) -> str:
         """What a volunteer card says: only what the member agreed to share."""
         lines = [t._("A newcomer would like a hello: {member}", member=mention(state.user_id)),

@@ -46,7 +46,7 @@ REMAINING: dict[tuple[str, str], int] = {
 }
 #: No cog is over this many lines except those still listed (lower these as flows move out).
 COG_LINES = 450
-LONG_COGS = {"cogs/events.py": 1044, "cogs/onboarding.py": 1040, "cogs/mentoring.py": 637, "cogs/faq.py": 606}
+LONG_COGS = {"cogs/events.py": 1044, "cogs/onboarding.py": 1026, "cogs/mentoring.py": 637, "cogs/faq.py": 606}
 
 
 def _count(paths: list[Path], rules: dict) -> Counter[tuple[str, str]]:
