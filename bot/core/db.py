@@ -572,6 +572,14 @@ class Database:
 
             return await self._conn._execute(work)
 
+    async def execute_pragma(self, name: str, value: str) -> None:
+        """Set a connection PRAGMA on the writing connection (e.g. `query_only` for a read-only tool)."""
+        if not name.replace("_", "").isalnum() or not value.replace("_", "").isalnum():
+            raise ValueError(f"not a PRAGMA: {name} = {value}")
+        async with self._turn():
+            self._check_open()
+            await self._conn.execute(f"PRAGMA {name} = {value}")
+
     # Schema.
     async def schema_version(self) -> int:
         """The highest applied migration number (0 for a new database)."""

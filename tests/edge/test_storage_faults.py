@@ -62,7 +62,7 @@ def test_a_second_bot_process_on_the_same_database_refuses_to_start(tmp_path: Pa
     async def scenario() -> int:
         first = await Database.open(path)
         try:
-            return await asyncio.to_thread(main, ["db", "check", "--db", str(path)])
+            return await asyncio.to_thread(main, ["db", "migrate", "--db", str(path)])
         finally:
             await first.close()
 
