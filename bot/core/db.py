@@ -363,8 +363,8 @@ class Database:
         """Open (creating the folder and file when missing), configure and migrate the database.
 
         With `exclusive`, a lock file beside the database makes a second bot process refuse to start.
-        Without it (an online backup or a check next to the running bot), nothing is migrated unless
-        asked and the file is left as it is at close (no checkpoint).
+        Without it (an online backup or a check next to the running bot; pass `migrate=False`), the
+        lock file is left alone and `close()` does not checkpoint, which would hold up the bot's writes.
         """
         path = Path(path)
         if str(path) != ":memory:":

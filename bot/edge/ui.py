@@ -104,6 +104,8 @@ class _AcknowledgedResponse(InteractionResponse):  # type: ignore[type-arg]
     async def send_message(self, content: Any = None, **kwargs: Any) -> None:  # type: ignore[override]
         """A follow-up instead of the first response."""
         kwargs.pop("delete_after", None)
+        # A follow-up takes "no view / no embed" as absent, not as None.
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
         await self._parent.followup.send(content if content is not None else MISSING, **kwargs)
 
     async def edit_message(self, **kwargs: Any) -> None:  # type: ignore[override]
