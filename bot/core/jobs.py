@@ -483,7 +483,7 @@ class Waker:
         delay = min(RETRY_MAX, RETRY_FIRST * 2 ** min(self.failures - 1, 16))
         self.retry_at = self._jobs._clock.now() + delay
         detail = f"\n{scrub_exception(error)}" if fault == "error" and error is not None else ""
-        log.error("incident %s: scheduled work could not run (storage %s, %d jobs waiting, try %d); "
+        log.error("incident %s: scheduled work could not run (storage %s, waiting jobs %d, try %d); "
                   "next try in %d s%s", self._incident, fault, deferred, self.failures,
                   int(delay.total_seconds()), detail)
         if self.scheduler.running:
