@@ -27,7 +27,15 @@ from bot.core.text import clean_text
 from bot.edge.checks import require
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded, report_error
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, acknowledge_if_busy, clip, respond, user_text
+from bot.edge.ui import (
+    EMBED_DESCRIPTION_LIMIT,
+    MESSAGE_LIMIT,
+    SafeModal,
+    acknowledge_if_busy,
+    clip,
+    respond,
+    user_text,
+)
 from bot.features.faq.models import CATEGORIES, CONTENT_LANGUAGES, Entry, Status, split_lines
 from bot.features.faq.service import REASON_LIMIT, SEARCH_LIMIT, STALE_JOB, AnswerView, FaqService, language_name
 
@@ -137,7 +145,7 @@ class HelpButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await interaction.response.send_modal(QuestionModal(t, entry.slug if entry else None, self.query))
 
 
-class QuestionModal(discord.ui.Modal):
+class QuestionModal(SafeModal):
     """The member writes what they want to know; only the text and language are queued."""
 
     def __init__(self, t: Translator, slug: str | None, query: str) -> None:
@@ -257,7 +265,7 @@ class WriteTranslationButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await interaction.response.send_modal(TranslateModal(t, entry, self.language))
 
 
-class _StaffModal(discord.ui.Modal):
+class _StaffModal(SafeModal):
     """A form for volunteers or translators; the role is checked again on submit."""
 
     def _input(self, label: str, value: str, *, long: bool = False, required: bool = True,

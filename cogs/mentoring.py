@@ -32,7 +32,7 @@ from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, respond, update_message
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, modal_follows, respond, update_message
 from bot.features.mentoring import retention
 from bot.features.mentoring.editor import MAX_OPTIONS, STATE_PATTERN, Draft, area_value
 from bot.features.mentoring.explain import explain, profile_text, score_text, unmatched_text
@@ -160,6 +160,7 @@ class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
     async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
         """Store the rating, then offer a comment form."""
         cog = _cog(interaction)
+        modal_follows(interaction)  # a slow database gives up in time instead of acknowledging
         await cog.service.rate(self.match_id, interaction.user.id, self.rating)
         t = await interaction.client.translator_for(interaction)
         await interaction.response.send_modal(CommentModal(t, cog.service, self.match_id, self.rating))

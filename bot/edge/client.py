@@ -19,6 +19,7 @@ from bot.core.services import Services
 from bot.edge.errors import report_error
 from bot.edge.ratelimit import MemberRateLimiter
 from bot.edge.translator import CatalogTranslator
+from bot.edge.ui import answer_in_time
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class BotTree(app_commands.CommandTree["MultinationsBot"]):
     async def _call(self, interaction: discord.Interaction[MultinationsBot]) -> None:
         # discord.py routes only AppCommandError to on_error; a UserError raised by a cog's
         # interaction_check (before the command runs) would otherwise leave the member unanswered.
-        with self.client.handling():
+        with self.client.handling(interaction):
             try:
                 await super()._call(interaction)
             except UserError as error:
@@ -129,8 +130,11 @@ class MultinationsBot(commands.Bot):
         await super().close()
 
     @contextlib.contextmanager
-    def handling(self) -> Iterator[None]:
-        """Count one interaction as in flight while the block runs."""
+    def handling(self, interaction: discord.Interaction[Any] | None = None) -> Iterator[None]:
+        """Count one interaction as in flight while the block runs; its database work answers in time
+        (acknowledges first, or gives up politely) when the database is slow (`bot.edge.ui.answer_in_time`)."""
+        if interaction is not None:
+            answer_in_time(interaction)
         self.in_flight += 1
         try:
             yield
