@@ -425,7 +425,8 @@ class Simulator:
 
     def _payload(self, member: Member, channel: Channel, kind: int, data: dict[str, Any],
                  message: Message | None = None, locale: str | None = None) -> dict[str, Any]:
-        interaction_id, token = self.discord.new_interaction(member, channel, message.id if message else None)
+        interaction_id, token = self.discord.new_interaction(member, channel, message.id if message else None,
+                                                             kind=kind)
         payload: dict[str, Any] = {
             "id": str(interaction_id), "application_id": str(APP_ID), "type": kind, "token": token, "version": 1,
             "attachment_size_limit": 8 * 1024 * 1024, "data": data, "locale": locale or member.locale,
