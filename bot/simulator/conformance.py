@@ -120,7 +120,7 @@ class Schemas:
                 break
         return node
 
-    def compile(self, node: Mapping[str, Any]) -> _Check:  # noqa: C901 - one branch per keyword
+    def compile(self, node: Mapping[str, Any]) -> _Check:
         """A function returning the broken rules of a value, or None when it fits."""
         checks: list[_Check] = []
         type_check: _Check | None = None
