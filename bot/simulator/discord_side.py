@@ -175,7 +175,8 @@ class Member:
         """The guild member object."""
         return {"user": self.user_payload(), "roles": [str(r) for r in self.roles], "nick": None,
                 "joined_at": iso(self.joined_at), "deaf": False, "mute": False, "flags": 0,
-                "pending": self.pending, "avatar": None, "communication_disabled_until": None}
+                "pending": self.pending, "avatar": None, "banner": None, "premium_since": None,
+                "communication_disabled_until": None}
 
 
 @dataclass(slots=True)
