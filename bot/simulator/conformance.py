@@ -28,8 +28,9 @@ from typing import Any
 
 DESCRIPTION_PATH = Path(__file__).resolve().parent / "discord_api" / "openapi-subset.json"
 
-#: A broken rule below a value: (path from the value, innermost segment first; rule; explanation).
-_Error = tuple[list[str | int], str, str]
+#: A broken rule below a value: (path from the value, innermost segment first; rule; explanation,
+#: with `{v}` standing for the value, which is only written out when the error is reported).
+_Error = tuple[list[str | int], str, str, Any]
 _Check = Callable[[Any], list[_Error] | None]
 
 
@@ -57,19 +58,33 @@ def _field(prefix: str, reversed_path: list[str | int]) -> str:
     return text
 
 
+def _detail(error: _Error) -> str:
+    return error[2].replace("{v}", _short(error[3])) if "{v}" in error[2] else error[2]
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
 def _short(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: (type(v) is int) or (type(v) is float and v.is_integer()),
-    "number": lambda v: type(v) in (int, float),
-    "boolean": lambda v: type(v) is bool,
-    "null": lambda v: v is None,
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
+#: The Python types of decoded JSON for each JSON Schema type (a whole float is an integer too).
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "null": (type(None),),
+    "object": (dict,), "array": (list,),
 }
 
 
@@ -126,32 +141,34 @@ class Schemas:
         type_check: _Check | None = None
         if "type" in node:
             names = node["type"] if isinstance(node["type"], list) else [node["type"]]
-            tests = tuple(_TYPE_TESTS[n] for n in names)
+            exact = frozenset(t for n in names for t in _PYTHON_TYPES[n])
+            whole_floats = "integer" in names and "number" not in names
             rule = "type " + "|".join(names)
 
-            def type_check(v: Any, tests: tuple[Callable[[Any], bool], ...] = tests, rule: str = rule
-                           ) -> list[_Error] | None:
-                for test in tests:
-                    if test(v):
-                        return None
-                return [([], rule, f"{_short(v)} is not {rule[5:]}")]
+            def type_check(v: Any, exact: frozenset[type] = exact, whole_floats: bool = whole_floats,
+                           rule: str = rule) -> list[_Error] | None:
+                if type(v) in exact or (whole_floats and type(v) is float and v.is_integer()):
+                    return None
+                return [([], rule, "{v} is not " + rule[5:], v)]
 
         if "$ref" in node:
             checks.append(self.ref(node["$ref"]))
         if "const" in node:
             const = node["const"]
+            const_rule = f"const {_short(const)}"
 
-            def const_check(v: Any, const: Any = const) -> list[_Error] | None:
-                return None if _same(v, const) else [([], f"const {_short(const)}", f"{_short(v)} is not {const!r}")]
+            def const_check(v: Any, const: Any = const, rule: str = const_rule) -> list[_Error] | None:
+                return None if _same(v, const) else [([], rule, "{v} is not " + repr(const), v)]
 
             checks.append(const_check)
         if "enum" in node:
             options = list(node["enum"])
+            enum_rule = f"enum {_short(options)}"
 
-            def enum_check(v: Any, options: list[Any] = options) -> list[_Error] | None:
+            def enum_check(v: Any, options: list[Any] = options, rule: str = enum_rule) -> list[_Error] | None:
                 if any(_same(v, o) for o in options):
                     return None
-                return [([], f"enum {_short(options)}", f"{_short(v)} is not one of them")]
+                return [([], rule, "{v} is not one of them", v)]
 
             checks.append(enum_check)
         for keyword, limit_test, word in (
@@ -166,7 +183,7 @@ class Schemas:
                 def length_check(v: Any, n: int = node[keyword], test: Any = limit_test, keyword: str = keyword,
                                  word: str = word) -> list[_Error] | None:
                     if test(v, n):
-                        return [([], f"{keyword} {n}", f"{len(v)} {word} {n}")]
+                        return [([], f"{keyword} {n}", f"{len(v)} {word} {n}", None)]
                     return None
 
                 checks.append(length_check)
@@ -175,7 +192,7 @@ class Schemas:
                 def bound_check(v: Any, n: Any = node[keyword], test: Any = bound_test, keyword: str = keyword
                                 ) -> list[_Error] | None:
                     if type(v) in (int, float) and test(v, n):
-                        return [([], f"{keyword} {n}", f"{v} is out of range")]
+                        return [([], f"{keyword} {n}", f"{v} is out of range", None)]
                     return None
 
                 checks.append(bound_check)
@@ -184,14 +201,14 @@ class Schemas:
 
             def pattern_check(v: Any, pattern: re.Pattern[str] = pattern) -> list[_Error] | None:
                 if isinstance(v, str) and pattern.search(v) is None:
-                    return [([], f"pattern {pattern.pattern}", f"{_short(v)} does not match")]
+                    return [([], f"pattern {pattern.pattern}", "{v} does not match", v)]
                 return None
 
             checks.append(pattern_check)
         if node.get("uniqueItems"):
             def unique_check(v: Any) -> list[_Error] | None:
                 if isinstance(v, list) and len({_freeze(x) for x in v}) != len(v):
-                    return [([], "uniqueItems", "an item is repeated")]
+                    return [([], "uniqueItems", "an item is repeated", None)]
                 return None
 
             checks.append(unique_check)
@@ -234,7 +251,7 @@ class Schemas:
             found: list[_Error] = []
             for name in required:
                 if name not in v:
-                    found.append(([name], "required", "missing"))
+                    found.append(([name], "required", "missing", None))
             for name, check in properties:
                 if name in v:
                     errors = check(v[name])
@@ -247,7 +264,7 @@ class Schemas:
                     if name in known:
                         continue
                     if closed:
-                        found.append(([name], "additionalProperties false", "not a field of this object"))
+                        found.append(([name], "additionalProperties false", "not a field of this object", None))
                         continue
                     errors = extra_check(value)  # type: ignore[misc]
                     if errors:
@@ -290,6 +307,16 @@ class Schemas:
                 for tag in tags:
                     by_type.setdefault(tag, []).append(i)
         everything = list(range(len(branches)))
+        gates: list[frozenset[str] | None] = []
+        for raw in branches:
+            names = self.resolve(raw).get("type")
+            if names is None:
+                gates.append(None)
+            else:
+                names = set(names if isinstance(names, list) else [names])
+                if "number" in names or ("string" in names and self._numeric_snowflakes):
+                    names.add("integer")  # (the gate only skips branches; the branch itself decides)
+                gates.append(frozenset(names))
 
         def union_check(v: Any) -> list[_Error] | None:
             candidates = everything
@@ -297,12 +324,17 @@ class Schemas:
                 tag = v["type"]
                 tagged = by_type.get(tag) if not isinstance(tag, bool) and isinstance(tag, int | str) else None
                 if tagged is None and not untagged:
-                    return [(["type"], keyword, f"type {_short(tag)} is none of {sorted(by_type, key=str)}")]
+                    return [(["type"], keyword, "type {v} is none of " + str(sorted(by_type, key=str)), tag)]
                 candidates = (tagged or []) + untagged
             best: list[_Error] | None = None
             best_key: tuple[int, bool, int] | None = None
             wrong_types: list[str] = []
+            kind = _json_type(v)
             for i in candidates:
+                gate = gates[i]
+                if gate is not None and kind not in gate:
+                    wrong_types.append("|".join(sorted(gate)))
+                    continue
                 errors = branch(i)(v)
                 if not errors:
                     return None
@@ -312,9 +344,9 @@ class Schemas:
                 key = (-max(len(e[0]) for e in errors), shallow, len(errors))
                 if best_key is None or key < best_key:
                     best, best_key = errors, key
-            if len(wrong_types) == len(candidates):  # a value of none of the union's types
+            if best is None or len(wrong_types) == len(candidates):  # a value of none of the union's types
                 rule = "type " + "|".join(wrong_types)
-                return [([], rule, f"{_short(v)} is not {rule[5:]}")]
+                return [([], rule, "{v} is not " + rule[5:], v)]
             return best
 
         return union_check
@@ -424,7 +456,7 @@ class Conformance:
             check = operation.path_checks.get(name)
             errors = check(value) if check is not None else None
             for error in errors or ():
-                found.append(Violation("request", route, _field(f"path.{name}", error[0]), error[1], error[2]))
+                found.append(Violation("request", route, _field(f"path.{name}", error[0]), error[1], _detail(error)))
         for name, value in query.items():
             spec = operation.query_params.get(name)
             if spec is None:
@@ -433,7 +465,7 @@ class Conformance:
                 continue
             errors = spec[2](_coerce_query(value, self.schemas.resolve(spec[1])))
             for error in errors or ():
-                found.append(Violation("request", route, _field(f"query.{name}", error[0]), error[1], error[2]))
+                found.append(Violation("request", route, _field(f"query.{name}", error[0]), error[1], _detail(error)))
         for name, (required, _schema, _check) in operation.query_params.items():
             if required and name not in query:
                 found.append(Violation("request", route, f"query.{name}", "required", "missing"))
@@ -445,7 +477,7 @@ class Conformance:
             found.append(Violation("request", route, "body", "requestBody", "the route takes no body"))
         elif operation.body_check is not None:
             for error in operation.body_check(body) or ():
-                found.append(Violation("request", route, _field("body", error[0]), error[1], error[2]))
+                found.append(Violation("request", route, _field("body", error[0]), error[1], _detail(error)))
         if has_files and (described is None or not described.get("multipart")):
             found.append(Violation("request", route, "files", "multipart", "the route takes no files"))
         return (400 if found else 0), found
@@ -474,7 +506,7 @@ class Conformance:
             return []
         if body is None:
             return [Violation("response", operation.route, "", "body", f"{status} answers have a JSON body", status)]
-        return [Violation("response", operation.route, _field("", error[0]), error[1], error[2], status)
+        return [Violation("response", operation.route, _field("", error[0]), error[1], _detail(error), status)
                 for error in check(body) or ()]
 
 
