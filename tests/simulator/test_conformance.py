@@ -257,3 +257,25 @@ async def test_an_answer_that_breaks_the_description_is_recorded_as_the_simulato
     [violation] = fake.take_violations()
     assert (violation.direction, violation.status, violation.field, violation.rule) == (
         "response", 429, "code", "required")
+
+
+async def test_an_upload_is_checked_by_its_payload_json_part() -> None:
+    import aiohttp
+
+    fake = fake_discord()
+    channel = fake.channel_named("general").id
+
+    def form(payload: dict[str, Any]) -> aiohttp.FormData:
+        data = aiohttp.FormData()
+        data.add_field("payload_json", json.dumps(payload), content_type="application/json")
+        data.add_field("files[0]", b"BEGIN:VCALENDAR", filename="event.ics", content_type="text/calendar")
+        return data
+
+    path = f"{API}/channels/{channel}/messages"
+    sent = await fake.handle("POST", path, {"data": form({"content": "calendar", "attachments": [
+        {"id": 0, "filename": "event.ics"}]})})
+    assert sent.status == 200 and sent.body["attachments"][0]["filename"] == "event.ics"
+    refused = await fake.handle("POST", path, {"data": form({"content": "calendar", "flags": "ephemeral"})})
+    assert refused.status == 400
+    [violation] = fake.take_violations()
+    assert (violation.field, violation.rule) == ("body.flags", "type integer|null")
