@@ -29,7 +29,7 @@ from bot.core.i18n import FSI, N_, PDI, Translator
 from bot.core.jobs import Job, RetryLater
 from bot.core.languages import LANGUAGES
 from bot.edge.checks import require, require_guild
-from bot.edge.client import MultinationsBot
+from bot.edge.client import GUILD_ONLY, MultinationsBot
 from bot.edge.errors import guarded
 from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, acknowledge_if_busy, clip, respond, user_text
 from bot.features.events import ics, planning
@@ -859,7 +859,8 @@ class EventsCog(commands.Cog):
             await self.mirror_now(event.id)
 
     # ----- /event --------------------------------------------------------------------------------
-    event = app_commands.Group(name="event", description="Events: plan, join and follow them", guild_only=True)
+    event = app_commands.Group(name="event", description="Events: plan, join and follow them",
+                              guild_only=True, allowed_contexts=GUILD_ONLY)
 
     @event.command(name="create", description="Plan an event (organizers)")
     @app_commands.describe(
@@ -1083,7 +1084,8 @@ class EventsCog(commands.Cog):
         await respond(interaction, t._("Reminders are on.") if enabled else t._("Reminders are off."))
 
     # ----- /announce -----------------------------------------------------------------------------
-    announce = app_commands.Group(name="announce", description="Free announcements (organizers)", guild_only=True)
+    announce = app_commands.Group(name="announce", description="Free announcements (organizers)",
+                                 guild_only=True, allowed_contexts=GUILD_ONLY)
 
     @announce.command(name="schedule", description="Post a text in a channel at a time, once or repeating")
     @app_commands.describe(text="The text (write \\n for a new line)", date="Date, e.g. 2026-12-24",

@@ -44,6 +44,14 @@ def available_extensions(names: Sequence[str] = DEFAULT_EXTENSIONS) -> list[str]
 
     return [name for name in names if importlib.util.find_spec(name) is not None]
 
+#: Where the bot's slash commands can be used (Discord's `contexts`, which replaces the deprecated
+#: `dm_permission`): in the server and in the member's DM with the bot, never in group DMs.
+GUILD_AND_BOT_DM = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False)
+#: Commands that act on the server itself (`/event`, `/announce`): only there.
+GUILD_ONLY = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
+#: How the bot is installed (Discord's `integration_types`): to the server, not to members' accounts.
+GUILD_INSTALL = app_commands.AppInstallationType(guild=True, user=False)
+
 #: More interactions in flight than this and a handler that has real work to do acknowledges first:
 #: under a burst every member then sees "thinking" at once instead of waiting for the queue ahead.
 #: Below it, the answer is sent directly (one request instead of two).
@@ -92,6 +100,8 @@ class MultinationsBot(commands.Bot):
             # Nobody is pinged unless a send names them explicitly.
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=BotTree,
+            allowed_contexts=GUILD_AND_BOT_DM,
+            allowed_installs=GUILD_INSTALL,
             help_command=None,
             member_cache_flags=discord.MemberCacheFlags.from_intents(intents),
             chunk_guilds_at_startup=False,
