@@ -711,6 +711,7 @@ class FaqCog(commands.Cog):
         content, view = await unanswered_message(t, self.service, interaction.guild_id, 0)
         await respond(interaction, content, view=view)
 
+
 async def setup(bot: MultinationsBot) -> None:
     """Extension entry point: build the service, publish the capability, register persistent items."""
     services = bot.services

@@ -32,7 +32,7 @@ from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, respond, update_message
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, respond, update_message, user_text
 from bot.features.mentoring import retention
 from bot.features.mentoring.editor import MAX_OPTIONS, STATE_PATTERN, Draft, area_value
 from bot.features.mentoring.explain import explain, profile_text, score_text, unmatched_text
@@ -670,7 +670,8 @@ class MentoringCog(commands.Cog):
         if not items:
             return []
         lines = [t._("Meanwhile, you are welcome at these events:")]
-        lines += [f"• {item.title}" + (f" ({t.datetime(item.when, 'short')})" if item.when else "") + f" {item.hint}"
+        lines += [f"• {user_text(item.title)}" + (f" ({t.datetime(item.when, 'short')})" if item.when else "")
+                  + f" {item.hint}"
                   for item in items]
         return ["\n".join(lines)]
 

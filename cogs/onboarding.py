@@ -669,7 +669,8 @@ class OnboardingCog(commands.Cog):
 
         def link(item: LinkItem) -> str:
             when = f" ({t.datetime(item.when, 'short')})" if item.when else ""
-            return f"• {item.title}{when}: {t.isolate(item.hint)}"
+            # Titles are written by members (organizers, volunteers): shown without markdown or mentions.
+            return f"• {user_text(item.title)}{when}: {t.isolate(item.hint)}"
 
         if checklist.faq:
             embed.add_field(name=t._("Answers that may help"), value=clip("\n".join(map(link, checklist.faq)), 1024),
