@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class Msg(str):
     """A msgid used as a placeholder value: translated when the message is shown."""
@@ -13,8 +15,13 @@ class Msg(str):
 QUOTE_LIMIT = 80
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def quote(value: str, limit: int = QUOTE_LIMIT) -> str:
-    """A member's input as a refusal repeats it: at most `limit` characters, with an ellipsis."""
+    """A member's input as a refusal repeats it: at most `limit` characters, with an ellipsis (and
+    without halves of UTF-16 pairs, which cannot be sent)."""
+    value = _SURROGATE.sub("", value)
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
