@@ -655,6 +655,7 @@ class FaqService:
 
         async def after_delete(user_id: int) -> None:
             # The in-memory entries follow the database only once the deletion has committed.
+            self._asked.pop(user_id, None)
             for entry in list(self._entries.values()):
                 if entry.owner_id == user_id:
                     self._entries[entry.id] = replace(entry, owner_id=None)
