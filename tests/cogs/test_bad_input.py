@@ -180,3 +180,15 @@ async def test_event_titles_are_escaped_in_the_checklist_and_the_mentor_status(s
     text = step.last().text
     assert "Free money" in text and not shown_raw(text)
     assert not any(a.mentions.get("roles") for a in step.actions if a.mentions)
+
+
+async def test_an_event_stored_at_the_end_of_the_calendar_breaks_nothing_for_members(sim: Simulator) -> None:
+    # Stored before dates were bounded: a weekly event whose next dates would be past the year 9999.
+    await organizer(sim)
+    await sim.join("Amal")
+    await create(sim, 'title:"Language café" date:2026-12-03 time:18:00 repeat:weekly')
+    await sim.running_bot.services.db.execute("UPDATE events SET start_local = '9999-12-30T18:00'")
+    for line in ("/event calendar", "/event show event:1", "/event list"):
+        await pause(sim)
+        step = await sim.slash("Amal", line)
+        assert "Incident" not in step.text and step.last().visible_to == "Amal"
