@@ -25,7 +25,7 @@ from discord.ext import commands
 
 from bot.core import capabilities
 from bot.core.access import Capability
-from bot.core.errors import Msg, UserError
+from bot.core.errors import Msg, UserError, Verbatim
 from bot.core.i18n import N_, Translator
 from bot.core.jobs import Job, RetryLater
 from bot.core.text import clean_text
@@ -494,7 +494,7 @@ class MentoringCog(commands.Cog):
             known = {a.casefold(): a for a in await self._areas(guild_id)}
             if area.strip().casefold() not in known:
                 raise UserError(N_("Please choose your part of the municipality from the list: {choices}."),
-                                choices=", ".join(known.values()))
+                                choices=Verbatim(", ".join(known.values())))
             area = known[area.strip().casefold()]
         existing = [p for p in await self.service.profiles_of(guild_id, interaction.user.id) if p.role == role]
         profile = Profile(

@@ -21,7 +21,7 @@ from discord.ext import commands
 from bot.core import capabilities as caps
 from bot.core.access import Capability
 from bot.core.capabilities import HELP_TOPICS, LinkItem
-from bot.core.errors import UserError
+from bot.core.errors import UserError, Verbatim
 from bot.core.i18n import N_, Translator
 from bot.core.jobs import Job, RetryLater
 from bot.core.languages import LANGUAGES, language_for_discord_locale
@@ -1023,7 +1023,7 @@ class OnboardingCog(commands.Cog):
             if role is None or (key not in LANGUAGES and key not in HELP_TOPICS):
                 raise UserError(N_("Please give both a role and what it is for: a language code ({languages}) or a "
                                    "help topic ({topics})."),
-                                languages=", ".join(LANGUAGES), topics=", ".join(HELP_TOPICS))
+                                languages=Verbatim(", ".join(LANGUAGES)), topics=Verbatim(", ".join(HELP_TOPICS)))
             kind = "language_roles" if key in LANGUAGES else "help_roles"
             mapping = dict(changes.get(kind) or await self.config(guild_id, kind, {}))
             mapping[key] = role.id

@@ -11,6 +11,12 @@ class Msg(str):
     __slots__ = ()
 
 
+class Verbatim(str):
+    """A placeholder value the bot wrote itself (a list of choices): repeated in full, never cut."""
+
+    __slots__ = ()
+
+
 #: How much of a member's own input a refusal repeats (a 5,000-character paste is not quoted in full).
 QUOTE_LIMIT = 80
 
@@ -31,14 +37,14 @@ class UserError(Exception):
     The Discord edge translates it into the member's language and answers ephemerally; nothing is
     logged as an incident and nothing was changed by the action that raised it.
     Values that are `Msg` (or lists of `Msg`) are translated too. Other text values are usually the
-    member's own input and are cut to `QUOTE_LIMIT` characters.
+    member's own input and are cut to `QUOTE_LIMIT` characters; wrap the bot's own lists in `Verbatim`.
     """
 
     def __init__(self, message: str, /, **values: object) -> None:
         super().__init__(message)
         self.message = message
         self.values = {
-            key: quote(value) if isinstance(value, str) and not isinstance(value, Msg) else value
+            key: quote(value) if isinstance(value, str) and not isinstance(value, Msg | Verbatim) else value
             for key, value in values.items()
         }
 

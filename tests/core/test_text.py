@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.errors import QUOTE_LIMIT, Msg, TooLong, UserError
+from bot.core.errors import QUOTE_LIMIT, Msg, TooLong, UserError, Verbatim
 from bot.core.text import clean_text, reveal_link_hosts
 
 
@@ -77,3 +77,8 @@ def test_masked_links_show_the_host_they_lead_to() -> None:
     # A link that already reads as its host, and plain links, stay as they are.
     plain = "See [skatteverket.se](https://skatteverket.se/id) or https://www.1177.se"
     assert reveal_link_hosts(plain) == plain
+
+
+def test_the_bots_own_lists_in_a_refusal_are_repeated_in_full() -> None:
+    choices = ", ".join(f"Area number {n}" for n in range(20))
+    assert UserError("Choose from: {choices}.", choices=Verbatim(choices)).values["choices"] == choices
