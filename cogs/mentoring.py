@@ -25,14 +25,14 @@ from discord.ext import commands
 
 from bot.core import capabilities
 from bot.core.access import Capability
-from bot.core.errors import Msg, UserError
+from bot.core.errors import Msg, UserError, Verbatim
 from bot.core.i18n import N_, Translator
 from bot.core.jobs import Job, RetryLater
 from bot.core.text import clean_text
 from bot.edge.checks import require, require_guild
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, modal_follows, respond, update_message
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, modal_follows, respond, update_message, user_text
 from bot.features.mentoring import retention
 from bot.features.mentoring.editor import MAX_OPTIONS, STATE_PATTERN, Draft, area_value
 from bot.features.mentoring.explain import explain, profile_text, score_text, unmatched_text
@@ -495,7 +495,7 @@ class MentoringCog(commands.Cog):
             known = {a.casefold(): a for a in await self._areas(guild_id)}
             if area.strip().casefold() not in known:
                 raise UserError(N_("Please choose your part of the municipality from the list: {choices}."),
-                                choices=", ".join(known.values()))
+                                choices=Verbatim(", ".join(known.values())))
             area = known[area.strip().casefold()]
         existing = [p for p in await self.service.profiles_of(guild_id, interaction.user.id) if p.role == role]
         profile = Profile(
@@ -671,7 +671,8 @@ class MentoringCog(commands.Cog):
         if not items:
             return []
         lines = [t._("Meanwhile, you are welcome at these events:")]
-        lines += [f"• {item.title}" + (f" ({t.datetime(item.when, 'short')})" if item.when else "") + f" {item.hint}"
+        lines += [f"• {user_text(item.title)}" + (f" ({t.datetime(item.when, 'short')})" if item.when else "")
+                  + f" {item.hint}"
                   for item in items]
         return ["\n".join(lines)]
 

@@ -21,7 +21,7 @@ from discord.ext import commands
 from bot.core import capabilities as caps
 from bot.core.access import Capability
 from bot.core.capabilities import HELP_TOPICS, LinkItem
-from bot.core.errors import UserError
+from bot.core.errors import UserError, Verbatim
 from bot.core.i18n import N_, Translator
 from bot.core.jobs import Job, RetryLater
 from bot.core.languages import LANGUAGES, language_for_discord_locale
@@ -673,7 +673,8 @@ class OnboardingCog(commands.Cog):
 
         def link(item: LinkItem) -> str:
             when = f" ({t.datetime(item.when, 'short')})" if item.when else ""
-            return f"• {item.title}{when}: {t.isolate(item.hint)}"
+            # Titles are written by members (organizers, volunteers): shown without markdown or mentions.
+            return f"• {user_text(item.title)}{when}: {t.isolate(item.hint)}"
 
         if checklist.faq:
             embed.add_field(name=t._("Answers that may help"), value=clip("\n".join(map(link, checklist.faq)), 1024),
@@ -1026,7 +1027,7 @@ class OnboardingCog(commands.Cog):
             if role is None or (key not in LANGUAGES and key not in HELP_TOPICS):
                 raise UserError(N_("Please give both a role and what it is for: a language code ({languages}) or a "
                                    "help topic ({topics})."),
-                                languages=", ".join(LANGUAGES), topics=", ".join(HELP_TOPICS))
+                                languages=Verbatim(", ".join(LANGUAGES)), topics=Verbatim(", ".join(HELP_TOPICS)))
             kind = "language_roles" if key in LANGUAGES else "help_roles"
             mapping = dict(changes.get(kind) or await self.config(guild_id, kind, {}))
             mapping[key] = role.id

@@ -38,6 +38,7 @@ from bot.features.events.repository import (
     post_from_row,
 )
 from bot.features.events.timeparse import (
+    check_within_reach,
     format_local,
     localize,
     parse_date,
@@ -191,7 +192,7 @@ class EventsService:
     # ----- creating ------------------------------------------------------------------------------
     def _start(self, date_text: str, time_text: str, fold: int | None, now: datetime) -> tuple[datetime, int]:
         today = now.astimezone(self.zone).date()
-        day = parse_date(date_text, today)
+        day = check_within_reach(parse_date(date_text, today), today)
         clock = parse_time(time_text)
         at = localize(day, clock, self.zone, fold)
         if at <= now:
@@ -209,7 +210,7 @@ class EventsService:
             raise UserError(N_("I do not know that kind of repetition."))
         until = None
         if draft.until_text:
-            until = parse_date(draft.until_text, start.date())
+            until = check_within_reach(parse_date(draft.until_text, start.date()), now.astimezone(self.zone).date())
             if until < start.date():
                 raise UserError(N_("The repetition must end after the first date."))
         announce_at = parse_time(draft.announce_time_text or "18:00")
@@ -810,6 +811,8 @@ class EventsService:
         if repeat not in REPEATS:
             raise UserError(N_("I do not know that kind of repetition."))
         until = parse_date(until_text, start.date()) if until_text else None
+        if until is not None:
+            check_within_reach(until, now.astimezone(self.zone).date())
         if until is not None and until < start.date():
             raise UserError(N_("The repetition must end after the first date."))
         until_text = until.isoformat() if until else None
