@@ -38,6 +38,7 @@ class Event:
     discord_event_id: int | None
     status: str
     created_by: int
+    sequence: int = 0  # the calendar revision: grows with every edit (a trigger keeps it)
 
     def rule(self, skipped: frozenset[datetime] = frozenset()) -> Rule:
         """The repetition rule of the event."""
@@ -56,6 +57,7 @@ def event_from_row(row: sqlite3.Row) -> Event:
         channel_id=row["channel_id"], announce_days=row["announce_days"], announce_time=time(hour, minute),
         reminders=tuple(json.loads(row["reminders"])), mirror=bool(row["mirror"]),
         discord_event_id=row["discord_event_id"], status=row["status"], created_by=row["created_by"],
+        sequence=row["sequence"],
     )
 
 

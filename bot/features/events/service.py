@@ -21,10 +21,11 @@ from bot.core.clock import Clock, to_db
 from bot.core.db import Database, Tx
 from bot.core.errors import UserError
 from bot.core.i18n import N_
+from bot.core.installation import installation_id
 from bot.core.jobs import JobQueue
 from bot.core.privacy import PrivacySection
 from bot.core.text import clean_text
-from bot.features.events import planning
+from bot.features.events import ics, planning
 from bot.features.events.recurrence import REPEATS, Occurrence, Rule, occurrences
 from bot.features.events.repository import (
     Announcement,
@@ -311,6 +312,16 @@ class EventsService:
         """The occurrence with this local start."""
         start = parse_local(local)
         return occurrences(Rule(start, "none", None, frozenset(), event.fold), event.zone, limit=1)[0]
+
+    async def calendar_file(self, events: Sequence[Event], language: str) -> str:
+        """The .ics text for these events, titled in `language` (UIDs carry this installation's id)."""
+        entries = []
+        for event in events:
+            title, description = await self.texts(event, language)
+            skips = await load_skips(self._db, event.id)
+            entries.append(ics.CalendarEntry(event, title, description, tuple(sorted(skips))))
+        installation = await installation_id(self._db)
+        return ics.calendar(entries, self._clock.now(), installation=installation, zone=self.zone)
 
     async def list_upcoming(self, guild_id: int, limit: int = 10) -> list[tuple[Event, Occurrence]]:
         """The guild's next occurrences over all active events, soonest first."""

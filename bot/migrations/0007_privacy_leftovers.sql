@@ -1,0 +1,44 @@
+-- Calendar files and the privacy leftovers of issue 16.
+
+-- One random id per installation, made once when this migration runs: calendar UIDs carry it so
+-- that two bots' files never collide in one calendar app.
+CREATE TABLE installation (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    uid         TEXT NOT NULL
+);
+INSERT INTO installation(id, uid) VALUES (1, lower(hex(randomblob(12))));
+
+-- The revision of an event as calendar apps see it (the SEQUENCE of its VEVENT): it grows with every
+-- change that alters the calendar file, whichever code path makes it.
+ALTER TABLE events ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+
+CREATE TRIGGER events_sequence_on_edit AFTER UPDATE OF
+    title, description, place, start_local, fold, zone, duration_minutes, repeat, until_date, status
+ON events
+WHEN OLD.title IS NOT NEW.title OR OLD.description IS NOT NEW.description OR OLD.place IS NOT NEW.place
+  OR OLD.start_local IS NOT NEW.start_local OR OLD.fold IS NOT NEW.fold OR OLD.zone IS NOT NEW.zone
+  OR OLD.duration_minutes IS NOT NEW.duration_minutes OR OLD.repeat IS NOT NEW.repeat
+  OR OLD.until_date IS NOT NEW.until_date OR OLD.status IS NOT NEW.status
+BEGIN
+    UPDATE events SET sequence = sequence + 1 WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER events_sequence_on_skip AFTER INSERT ON event_skips
+BEGIN
+    UPDATE events SET sequence = sequence + 1 WHERE id = NEW.event_id;
+END;
+
+CREATE TRIGGER events_sequence_on_unskip AFTER DELETE ON event_skips
+BEGIN
+    UPDATE events SET sequence = sequence + 1 WHERE id = OLD.event_id;
+END;
+
+CREATE TRIGGER events_sequence_on_text AFTER INSERT ON event_texts
+BEGIN
+    UPDATE events SET sequence = sequence + 1 WHERE id = NEW.event_id;
+END;
+
+CREATE TRIGGER events_sequence_on_text_edit AFTER UPDATE ON event_texts
+BEGIN
+    UPDATE events SET sequence = sequence + 1 WHERE id = NEW.event_id;
+END;
