@@ -348,6 +348,8 @@ class MentoringCog(commands.Cog):
 
     async def cog_load(self) -> None:
         """Check-ins, follow-ups, "no mentor yet" notes and the retention sweep are durable jobs."""
+        # Rows an older version planned under readable keys get their opaque keys before anything runs.
+        await self.service.upgrade_job_keys()
         # A check-in a few days late (after downtime) is still worth sending.
         self.bot.services.jobs.register(CHECKIN_KIND, self.run_checkin, grace=timedelta(days=14))
         # Follow-ups a crash interrupted run after a restart, even much later (nothing else would do them).

@@ -73,6 +73,7 @@ async def build_services(
     prefs = MemberPrefs(db, clock)
     privacy = PrivacyRegistry(db)
     privacy.register(prefs.privacy_section())
+    privacy.register(jobs.privacy_section())
     return Services(
         settings=settings,
         db=db,

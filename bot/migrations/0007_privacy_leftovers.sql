@@ -42,3 +42,11 @@ CREATE TRIGGER events_sequence_on_text_edit AFTER UPDATE ON event_texts
 BEGIN
     UPDATE events SET sequence = sequence + 1 WHERE id = NEW.event_id;
 END;
+
+-- The member a scheduled job is about (a reminder to them, a notice about them): such rows are
+-- deleted with the member's data. Rows planned before this column existed name the member in their
+-- payload's "user".
+ALTER TABLE scheduled_jobs ADD COLUMN subject INTEGER;
+UPDATE scheduled_jobs SET subject = json_extract(payload, '$.user')
+WHERE json_type(payload, '$.user') = 'integer';
+CREATE INDEX scheduled_jobs_subject ON scheduled_jobs (subject) WHERE subject IS NOT NULL;

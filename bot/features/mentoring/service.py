@@ -19,7 +19,7 @@ from bot.core.clock import Clock, from_db, to_db
 from bot.core.db import Database, Tx
 from bot.core.errors import Msg, UserError
 from bot.core.i18n import N_
-from bot.core.jobs import JobQueue
+from bot.core.jobs import JobQueue, opaque_key
 from bot.core.members import GuildConfig
 from bot.core.privacy import PrivacySection
 from bot.core.text import clean_text
@@ -277,6 +277,11 @@ class MentoringService:
         key = followup_key(match_id, step, *extra.values())
         await self._jobs.schedule(FOLLOWUP_KIND, key, now + FOLLOWUP_DELAY, {"match": match_id, "step": step, **extra},
                                   tx=tx)
+
+    async def upgrade_job_keys(self) -> int:
+        """At start: rows planned with readable keys (older versions) get their opaque keys."""
+        return (await self._jobs.rekey(FOLLOWUP_KIND, upgraded_key)
+                + await self._jobs.rekey(UNMATCHED_KIND, upgraded_key))
 
     async def followup_done(self, match_id: int, step: str, *extra: Any) -> None:
         """The follow-up ran in the command's own path: its safety-net row is not needed."""
@@ -762,13 +767,29 @@ BLOCKER_LABELS: dict[str, str] = {
 
 
 def followup_key(match_id: int, step: str, *extra: Any) -> str:
-    """The durable job key of a follow-up ("invite", "pair", "declined", "ended", "help" + stage, user)."""
+    """The durable job key of a follow-up ("invite", "pair", "declined", "ended", "help" + stage, user).
+
+    Opaque: the key is a digest of the intent, so no row spells out that someone asked for help.
+    """
+    return opaque_key("mentoring:followup", _legacy_followup_key(match_id, step, *extra))
+
+
+def _legacy_followup_key(match_id: int, step: str, *extra: Any) -> str:
+    # The readable form used before keys were opaque (and the intent the digest is taken of).
     return ":".join(["mentoring", "followup", str(match_id), step, *(str(e) for e in extra)])
 
 
 def unmatched_key(guild_id: int, user_id: int, told_at: datetime) -> str:
-    """The durable job key of one "no mentor yet" message (one per telling)."""
-    return f"mentoring:unmatched:{guild_id}:{user_id}:{to_db(told_at)}"
+    """The durable job key of one "no mentor yet" message (one per telling), opaque like `followup_key`."""
+    return opaque_key("mentoring:unmatched", f"mentoring:unmatched:{guild_id}:{user_id}:{to_db(told_at)}")
+
+
+def upgraded_key(key: str) -> str | None:
+    """The opaque form of a job key written before keys were opaque (None when it already is)."""
+    for namespace in ("mentoring:followup", "mentoring:unmatched"):
+        if key.startswith(namespace + ":") and not key.startswith(namespace + ":#"):
+            return opaque_key(namespace, key)
+    return None
 
 
 def checkin_key(match_id: int, stage: str) -> str:
