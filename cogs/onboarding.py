@@ -53,6 +53,8 @@ from bot.features.onboarding.model import (
 )
 from bot.features.onboarding.service import (
     BLANK_CARD_KIND,
+    FORMER_VOLUNTEER,
+    REDRAW_CARD_KIND,
     GREET_KIND,
     REMIND_KIND,
     SETTLE_KIND,
@@ -201,6 +203,7 @@ class OnboardingCog(commands.Cog):
         self.services.jobs.register(REMIND_KIND, self._run_remind, grace=None)
         self.services.jobs.register(SETTLE_KIND, self._run_settle, grace=timedelta(days=7))
         self.services.jobs.register(BLANK_CARD_KIND, self._run_blank_card, grace=timedelta(days=365))
+        self.services.jobs.register(REDRAW_CARD_KIND, self._run_redraw_card, grace=timedelta(days=365))
 
     # ----- configuration -------------------------------------------------------------------------------
     async def config(self, guild_id: int, key: str, default: Any = None) -> Any:
@@ -812,7 +815,9 @@ class OnboardingCog(commands.Cog):
             lines.append(t._("Area: {area}", area=user_text(self.area_title(t, state.area) or "")))
         if state.wants_mentor:
             lines.append(t._("Would like a mentor."))
-        if claimed_by is not None:
+        if claimed_by == FORMER_VOLUNTEER:
+            lines.append(t._("A volunteer is saying hello."))
+        elif claimed_by is not None:
             lines.append(t._("{volunteer} is saying hello.", volunteer=greeting.mention(claimed_by)))
         return "\n".join(lines)
 
@@ -877,6 +882,26 @@ class OnboardingCog(commands.Cog):
             return
         await self.blank_card(guild, channel.get_partial_message(message_id))
 
+    async def _run_redraw_card(self, job: Job) -> None:
+        """After a volunteer's `/privacy delete`: the card she claimed no longer names her."""
+        guild_id, user_id = int(job.payload["guild"]), int(job.payload["user"])
+        guild = self.bot.get_guild(guild_id)
+        state = await self.service.get(guild_id, user_id)
+        if guild is None or state is None or state.card_message_id is None:
+            return  # the newcomer's own deletion blanks the card
+        channel = await self.channel(guild, "volunteers_channel", "volunteers")
+        if channel is None:
+            return
+        language = await self.services.prefs.language(user_id) or "en"
+        t = await self.org_translator(guild_id)
+        content = self.card_text(t, state, language, state.claimed_by)
+        try:
+            await channel.get_partial_message(state.card_message_id).edit(content=clip(content), view=None)
+        except (discord.NotFound, discord.Forbidden):
+            return  # deleted by hand, or no longer ours to edit
+        except discord.HTTPException as exc:
+            raise RetryLater(GREET_RETRY, "discord unavailable") from exc
+
     async def blank_card(self, guild: discord.Guild, message: discord.PartialMessage) -> None:
         """Replace a card whose member's data is gone; Discord outages are retried by the job queue."""
         t = await self.org_translator(guild.id)
@@ -907,6 +932,8 @@ class OnboardingCog(commands.Cog):
                         t._("This newcomer's welcome card is no longer available."), ephemeral=True)
                     return
                 await respond(interaction, t._("This newcomer's welcome card is no longer available."))
+            elif result.claimed_by == FORMER_VOLUNTEER:
+                await respond(interaction, t._("Thank you! A volunteer has already said they will say hello."))
             else:
                 await respond(interaction, t._("Thank you! {volunteer} has already said they will say hello.",
                                                volunteer=greeting.mention(result.claimed_by)))
@@ -1072,6 +1099,7 @@ async def setup(bot: MultinationsBot) -> None:
     services = bot.services
     service = OnboardingService(services.db, services.clock, services.jobs, services.prefs)
     services.privacy.register(service.privacy_section())
+    services.privacy.register(service.hellos_section())
     services.capabilities[caps.ONBOARDING] = service
     bot.add_dynamic_items(*DYNAMIC_ITEMS)
     await bot.add_cog(OnboardingCog(bot, service))
@@ -1081,4 +1109,5 @@ async def teardown(bot: MultinationsBot) -> None:
     """Extension exit point."""
     bot.remove_dynamic_items(*DYNAMIC_ITEMS)
     bot.services.privacy.unregister("onboarding")
+    bot.services.privacy.unregister("onboarding_hellos")
     bot.services.capabilities.pop(caps.ONBOARDING, None)
