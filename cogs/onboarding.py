@@ -54,8 +54,8 @@ from bot.features.onboarding.model import (
 from bot.features.onboarding.service import (
     BLANK_CARD_KIND,
     FORMER_VOLUNTEER,
-    REDRAW_CARD_KIND,
     GREET_KIND,
+    REDRAW_CARD_KIND,
     REMIND_KIND,
     SETTLE_KIND,
     OnboardingService,
