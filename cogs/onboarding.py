@@ -238,6 +238,31 @@ class OnboardingCog(commands.Cog):
             require_guild(interaction)
         return int(guild_id)  # type: ignore[arg-type]
 
+    async def flow_guild_id(self, interaction: discord.Interaction[Any]) -> int:
+        """The guild of the flow, refusing a presser who is not (or no longer) one of its members.
+
+        In the guild Discord vouches for membership; in DMs the configured guild is assumed, so a member
+        who left (and was forgotten) could otherwise store answers and be offered to the volunteers.
+        """
+        guild_id = self.guild_id_of(interaction)
+        if interaction.guild_id is None and not await self.is_member(guild_id, interaction.user.id):
+            raise UserError(N_("The welcome is for members of the server. If you would like to join again, "
+                               "you are welcome: then press Start there."))
+        return guild_id
+
+    async def is_member(self, guild_id: int, user_id: int) -> bool:
+        """Whether the user is in the guild (the member cache first, then Discord)."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return False
+        if guild.get_member(user_id) is not None:
+            return True
+        try:
+            await guild.fetch_member(user_id)
+        except discord.NotFound:
+            return False
+        return True
+
     # ----- gateway events --------------------------------------------------------------------------------
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
@@ -416,7 +441,7 @@ class OnboardingCog(commands.Cog):
     # ----- the flow --------------------------------------------------------------------------------------
     async def open_flow(self, interaction: discord.Interaction[MultinationsBot]) -> None:
         """Start or resume the presser's own flow (Start button and /welcome start)."""
-        guild_id = self.guild_id_of(interaction)
+        guild_id = await self.flow_guild_id(interaction)
         await acknowledge_if_busy(interaction)
         state = await self.service.begin(guild_id, interaction.user.id)
         t = await self.bot.translator_for(interaction)
@@ -438,7 +463,7 @@ class OnboardingCog(commands.Cog):
             await respond(interaction, t._("This belongs to someone else's welcome. Press Start or use "
                                            "/welcome start to open your own."))
             return
-        guild_id = self.guild_id_of(interaction)
+        guild_id = await self.flow_guild_id(interaction)
         svc = self.service
         if step != "dm":
             await acknowledge_if_busy(interaction, update=True)
