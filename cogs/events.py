@@ -258,6 +258,12 @@ class EventsCog(commands.Cog):
         log.info("events reconciled: %d events and %d announcements re-planned, %d posts undelivered",
                  report.replanned_events, report.replanned_announcements, len(report.unposted))
 
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """A member who left holds no place at dates ahead: the waiting list moves up."""
+        if not payload.user.bot:
+            await self.service.member_left(payload.guild_id, payload.user.id)
+
     async def interaction_check(self, interaction: discord.Interaction[MultinationsBot]) -> bool:  # type: ignore[override]
         """Every command here needs the server: refuse direct messages before any option is read."""
         if interaction.guild_id is None:

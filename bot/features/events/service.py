@@ -566,6 +566,32 @@ class EventsService:
                                       now + NOTICE_SAFETY_DELAY, payload, tx=tx)
         return [r["user_id"] for r in rows]
 
+    async def member_left(self, guild_id: int, user_id: int) -> int:
+        """A member left the server: their answers to dates still ahead go, and the places they held go to
+        the waiting list (the `events.refill` job, planned in the same transaction). Past answers stay
+        until the member is forgotten. Returns how many answers went."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            rows = await tx.fetchall(
+                "SELECT r.event_id, r.occurrence, r.status, r.seq FROM event_rsvps r JOIN events e ON e.id = r.event_id "
+                "WHERE r.user_id = ? AND e.guild_id = ? AND e.status = 'active'", (user_id, guild_id))
+            gone = 0
+            for row in rows:
+                event = await load_event(tx, row["event_id"])
+                assert event is not None
+                occ = self.occurrence_of(event, row["occurrence"])
+                if occ.at + timedelta(minutes=event.duration_minutes) <= now:
+                    continue
+                gone += await tx.execute("DELETE FROM event_rsvps WHERE event_id = ? AND occurrence = ? AND user_id = ?",
+                                         (row["event_id"], row["occurrence"], user_id))
+                # The refill also redraws the announcement's counts (a 'maybe' or a waiting place went too).
+                await self._jobs.schedule(
+                    planning.REFILL, planning.refill_key(row["event_id"], row["occurrence"], row["seq"]), now,
+                    {"event": row["event_id"], "occ": row["occurrence"]}, tx=tx)
+        if gone:
+            await self._jobs.notify_changed()
+        return gone
+
     async def pending_notices(self, event_id: int, occurrence: str, user_id: int) -> list[str]:
         """Keys of the member's promotion notices for this occurrence not yet handled."""
         prefix = planning.promoted_prefix(event_id, occurrence, user_id)
