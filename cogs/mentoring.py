@@ -346,6 +346,18 @@ class MentoringCog(commands.Cog):
         #: One follow-up of a match at a time (the command's own path and a re-run job never overlap).
         self._locks: dict[int, asyncio.Lock] = {}
 
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """A member who left is not proposed in a round (their profile waits until they are forgotten)."""
+        if not payload.user.bot:
+            await self.service.member_left(payload.guild_id, payload.user.id)
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        """A member who came back is in the pool again."""
+        if not member.bot:
+            await self.service.member_returned(member.guild.id, member.id)
+
     async def cog_load(self) -> None:
         """Check-ins, follow-ups, "no mentor yet" notes and the retention sweep are durable jobs."""
         # Rows an older version planned under readable keys get their opaque keys before anything runs.

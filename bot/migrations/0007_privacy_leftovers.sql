@@ -50,3 +50,7 @@ ALTER TABLE scheduled_jobs ADD COLUMN subject INTEGER;
 UPDATE scheduled_jobs SET subject = json_extract(payload, '$.user')
 WHERE json_type(payload, '$.user') = 'integer';
 CREATE INDEX scheduled_jobs_subject ON scheduled_jobs (subject) WHERE subject IS NOT NULL;
+
+-- When a member with a mentoring profile left the server (NULL: present). A departed member is not
+-- proposed in a round; coming back clears it.
+ALTER TABLE mentoring_profiles ADD COLUMN left_at TEXT;

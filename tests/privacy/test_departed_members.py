@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.simulator import Simulator
 from tests.cogs.test_events import esim  # noqa: F401 - the events-only simulator fixture
+from tests.cogs.test_mentoring import setup_pool
 from tests.cogs.test_onboarding import uid
 from tests.helpers import allow_dms, create, organizer, posts
 
@@ -53,3 +54,17 @@ async def test_a_member_who_leaves_frees_their_going_place_for_the_waiting_list(
     events = esim.running_bot.services.capabilities["events"]
     assert await events.status_of(1, "2026-12-03T18:00", esim.member("Amal").id) is None
     assert await events.status_of(1, "2026-12-03T18:00", esim.member("Bashir").id) == "going"
+
+
+async def test_a_newcomer_who_left_is_not_proposed_until_they_come_back(sim: Simulator) -> None:
+    await setup_pool(sim)
+    await sim.grant("Cora", "coordinator")
+    await sim.leave("Amal")
+    step = await sim.slash("Cora", "/match preview")
+    assert "you both speak Arabic" not in step.last().text
+    db = sim.running_bot.services.db
+    assert await db.fetchval("SELECT COUNT(*) FROM mentoring_matches WHERE newcomer_id = ?",
+                             (uid(sim, "Amal"),)) == 0
+    await sim.join("Amal")
+    step = await sim.slash("Cora", "/match preview")
+    assert "you both speak Arabic" in step.last().text

@@ -176,8 +176,10 @@ class MentoringService:
 
     async def _pool(self, tx: Tx, guild_id: int, *, skip_proposed: bool) -> tuple[list[Profile], list[Profile],
                                                                                     dict[int, int]]:
-        mentors = await repo.profiles(tx, guild_id, MENTOR)
-        newcomers = await repo.profiles(tx, guild_id, NEWCOMER)
+        departed = {r["user_id"] for r in await tx.fetchall(
+            "SELECT user_id FROM mentoring_profiles WHERE guild_id = ? AND left_at IS NOT NULL", (guild_id,))}
+        mentors = [p for p in await repo.profiles(tx, guild_id, MENTOR) if p.user_id not in departed]
+        newcomers = [p for p in await repo.profiles(tx, guild_id, NEWCOMER) if p.user_id not in departed]
         states = (*OPEN_STATES, "proposed") if skip_proposed else OPEN_STATES
         taken = await repo.matches(tx, guild_id, states)
         busy = {m.newcomer_id for m in taken}
@@ -186,6 +188,18 @@ class MentoringService:
             load[m.mentor_id] = load.get(m.mentor_id, 0) + 1
         remaining = {p.user_id: max(0, p.capacity - load.get(p.user_id, 0)) for p in mentors}
         return [n for n in newcomers if n.user_id not in busy], mentors, remaining
+
+    async def member_left(self, guild_id: int, user_id: int) -> None:
+        """A member left the server: their profiles stay (until they are forgotten) but are not proposed."""
+        await self._db.execute(
+            "UPDATE mentoring_profiles SET left_at = ? WHERE guild_id = ? AND user_id = ? AND left_at IS NULL",
+            (to_db(self._clock.now()), guild_id, user_id))
+
+    async def member_returned(self, guild_id: int, user_id: int) -> None:
+        """A member came back in time: their profiles are in the pool again."""
+        await self._db.execute(
+            "UPDATE mentoring_profiles SET left_at = NULL WHERE guild_id = ? AND user_id = ? AND left_at IS NOT NULL",
+            (guild_id, user_id))
 
     async def preview(self, guild_id: int, coordinator_id: int) -> RoundView:
         """Run a round over the current pool and store its proposals (replacing unapproved ones)."""
@@ -692,7 +706,7 @@ class MentoringService:
         async def export(tx: Tx, user_id: int) -> dict[str, Any] | None:
             profiles = await tx.fetchall(
                 "SELECT guild_id, role, languages, help, interests, area, availability, capacity, paused_until, "
-                "source, created_at, updated_at FROM mentoring_profiles WHERE user_id = ?", (user_id,)
+                "source, created_at, updated_at, left_at FROM mentoring_profiles WHERE user_id = ?", (user_id,)
             )
             matches = await tx.fetchall(
                 "SELECT id, guild_id, mentor_id, newcomer_id, state, mentor_answer, newcomer_answer, created_at, "
