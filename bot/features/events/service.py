@@ -573,8 +573,8 @@ class EventsService:
         now = self._clock.now()
         async with self._db.transaction() as tx:
             rows = await tx.fetchall(
-                "SELECT r.event_id, r.occurrence, r.status, r.seq FROM event_rsvps r JOIN events e ON e.id = r.event_id "
-                "WHERE r.user_id = ? AND e.guild_id = ? AND e.status = 'active'", (user_id, guild_id))
+                "SELECT r.event_id, r.occurrence, r.status, r.seq FROM event_rsvps r "
+                "JOIN events e ON e.id = r.event_id WHERE r.user_id = ? AND e.guild_id = ? AND e.status = 'active'", (user_id, guild_id))
             gone = 0
             for row in rows:
                 event = await load_event(tx, row["event_id"])
@@ -582,8 +582,9 @@ class EventsService:
                 occ = self.occurrence_of(event, row["occurrence"])
                 if occ.at + timedelta(minutes=event.duration_minutes) <= now:
                     continue
-                gone += await tx.execute("DELETE FROM event_rsvps WHERE event_id = ? AND occurrence = ? AND user_id = ?",
-                                         (row["event_id"], row["occurrence"], user_id))
+                gone += await tx.execute(
+                    "DELETE FROM event_rsvps WHERE event_id = ? AND occurrence = ? AND user_id = ?",
+                    (row["event_id"], row["occurrence"], user_id))
                 # The refill also redraws the announcement's counts (a 'maybe' or a waiting place went too).
                 await self._jobs.schedule(
                     planning.REFILL, planning.refill_key(row["event_id"], row["occurrence"], row["seq"]), now,
