@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.simulator import Simulator
-from tests.cogs.test_events import esim  # noqa: F401 - the events-only simulator fixture
 from tests.cogs.test_mentoring import setup_pool
 from tests.cogs.test_onboarding import uid
 from tests.helpers import allow_dms, create, organizer, posts
@@ -44,11 +43,11 @@ async def test_a_member_who_leaves_frees_their_going_place_for_the_waiting_list(
     await esim.advance(timedelta(days=1, hours=6))
     await esim.press("Amal", "events:rsvp:1:going")
     await esim.press("Bashir", "events:rsvp:1:going")  # the waiting list
-    step = await esim.leave("Amal")
-    step = await esim.advance(timedelta(seconds=5))
+    await esim.leave("Amal")
+    await esim.advance(timedelta(seconds=5))
     [dm] = [a for a in esim.actions if a.kind == "dm" and a.to == "dm:Bashir"]
     assert "Sauna evening" in dm.text
-    post = [a for a in posts(esim, "#announcements")][-1]
+    post = posts(esim, "#announcements")[-1]
     labels = [b["label"] for b in esim.discord.messages[post.message_id].components[0]["components"]]
     assert labels[0] == "Kommer · 1"
     events = esim.running_bot.services.capabilities["events"]

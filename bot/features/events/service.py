@@ -574,7 +574,8 @@ class EventsService:
         async with self._db.transaction() as tx:
             rows = await tx.fetchall(
                 "SELECT r.event_id, r.occurrence, r.status, r.seq FROM event_rsvps r "
-                "JOIN events e ON e.id = r.event_id WHERE r.user_id = ? AND e.guild_id = ? AND e.status = 'active'", (user_id, guild_id))
+                "JOIN events e ON e.id = r.event_id WHERE r.user_id = ? AND e.guild_id = ? AND e.status = 'active'",
+                (user_id, guild_id))
             gone = 0
             for row in rows:
                 event = await load_event(tx, row["event_id"])
