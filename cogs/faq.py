@@ -153,7 +153,8 @@ class QuestionModal(discord.ui.Modal):
         """Queue the question without who asked."""
         # From direct messages the question goes to the bot's own server, so that volunteers see it.
         guild_id = interaction.guild_id or interaction.client.services.settings.guild_id
-        await _service(interaction).add_unanswered(guild_id, self.question.value, self.t.code, self.slug)
+        await _service(interaction).add_unanswered(guild_id, self.question.value, self.t.code, self.slug,
+                                                   asked_by=interaction.user.id)
         await respond(interaction, self.t._(
             "Thank you. Your question was sent to the volunteers without your name. "
             "They use such questions to improve the answers."
@@ -619,11 +620,17 @@ class FaqCog(commands.Cog):
         await respond(interaction, clip(text, MESSAGE_LIMIT - 100), file=file)
 
     @faq.command(name="unanswered", description="Questions members could not find answers to (volunteers)")
-    @app_commands.describe(done="Mark this question number as handled")
-    async def unanswered(self, interaction: discord.Interaction[MultinationsBot], done: int | None = None) -> None:
-        """List the open questions (never who asked), or mark one handled."""
+    @app_commands.describe(done="Mark this question number as handled",
+                           redact="Remove the text of this question number (it held personal details)")
+    async def unanswered(self, interaction: discord.Interaction[MultinationsBot], done: int | None = None,
+                         redact: int | None = None) -> None:
+        """List the open questions (never who asked), mark one handled, or remove a question's text."""
         require(interaction, *STAFF)
         t = await self.bot.translator_for(interaction)
+        if redact is not None:
+            await self.service.redact_unanswered(interaction.guild_id, redact)
+            await respond(interaction, t._("The text of question {number} is removed.", number=redact))
+            return
         if done is not None:
             await self.service.resolve_unanswered(interaction.guild_id, done)
             await respond(interaction, t._("Question {number} is marked as handled.", number=done))
@@ -635,8 +642,9 @@ class FaqCog(commands.Cog):
         lines = [t._("Open questions (who asked is never stored):")]
         for item in items:
             about = f" · `{item.entry_slug}`" if item.entry_slug else ""
+            text = user_text(clip(item.question, 300)) if item.question else t._("(text removed by a volunteer)")
             lines.append(f"**{item.id}** · {language_name(item.language)} · {t.date(item.created_at)}{about}\n"
-                         + "\n".join(f"> {line}" for line in user_text(clip(item.question, 300)).split("\n")))
+                         + "\n".join(f"> {line}" for line in text.split("\n")))
         await respond(interaction, "\n".join(lines))
 
 

@@ -54,3 +54,8 @@ CREATE INDEX scheduled_jobs_subject ON scheduled_jobs (subject) WHERE subject IS
 -- When a member with a mentoring profile left the server (NULL: present). A departed member is not
 -- proposed in a round; coming back clears it.
 ALTER TABLE mentoring_profiles ADD COLUMN left_at TEXT;
+
+-- Who sent a question to the volunteers, as a keyed digest of their id (volunteers never see it):
+-- enough for the member's export and deletion to find their own questions, nothing more.
+ALTER TABLE faq_unanswered ADD COLUMN asked_by TEXT;
+CREATE INDEX faq_unanswered_asked_by ON faq_unanswered (asked_by) WHERE asked_by IS NOT NULL;

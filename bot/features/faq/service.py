@@ -8,6 +8,7 @@ time and reason (history, rollback). Role checks happen at the edge before these
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -16,9 +17,10 @@ from typing import Any
 
 from bot.core.capabilities import HELP_TOPICS, LinkItem
 from bot.core.clock import Clock
-from bot.core.db import Database, Tx
+from bot.core.db import Database, Reads, Tx
 from bot.core.errors import Msg, TooLong, UserError
 from bot.core.i18n import N_
+from bot.core.installation import installation_id
 from bot.core.jobs import JobQueue
 from bot.core.languages import LANGUAGES
 from bot.core.privacy import PrivacySection
@@ -448,11 +450,20 @@ class FaqService:
         return entry
 
     # ----- unanswered questions -----------------------------------------------------------------
-    async def add_unanswered(self, guild_id: int | None, question: str, language: str, slug: str | None) -> None:
-        """Queue a question for volunteers, without who asked."""
+    async def add_unanswered(self, guild_id: int | None, question: str, language: str, slug: str | None,
+                             asked_by: int | None = None) -> None:
+        """Queue a question for volunteers, without who asked: only a keyed digest of the asker's id is kept,
+        so that the member's own export and deletion find it (volunteers never see it)."""
         question = clean_text(question, limit=UNANSWERED_LIMIT, field=N_("your question"), multiline=True)
         async with self._db.transaction() as tx:
-            await repo.add_unanswered(tx, guild_id, question, language, slug, self._clock.now())
+            digest = None if asked_by is None else await _asker_digest(tx, asked_by)
+            await repo.add_unanswered(tx, guild_id, question, language, slug, self._clock.now(), digest)
+
+    async def redact_unanswered(self, guild_id: int | None, item_id: int) -> None:
+        """A volunteer removes the text of a question that held personal details (the number stays)."""
+        async with self._db.transaction() as tx:
+            if not await repo.redact_unanswered(tx, guild_id, item_id):
+                raise UserError(N_("There is no question number {number}."), number=item_id)
 
     # ----- "Did this help?" -----------------------------------------------------------------------
     async def record_helped(self, entry_id: int) -> bool:
@@ -584,9 +595,17 @@ class FaqService:
                 " WHERE t.updated_by = ? ORDER BY e.slug, t.language",
                 (user_id,),
             )
-            if not rows and not owned and not texts:
+            asked = await tx.fetchall(
+                "SELECT question, language, created_at, resolved_at FROM faq_unanswered WHERE asked_by = ? "
+                "ORDER BY created_at, id", (await _asker_digest(tx, user_id),))
+            if not rows and not owned and not texts and not asked:
                 return None
             return {
+                "questions_sent_to_volunteers": [
+                    {"question": r["question"], "language": r["language"], "at": r["created_at"],
+                     "handled": r["resolved_at"] is not None}
+                    for r in asked
+                ],
                 "revisions_written": [
                     {"entry": r["slug"], "revision": r["number"], "action": r["action"], "reason": r["reason"],
                      "at": r["created_at"]}
@@ -602,6 +621,7 @@ class FaqService:
             )
             await tx.execute("UPDATE faq_entries SET owner_id = NULL WHERE owner_id = ?", (user_id,))
             await tx.execute("UPDATE faq_texts SET updated_by = NULL WHERE updated_by = ?", (user_id,))
+            await tx.execute("DELETE FROM faq_unanswered WHERE asked_by = ?", (await _asker_digest(tx, user_id),))
 
         async def after_delete(user_id: int) -> None:
             # The in-memory entries follow the database only once the deletion has committed.
@@ -614,8 +634,8 @@ class FaqService:
             title=N_("FAQ contributions"),
             description=N_(
                 "If you help with the FAQ: the changes you made (when and why) and the entries you look after. "
-                "After deletion your changes are shown as made by a deleted member. Questions sent to the "
-                "volunteers are never linked to you."
+                "After deletion your changes are shown as made by a deleted member. Questions you sent to the "
+                "volunteers are exported and deleted too; the volunteers never see who asked."
             ),
             export=export,
             delete=delete,
@@ -752,3 +772,9 @@ def language_name(code: str) -> str:
     lang = LANGUAGES.get(code)
     return lang.native_name if lang else code
 
+
+
+async def _asker_digest(tx: Reads, user_id: int) -> str:
+    """A keyed digest of a member's id (the installation's id is the key): finds their own questions only."""
+    key = (await installation_id(tx)).encode()
+    return hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
