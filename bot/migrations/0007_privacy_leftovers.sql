@@ -59,3 +59,16 @@ ALTER TABLE mentoring_profiles ADD COLUMN left_at TEXT;
 -- enough for the member's export and deletion to find their own questions, nothing more.
 ALTER TABLE faq_unanswered ADD COLUMN asked_by TEXT;
 CREATE INDEX faq_unanswered_asked_by ON faq_unanswered (asked_by) WHERE asked_by IS NOT NULL;
+
+-- Messages the bot posted that name a member (a help request in the coordinators' channel, a pair's
+-- introduction, a check-in prompt in a thread). When that member's data is deleted, each is edited to
+-- a neutral text by a job (`core.redact-message`) planned in the deletion's transaction.
+CREATE TABLE bot_messages_about (
+    guild_id    INTEGER NOT NULL,
+    channel_id  INTEGER NOT NULL,
+    message_id  INTEGER NOT NULL,
+    user_id     INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (message_id, user_id)
+);
+CREATE INDEX bot_messages_about_user ON bot_messages_about (user_id);

@@ -111,3 +111,37 @@ async def test_the_privacy_section_exports_and_deletes_the_rows_about_a_member(d
     assert [row["kind"] for row in exported["scheduled"]] == ["test"]
     await registry.delete(7)
     assert await jobs.state_of("reminder-a") is None and await jobs.state_of("about-b") == "pending"
+
+
+async def test_the_bots_messages_naming_a_member_are_edited_when_she_deletes_her_data(sim: Simulator) -> None:
+    await setup_pool(sim)
+    await sim.grant("Cora", "coordinator")
+    await sim.slash("Cora", "/match preview")
+    step = await sim.slash("Cora", "/match approve pairs:all")
+    dms = step.of("dm")
+    await sim.press("Bertil", dms[0].buttons()[0]["custom_id"], message=sim.discord.messages[dms[0].message_id])
+    prompt = (await sim.slash("Amal", "/mentor status")).last("followup")
+    step = await sim.press("Amal", "Accept", message=sim.discord.messages[prompt.message_id])
+    intro = [a for a in step.of("message") if a.to.startswith("thread:")][-1]
+    step = await sim.advance(timedelta(days=7, hours=1))
+    [checkin] = [a for a in step.of("message") if a.to.startswith("thread:") and "Amal" in a.mentions]
+    await sim.press("Amal", "I need help", message=sim.discord.messages[checkin.message_id])
+    [help_note] = [a for a in sim.sent_to("#coordinators") if "bad om hjälp" in a.text]
+    amal = sim.member("Amal").id
+    named = [intro.message_id, checkin.message_id, help_note.message_id]
+    assert all(f"<@{amal}>" in sim.discord.messages[m].content for m in named)
+
+    step = await sim.slash("Amal", "/privacy delete")
+    await sim.press("Amal", step.last().buttons()[0]["custom_id"])
+    await sim.advance(timedelta(seconds=5))
+    for message_id in named:
+        message = sim.discord.messages[message_id]
+        assert f"<@{amal}>" not in message.content and "Amal" not in message.content
+        assert message.components == []  # the check-in's buttons went too
+    # Edited once each, and never again (the jobs name only the message).
+    edits = [a for a in sim.actions if a.kind == "edit" and a.message_id in named]
+    assert len(edits) == 3
+    await sim.restart()
+    await sim.advance(timedelta(hours=1))
+    assert len([a for a in sim.actions if a.kind == "edit" and a.message_id in named]) == 3
+    assert await everything_about(sim, amal) == []
