@@ -36,7 +36,7 @@ async def test_a_volunteers_hellos_are_exported_and_forgotten_with_her(sim: Simu
     # The card no longer names her, still shows that Amal is being greeted, and is not offered again.
     redrawn = card_of(sim)
     assert f"<@{vera}>" not in redrawn.content
-    assert "A volunteer is saying hello." in redrawn.content and "Kusfors" in redrawn.content
+    assert "En volontär hälsar på." in redrawn.content and "Kusfors" in redrawn.content  # the guild's Swedish
     assert redrawn.components == []
     onboarding = sim.running_bot.services.capabilities["onboarding"]
     assert [s.user_id for s in await onboarding.queue(GUILD_ID)] == []
