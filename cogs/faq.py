@@ -308,8 +308,9 @@ async def unanswered_message(t: Translator, service: FaqService, guild_id: int |
     blocks = []
     for item in items:
         about = f" · `{item.entry_slug}`" if item.entry_slug else ""
+        text = user_text(clip(item.question, 300)) if item.question else t._("(text removed by a volunteer)")
         blocks.append(clip(f"**{item.id}** · {language_name(item.language)} · {t.date(item.created_at)}{about}\n"
-                           + "\n".join(f"> {line}" for line in user_text(clip(item.question, 300)).split("\n")),
+                           + "\n".join(f"> {line}" for line in text.split("\n")),
                            MESSAGE_LIMIT - 200))
     pages = pack(blocks, MESSAGE_LIMIT - 200)
     page = min(max(page, 0), len(pages) - 1)
@@ -700,11 +701,17 @@ class FaqCog(commands.Cog):
         await respond(interaction, clip(text, MESSAGE_LIMIT - 100), file=file)
 
     @faq.command(name="unanswered", description="Questions members could not find answers to (volunteers)")
-    @app_commands.describe(done="Mark this question number as handled")
-    async def unanswered(self, interaction: discord.Interaction[MultinationsBot], done: int | None = None) -> None:
-        """List the open questions (never who asked), or mark one handled."""
+    @app_commands.describe(done="Mark this question number as handled",
+                           redact="Remove the text of this question number (it held personal details)")
+    async def unanswered(self, interaction: discord.Interaction[MultinationsBot], done: int | None = None,
+                         redact: int | None = None) -> None:
+        """List the open questions (never who asked), mark one handled, or remove a question's text."""
         require(interaction, *STAFF)
         t = await self.bot.translator_for(interaction)
+        if redact is not None:
+            await self.service.redact_unanswered(interaction.guild_id, redact)
+            await respond(interaction, t._("The text of question {number} is removed.", number=redact))
+            return
         if done is not None:
             await self.service.resolve_unanswered(interaction.guild_id, done)
             await respond(interaction, t._("Question {number} is marked as handled.", number=done))

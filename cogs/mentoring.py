@@ -347,8 +347,22 @@ class MentoringCog(commands.Cog):
         #: One follow-up of a match at a time (the command's own path and a re-run job never overlap).
         self._locks: dict[int, asyncio.Lock] = {}
 
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """A member who left is not proposed in a round (their profile waits until they are forgotten)."""
+        if not payload.user.bot:
+            await self.service.member_left(payload.guild_id, payload.user.id)
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        """A member who came back is in the pool again."""
+        if not member.bot:
+            await self.service.member_returned(member.guild.id, member.id)
+
     async def cog_load(self) -> None:
         """Check-ins, follow-ups, "no mentor yet" notes and the retention sweep are durable jobs."""
+        # Rows an older version planned under readable keys get their opaque keys before anything runs.
+        await self.service.upgrade_job_keys()
         # A check-in a few days late (after downtime) is still worth sending.
         self.bot.services.jobs.register(CHECKIN_KIND, self.run_checkin, grace=timedelta(days=14))
         # Follow-ups a crash interrupted run after a restart, even much later (nothing else would do them).
@@ -403,21 +417,27 @@ class MentoringCog(commands.Cog):
         """The coordinators' private channel (configured, else #coordinators)."""
         return await self._channel(guild_id, "mentoring.coordinators_channel", "coordinators")
 
-    async def _tell_coordinators(self, guild_id: int, text: str, nonce: str | None = None) -> bool:
-        """Post to the coordinators' channel; False when it is missing or Discord refused."""
+    async def _tell_coordinators(self, guild_id: int, text: str, nonce: str | None = None,
+                                 about: tuple[int, ...] = ()) -> bool:
+        """Post to the coordinators' channel; False when it is missing or Discord refused.
+
+        `about`: the members the text names; the message is recorded so that deleting one's data edits it.
+        """
         channel = await self.coordinators_channel(guild_id)
         if channel is None:
             log.warning("mentoring: no coordinators channel in guild %s", guild_id)
             return False
         try:
             if nonce is None:
-                await channel.send(clip(text))
+                sent = await channel.send(clip(text))
             else:
-                await channel.send(clip(text), nonce=nonce)
+                sent = await channel.send(clip(text), nonce=nonce)
         except discord.HTTPException as exc:
             log.warning("mentoring: could not post to the coordinators channel of guild %s (HTTP %s, code %s)",
                         guild_id, exc.status, exc.code)
             return False
+        if about:
+            await self.bot.services.messages.record(guild_id, sent.channel.id, sent.id, about)
         return True
 
     async def _dm(self, user_id: int, content: str, view: discord.ui.View | None = None,
@@ -815,7 +835,7 @@ class MentoringCog(commands.Cog):
         return await self._tell_coordinators(match.guild_id, tg._(
             "{name} asked for help with mentoring match #{id} (check-in after {time}). Please contact them "
             "privately.", name=_mention(user_id), id=match.id, time=tg._(STAGE_LABELS.get(stage, stage))),
-            nonce=_nonce(followup_key(match.id, "help", stage, user_id)))
+            nonce=_nonce(followup_key(match.id, "help", stage, user_id)), about=(user_id,))
 
     # ----- invitations and the pair -------------------------------------------------------------------
     async def deliver_invitation(self, match: Match) -> None:
@@ -960,12 +980,15 @@ class MentoringCog(commands.Cog):
         intro = "\n\n— — —\n\n".join(dict.fromkeys(texts))
         thread_channel = self.bot.get_partial_messageable(thread_id, guild_id=match.guild_id)
         try:
-            await thread_channel.send(clip(intro), nonce=_nonce(key, thread_id),
-                                      allowed_mentions=discord.AllowedMentions(
-                                          users=[discord.Object(id=match.mentor_id),
-                                                 discord.Object(id=match.newcomer_id)]))
+            sent = await thread_channel.send(clip(intro), nonce=_nonce(key, thread_id),
+                                             allowed_mentions=discord.AllowedMentions(
+                                                 users=[discord.Object(id=match.mentor_id),
+                                                        discord.Object(id=match.newcomer_id)]))
         except discord.HTTPException:
             log.warning("mentoring: could not post the introduction of match %s", match.id)
+            return True
+        await self.bot.services.messages.record(match.guild_id, thread_id, sent.id,
+                                                (match.newcomer_id, match.mentor_id))
         return True
 
     # ----- check-ins --------------------------------------------------------------------------------------
@@ -993,8 +1016,10 @@ class MentoringCog(commands.Cog):
                 continue
             if thread is not None:
                 try:
-                    await thread.send(f"{_mention(uid)} {text}", view=view, nonce=_nonce(job.key + ":thread", uid),
-                                      allowed_mentions=discord.AllowedMentions(users=[discord.Object(id=uid)]))
+                    sent = await thread.send(f"{_mention(uid)} {text}", view=view,
+                                             nonce=_nonce(job.key + ":thread", uid),
+                                             allowed_mentions=discord.AllowedMentions(users=[discord.Object(id=uid)]))
+                    await self.bot.services.messages.record(match.guild_id, thread.id, sent.id, (uid,))
                     continue
                 except discord.HTTPException:
                     log.warning("mentoring: could not post a check-in of match %s", match.id)
@@ -1002,7 +1027,7 @@ class MentoringCog(commands.Cog):
             await self._tell_coordinators(match.guild_id, tg._(
                 "I could not reach {name} for the check-in of mentoring pair #{id} (no DMs, and the pair's thread "
                 "is gone). Please contact them.", name=_mention(uid), id=match.id),
-                nonce=_nonce(job.key + ":unreached", uid))
+                nonce=_nonce(job.key + ":unreached", uid), about=(uid,))
 
     async def answer_checkin(self, interaction: discord.Interaction[MultinationsBot], match_id: int, stage: str,
                              answer: str) -> None:

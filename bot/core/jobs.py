@@ -12,6 +12,7 @@ people. Rows left `claimed` by a crash are handled at start by `reconcile()`.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import sys
@@ -26,12 +27,26 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.core.clock import Clock, from_db, to_db
 from bot.core.db import Database, Tx, durable_writes, storage_fault
+from bot.core.i18n import N_
 from bot.core.logs import scrub_exception
+from bot.core.privacy import PrivacySection
 
 log = logging.getLogger(__name__)
 
 # A job this late is flagged `late` to its handler (for a "delayed" note), even within grace.
 LATE_AFTER = timedelta(minutes=2)
+# Finished rows (done, missed, failed, cancelled) due longer ago than this are deleted by `prune`.
+KEEP_FINISHED = timedelta(days=60)
+PRUNE_KIND = "core.prune-jobs"
+
+
+def opaque_key(namespace: str, intent: str) -> str:
+    """A job key that stays stable for the same intent but does not spell it out.
+
+    `intent` is what makes the job unique (a match, a step, a member); the key keeps only a digest
+    of it, so a row never records in readable form what a member did ("pressed I need help").
+    """
+    return f"{namespace}:#{hashlib.sha256(intent.encode()).hexdigest()[:32]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,13 +149,22 @@ class JobQueue:
         payload: dict[str, Any] | None = None,
         *,
         tx: Tx | None = None,
+        subject: int | None = None,
     ) -> None:
-        """Plan a job; planning the same key again moves it unless it already ran or is running."""
-        params = (kind, key, to_db(due_at), json.dumps(payload or {}, sort_keys=True), to_db(self._clock.now()))
+        """Plan a job; planning the same key again moves it unless it already ran or is running.
+
+        `subject` is the member the job is about (default: the payload's `"user"`): the row is deleted
+        with that member's data (see `privacy_section`).
+        """
+        if subject is None and payload is not None and isinstance(payload.get("user"), int):
+            subject = payload["user"]
+        params = (kind, key, to_db(due_at), json.dumps(payload or {}, sort_keys=True), to_db(self._clock.now()),
+                  subject)
         sql = (
-            "INSERT INTO scheduled_jobs(kind, key, due_at, payload, created_at) VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO scheduled_jobs(kind, key, due_at, payload, created_at, subject) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, due_at = excluded.due_at, "
-            "payload = excluded.payload, state = 'pending', attempts = 0, claimed_at = NULL, "
+            "payload = excluded.payload, subject = excluded.subject, state = 'pending', attempts = 0, "
+            "claimed_at = NULL, "
             "last_error = NULL WHERE scheduled_jobs.state IN ('pending', 'cancelled', 'missed', 'failed')"
         )
         if tx is None:
@@ -163,6 +187,57 @@ class JobQueue:
                 await self._changed()
             return count
         return await tx.execute(sql, params)
+
+    async def rekey(self, kind: str, new_key: Callable[[str], str | None]) -> int:
+        """Rename rows of `kind` whose key `new_key` maps to another (a start-up upgrade of old key forms).
+
+        State, due time and payload stay, so nothing due is lost and nothing done runs again. When a row
+        with the new key exists already, the old-form row is the stale copy and is deleted. Returns how
+        many rows changed.
+        """
+        rows = await self._db.fetchall("SELECT id, key FROM scheduled_jobs WHERE kind = ?", (kind,))
+        renames = [(row["id"], target) for row in rows if (target := new_key(row["key"])) not in (None, row["key"])]
+        if not renames:
+            return 0
+        async with self._db.transaction(durable=True) as tx:
+            for row_id, target in renames:
+                taken = await tx.fetchval("SELECT 1 FROM scheduled_jobs WHERE key = ?", (target,))
+                if taken:
+                    await tx.execute("DELETE FROM scheduled_jobs WHERE id = ?", (row_id,))
+                else:
+                    await tx.execute("UPDATE scheduled_jobs SET key = ? WHERE id = ?", (target, row_id))
+        return len(renames)
+
+    async def prune(self, keep: timedelta = KEEP_FINISHED) -> int:
+        """Delete finished rows (done, missed, failed, cancelled) due and finished before `keep` ago.
+
+        Planning only ever plans what lies ahead, so a row this old is never planned again: dropping
+        it cannot make anything run twice. Returns how many rows went.
+        """
+        cutoff = to_db(self._clock.now() - keep)
+        return await self._db.execute(
+            "DELETE FROM scheduled_jobs WHERE state IN ('done', 'missed', 'failed', 'cancelled') "
+            "AND due_at < ? AND COALESCE(finished_at, due_at) < ?", (cutoff, cutoff))
+
+    def privacy_section(self) -> PrivacySection:
+        """The planned work about a member (reminders, notices): exported, and deleted with them."""
+
+        async def export(tx: Tx, user_id: int) -> list[dict[str, Any]] | None:
+            rows = await tx.fetchall(
+                "SELECT kind, due_at, state FROM scheduled_jobs WHERE subject = ? ORDER BY due_at", (user_id,))
+            return [{"kind": r["kind"], "due_at": r["due_at"], "state": r["state"]} for r in rows] or None
+
+        async def delete(tx: Tx, user_id: int) -> None:
+            await tx.execute("DELETE FROM scheduled_jobs WHERE subject = ?", (user_id,))
+
+        return PrivacySection(
+            key="scheduled",
+            title=N_("Planned messages"),
+            description=N_("Reminders and notices the bot has planned for you or about you, and when."),
+            export=export,
+            delete=delete,
+            after_delete=lambda _user_id: self._changed(),
+        )
 
     async def notify_changed(self) -> None:
         """Tell the waker that plans changed (call after scheduling inside your own transaction)."""

@@ -18,6 +18,7 @@ from bot.core.db import Database
 from bot.core.i18n import DEFAULT_LOCALES_DIR, Catalogs, Translator
 from bot.core.jobs import JobQueue, Waker
 from bot.core.members import GuildConfig, MemberPrefs
+from bot.core.mentions import BotMessages
 from bot.core.privacy import PrivacyRegistry
 from bot.core.settings import Settings
 
@@ -36,6 +37,7 @@ class Services:
     guild_config: GuildConfig
     privacy: PrivacyRegistry
     access: Access
+    messages: BotMessages
     capabilities: dict[str, Any] = field(default_factory=dict)
 
     def translator(self, language: str) -> Translator:
@@ -73,6 +75,9 @@ async def build_services(
     prefs = MemberPrefs(db, clock)
     privacy = PrivacyRegistry(db)
     privacy.register(prefs.privacy_section())
+    privacy.register(jobs.privacy_section())
+    messages = BotMessages(db, clock, jobs)
+    privacy.register(messages.privacy_section())
     return Services(
         settings=settings,
         db=db,
@@ -84,4 +89,5 @@ async def build_services(
         guild_config=GuildConfig(db, clock),
         privacy=privacy,
         access=Access(settings.roles),
+        messages=messages,
     )

@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.languages import resolve_language
-from bot.core.maintenance import plan_backups
+from bot.core.maintenance import plan_backups, plan_pruning
 from bot.core.services import Services
 from bot.edge.errors import report_error
 from bot.edge.ratelimit import MemberRateLimiter
@@ -119,6 +119,7 @@ class MultinationsBot(commands.Bot):
         await self.tree.set_translator(CatalogTranslator(self.services.catalogs))
         await self.load_feature_extensions()
         await plan_backups(self.services)
+        await plan_pruning(self.services)
         await self.services.jobs.reconcile()
         self.services.waker.start()
         await self.services.waker.reschedule()

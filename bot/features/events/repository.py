@@ -38,6 +38,7 @@ class Event:
     discord_event_id: int | None
     status: str
     created_by: int
+    sequence: int = 0  # the calendar revision: grows with every edit (a trigger keeps it)
 
     def rule(self, skipped: frozenset[datetime] = frozenset()) -> Rule:
         """The repetition rule of the event."""
@@ -58,6 +59,7 @@ def event_from_row(row: sqlite3.Row) -> Event:
         reminders=tuple(sorted(set(json.loads(row["reminders"])), reverse=True)[-MAX_REMINDERS:]),
         mirror=bool(row["mirror"]),
         discord_event_id=row["discord_event_id"], status=row["status"], created_by=row["created_by"],
+        sequence=row["sequence"],
     )
 
 

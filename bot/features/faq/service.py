@@ -8,6 +8,7 @@ time and reason (history, rollback). Role checks happen at the edge before these
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from collections import deque
 from dataclasses import dataclass, replace
@@ -17,9 +18,10 @@ from typing import Any
 
 from bot.core.capabilities import HELP_TOPICS, LinkItem
 from bot.core.clock import Clock
-from bot.core.db import Database, Tx
+from bot.core.db import Database, Reads, Tx
 from bot.core.errors import Msg, TooLong, UserError
 from bot.core.i18n import N_
+from bot.core.installation import installation_id
 from bot.core.jobs import JobQueue
 from bot.core.languages import LANGUAGES
 from bot.core.paging import Page, page_of
@@ -471,8 +473,10 @@ class FaqService:
                              asker: int | None = None) -> bool:
         """Queue a question for volunteers, without who asked. False when the same question is already open.
 
-        One member may send `QUESTIONS_PER_DAY` questions a day, so that one person cannot bury
-        everyone else's; who sent when is counted in memory only (never stored, forgotten at restart)."""
+        Volunteers never see who asked; only a keyed digest of the asker's id is stored, so that the
+        member's own export and deletion find the question. One member may send `QUESTIONS_PER_DAY`
+        questions a day, so that one person cannot bury everyone else's; that count is kept in memory
+        only (forgotten at restart)."""
         question = clean_text(question, limit=UNANSWERED_LIMIT, field=N_("your question"), multiline=True)
         now = self._clock.now()
         recent = self._asked.setdefault(asker, deque()) if asker is not None else None
@@ -483,15 +487,19 @@ class FaqService:
                 raise UserError(N_("You have already sent several questions to the volunteers today. They will "
                                    "read them; you can send more tomorrow."))
         async with self._db.transaction() as tx:
-            duplicate = await tx.fetchval(
-                "SELECT 1 FROM faq_unanswered WHERE resolved_at IS NULL AND guild_id IS ? AND question = ?",
-                (guild_id, question),
-            )
+            duplicate = await repo.open_question_exists(tx, guild_id, question)
             if not duplicate:
-                await repo.add_unanswered(tx, guild_id, question, language, slug, now)
+                digest = None if asker is None else await _asker_digest(tx, asker)
+                await repo.add_unanswered(tx, guild_id, question, language, slug, now, digest)
         if recent is not None:
             recent.append(now)
         return not duplicate
+
+    async def redact_unanswered(self, guild_id: int | None, item_id: int) -> None:
+        """A volunteer removes the text of a question that held personal details (the number stays)."""
+        async with self._db.transaction() as tx:
+            if not await repo.redact_unanswered(tx, guild_id, item_id):
+                raise UserError(N_("There is no question number {number}."), number=item_id)
 
     # ----- "Did this help?" -----------------------------------------------------------------------
     async def record_helped(self, entry_id: int) -> bool:
@@ -634,9 +642,17 @@ class FaqService:
                 " WHERE t.updated_by = ? ORDER BY e.slug, t.language",
                 (user_id,),
             )
-            if not rows and not owned and not texts:
+            asked = await tx.fetchall(
+                "SELECT question, language, created_at, resolved_at FROM faq_unanswered WHERE asked_by = ? "
+                "ORDER BY created_at, id", (await _asker_digest(tx, user_id),))
+            if not rows and not owned and not texts and not asked:
                 return None
             return {
+                "questions_sent_to_volunteers": [
+                    {"question": r["question"], "language": r["language"], "at": r["created_at"],
+                     "handled": r["resolved_at"] is not None}
+                    for r in asked
+                ],
                 "revisions_written": [
                     {"entry": r["slug"], "revision": r["number"], "action": r["action"], "reason": r["reason"],
                      "at": r["created_at"]}
@@ -652,6 +668,7 @@ class FaqService:
             )
             await tx.execute("UPDATE faq_entries SET owner_id = NULL WHERE owner_id = ?", (user_id,))
             await tx.execute("UPDATE faq_texts SET updated_by = NULL WHERE updated_by = ?", (user_id,))
+            await tx.execute("DELETE FROM faq_unanswered WHERE asked_by = ?", (await _asker_digest(tx, user_id),))
 
         async def after_delete(user_id: int) -> None:
             # The in-memory entries follow the database only once the deletion has committed.
@@ -665,8 +682,8 @@ class FaqService:
             title=N_("FAQ contributions"),
             description=N_(
                 "If you help with the FAQ: the changes you made (when and why) and the entries you look after. "
-                "After deletion your changes are shown as made by a deleted member. Questions sent to the "
-                "volunteers are never linked to you."
+                "After deletion your changes are shown as made by a deleted member. Questions you sent to the "
+                "volunteers are exported and deleted too; the volunteers never see who asked."
             ),
             export=export,
             delete=delete,
@@ -802,3 +819,9 @@ def language_name(code: str) -> str:
     lang = LANGUAGES.get(code)
     return lang.native_name if lang else code
 
+
+
+async def _asker_digest(tx: Reads, user_id: int) -> str:
+    """A keyed digest of a member's id (the installation's id is the key): finds their own questions only."""
+    key = (await installation_id(tx)).encode()
+    return hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
