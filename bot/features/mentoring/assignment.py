@@ -28,9 +28,13 @@ the chosen pairs (tests check that both agree).
 from __future__ import annotations
 
 import asyncio
+import os
+import pickle
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -417,14 +421,80 @@ def plan_round(
     return result
 
 
+#: From this many newcomer x mentor cells on, a round runs in a worker process (see `run_round`).
+PROCESS_CELLS = 250_000
+
+
 async def run_round(
     newcomers: Sequence[Profile],
     mentors: Sequence[Profile],
     rules: Rules,
     remaining: dict[int, int] | None = None,
 ) -> RoundResult:
-    """`plan_round` in a worker thread (SciPy releases the GIL; the bot keeps answering)."""
-    return await asyncio.to_thread(plan_round, newcomers, mentors, rules, remaining)
+    """`plan_round` off the event loop, so that the bot keeps answering while a round is computed.
+
+    A small pool runs in a worker thread (milliseconds). A large one runs in a fresh worker process
+    (`python -m bot.features.mentoring.worker`, the pool pickled through its stdin): SciPy's
+    sparse matching holds the GIL for its whole call (about 0.2 s per solve at 5,000 x 2,500),
+    which in a thread would stall the event loop that long. The process lives for one round (its
+    start and the NumPy and SciPy imports are inside the round time that
+    benchmarks/mentoring_round.py measures), so an idle bot keeps no second interpreter in memory.
+    The result is the same as `plan_round`'s: the same code on the same input.
+    """
+    if len(newcomers) * len(mentors) < PROCESS_CELLS:
+        return await asyncio.to_thread(plan_round, newcomers, mentors, rules, remaining)
+    frames = [pickle.dumps((rules, remaining), protocol=pickle.HIGHEST_PROTOCOL)]
+    for role, people in ((0, list(newcomers)), (1, list(mentors))):
+        for k in range(0, len(people), _FRAME):
+            frames.append(pickle.dumps((role, people[k:k + _FRAME]), protocol=pickle.HIGHEST_PROTOCOL))
+            await asyncio.sleep(0)  # a few milliseconds per frame, then the loop runs
+    payload = pickle.dumps(frames, protocol=pickle.HIGHEST_PROTOCOL)
+    root = str(Path(__file__).resolve().parents[3])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.features.mentoring.worker", stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )
+    try:
+        out, err = await worker.communicate(payload)
+    except BaseException:  # cancelled: do not leave the worker computing
+        if worker.returncode is None:
+            worker.kill()
+            await worker.wait()
+        raise
+    if worker.returncode != 0:
+        detail = err.decode(errors="replace")[-500:]
+        raise RuntimeError(f"the mentoring round worker failed ({worker.returncode}): {detail}")
+    # Our own child's answer on a private pipe, read frame by frame so that the loop keeps turning.
+    answer = pickle.loads(out)  # noqa: S301
+    result = RoundResult(unmatched=pickle.loads(answer[0]))  # noqa: S301
+    for frame in answer[1:]:
+        await asyncio.sleep(0)
+        result.pairs.extend(pickle.loads(frame))  # noqa: S301
+    return result
+
+
+#: Profiles or pairs per pickled frame between `run_round` and its worker (each a few milliseconds).
+_FRAME = 500
+
+
+def pack_result(result: RoundResult) -> bytes:
+    """A round's result as the worker sends it: the unmatched, then the pairs in frames."""
+    frames = [pickle.dumps(result.unmatched, protocol=pickle.HIGHEST_PROTOCOL)]
+    frames += [pickle.dumps(result.pairs[k:k + _FRAME], protocol=pickle.HIGHEST_PROTOCOL)
+               for k in range(0, len(result.pairs), _FRAME)]
+    return pickle.dumps(frames, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack_pool(payload: bytes) -> tuple[list[Profile], list[Profile], Rules, dict[int, int] | None]:
+    """The pool `run_round` sent to its worker."""
+    frames = pickle.loads(payload)  # noqa: S301  (from the bot's own process)
+    rules, remaining = pickle.loads(frames[0])  # noqa: S301
+    people: tuple[list[Profile], list[Profile]] = ([], [])
+    for frame in frames[1:]:
+        role, chunk = pickle.loads(frame)  # noqa: S301
+        people[role].extend(chunk)
+    return people[0], people[1], rules, remaining
 
 
 def total_of(scores: np.ndarray, pairs: Sequence[tuple[int, int]]) -> int:

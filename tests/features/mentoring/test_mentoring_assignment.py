@@ -13,7 +13,9 @@ from bot.features.mentoring.assignment import (
     UNMATCHED_FULL,
     UNMATCHED_NO_LANGUAGE,
     UNMATCHED_PAUSED,
+    dense_assignment,
     greedy_assignment,
+    optimal_assignment,
     plan_round,
     score_matrix,
 )
@@ -186,3 +188,38 @@ def test_reasons_name_what_the_pair_shares() -> None:
     assert kinds == {"language": ("ar",), "help": ("work",), "interest": ("football",), "area": ("norsjö",),
                      "availability": ("weekends",)}
     assert np.int64(fit.score) == 1000 + 3000 + 3000 + 1000 + 2000 + 1000
+
+
+@pytest.mark.parametrize("first_edges", [1, 3, 32])
+@pytest.mark.parametrize("seed", range(12))
+def test_the_sparse_round_reaches_the_dense_solvers_total(monkeypatch: pytest.MonkeyPatch, seed: int,
+                                                          first_edges: int) -> None:
+    # Random score matrices with forbidden cells, full and empty mentors and ties everywhere; with
+    # only 1 or 3 first pairs per newcomer the optimality proof has to add most of the others.
+    import bot.features.mentoring.assignment as assignment
+
+    monkeypatch.setattr(assignment, "_FIRST_EDGES", first_edges)
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 60)), int(rng.integers(1, 40))
+    scores = rng.integers(1, 6, size=(n, m)) * 500 * (rng.random((n, m)) < rng.uniform(0.1, 0.9))
+    capacities = [int(c) for c in rng.integers(0, 4, size=m)]
+    sparse, dense = optimal_assignment(scores, capacities), dense_assignment(scores, capacities)
+    total = sum(int(scores[i, j]) for i, j in sparse)
+    assert total == sum(int(scores[i, j]) for i, j in dense)
+    assert all(scores[i, j] > 0 for i, j in sparse)
+    assert len({i for i, _ in sparse}) == len(sparse)  # one mentor per newcomer
+    taken = np.bincount([j for _, j in sparse], minlength=m)
+    assert (taken <= np.array(capacities)).all()
+    assert optimal_assignment(scores, capacities) == sparse  # the same pairs every time
+
+
+def test_a_large_round_through_the_rules_matches_the_dense_total() -> None:
+    rng = random.Random(3)
+    mentors = [random_profile(rng, 1000 + k, MENTOR) for k in range(150)]
+    newcomers = [random_profile(rng, 5000 + k, NEWCOMER) for k in range(300)]
+    rules = Rules(today=date(2026, 12, 1))
+    ordered_n = sorted(newcomers, key=lambda p: (p.created_at, p.user_id))
+    ordered_m = sorted(mentors, key=lambda p: (p.created_at, p.user_id))
+    scores = score_matrix(ordered_n, ordered_m, rules)
+    dense = dense_assignment(scores, [m.capacity for m in ordered_m])
+    assert plan_round(newcomers, mentors, rules).total == sum(int(scores[i, j]) for i, j in dense)
