@@ -17,6 +17,7 @@ from bot.features.mentoring.assignment import (
     greedy_assignment,
     optimal_assignment,
     plan_round,
+    run_round,
     score_matrix,
 )
 from bot.features.mentoring.model import AVAILABILITY, INTERESTS, MENTOR, NEWCOMER, TOPICS, Profile
@@ -223,3 +224,19 @@ def test_a_large_round_through_the_rules_matches_the_dense_total() -> None:
     scores = score_matrix(ordered_n, ordered_m, rules)
     dense = dense_assignment(scores, [m.capacity for m in ordered_m])
     assert plan_round(newcomers, mentors, rules).total == sum(int(scores[i, j]) for i, j in dense)
+
+
+async def test_a_large_round_in_the_worker_process_gives_the_same_round(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.features.mentoring.assignment as assignment
+
+    monkeypatch.setattr(assignment, "PROCESS_CELLS", 100)  # this pool counts as large
+    monkeypatch.setattr(assignment, "_FRAME", 7)  # several frames each way
+    rng = random.Random(11)
+    mentors = [random_profile(rng, 100 + k, MENTOR) for k in range(20)]
+    newcomers = [random_profile(rng, 200 + k, NEWCOMER) for k in range(30)]
+    rules = Rules(today=date(2026, 12, 1), excluded={(mentors[0].user_id, newcomers[0].user_id)})
+    remaining = {mentors[1].user_id: 0}
+    in_process = await run_round(newcomers, mentors, rules, remaining)
+    assert in_process.pairs == plan_round(newcomers, mentors, rules, remaining).pairs
+    assert in_process.unmatched == plan_round(newcomers, mentors, rules, remaining).unmatched
+    assert in_process.pairs and in_process.pairs[0].reasons
