@@ -257,6 +257,11 @@ class SearchIndex:
         if not totals or norm <= 0:
             return []
         ranked = sorted(totals.items(), key=lambda item: item[1], reverse=True)[: max(limit * 3, 30)]
+        if len(ranked) > limit:
+            # The closeness bonus adds at most 0.2: an entry whose total cannot reach the limit-th
+            # best total even with the full bonus can never be among the first `limit` hits.
+            floor = ranked[limit - 1][1] - 0.2 * norm
+            ranked = [item for item in ranked if item[1] >= floor]
         phrase = " ".join(query_tokens)
         # How close the whole query is to each candidate's closest question or alias: one C++ pass
         # over all their phrases (the same `fuzz.ratio` as one `extractOne` per entry, in float64).
