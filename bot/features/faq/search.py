@@ -25,9 +25,12 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from rapidfuzz import fuzz, process
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Combining marks removed by normalisation: Latin/Cyrillic diacritics and Arabic tashkeel.
 #: Devanagari and Ethiopic marks are kept: they are letters' vowels, not optional diacritics.
@@ -69,6 +72,8 @@ _BAG_FROM = 48
 
 def _bag_matrix(words: list[str]) -> tuple[dict[str, int], np.ndarray]:
     """How often each letter occurs in each word of a bucket (words x the bucket's letters)."""
+    import numpy as np  # lazy: only an index with large buckets needs it (about 11 MiB)
+
     letters: dict[str, int] = {}
     for word in words:
         for ch in word:
@@ -87,6 +92,8 @@ def _may_reach(token: str, words: list[str], bag: tuple[dict[str, int], np.ndarr
     exceeds the letters the two words have in common (counted with repetition), so a word sharing
     fewer letters cannot reach the cutoff. The same words, fewer scored: results are unchanged.
     """
+    import numpy as np
+
     letters, counts = bag
     query = np.zeros(counts.shape[1], dtype=np.uint8)
     for ch in token:
@@ -263,18 +270,11 @@ class SearchIndex:
             floor = ranked[limit - 1][1] - 0.2 * norm
             ranked = [item for item in ranked if item[1] >= floor]
         phrase = " ".join(query_tokens)
-        # How close the whole query is to each candidate's closest question or alias: one C++ pass
-        # over all their phrases (the same `fuzz.ratio` as one `extractOne` per entry, in float64).
-        choices: list[str] = []
-        ends: list[int] = []
-        for entry_id, _ in ranked:
-            choices.extend(self._phrases.get(entry_id) or [""])
-            ends.append(len(choices))
-        ratios = process.cdist([phrase], choices, scorer=fuzz.ratio, dtype=np.float64)[0]
-        closest = np.maximum.reduceat(ratios, [0, *ends[:-1]])
         hits: list[Hit] = []
-        for (entry_id, total), best in zip(ranked, closest.tolist(), strict=True):
-            score = total / norm + 0.2 * (best / 100.0)
+        for entry_id, total in ranked:
+            best = process.extractOne(phrase, self._phrases.get(entry_id) or [""], scorer=fuzz.ratio)
+            closeness = best[1] / 100.0 if best else 0.0
+            score = total / norm + 0.2 * closeness
             if score >= min_score:
                 hits.append(Hit(entry_id, score))
         hits.sort(key=lambda h: h.score, reverse=True)

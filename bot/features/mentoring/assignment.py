@@ -10,7 +10,8 @@ Hungarian method, LAPJV-style, in C++). It is exact, deterministic for a given m
 GIL (so it runs in `asyncio.to_thread` without stalling the bot), and measured here at under 1 s for
 500 x 250 and a few seconds for 5,000 x 2,500 with capacity 2. A dense min-cost flow in networkx was
 two orders of magnitude slower and used far more memory; OR-Tools would be a heavy extra dependency.
-SciPy is already a dependency; it is imported lazily because the import costs about 50 MiB and
+NumPy (about 11 MiB) is imported inside the functions that use it, so that a bot that never runs a
+round never loads it. SciPy is already a dependency; it is imported lazily because the import costs about 50 MiB and
 0.4 s, which a bot that never runs a round should not pay.
 
 Why forbidden cells are 0 and no "stay unmatched" columns are needed: every allowed pair scores
@@ -35,12 +36,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from bot.features.mentoring.model import MAX_LEVEL, SPOKEN_LANGUAGES, TOPICS, Profile, canonical_topic
 from bot.features.mentoring.scoring import Reason, Rules, offered_topics
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -81,12 +83,14 @@ def _order(profile: Profile) -> tuple[datetime, int]:
 
 def score_matrix(newcomers: Sequence[Profile], mentors: Sequence[Profile], rules: Rules) -> np.ndarray:
     """Scores (newcomers x mentors, int64) with 0 where a hard rule forbids the pair (vectorised `Rules.fit`)."""
+    import numpy as np
     return _scored(newcomers, mentors, rules)[0].astype(np.int64)
 
 
 def _levels(profiles: Sequence[Profile], index: dict[str, int], level: int,
             close: dict[str, set[str]] | None = None) -> np.ndarray:
     """1 where the person speaks a language at `level` or better (or, with `close`, a language close to it)."""
+    import numpy as np
     out = np.zeros((len(profiles), len(index)), dtype=np.float32)
     for i, p in enumerate(profiles):
         for code, have in p.languages.items():
@@ -108,6 +112,7 @@ def _best_shared_level(newcomers: Sequence[Profile], mentors: Sequence[Profile],
     level 1 plus radix times the count at level 2, and so on. Levels are nested (speaking at 3 is
     also speaking at 2), so "shares at level k" is "the cell is at least radix**(k-1)".
     """
+    import numpy as np
     radix = float(len(index) + 1)
     exact = np.float32 if radix**MAX_LEVEL <= 2**24 else np.float64
     left = np.hstack([_levels(newcomers, index, k) * radix ** (k - 1) for k in range(1, MAX_LEVEL + 1)])
@@ -121,6 +126,7 @@ def _best_shared_level(newcomers: Sequence[Profile], mentors: Sequence[Profile],
 
 def _features(newcomers: Sequence[Profile], mentors: Sequence[Profile], rules: Rules) -> tuple[np.ndarray, np.ndarray]:
     """Weighted 0/1 feature rows whose product is the help + interest + availability + area points."""
+    import numpy as np
     w = rules.points
     columns: dict[tuple[str, str], int] = {}
 
@@ -172,6 +178,7 @@ def _scored(newcomers: Sequence[Profile], mentors: Sequence[Profile],
     pairs take a fraction of a second. Every value is a whole number far below 2**24, so float32
     sums are exact in any order. Levels are 1..3 (see `_best_shared_level`).
     """
+    import numpy as np
     n, m = len(newcomers), len(mentors)
     if n == 0 or m == 0:
         return np.zeros((n, m), dtype=np.float32), np.zeros((n, m), dtype=bool), np.zeros(m, dtype=bool)
@@ -229,6 +236,7 @@ def optimal_assignment(scores: np.ndarray, capacities: Sequence[int]) -> list[tu
 
 def dense_assignment(scores: np.ndarray, capacities: Sequence[int]) -> list[tuple[int, int]]:
     """The same optimum with SciPy's dense `linear_sum_assignment` (one column per place): the reference."""
+    import numpy as np
     from scipy.optimize import linear_sum_assignment  # lazy: ~50 MiB and 0.4 s
 
     prepared = _prepare(scores, capacities)
@@ -253,6 +261,7 @@ def _prepare(scores: np.ndarray, capacities: Sequence[int]) -> tuple[np.ndarray,
 
     A mentor never needs more places than the newcomers who may take them.
     """
+    import numpy as np
     if scores.size == 0:
         return None
     caps = np.maximum(np.asarray(capacities, dtype=np.int64), 0)
@@ -282,6 +291,7 @@ def _sparse_optimum(scores: np.ndarray, caps: np.ndarray) -> list[tuple[int, int
     sparse problem solved again, until none fails (usually 2-4 solves on the benchmark's pools).
     All arithmetic is on whole numbers far below 2**53, so the float64 comparisons are exact.
     """
+    import numpy as np
     from scipy.sparse import csr_matrix  # lazy: see the module docstring
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
@@ -345,6 +355,7 @@ def _potentials(n: int, top: float, edge_row: np.ndarray, edge_place: np.ndarray
     cost, negated: that row gives up what it holds). Vectorised Bellman-Ford: every round relaxes
     all edges at once; an optimal matching has no negative cycle, so it ends within n + 1 rounds.
     """
+    import numpy as np
     pool = n
     other = match[edge_row] != edge_place
     src, place, cost = edge_row[other], edge_place[other], edge_cost[other]
@@ -371,6 +382,7 @@ def _potentials(n: int, top: float, edge_row: np.ndarray, edge_place: np.ndarray
 
 def greedy_assignment(scores: np.ndarray, capacities: Sequence[int]) -> list[tuple[int, int]]:
     """The simple baseline: in arrival order, each newcomer takes the best mentor with a free place."""
+    import numpy as np
     left = np.array(capacities, dtype=np.int64)
     pairs: list[tuple[int, int]] = []
     for i in range(scores.shape[0]):
@@ -389,6 +401,7 @@ def plan_round(
     remaining: dict[int, int] | None = None,
 ) -> RoundResult:
     """Propose the optimal pairs for a pool (synchronous; see `run_round` for the bot)."""
+    import numpy as np
     newcomers = sorted(newcomers, key=_order)
     mentors = sorted(mentors, key=_order)
     remaining = remaining if remaining is not None else {m.user_id: m.capacity for m in mentors}
