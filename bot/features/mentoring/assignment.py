@@ -5,20 +5,23 @@ mentor, each mentor at most their remaining capacity, and only allowed pairs (se
 count. Every mentor place becomes a column (a mentor with capacity 2 is two identical columns), each
 newcomer a row, and the cell is the pair's score, 0 when a hard rule forbids it.
 
-Library: `scipy.optimize.linear_sum_assignment` (a shortest augmenting path variant of the
-Hungarian method, LAPJV-style, in C++). It is exact, deterministic for a given matrix, releases the
-GIL (so it runs in `asyncio.to_thread` without stalling the bot), and measured here at under 1 s for
-500 x 250 and a few seconds for 5,000 x 2,500 with capacity 2. A dense min-cost flow in networkx was
-two orders of magnitude slower and used far more memory; OR-Tools would be a heavy extra dependency.
-NumPy (about 11 MiB) is imported inside the functions that use it, so that a bot that never runs a
-round never loads it. SciPy is already a dependency; it is imported lazily because the import costs about 50 MiB and
-0.4 s, which a bot that never runs a round should not pay.
+Library: SciPy's `scipy.sparse.csgraph.min_weight_full_bipartite_matching` (LAPJVsp, a sparse
+shortest augmenting path method in C), first on each newcomer's best few mentors only, then proved
+optimal for the whole matrix with dual potentials (see `_sparse_optimum`): exact, deterministic for
+a given matrix, and measured by benchmarks/mentoring_round.py. The dense
+`scipy.optimize.linear_sum_assignment` on one column per place (`dense_assignment`) reaches the
+same total and stays as the reference the tests and the benchmark compare against; at 5,000 x
+2,500 with capacity 2 it took 6-9 s, most of a round. Splitting the pool by shared language does
+not help here: nearly everyone speaks Swedish or English, so in the benchmark's 5,000 x 2,500 pool
+one connected component holds 7,288 of the 7,500 people (the rest share no language with anyone). A dense min-cost flow in networkx was two orders of magnitude slower and used far more
+memory; OR-Tools would be a heavy extra dependency. NumPy (about 11 MiB) is imported inside the
+functions that use it, so that a bot that never runs a round never loads it; SciPy likewise (about
+50 MiB and 0.4 s). The sparse matcher holds the GIL, so a large round runs in a worker process
+(see `run_round`).
 
-Why forbidden cells are 0 and no "stay unmatched" columns are needed: every allowed pair scores
-at least 1, so a full assignment that puts a newcomer on a forbidden (0) cell is worth exactly the
-same as leaving them unmatched; the maximum over full assignments therefore equals the maximum over
-partial matchings, and forbidden cells in the solution are simply read as "unmatched". A forbidden
-pair is never proposed.
+Why forbidden cells are 0: every allowed pair scores at least 1, and a newcomer who gets no allowed
+pair stays unmatched (a private "stay unmatched" column in the sparse problem, a forbidden 0 cell
+in the dense one); a forbidden pair is never proposed.
 
 Determinism: rows are ordered by (request time, user id), columns by (mentor since, user id, place),
 scores are integers, and the solver is deterministic, so the same pool always gives the same round.
