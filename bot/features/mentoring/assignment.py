@@ -9,15 +9,15 @@ Library: SciPy's `scipy.sparse.csgraph.min_weight_full_bipartite_matching` (LAPJ
 shortest augmenting path method in C), first on each newcomer's best few mentors only, then proved
 optimal for the whole matrix with dual potentials (see `_sparse_optimum`): exact, deterministic for
 a given matrix, and measured by benchmarks/mentoring_round.py. The dense
-`scipy.optimize.linear_sum_assignment` on one column per place (`dense_assignment`) reaches the
-same total and stays as the reference the tests and the benchmark compare against; at 5,000 x
-2,500 with capacity 2 it took 6-9 s, most of a round. Splitting the pool by shared language does
-not help here: nearly everyone speaks Swedish or English, so in the benchmark's 5,000 x 2,500 pool
-one connected component holds 7,288 of the 7,500 people (the rest share no language with anyone). A dense min-cost flow in networkx was two orders of magnitude slower and used far more
-memory; OR-Tools would be a heavy extra dependency. NumPy (about 11 MiB) is imported inside the
-functions that use it, so that a bot that never runs a round never loads it; SciPy likewise (about
-50 MiB and 0.4 s). The sparse matcher holds the GIL, so a large round runs in a worker process
-(see `run_round`).
+`scipy.optimize.linear_sum_assignment` on one column per place (`dense_assignment`) reaches the same
+total and stays as the reference the tests and the benchmark compare against; at 5,000 x 2,500 with
+capacity 2 it took 6-9 s, most of a round. Splitting the pool by shared language does not help here:
+nearly everyone speaks Swedish or English, so in the benchmark's 5,000 x 2,500 pool one connected
+component holds 7,288 of the 7,500 people (the rest share no language with anyone). A dense min-cost
+flow in networkx was two orders of magnitude slower and used far more memory; OR-Tools would be a
+heavy extra dependency. NumPy (about 11 MiB) is imported inside the functions that use it, so that a
+bot that never runs a round never loads it; SciPy likewise (about 50 MiB and 0.4 s). The sparse
+matcher holds the GIL, so a large round runs in a worker process (see `run_round`).
 
 Why forbidden cells are 0: every allowed pair scores at least 1, and a newcomer who gets no allowed
 pair stays unmatched (a private "stay unmatched" column in the sparse problem, a forbidden 0 cell
