@@ -18,6 +18,7 @@ The index is built at load from the database and updated entry by entry on every
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
@@ -264,18 +265,22 @@ class SearchIndex:
         if not totals or norm <= 0:
             return []
         ranked = sorted(totals.items(), key=lambda item: item[1], reverse=True)[: max(limit * 3, 30)]
-        if len(ranked) > limit:
-            # The closeness bonus adds at most 0.2: an entry whose total cannot reach the limit-th
-            # best total even with the full bonus can never be among the first `limit` hits.
-            floor = ranked[limit - 1][1] - 0.2 * norm
-            ranked = [item for item in ranked if item[1] >= floor]
         phrase = " ".join(query_tokens)
         hits: list[Hit] = []
+        best_scores: list[float] = []  # a min-heap of the best `limit` scores so far
         for entry_id, total in ranked:
+            # The closeness bonus adds at most 0.2, and the candidates come by falling total: once
+            # even the full bonus cannot beat the `limit` best scores so far, no later one can either.
+            if len(best_scores) == limit and total / norm + 0.2 * 1.0 < best_scores[0]:
+                break
             best = process.extractOne(phrase, self._phrases.get(entry_id) or [""], scorer=fuzz.ratio)
             closeness = best[1] / 100.0 if best else 0.0
             score = total / norm + 0.2 * closeness
             if score >= min_score:
                 hits.append(Hit(entry_id, score))
+            if len(best_scores) < limit:
+                heapq.heappush(best_scores, score)
+            else:
+                heapq.heappushpop(best_scores, score)
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:limit]
