@@ -32,6 +32,7 @@ the chosen pairs (tests check that both agree).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import pickle
 import sys
@@ -46,6 +47,8 @@ from bot.features.mentoring.scoring import Reason, Rules, offered_topics
 
 if TYPE_CHECKING:
     import numpy as np
+
+log = logging.getLogger(__name__)
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -449,7 +452,8 @@ async def run_round(
 ) -> RoundResult:
     """`plan_round` off the event loop, so that the bot keeps answering while a round is computed.
 
-    A small pool runs in a worker thread (milliseconds). A large one runs in a fresh worker process
+    A small pool (under `PROCESS_CELLS` newcomer x mentor cells) runs in a worker thread. A large
+    one runs in a fresh worker process
     (`python -m bot.features.mentoring.worker`, the pool pickled through its stdin): SciPy's
     sparse matching holds the GIL for its whole call (about 0.2 s per solve at 5,000 x 2,500),
     which in a thread would stall the event loop that long. The process lives for one round (its
@@ -467,10 +471,14 @@ async def run_round(
     payload = pickle.dumps(frames, protocol=pickle.HIGHEST_PROTOCOL)
     root = str(Path(__file__).resolve().parents[3])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.features.mentoring.worker", stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
-    )
+    try:
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.features.mentoring.worker", stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        )
+    except OSError as exc:  # no process can be started here: the round still runs, in a thread
+        log.warning("mentoring round worker could not start (%s); computing the round in a thread", exc)
+        return await asyncio.to_thread(plan_round, newcomers, mentors, rules, remaining)
     try:
         out, err = await worker.communicate(payload)
     except BaseException:  # cancelled: do not leave the worker computing

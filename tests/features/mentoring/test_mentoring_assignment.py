@@ -240,3 +240,21 @@ async def test_a_large_round_in_the_worker_process_gives_the_same_round(monkeypa
     assert in_process.pairs == plan_round(newcomers, mentors, rules, remaining).pairs
     assert in_process.unmatched == plan_round(newcomers, mentors, rules, remaining).unmatched
     assert in_process.pairs and in_process.pairs[0].reasons
+
+
+async def test_a_large_round_still_runs_when_no_worker_process_can_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import bot.features.mentoring.assignment as assignment
+
+    async def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("no processes left")
+
+    monkeypatch.setattr(assignment, "PROCESS_CELLS", 100)
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", refuse)
+    rng = random.Random(12)
+    mentors = [random_profile(rng, 100 + k, MENTOR) for k in range(15)]
+    newcomers = [random_profile(rng, 200 + k, NEWCOMER) for k in range(25)]
+    rules = Rules(today=date(2026, 12, 1))
+    result = await run_round(newcomers, mentors, rules)
+    assert result.pairs and result.pairs == plan_round(newcomers, mentors, rules).pairs
