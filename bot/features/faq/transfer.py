@@ -9,6 +9,7 @@ reports the file and line of the first problem, so that an import is all or noth
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -16,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po, write_po
 
@@ -67,24 +67,33 @@ def to_document(entries: list[Entry]) -> dict[str, Any]:
 
 def dump_yaml(document: dict[str, Any]) -> str:
     """A readable YAML text (block style, Unicode kept)."""
+    import yaml  # lazy: only exports and imports need PyYAML
+
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Remembers the line of every mapping, for error messages."""
+@functools.cache
+def _line_loader() -> type:
+    """A SafeLoader that remembers the line of every mapping, for error messages (built on first use)."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
-        mapping = super().construct_mapping(node, deep=deep)
-        mapping["__line__"] = node.start_mark.line + 1
-        return mapping
+    class LineLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+            mapping = super().construct_mapping(node, deep=deep)
+            mapping["__line__"] = node.start_mark.line + 1
+            return mapping
+
+    return LineLoader
 
 
 def parse_document(text: str, filename: str, today: date | None = None) -> list[Entry]:
     """Validate a YAML or JSON document and return its entries (ids 0). Raises `ImportProblem`.
 
     `today`, when given, refuses a last-checked date in the future."""
+    import yaml
+
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_line_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ImportProblem(filename, mark.line + 1 if mark else None, "not valid YAML/JSON") from None
