@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/faq_search.py           # starter set + 1,000 entries x 10 languages
     .venv/bin/python benchmarks/faq_search.py --small   # the same, smaller and quicker (CI)
 
-Prints top-1 and top-3 hit rates on `benchmarks/faq_queries.yaml` (targets: top-3 >= 95%) and search
-latency p50/p99 in milliseconds (target: p99 < 5 ms at 1,000 entries x 10 languages). Figures only,
-no assertions.
+Prints top-1 and top-3 hit rates on `benchmarks/faq_queries.yaml` (target: top-3 >= 95 %, and held by
+every speed-up) and search latency p50/p99 in milliseconds, each beside its target: p99 <= 1 ms at
+5,000 texts (500 entries x 10 languages, each text a question, three aliases and an answer), and at
+1,000 entries x 10 languages for comparison. Figures only, no assertions.
 """
 
 from __future__ import annotations
@@ -50,15 +51,21 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def time_queries(search: object, queries: list[str], rounds: int) -> tuple[float, float]:
-    """p50 and p99 in milliseconds of `search(query)` over the queries."""
+def time_queries(search: object, queries: list[str], rounds: int) -> tuple[float, float, float]:
+    """p50 and p99 wall time, and p99 CPU time of the thread, in milliseconds of `search(query)`.
+
+    The CPU time leaves out the time the process waits for a core, which on a shared, loaded
+    machine dominates the wall-clock tail; both are printed.
+    """
     timings: list[float] = []
+    cpu: list[float] = []
     for _ in range(rounds):
         for query in queries:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             search(query)  # type: ignore[operator]
+            cpu.append((time.thread_time() - start_cpu) * 1000)
             timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings), percentile(timings, 0.99)
+    return statistics.median(timings), percentile(timings, 0.99), percentile(cpu, 0.99)
 
 
 async def starter_figures(rounds: int) -> None:
@@ -83,8 +90,8 @@ async def starter_figures(rounds: int) -> None:
             print(f"top-1 hit rate: {top1 / n:.1%}   top-3 hit rate: {top3 / n:.1%}   (target top-3 >= 95%)")
             for miss in misses:
                 print(f"  miss: {miss}")
-            p50, p99 = time_queries(service.search, [str(i["query"]) for i in labelled], rounds)
-            print(f"starter set search latency: p50 {p50:.3f} ms, p99 {p99:.3f} ms")
+            p50, p99, cpu99 = time_queries(service.search, [str(i["query"]) for i in labelled], rounds)
+            print(f"starter set search latency: p50 {p50:.3f} ms, p99 {p99:.3f} ms (CPU time p99 {cpu99:.3f} ms)")
         finally:
             await db.close()
 
@@ -129,11 +136,12 @@ def synthetic_figures(entries: int, rounds: int, seed: int = 7) -> None:
     labelled = [(typo(text), entry_id) for text, entry_id in (rng.choice(questions) for _ in range(300))]
     queries = [query for query, _ in labelled]
     found = sum(entry_id in [h.entry_id for h in index.search(query, limit=3)] for query, entry_id in labelled)
-    p50, p99 = time_queries(index.search, queries, rounds)
-    print(f"synthetic top-3 hit rate (1-3 words of a question, some with a deleted letter): "
-          f"{found / len(labelled):.1%}")
-    print(f"synthetic {entries} entries x 10 languages: index built in {build:.2f} s; "
-          f"search latency p50 {p50:.3f} ms, p99 {p99:.3f} ms (target p99 < 5 ms at 1,000 x 10)")
+    p50, p99, cpu99 = time_queries(index.search, queries, rounds)
+    texts = entries * len(SCRIPT_OF)
+    aim = " (target p99 <= 1 ms at 5,000 texts)" if texts == 5_000 else ""
+    print(f"synthetic {entries} entries x 10 languages ({texts:,} texts): index built in {build:.2f} s; "
+          f"top-3 hit rate {found / len(labelled):.1%} (1-3 words of a question, some with a deleted letter); "
+          f"search latency p50 {p50:.3f} ms, p99 {p99:.3f} ms (CPU time p99 {cpu99:.3f} ms){aim}")
 
 
 def main() -> None:
@@ -142,7 +150,8 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="a quick run (CI)")
     args = parser.parse_args()
     asyncio.run(starter_figures(rounds=3 if args.small else 20))
-    synthetic_figures(entries=1000, rounds=1 if args.small else 5)
+    for entries in (500, 1000):
+        synthetic_figures(entries=entries, rounds=1 if args.small else 5)
 
 
 if __name__ == "__main__":

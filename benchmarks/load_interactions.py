@@ -9,8 +9,9 @@ FAQ searches (`/faq search`), RSVPs (Going on a posted announcement), onboarding
 
 For each it prints the bot's time from the gateway payload to the first response (acknowledgement
 or answer) and to the final answer, p50/p99, and how many missed Discord's 3-second deadline.
-Targets on the 2-core reference machine: spread final p99 < 100 ms; spike first-response p99
-< 100 ms and final p99 < 1 s; none missed. The simulator answers HTTP instantly, so the figures
+Targets on the 2-core reference machine, printed beside each figure (1,000 interactions by default,
+`--count N` for another size): spread final p99 <= 100 ms; spike first-response p99 <= 100 ms and
+final p99 <= 1 s; none missed. The simulator answers HTTP instantly, so the figures
 are the bot's own processing time (plus discord.py's), not network latency.
 """
 
@@ -144,12 +145,21 @@ async def run(count: int) -> None:
                 sim.discord.member_named(f"m{i}").name = f"old{i}"
                 sim.discord.member_named(f"m{count + i}").name = f"m{i}"
             spike = await shape(sim, build_payloads(sim, count, announcement, start), 0.0)
-    for name, result in (("spread over 1 s", spread), ("spike, same instant", spike)):
+    targets = {"spread": (None, SPREAD_FINAL_P99_MS), "spike": (SPIKE_FIRST_P99_MS, SPIKE_FINAL_P99_MS)}
+    for key, name, result in (("spread", "spread over 1 s", spread), ("spike", "spike, same instant", spike)):
+        first_aim, final_aim = targets[key]
         print(f"{name}: {result['count']} interactions")
-        print(f"  first response  p50 {result['first_p50']:7.1f} ms   p99 {result['first_p99']:7.1f} ms")
-        print(f"  final answer    p50 {result['final_p50']:7.1f} ms   p99 {result['final_p99']:7.1f} ms")
-        print(f"  missed the 3 s deadline: {result['missed']}   unanswered: {result['unanswered']}")
-    print("targets: spread final p99 < 100 ms; spike first p99 < 100 ms, final p99 < 1000 ms; none missed")
+        print(f"  first response  p50 {result['first_p50']:7.1f} ms   p99 {result['first_p99']:7.1f} ms"
+              + (f"   (target p99 <= {first_aim:g} ms)" if first_aim else ""))
+        print(f"  final answer    p50 {result['final_p50']:7.1f} ms   p99 {result['final_p99']:7.1f} ms"
+              f"   (target p99 <= {final_aim:g} ms)")
+        print(f"  missed the 3 s deadline: {result['missed']}   unanswered: {result['unanswered']}   (target: none)")
+
+
+#: Targets (the reference machine): a busy second, and everything at one instant.
+SPREAD_FINAL_P99_MS = 100.0
+SPIKE_FIRST_P99_MS = 100.0
+SPIKE_FINAL_P99_MS = 1000.0
 
 
 def main() -> None:
@@ -157,7 +167,7 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="50 interactions per shape (CI)")
     parser.add_argument("--count", type=int, default=None)
     args = parser.parse_args()
-    asyncio.run(run(args.count or (50 if args.small else 500)))
+    asyncio.run(run(args.count or (50 if args.small else 1000)))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.db import Database, DatabaseError
 from bot.core.logs import configure_logging
-from bot.core.settings import Settings, SettingsError, load_settings, validate_token
+from bot.core.settings import Settings, SettingsError, check_writable_database, load_settings, validate_token
 
 if TYPE_CHECKING:
     from bot.core.services import Services
@@ -51,6 +51,11 @@ def _fail(message: str) -> int:
 
 def settings_problem(error: SettingsError) -> str:
     """One paragraph for the operator, naming the setting."""
+    if error.setting == "--db":
+        return (
+            f"The bot cannot start: the database given with --db cannot be used: {error.message} Choose a "
+            f"file in a folder this user may write to."
+        )
     if error.setting == "DISCORD_TOKEN":
         return (
             f"The bot cannot start: the setting DISCORD_TOKEN {error.message} Put the bot token of your "
@@ -203,9 +208,20 @@ async def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 
 # ----- db --------------------------------------------------------------------------------------------
 async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
-    """Database maintenance."""
+    """Database maintenance.
+
+    `migrate` needs the database to itself (the bot stopped). `backup` and `check` work next to the
+    running bot, as a daily timer runs them: an online backup and an integrity check only read, in
+    WAL mode they never hold up the bot's writes, and they leave the bot's lock file alone.
+    """
+    beside_the_bot = args.db_command in {"backup", "check"}
+    if beside_the_bot and not settings.database_path.exists():
+        return _fail(f"There is no database at {settings.database_path}: nothing to back up or check.")
     try:
-        db = await Database.open(settings.database_path, migrate=args.db_command == "migrate")
+        db = await Database.open(settings.database_path, migrate=args.db_command == "migrate",
+                                 exclusive=not beside_the_bot)
+        if beside_the_bot:
+            await db.execute_pragma("query_only", "ON")  # these only read: guaranteed here
     except DatabaseError as exc:
         return _fail(f"The database could not be opened: {exc}")
     try:
@@ -326,11 +342,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    needs_db = args.command not in {"commands", "i18n"}
+    # `commands` and `i18n` use no database, `console` a temporary one unless --db names one.
+    uses_configured_db = args.command not in {"commands", "i18n", "console"}
+    override = getattr(args, "db", None)
     try:
-        settings = load_settings(check_database=needs_db and not getattr(args, "db", None))
-        if getattr(args, "db", None):
-            settings = settings.with_overrides(database_path=Path(args.db))
+        settings = load_settings(check_database=uses_configured_db and not override)
+        if override:
+            settings = settings.with_overrides(database_path=Path(override))
+            check_writable_database(settings.database_path, "--db")
     except SettingsError as exc:
         return _fail(settings_problem(exc))
     configure_logging(settings.log_level if args.command != "console" else "WARNING")

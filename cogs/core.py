@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
+from datetime import timedelta
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.jobs import Job, RetryLater
 from bot.core.languages import LANGUAGES
+from bot.core.mentions import REDACT_KIND
 from bot.core.retention import MemberRetention
 from bot.core.services import Services
 from bot.edge.client import MultinationsBot
 from bot.edge.errors import guarded
 from bot.edge.ui import language_options, respond
+
+log = logging.getLogger(__name__)
 
 
 class LanguageSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"core:lang"):
@@ -104,8 +110,24 @@ class CoreCog(commands.Cog):
         )
 
     async def cog_load(self) -> None:
-        """Register the retention job kind."""
+        """Register the retention job kind and the editing of messages that named a deleted member."""
         self.retention.register()
+        # An edit found late after downtime is still owed: a long grace.
+        self.services.jobs.register(REDACT_KIND, self._run_redact, grace=timedelta(days=365))
+
+    async def _run_redact(self, job: Job) -> None:
+        """Edit one of the bot's messages that named a member whose data was deleted (names no one itself)."""
+        guild_id, channel_id = int(job.payload["guild"]), int(job.payload["channel"])
+        message = self.bot.get_partial_messageable(channel_id, guild_id=guild_id).get_partial_message(
+            int(job.payload["message"]))
+        t = self.services.translator(await self.services.guild_language(guild_id))
+        try:
+            await message.edit(content=t._("This message named a member who has since asked for their data to be "
+                                           "deleted, so it is no longer shown."), view=None)
+        except (discord.NotFound, discord.Forbidden):
+            log.info("redact: message of job %d is gone or no longer ours to edit", job.id)
+        except discord.HTTPException as exc:
+            raise RetryLater(timedelta(minutes=5), "discord unavailable") from exc
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:

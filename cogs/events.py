@@ -30,12 +30,12 @@ from bot.core.i18n import FSI, N_, PDI, Translator
 from bot.core.jobs import Job, RetryLater
 from bot.core.languages import LANGUAGES
 from bot.edge.checks import require, require_guild
-from bot.edge.client import MultinationsBot
+from bot.edge.client import GUILD_ONLY, MultinationsBot
 from bot.edge.conversation import DiscordConversation
 from bot.edge.errors import guarded
 from bot.edge.places import place_channel_id
 from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, acknowledge_if_busy, clip, respond, user_text
-from bot.features.events import ics, planning
+from bot.features.events import planning
 from bot.features.events.flows import EventsFlows
 from bot.features.events.recurrence import Occurrence
 from bot.features.events.repository import Event, Post
@@ -254,6 +254,12 @@ class EventsCog(commands.Cog):
         report = await self.service.reconcile()
         log.info("events reconciled: %d events and %d announcements re-planned, %d posts undelivered",
                  report.replanned_events, report.replanned_announcements, len(report.unposted))
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """A member who left holds no place at dates ahead: the waiting list moves up."""
+        if not payload.user.bot:
+            await self.service.member_left(payload.guild_id, payload.user.id)
 
     async def interaction_check(self, interaction: discord.Interaction[MultinationsBot]) -> bool:  # type: ignore[override]
         """Every command here needs the server: refuse direct messages before any option is read."""
@@ -723,7 +729,8 @@ class EventsCog(commands.Cog):
             await self.mirror_now(event.id)
 
     # ----- /event --------------------------------------------------------------------------------
-    event = app_commands.Group(name="event", description="Events: plan, join and follow them", guild_only=True)
+    event = app_commands.Group(name="event", description="Events: plan, join and follow them",
+                              guild_only=True, allowed_contexts=GUILD_ONLY)
 
     @event.command(name="create", description="Plan an event (organizers)")
     @app_commands.describe(
@@ -908,7 +915,7 @@ class EventsCog(commands.Cog):
     @event.command(name="calendar", description="A calendar file (.ics) for one event or for all")
     @app_commands.describe(event="Only this event (empty: all events)")
     async def event_calendar(self, interaction: discord.Interaction[MultinationsBot], event: int | None = None) -> None:
-        """An .ics file in the member's language, times in Europe/Stockholm."""
+        """An .ics file in the member's language, times in the configured zone."""
         guild_id = require_guild(interaction)
         t = await self.bot.translator_for(interaction)
         if event is not None:
@@ -921,12 +928,7 @@ class EventsCog(commands.Cog):
         if not events:
             await respond(interaction, t._("No events are planned right now."))
             return
-        entries = []
-        for ev in events:
-            title, description = await self.service.texts(ev, t.code)
-            skips = await self.service.skips(ev.id)
-            entries.append(ics.CalendarEntry(ev, title, description, tuple(sorted(skips))))
-        text = ics.calendar(entries, self.services.clock.now())
+        text = await self.service.calendar_file(events, t.code)
         name = f"event-{events[0].id}.ics" if event is not None else "events.ics"
         await respond(interaction, t._("Open the file to add it to your calendar."),
                       file=discord.File(io.BytesIO(text.encode("utf-8")), filename=name))
@@ -944,7 +946,8 @@ class EventsCog(commands.Cog):
         await respond(interaction, t._("Reminders are on.") if enabled else t._("Reminders are off."))
 
     # ----- /announce -----------------------------------------------------------------------------
-    announce = app_commands.Group(name="announce", description="Free announcements (organizers)", guild_only=True)
+    announce = app_commands.Group(name="announce", description="Free announcements (organizers)",
+                                 guild_only=True, allowed_contexts=GUILD_ONLY)
 
     @announce.command(name="schedule", description="Post a text in a channel at a time, once or repeating")
     @app_commands.describe(text="The text (write \\n for a new line)", date="Date, e.g. 2026-12-24",

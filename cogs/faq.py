@@ -20,12 +20,22 @@ from bot.core.access import Capability
 from bot.core.errors import UserError
 from bot.core.i18n import N_, Translator
 from bot.core.languages import LANGUAGES
-from bot.core.text import clean_text
+from bot.core.paging import pack
+from bot.core.text import clean_text, reveal_link_hosts
 from bot.edge.checks import require
 from bot.edge.client import MultinationsBot
 from bot.edge.conversation import DiscordConversation
 from bot.edge.errors import guarded, report_error
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, acknowledge_if_busy, clip, respond, user_text
+from bot.edge.ui import (
+    EMBED_DESCRIPTION_LIMIT,
+    MESSAGE_LIMIT,
+    SafeModal,
+    acknowledge_if_busy,
+    clip,
+    respond,
+    update_message,
+    user_text,
+)
 from bot.features.faq.flows import FaqFlows
 from bot.features.faq.models import CATEGORIES, CONTENT_LANGUAGES, Entry, Status, split_lines
 from bot.features.faq.service import REASON_LIMIT, SEARCH_LIMIT, AnswerView, FaqService, language_name
@@ -71,7 +81,9 @@ def render_answer(
         notice = t._("This translation has not yet been checked by a native speaker.")
     embed = discord.Embed(
         title=clip(_rtl_text(shown, discord.utils.escape_mentions(text.question)), 256),
-        description=clip(_rtl_text(shown, discord.utils.escape_mentions(text.answer)), EMBED_DESCRIPTION_LIMIT),
+        # A masked link shows the host it really leads to, so a look-alike address cannot pass for an authority.
+        description=clip(_rtl_text(shown, discord.utils.escape_mentions(reveal_link_hosts(text.answer))),
+                         EMBED_DESCRIPTION_LIMIT),
     )
     if entry.sources:
         embed.add_field(name=t._("Source"), value=clip("\n".join(entry.sources), 1024), inline=False)
@@ -133,7 +145,7 @@ class HelpButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await interaction.response.send_modal(QuestionModal(t, entry.slug if entry else None, self.query))
 
 
-class QuestionModal(discord.ui.Modal):
+class QuestionModal(SafeModal):
     """The member writes what they want to know; only the text and language are queued."""
 
     def __init__(self, t: Translator, slug: str | None, query: str) -> None:
@@ -149,7 +161,8 @@ class QuestionModal(discord.ui.Modal):
         """Queue the question without who asked."""
         # From direct messages the question goes to the bot's own server, so that volunteers see it.
         guild_id = interaction.guild_id or interaction.client.services.settings.guild_id
-        await _service(interaction).add_unanswered(guild_id, self.question.value, self.t.code, self.slug)
+        await _service(interaction).add_unanswered(guild_id, self.question.value, self.t.code, self.slug,
+                                                   asker=interaction.user.id)
         await respond(interaction, self.t._(
             "Thank you. Your question was sent to the volunteers without your name. "
             "They use such questions to improve the answers."
@@ -227,6 +240,83 @@ class OpenSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"faq:
         await show_entry(interaction, entry)
 
 
+class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                 template=r"faq:page:(?P<list>browse|unanswered):(?P<key>[a-z]*):(?P<page>\d{1,6}):(?P<dir>prev|next)"):
+    """"Previous" / "Next" under `/faq browse` and `/faq unanswered`: the page to show is in the id,
+    so buttons of old messages keep working after a restart (a page past the end shows the last)."""
+
+    def __init__(self, listing: str, key: str, page: int, direction: str, *, label: str = "",
+                 disabled: bool = False) -> None:
+        super().__init__(discord.ui.Button(
+            label=label or direction, style=discord.ButtonStyle.secondary, disabled=disabled,
+            custom_id=f"faq:page:{listing}:{key}:{max(page, 0)}:{direction}",
+        ))
+        self.listing, self.key, self.page = listing, key, max(page, 0)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
+                             match: re.Match[str], /) -> PageButton:
+        """Rebuild from an old message."""
+        return cls(match["list"], match["key"], int(match["page"]), match["dir"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[MultinationsBot]) -> None:
+        """Show the page (the unanswered queue only to volunteers and translators)."""
+        t = await interaction.client.translator_for(interaction)
+        if self.listing == "browse":
+            content, view = browse_message(t, _service(interaction), self.key, self.page)
+        else:
+            require(interaction, *STAFF)
+            content, view = await unanswered_message(t, _service(interaction), interaction.guild_id, self.page)
+        await update_message(interaction, content, view=view)
+
+
+def _page_buttons(t: Translator, view: discord.ui.View, listing: str, key: str, page: int, pages: int) -> None:
+    if pages <= 1:
+        return
+    view.add_item(PageButton(listing, key, page - 1, "prev", label=t._("Previous"), disabled=page == 0))
+    view.add_item(PageButton(listing, key, page + 1, "next", label=t._("Next"), disabled=page >= pages - 1))
+
+
+def browse_message(t: Translator, service: FaqService, category: str, page: int) -> tuple[str, discord.ui.View]:
+    """A page of a category's questions in the member's language, with a menu to open one."""
+    found = service.browse(category, page)
+    view = discord.ui.View(timeout=None)
+    if not found.items:
+        return t._("There are no answers in this topic yet."), view
+    options = [discord.SelectOption(label=clip(service.title(e, t.code), 100), value=e.slug) for e in found.items]
+    view.add_item(OpenSelect(category, options, clip(t._("Choose a question"), 100)))
+    _page_buttons(t, view, "browse", category, found.number, found.count)
+    heading = f"**{t._(CATEGORIES[category])}**"
+    if found.count > 1:
+        heading += " · " + t._("page {page} of {pages}", page=found.number + 1, pages=found.count)
+    lines = [heading] + [f"• {user_text(o.label)}" for o in options]
+    return clip("\n".join(lines)), view
+
+
+async def unanswered_message(t: Translator, service: FaqService, guild_id: int | None,
+                             page: int) -> tuple[str, discord.ui.View]:
+    """A page of the open questions (never who asked), as many as fit in one message."""
+    view = discord.ui.View(timeout=None)
+    items = await service.unanswered(guild_id)
+    if not items:
+        return t._("No open questions. Thank you!"), view
+    blocks = []
+    for item in items:
+        about = f" · `{item.entry_slug}`" if item.entry_slug else ""
+        text = user_text(clip(item.question, 300)) if item.question else t._("(text removed by a volunteer)")
+        blocks.append(clip(f"**{item.id}** · {language_name(item.language)} · {t.date(item.created_at)}{about}\n"
+                           + "\n".join(f"> {line}" for line in text.split("\n")),
+                           MESSAGE_LIMIT - 200))
+    pages = pack(blocks, MESSAGE_LIMIT - 200)
+    page = min(max(page, 0), len(pages) - 1)
+    heading = t._("Open questions (who asked is never stored):")
+    if len(pages) > 1:
+        heading += " " + t._("page {page} of {pages}", page=page + 1, pages=len(pages))
+    _page_buttons(t, view, "unanswered", "", page, len(pages))
+    return clip("\n".join([heading] + [blocks[i] for i in pages[page]])), view
+
+
 class WriteTranslationButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                              template=r"faq:write:(?P<entry>\d+):(?P<lang>[a-z]{2,3})"):
     """Opens the translation form; the presser's role is checked again."""
@@ -253,7 +343,7 @@ class WriteTranslationButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await interaction.response.send_modal(TranslateModal(t, entry, self.language))
 
 
-class _StaffModal(discord.ui.Modal):
+class _StaffModal(SafeModal):
     """A form for volunteers or translators; the role is checked again on submit."""
 
     def _input(self, label: str, value: str, *, long: bool = False, required: bool = True,
@@ -404,16 +494,8 @@ class FaqCog(commands.Cog):
     async def browse(self, interaction: discord.Interaction[MultinationsBot], category: str) -> None:
         """List a category's questions in the member's language, with a menu to open one."""
         t = await self.bot.translator_for(interaction)
-        entries = self.service.by_category(category)
-        if not entries:
-            await respond(interaction, t._("There are no answers in this topic yet."))
-            return
-        options = [discord.SelectOption(label=clip(self.service.title(e, t.code), 100), value=e.slug)
-                   for e in entries[:25]]
-        view = discord.ui.View(timeout=None)
-        view.add_item(OpenSelect(category, options, clip(t._("Choose a question"), 100)))
-        lines = [f"**{t._(CATEGORIES[category])}**"] + [f"• {user_text(o.label)}" for o in options]
-        await respond(interaction, "\n".join(lines), view=view)
+        content, view = browse_message(t, self.service, category, 0)
+        await respond(interaction, content, view=view)
 
     # ----- volunteers and translators ---------------------------------------------------------------
     @faq.command(name="add", description="Add a FAQ entry (volunteers)")
@@ -568,25 +650,23 @@ class FaqCog(commands.Cog):
         await respond(interaction, clip(text, MESSAGE_LIMIT - 100), file=file)
 
     @faq.command(name="unanswered", description="Questions members could not find answers to (volunteers)")
-    @app_commands.describe(done="Mark this question number as handled")
-    async def unanswered(self, interaction: discord.Interaction[MultinationsBot], done: int | None = None) -> None:
-        """List the open questions (never who asked), or mark one handled."""
+    @app_commands.describe(done="Mark this question number as handled",
+                           redact="Remove the text of this question number (it held personal details)")
+    async def unanswered(self, interaction: discord.Interaction[MultinationsBot], done: int | None = None,
+                         redact: int | None = None) -> None:
+        """List the open questions (never who asked), mark one handled, or remove a question's text."""
         require(interaction, *STAFF)
         t = await self.bot.translator_for(interaction)
+        if redact is not None:
+            await self.service.redact_unanswered(interaction.guild_id, redact)
+            await respond(interaction, t._("The text of question {number} is removed.", number=redact))
+            return
         if done is not None:
             await self.service.resolve_unanswered(interaction.guild_id, done)
             await respond(interaction, t._("Question {number} is marked as handled.", number=done))
             return
-        items = await self.service.unanswered(interaction.guild_id)
-        if not items:
-            await respond(interaction, t._("No open questions. Thank you!"))
-            return
-        lines = [t._("Open questions (who asked is never stored):")]
-        for item in items:
-            about = f" · `{item.entry_slug}`" if item.entry_slug else ""
-            lines.append(f"**{item.id}** · {language_name(item.language)} · {t.date(item.created_at)}{about}\n"
-                         + "\n".join(f"> {line}" for line in user_text(clip(item.question, 300)).split("\n")))
-        await respond(interaction, "\n".join(lines))
+        content, view = await unanswered_message(t, self.service, interaction.guild_id, 0)
+        await respond(interaction, content, view=view)
 
 
 async def setup(bot: MultinationsBot) -> None:
@@ -595,12 +675,12 @@ async def setup(bot: MultinationsBot) -> None:
     service = FaqService(services.db, services.clock, services.jobs)
     services.privacy.register(service.privacy_section())
     services.capabilities["faq"] = service
-    bot.add_dynamic_items(HelpButton, LanguagePicker, OpenSelect, WriteTranslationButton)
+    bot.add_dynamic_items(HelpButton, LanguagePicker, OpenSelect, PageButton, WriteTranslationButton)
     await bot.add_cog(FaqCog(bot, service))
 
 
 async def teardown(bot: MultinationsBot) -> None:
     """Extension exit point."""
-    bot.remove_dynamic_items(HelpButton, LanguagePicker, OpenSelect, WriteTranslationButton)
+    bot.remove_dynamic_items(HelpButton, LanguagePicker, OpenSelect, PageButton, WriteTranslationButton)
     bot.services.capabilities.pop("faq", None)
     bot.services.privacy.unregister("faq")

@@ -211,6 +211,18 @@ class MentoringCog(commands.Cog):
         self.service = service
         self.flows = MentoringFlows(service, bot.services, DiscordConversation(bot))
 
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """A member who left is not proposed in a round (their profile waits until they are forgotten)."""
+        if not payload.user.bot:
+            await self.service.member_left(payload.guild_id, payload.user.id)
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        """A member who came back is in the pool again."""
+        if not member.bot:
+            await self.service.member_returned(member.guild.id, member.id)
+
     async def cog_load(self) -> None:
         """The follow-ups, check-ins, "no mentor yet" notes and the retention sweep are the flows' jobs."""
         await self.flows.start()

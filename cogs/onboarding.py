@@ -24,7 +24,7 @@ from bot.core.access import Capability
 from bot.core.areas import MAX_AREAS, areas_of
 from bot.core.capabilities import HELP_TOPICS, LinkItem
 from bot.core.conversation import Message
-from bot.core.errors import UserError
+from bot.core.errors import UserError, Verbatim
 from bot.core.i18n import N_, Translator
 from bot.core.jobs import Job, RetryLater
 from bot.core.languages import LANGUAGES, language_for_discord_locale
@@ -60,7 +60,9 @@ from bot.features.onboarding.model import (
     topics_to_bits,
 )
 from bot.features.onboarding.service import (
+    FORMER_VOLUNTEER,
     GREET_KIND,
+    REDRAW_CARD_KIND,
     SETTLE_KIND,
     WELCOME_START,
     OnboardingService,
@@ -212,6 +214,7 @@ class OnboardingCog(commands.Cog):
                                     on_missed=self._skip_greet)
         await self.flows.start()
         self.services.jobs.register(SETTLE_KIND, self._run_settle, grace=timedelta(days=7))
+        self.services.jobs.register(REDRAW_CARD_KIND, self._run_redraw_card, grace=timedelta(days=365))
 
     # ----- configuration -------------------------------------------------------------------------------
     async def config(self, guild_id: int, key: str, default: Any = None) -> Any:
@@ -241,6 +244,31 @@ class OnboardingCog(commands.Cog):
         if guild_id is None:
             require_guild(interaction)
         return int(guild_id)  # type: ignore[arg-type]
+
+    async def flow_guild_id(self, interaction: discord.Interaction[Any]) -> int:
+        """The guild of the flow, refusing a presser who is not (or no longer) one of its members.
+
+        In the guild Discord vouches for membership; in DMs the configured guild is assumed, so a member
+        who left (and was forgotten) could otherwise store answers and be offered to the volunteers.
+        """
+        guild_id = self.guild_id_of(interaction)
+        if interaction.guild_id is None and not await self.is_member(guild_id, interaction.user.id):
+            raise UserError(N_("The welcome is for members of the server. If you would like to join again, "
+                               "you are welcome: then press Start there."))
+        return guild_id
+
+    async def is_member(self, guild_id: int, user_id: int) -> bool:
+        """Whether the user is in the guild (the member cache first, then Discord)."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return False
+        if guild.get_member(user_id) is not None:
+            return True
+        try:
+            await guild.fetch_member(user_id)
+        except discord.NotFound:
+            return False
+        return True
 
     # ----- gateway events --------------------------------------------------------------------------------
     @commands.Cog.listener()
@@ -405,7 +433,7 @@ class OnboardingCog(commands.Cog):
     # ----- the flow --------------------------------------------------------------------------------------
     async def open_flow(self, interaction: discord.Interaction[MultinationsBot]) -> None:
         """Start or resume the presser's own flow (Start button and /welcome start)."""
-        guild_id = self.guild_id_of(interaction)
+        guild_id = await self.flow_guild_id(interaction)
         await acknowledge_if_busy(interaction)
         state = await self.service.begin(guild_id, interaction.user.id)
         t = await self.bot.translator_for(interaction)
@@ -427,7 +455,7 @@ class OnboardingCog(commands.Cog):
             await respond(interaction, t._("This belongs to someone else's welcome. Press Start or use "
                                            "/welcome start to open your own."))
             return
-        guild_id = self.guild_id_of(interaction)
+        guild_id = await self.flow_guild_id(interaction)
         svc = self.service
         if step != "dm":
             await acknowledge_if_busy(interaction, update=True)
@@ -658,7 +686,8 @@ class OnboardingCog(commands.Cog):
 
         def link(item: LinkItem) -> str:
             when = f" ({t.datetime(item.when, 'short')})" if item.when else ""
-            return f"• {item.title}{when}: {t.isolate(render_command(item.hint, t))}"
+            # Titles are written by members (organizers, volunteers): shown without markdown or mentions.
+            return f"• {user_text(item.title)}{when}: {t.isolate(render_command(item.hint))}"
 
         if checklist.faq:
             embed.add_field(name=t._("Answers that may help"), value=clip("\n".join(map(link, checklist.faq)), 1024),
@@ -771,7 +800,9 @@ class OnboardingCog(commands.Cog):
             lines.append(t._("Area: {area}", area=user_text(self.area_title(t, state.area) or "")))
         if state.wants_mentor:
             lines.append(t._("Would like a mentor."))
-        if claimed_by is not None:
+        if claimed_by == FORMER_VOLUNTEER:
+            lines.append(t._("A volunteer is saying hello."))
+        elif claimed_by is not None:
             lines.append(t._("{volunteer} is saying hello.", volunteer=mention(claimed_by)))
         return "\n".join(lines)
 
@@ -825,6 +856,26 @@ class OnboardingCog(commands.Cog):
         if not done:
             raise RetryLater(SETTLE_RETRY, "discord unavailable")
 
+    async def _run_redraw_card(self, job: Job) -> None:
+        """After a volunteer's `/privacy delete`: the card she claimed no longer names her."""
+        guild_id, user_id = int(job.payload["guild"]), int(job.payload["user"])
+        guild = self.bot.get_guild(guild_id)
+        state = await self.service.get(guild_id, user_id)
+        if guild is None or state is None or state.card_message_id is None:
+            return  # the newcomer's own deletion blanks the card
+        channel = await self.channel(guild, places.VOLUNTEERS)
+        if channel is None:
+            return
+        language = await self.services.prefs.language(user_id) or "en"
+        t = await self.org_translator(guild_id)
+        content = self.card_text(t, state, language, state.claimed_by)
+        try:
+            await channel.get_partial_message(state.card_message_id).edit(content=clip(content), view=None)
+        except (discord.NotFound, discord.Forbidden):
+            return  # deleted by hand, or no longer ours to edit
+        except discord.HTTPException as exc:
+            raise RetryLater(GREET_RETRY, "discord unavailable") from exc
+
     async def on_claim(self, interaction: discord.Interaction[MultinationsBot], newcomer_id: int) -> None:
         """A volunteer claims a card; a second claim is refused politely."""
         guild_id = require(interaction, Capability.VOLUNTEER, Capability.ORGANIZER)
@@ -841,6 +892,8 @@ class OnboardingCog(commands.Cog):
                         t._("This newcomer's welcome card is no longer available."), ephemeral=True)
                     return
                 await respond(interaction, t._("This newcomer's welcome card is no longer available."))
+            elif result.claimed_by == FORMER_VOLUNTEER:
+                await respond(interaction, t._("Thank you! A volunteer has already said they will say hello."))
             else:
                 await respond(interaction, t._("Thank you! {volunteer} has already said they will say hello.",
                                                volunteer=mention(result.claimed_by)))
@@ -965,7 +1018,7 @@ class OnboardingCog(commands.Cog):
             if role is None or (key not in LANGUAGES and key not in HELP_TOPICS):
                 raise UserError(N_("Please give both a role and what it is for: a language code ({languages}) or a "
                                    "help topic ({topics})."),
-                                languages=", ".join(LANGUAGES), topics=", ".join(HELP_TOPICS))
+                                languages=Verbatim(", ".join(LANGUAGES)), topics=Verbatim(", ".join(HELP_TOPICS)))
             kind = "language_roles" if key in LANGUAGES else "help_roles"
             mapping = dict(changes.get(kind) or await self.config(guild_id, kind, {}))
             mapping[key] = role.id
@@ -1014,6 +1067,7 @@ async def setup(bot: MultinationsBot) -> None:
     services = bot.services
     service = OnboardingService(services.db, services.clock, services.jobs, services.prefs, services.guild_config)
     services.privacy.register(service.privacy_section())
+    services.privacy.register(service.hellos_section())
     services.capabilities[caps.ONBOARDING] = service
     bot.add_dynamic_items(*DYNAMIC_ITEMS)
     await bot.add_cog(OnboardingCog(bot, service))
@@ -1023,4 +1077,5 @@ async def teardown(bot: MultinationsBot) -> None:
     """Extension exit point."""
     bot.remove_dynamic_items(*DYNAMIC_ITEMS)
     bot.services.privacy.unregister("onboarding")
+    bot.services.privacy.unregister("onboarding_hellos")
     bot.services.capabilities.pop(caps.ONBOARDING, None)

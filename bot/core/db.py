@@ -25,7 +25,7 @@ import fcntl
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -53,6 +53,41 @@ def durable_writes() -> Iterator[None]:
         yield
     finally:
         _DURABLE.reset(token)
+
+
+@dataclass(slots=True)
+class AnswerDue:
+    """A member is waiting for a first answer (an interaction) while this task works.
+
+    Discord wants a first response within 3 seconds. Work that would wait for the database longer
+    than that (another program holds the file, or slow work of our own holds the connection) first
+    calls `acknowledge`, which answers "thinking" and returns True (the real answer follows, however
+    long the wait); when it cannot (an autocomplete, a form that must be the first response), the
+    wait ends at `deadline` with a "database is locked" error, which the member hears politely.
+    """
+
+    acknowledge: Callable[[], Awaitable[bool]]
+    deadline: float  # event-loop time
+    owner: asyncio.Task[Any] | None
+
+
+_ANSWER_DUE: contextvars.ContextVar[AnswerDue | None] = contextvars.ContextVar("answer_due", default=None)
+
+
+def expect_answer(acknowledge: Callable[[], Awaitable[bool]], *, within: float) -> None:
+    """Declare for the rest of the current task that a member waits for a first answer (see `AnswerDue`)."""
+    loop = asyncio.get_running_loop()
+    _ANSWER_DUE.set(AnswerDue(acknowledge, loop.time() + within, asyncio.current_task()))
+
+
+def _answer_due() -> AnswerDue | None:
+    due = _ANSWER_DUE.get()
+    # Tasks the handler starts inherit the variable; only the handler's own task answers the member.
+    if due is None or due.owner is not asyncio.current_task():
+        return None
+    return due
+
+
 Params = Sequence[Any] | dict[str, Any]
 
 
@@ -92,6 +127,29 @@ class CrashSwitch:
         if self.after is not None and self.count >= self.after:
             self.dead = True
             raise SimulatedCrash
+
+
+class DiskFault(CrashSwitch):
+    """Test hook: while `failing`, every write statement fails as a failing disk makes it fail.
+
+    Set it as `Database.crash_switch`. Reads from the read-only connection keep working, as they do
+    from the page cache when a disk stops taking writes.
+    """
+
+    def __init__(self, message: str = "disk I/O error") -> None:
+        super().__init__(None)
+        self.message = message
+        self.failing = True
+        self.refused = 0
+
+    def check(self) -> None:
+        """Nothing is dead."""
+
+    def tick(self) -> None:
+        """Refuse the write while failing."""
+        if self.failing:
+            self.refused += 1
+            raise sqlite3.OperationalError(self.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +211,18 @@ class Tx:
         self._busy_ms = busy_ms
         self._durable = durable
 
+    async def _may_wait_ms(self) -> int:
+        """Another program holds the write lock: how long this unit may wait for it (milliseconds).
+
+        Background work waits the whole busy timeout. A member waiting for an answer is acknowledged
+        first; when that is impossible, the wait ends in time for the "could not save" answer.
+        """
+        due = _answer_due()
+        if due is None or await due.acknowledge():
+            return self._busy_ms
+        remaining = due.deadline - asyncio.get_running_loop().time()
+        return max(0, min(self._busy_ms, int(remaining * 1000)))
+
     def _begin_here(self, raw: sqlite3.Connection) -> bool:
         """BEGIN on this thread unless another process holds the write lock (then False)."""
         assert self._begin is not None
@@ -177,22 +247,32 @@ class Tx:
             self._switch.tick()
         raw = self._conn._conn
         begin = None
+        wait_ms = self._busy_ms
         if self._begin is not None and not self._begun:
             self._begun = True
-            if bulk or not self._begin_here(raw):
-                begin = self._begin  # BEGIN in the database thread, with the work
-            else:
+            if not self._begin_here(raw):
+                # Another program holds the file: BEGIN waits for it in the database thread, with the work.
+                begin = self._begin
+                wait_ms = await self._may_wait_ms()
+            elif not bulk:
                 return fn(raw)
         elif self._begun and not bulk:
             return fn(raw)
 
         durable = self._durable
+        busy_ms = self._busy_ms
 
         def work() -> T:
             if begin is not None:
                 if durable:
                     raw.execute("PRAGMA synchronous = FULL")
-                raw.execute(begin)
+                if wait_ms != busy_ms:
+                    raw.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+                try:
+                    raw.execute(begin)
+                finally:
+                    if wait_ms != busy_ms:
+                        raw.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
             return fn(raw)
 
         return await self._conn._execute(work)
@@ -283,6 +363,8 @@ class Database:
         """Open (creating the folder and file when missing), configure and migrate the database.
 
         With `exclusive`, a lock file beside the database makes a second bot process refuse to start.
+        Without it (an online backup or a check next to the running bot; pass `migrate=False`), the
+        lock file is left alone and `close()` does not checkpoint, which would hold up the bot's writes.
         """
         path = Path(path)
         if str(path) != ":memory:":
@@ -331,12 +413,39 @@ class Database:
                 self._reader.close()
             self._reader = None
         async with self._lock:
-            with contextlib.suppress(sqlite3.Error, ValueError):
-                await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # Only the process owning the database checkpoints: from a second one (a backup or a
+            # check beside the running bot) a TRUNCATE checkpoint would hold up the bot's writes.
+            if self._lock_fd is not None:
+                with contextlib.suppress(sqlite3.Error, ValueError):
+                    await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             with contextlib.suppress(sqlite3.Error, ValueError):
                 await self._conn.close()
         _release_process_lock(self._lock_fd)
         self._lock_fd = None
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """Hold the connection's lock for one unit of work.
+
+        A member waiting for an answer who is queued behind slow work (a unit waiting for another
+        program, a slow disk) is acknowledged when the wait reaches their deadline, or, when that
+        is impossible, given up on with a "database is locked" error they hear politely in time.
+        """
+        due = _answer_due() if self._lock.locked() else None
+        if due is None:
+            await self._lock.acquire()
+        else:
+            try:
+                async with asyncio.timeout(max(0.0, due.deadline - asyncio.get_running_loop().time())):
+                    await self._lock.acquire()
+            except TimeoutError:
+                if not await due.acknowledge():
+                    raise DatabaseError("the database is locked: other work is still using it") from None
+                await self._lock.acquire()
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, durable: bool = False) -> AsyncIterator[Tx]:
@@ -344,7 +453,7 @@ class Database:
 
         `durable` (or an enclosing `durable_writes()`): the commit also survives a power cut.
         """
-        async with self._lock:
+        async with self._turn():
             self._check_open()
             tx = Tx(self._conn, "BEGIN IMMEDIATE", self.crash_switch, self._busy_ms, durable or _DURABLE.get())
             try:
@@ -366,7 +475,7 @@ class Database:
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
         """A read unit of work: a consistent snapshot (BEGIN DEFERRED), never writing."""
-        async with self._lock:
+        async with self._turn():
             self._check_open()
             tx = Tx(self._conn, "BEGIN", self.crash_switch, self._busy_ms)
             try:
@@ -404,7 +513,7 @@ class Database:
         self._check_open()
         if self._reader is not None:
             return self._reader.execute(sql, params).fetchone()
-        async with self._lock:
+        async with self._turn():
             return await Tx(self._conn, None).fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
@@ -412,7 +521,7 @@ class Database:
         self._check_open()
         if self._reader is not None:
             return self._reader.execute(sql, params).fetchall()
-        async with self._lock:
+        async with self._turn():
             return await Tx(self._conn, None).fetchall(sql, params)
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
@@ -425,26 +534,51 @@ class Database:
         database thread, one hop)."""
         is_insert = sql.lstrip()[:6].upper() == "INSERT"
 
-        def work(raw: sqlite3.Connection) -> int:
-            raw.execute("PRAGMA synchronous = FULL")
-            try:
-                raw.execute("BEGIN IMMEDIATE")
-                try:
-                    cursor = raw.execute(sql, params)
-                    result = (cursor.lastrowid or 0) if is_insert else cursor.rowcount
-                    cursor.close()
-                    raw.execute("COMMIT")
-                except BaseException:
-                    with contextlib.suppress(sqlite3.Error):
-                        raw.execute("ROLLBACK")
-                    raise
-            finally:
-                raw.execute("PRAGMA synchronous = NORMAL")
-            return result
-
-        async with self._lock:
+        async with self._turn():
             self._check_open()
-            return await Tx(self._conn, None, self.crash_switch).run_sync(work)
+            if self.crash_switch is not None:
+                self.crash_switch.tick()
+            raw = self._conn._conn
+            raw.execute("PRAGMA synchronous = FULL")
+            probe = Tx(self._conn, "BEGIN IMMEDIATE", None, self._busy_ms, durable=True)
+            try:
+                begun = probe._begin_here(raw)
+                wait_ms = self._busy_ms if begun else await probe._may_wait_ms()
+            except BaseException:
+                raw.execute("PRAGMA synchronous = NORMAL")
+                raise
+            busy_ms = self._busy_ms
+
+            def work() -> int:
+                try:
+                    if not begun:  # another program holds the file: wait for it here
+                        raw.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+                        try:
+                            raw.execute("BEGIN IMMEDIATE")
+                        finally:
+                            raw.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+                    try:
+                        cursor = raw.execute(sql, params)
+                        result = (cursor.lastrowid or 0) if is_insert else cursor.rowcount
+                        cursor.close()
+                        raw.execute("COMMIT")
+                    except BaseException:
+                        with contextlib.suppress(sqlite3.Error):
+                            raw.execute("ROLLBACK")
+                        raise
+                finally:
+                    raw.execute("PRAGMA synchronous = NORMAL")
+                return result
+
+            return await self._conn._execute(work)
+
+    async def execute_pragma(self, name: str, value: str) -> None:
+        """Set a connection PRAGMA on the writing connection (e.g. `query_only` for a read-only tool)."""
+        if not name.replace("_", "").isalnum() or not value.replace("_", "").isalnum():
+            raise ValueError(f"not a PRAGMA: {name} = {value}")
+        async with self._turn():
+            self._check_open()
+            await self._conn.execute(f"PRAGMA {name} = {value}")
 
     # Schema.
     async def schema_version(self) -> int:
@@ -527,6 +661,28 @@ def storage_problem(error: BaseException) -> str | None:
     if "readonly" in text or "read-only" in text:
         return "readonly"
     return "unavailable"
+
+
+def storage_fault(error: BaseException) -> str | None:
+    """'locked', 'full', 'readonly' or 'io' when the file or the disk refused the work (it can succeed
+    once the cause goes away: another program lets go, space is freed); None for anything else,
+    including mistakes in our own statements, which trying again would not cure."""
+    if isinstance(error, DatabaseError) and "locked" in str(error).lower():
+        return "locked"
+    if not isinstance(error, sqlite3.OperationalError):
+        return None
+    code = getattr(error, "sqlite_errorcode", None)
+    text = str(error).lower()
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in text or "busy" in text:
+        return "locked"
+    if primary == sqlite3.SQLITE_FULL or "full" in text:
+        return "full"
+    if primary == sqlite3.SQLITE_READONLY or "readonly" in text or "read-only" in text:
+        return "readonly"
+    if primary in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN) or "disk i/o" in text:
+        return "io"
+    return None
 
 
 def _fsync_file(path: Path) -> None:

@@ -32,11 +32,23 @@ class Routes:
 
     def __init__(self) -> None:
         self._handlers: dict[tuple[str, str], Handler] = {}
+        self._forms: set[tuple[str, str]] = set()
         self._old: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Action]]] = []
 
-    def add(self, feature: str, name: str, handler: Handler) -> None:
-        """Route `feature:name:...` to `handler` (adding again replaces: extensions reload)."""
+    def add(self, feature: str, name: str, handler: Handler, *, asks_form: bool = False) -> None:
+        """Route `feature:name:...` to `handler` (adding again replaces: extensions reload).
+
+        `asks_form`: the handler answers with a form after its work (Discord then must not acknowledge the
+        press first: a form has to be the first response)."""
         self._handlers[(feature, name)] = handler
+        if asks_form:
+            self._forms.add((feature, name))
+        else:
+            self._forms.discard((feature, name))
+
+    def asks_form(self, action: Action) -> bool:
+        """Whether the handler of `action` answers with a form."""
+        return (action.feature, action.name) in self._forms
 
     def translate(self, pattern: str, rewrite: Callable[[re.Match[str]], Action]) -> None:
         """Read an old wire form (a regex matched in full) as today's action."""

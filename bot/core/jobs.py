@@ -12,6 +12,7 @@ people. Rows left `claimed` by a crash are handled at start by `reconcile()`.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import sys
@@ -25,13 +26,27 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.core.clock import Clock, from_db, to_db
-from bot.core.db import Database, Tx, durable_writes
+from bot.core.db import Database, Tx, durable_writes, storage_fault
+from bot.core.i18n import N_
 from bot.core.logs import scrub_exception
+from bot.core.privacy import PrivacySection
 
 log = logging.getLogger(__name__)
 
 # A job this late is flagged `late` to its handler (for a "delayed" note), even within grace.
 LATE_AFTER = timedelta(minutes=2)
+# Finished rows (done, missed, failed, cancelled) due longer ago than this are deleted by `prune`.
+KEEP_FINISHED = timedelta(days=60)
+PRUNE_KIND = "core.prune-jobs"
+
+
+def opaque_key(namespace: str, intent: str) -> str:
+    """A job key that stays stable for the same intent but does not spell it out.
+
+    `intent` is what makes the job unique (a match, a step, a member); the key keeps only a digest
+    of it, so a row never records in readable form what a member did ("pressed I need help").
+    """
+    return f"{namespace}:#{hashlib.sha256(intent.encode()).hexdigest()[:32]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +94,16 @@ class RunReport:
     retried: int = 0
     failed: int = 0
     keys: list[str] = field(default_factory=list)
+    #: Rows that could not run, or whose outcome could not be stored, because the database refused
+    #: the work (locked by another program, disk full or failing). They run (or are recorded) at the
+    #: next pass; `fault` names the cause ('locked', 'full', 'readonly', 'io' or 'error').
+    deferred: int = 0
+    fault: str | None = None
+
+    def defer(self, fault: str) -> None:
+        """Count one row left for the next pass."""
+        self.deferred += 1
+        self.fault = self.fault or fault
 
 
 class JobQueue:
@@ -93,6 +118,9 @@ class JobQueue:
         self._run_lock = asyncio.Lock()
         self._passes: set[asyncio.Task[Any]] = set()  # tasks inside `run_due`, for `stop`
         self._stopped = False
+        # Outcomes the database refused to store (job id -> statement, parameters): written first at
+        # the next pass. Until then the row stays claimed, so nothing runs it twice meanwhile.
+        self._unrecorded: dict[int, tuple[str, tuple[Any, ...]]] = {}
         #: Called (without arguments) after anything that may change the earliest due time.
         self.on_change: Callable[[], Awaitable[None]] | None = None
 
@@ -121,13 +149,22 @@ class JobQueue:
         payload: dict[str, Any] | None = None,
         *,
         tx: Tx | None = None,
+        subject: int | None = None,
     ) -> None:
-        """Plan a job; planning the same key again moves it unless it already ran or is running."""
-        params = (kind, key, to_db(due_at), json.dumps(payload or {}, sort_keys=True), to_db(self._clock.now()))
+        """Plan a job; planning the same key again moves it unless it already ran or is running.
+
+        `subject` is the member the job is about (default: the payload's `"user"`): the row is deleted
+        with that member's data (see `privacy_section`).
+        """
+        if subject is None and payload is not None and isinstance(payload.get("user"), int):
+            subject = payload["user"]
+        params = (kind, key, to_db(due_at), json.dumps(payload or {}, sort_keys=True), to_db(self._clock.now()),
+                  subject)
         sql = (
-            "INSERT INTO scheduled_jobs(kind, key, due_at, payload, created_at) VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO scheduled_jobs(kind, key, due_at, payload, created_at, subject) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, due_at = excluded.due_at, "
-            "payload = excluded.payload, state = 'pending', attempts = 0, claimed_at = NULL, "
+            "payload = excluded.payload, subject = excluded.subject, state = 'pending', attempts = 0, "
+            "claimed_at = NULL, "
             "last_error = NULL WHERE scheduled_jobs.state IN ('pending', 'cancelled', 'missed', 'failed')"
         )
         if tx is None:
@@ -150,6 +187,57 @@ class JobQueue:
                 await self._changed()
             return count
         return await tx.execute(sql, params)
+
+    async def rekey(self, kind: str, new_key: Callable[[str], str | None]) -> int:
+        """Rename rows of `kind` whose key `new_key` maps to another (a start-up upgrade of old key forms).
+
+        State, due time and payload stay, so nothing due is lost and nothing done runs again. When a row
+        with the new key exists already, the old-form row is the stale copy and is deleted. Returns how
+        many rows changed.
+        """
+        rows = await self._db.fetchall("SELECT id, key FROM scheduled_jobs WHERE kind = ?", (kind,))
+        renames = [(row["id"], target) for row in rows if (target := new_key(row["key"])) not in (None, row["key"])]
+        if not renames:
+            return 0
+        async with self._db.transaction(durable=True) as tx:
+            for row_id, target in renames:
+                taken = await tx.fetchval("SELECT 1 FROM scheduled_jobs WHERE key = ?", (target,))
+                if taken:
+                    await tx.execute("DELETE FROM scheduled_jobs WHERE id = ?", (row_id,))
+                else:
+                    await tx.execute("UPDATE scheduled_jobs SET key = ? WHERE id = ?", (target, row_id))
+        return len(renames)
+
+    async def prune(self, keep: timedelta = KEEP_FINISHED) -> int:
+        """Delete finished rows (done, missed, failed, cancelled) due and finished before `keep` ago.
+
+        Planning only ever plans what lies ahead, so a row this old is never planned again: dropping
+        it cannot make anything run twice. Returns how many rows went.
+        """
+        cutoff = to_db(self._clock.now() - keep)
+        return await self._db.execute(
+            "DELETE FROM scheduled_jobs WHERE state IN ('done', 'missed', 'failed', 'cancelled') "
+            "AND due_at < ? AND COALESCE(finished_at, due_at) < ?", (cutoff, cutoff))
+
+    def privacy_section(self) -> PrivacySection:
+        """The planned work about a member (reminders, notices): exported, and deleted with them."""
+
+        async def export(tx: Tx, user_id: int) -> list[dict[str, Any]] | None:
+            rows = await tx.fetchall(
+                "SELECT kind, due_at, state FROM scheduled_jobs WHERE subject = ? ORDER BY due_at", (user_id,))
+            return [{"kind": r["kind"], "due_at": r["due_at"], "state": r["state"]} for r in rows] or None
+
+        async def delete(tx: Tx, user_id: int) -> None:
+            await tx.execute("DELETE FROM scheduled_jobs WHERE subject = ?", (user_id,))
+
+        return PrivacySection(
+            key="scheduled",
+            title=N_("Planned messages"),
+            description=N_("Reminders and notices the bot has planned for you or about you, and when."),
+            export=export,
+            delete=delete,
+            after_delete=lambda _user_id: self._changed(),
+        )
 
     async def notify_changed(self) -> None:
         """Tell the waker that plans changed (call after scheduling inside your own transaction)."""
@@ -233,6 +321,8 @@ class JobQueue:
 
     async def _run_pass(self, report: RunReport) -> None:
         """One pass over the due rows (under the run lock)."""
+        if not await self._record_left_over(report):
+            return
         now = self._clock.now()
         kinds = list(self._kinds)
         if not kinds:
@@ -247,9 +337,36 @@ class JobQueue:
 
         async def one(row: Any) -> None:
             async with gate:
-                await self._run_one(row, now, report)
+                try:
+                    await self._run_one(row, now, report)
+                except Exception as exc:
+                    # Marking it missed or claiming it failed: the row is still pending, untouched.
+                    report.defer(storage_fault(exc) or "error")
+                    log.warning("scheduled job not started: kind=%s job=%d (%s)", row["kind"], row["id"],
+                                storage_fault(exc) or type(exc).__name__)
 
         await asyncio.gather(*(one(row) for row in rows))
+
+    async def _record_left_over(self, report: RunReport) -> bool:
+        """Store the outcomes an earlier pass could not store. False when the database still refuses."""
+        for job_id, (sql, params) in list(self._unrecorded.items()):
+            try:
+                await self._db.execute(sql, params)
+            except Exception as exc:
+                report.defer(storage_fault(exc) or "error")
+                return False
+            del self._unrecorded[job_id]
+        return True
+
+    async def _record(self, job_id: int, sql: str, params: tuple[Any, ...], report: RunReport) -> None:
+        """Store a claimed row's outcome; when the database refuses, keep it for the next pass."""
+        try:
+            await self._db.execute(sql, params)
+        except Exception as exc:
+            self._unrecorded[job_id] = (sql, params)
+            report.defer(storage_fault(exc) or "error")
+            log.warning("scheduled job outcome not stored yet: job=%d (%s)", job_id,
+                        storage_fault(exc) or type(exc).__name__)
 
     async def _run_one(self, row: Any, now: datetime, report: RunReport) -> None:
         # Background work tells Discord things that must not be told twice: everything it writes is
@@ -288,28 +405,46 @@ class JobQueue:
             await kind.handler(late_job)
         except RetryLater as retry:
             if job.attempts >= kind.max_attempts:
-                await self._finish(job.id, "failed", f"gave up: {retry}")
+                await self._finish(job.id, "failed", f"gave up: {retry}", report)
                 report.failed += 1
             else:
-                await self._db.execute(
+                await self._record(
+                    job.id,
                     "UPDATE scheduled_jobs SET state = 'pending', due_at = ?, claimed_at = NULL, last_error = ? "
                     "WHERE id = ?",
                     (to_db(self._clock.now() + retry.delay), str(retry)[:200], job.id),
+                    report,
                 )
                 report.retried += 1
         except Exception as exc:
+            fault = storage_fault(exc)
+            if fault is not None:
+                # The database refused the handler's own writes (rolled back): not the job's fault. It
+                # runs again at the next pass, still within its grace window of the original time.
+                log.warning("scheduled job deferred: kind=%s job=%d (storage %s)", job.kind, job.id, fault)
+                report.defer(fault)
+                await self._record(
+                    job.id,
+                    "UPDATE scheduled_jobs SET state = 'pending', claimed_at = NULL, last_error = ? "
+                    "WHERE id = ? AND state = 'claimed'",
+                    (f"storage {fault}", job.id),
+                    report,
+                )
+                return
             incident = _log_incident("scheduled job failed", job)
-            await self._finish(job.id, "failed", f"{type(exc).__name__} (incident {incident})")
+            await self._finish(job.id, "failed", f"{type(exc).__name__} (incident {incident})", report)
             report.failed += 1
         else:
-            await self._finish(job.id, "done", None)
+            await self._finish(job.id, "done", None, report)
             report.done += 1
             report.keys.append(job.key)
 
-    async def _finish(self, job_id: int, state: str, error: str | None) -> None:
-        await self._db.execute(
+    async def _finish(self, job_id: int, state: str, error: str | None, report: RunReport) -> None:
+        await self._record(
+            job_id,
             "UPDATE scheduled_jobs SET state = ?, finished_at = ?, last_error = ? WHERE id = ?",
             (state, to_db(self._clock.now()), error, job_id),
+            report,
         )
 
 
@@ -322,8 +457,21 @@ def _log_incident(what: str, job: Job) -> str:
     return incident
 
 
+#: After a failed wake-up (the database locked by another program, a full or failing disk) the waker
+#: tries again after this long, doubling up to `RETRY_MAX`: a fault that clears is noticed within a
+#: minute, well inside the grace windows (30 minutes by default), and a lasting one costs one try and
+#: one log line a minute.
+RETRY_FIRST = timedelta(seconds=5)
+RETRY_MAX = timedelta(minutes=1)
+
+
 class Waker:
-    """Keeps one APScheduler date job at the earliest due time; when it fires, due jobs run."""
+    """Keeps one APScheduler date job at the earliest due time; when it fires, due jobs run.
+
+    The job is always re-armed: after a pass that the database refused (wholly or for some rows), it
+    is set to try again with a growing delay (`RETRY_FIRST` doubling to `RETRY_MAX`), so work resumes
+    by itself when the fault clears, without waiting for a member to do something.
+    """
 
     JOB_ID = "wake-due-jobs"
 
@@ -333,6 +481,10 @@ class Waker:
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
         )
         self._inflight: set[asyncio.Task[Any]] = set()
+        #: Failed wake-ups in a row, and when the next try is set for (None when all is well).
+        self.failures = 0
+        self.retry_at: datetime | None = None
+        self._incident: str | None = None
         jobs.on_change = self.reschedule
 
     def start(self) -> None:
@@ -346,17 +498,27 @@ class Waker:
             self.scheduler.shutdown(wait=False)
 
     async def reschedule(self) -> None:
-        """Point the single wake-up job at the earliest pending row."""
+        """Point the single wake-up job at the earliest pending row (not before a planned retry)."""
         if not self.scheduler.running:
             return
-        due = await self._jobs.next_due()
+        try:
+            due = await self._jobs.next_due()
+        except Exception as exc:
+            self._back_off(storage_fault(exc) or "error", exc)
+            return
+        if self.retry_at is not None:
+            # Backing off after a fault: planning something new does not bring the next try forward.
+            due = self.retry_at if due is None else max(due, self.retry_at)
         if due is None:
             if self.scheduler.get_job(self.JOB_ID) is not None:
                 self.scheduler.remove_job(self.JOB_ID)
             return
+        self._arm(due)
+
+    def _arm(self, when: datetime) -> None:
         self.scheduler.add_job(
             self._wake,
-            DateTrigger(run_date=due),
+            DateTrigger(run_date=when),
             id=self.JOB_ID,
             replace_existing=True,
         )
@@ -366,11 +528,41 @@ class Waker:
         if task is not None:
             self._inflight.add(task)
         try:
-            await self._jobs.run_due()
-            await self.reschedule()
+            await self.run_now()
         finally:
             if task is not None:
                 self._inflight.discard(task)
+
+    async def run_now(self) -> RunReport | None:
+        """Run the due jobs and re-arm; never raises (a failure is logged and tried again later)."""
+        try:
+            report = await self._jobs.run_due()
+        except Exception as exc:
+            self._back_off(storage_fault(exc) or "error", exc)
+            return None
+        if report.fault is not None:
+            self._back_off(report.fault, None, deferred=report.deferred)
+            return report
+        if self.failures:
+            log.warning("scheduler: working again after %d failed tries (incident %s); due work ran",
+                        self.failures, self._incident)
+        self.failures, self.retry_at, self._incident = 0, None, None
+        await self.reschedule()
+        return report
+
+    def _back_off(self, fault: str, error: BaseException | None, *, deferred: int = 0) -> None:
+        """Log the fault (no personal data: its kind, counts and an incident id) and set the next try."""
+        self.failures += 1
+        if self._incident is None:
+            self._incident = uuid.uuid4().hex[:8]
+        delay = min(RETRY_MAX, RETRY_FIRST * 2 ** min(self.failures - 1, 16))
+        self.retry_at = self._jobs._clock.now() + delay
+        detail = f"\n{scrub_exception(error)}" if fault == "error" and error is not None else ""
+        log.error("incident %s: scheduled work could not run (storage %s, waiting jobs %d, try %d); "
+                  "next try in %d s%s", self._incident, fault, deferred, self.failures,
+                  int(delay.total_seconds()), detail)
+        if self.scheduler.running:
+            self._arm(self.retry_at)
 
     def wakeup(self) -> None:
         """Ask APScheduler to look at its jobs now (the simulator calls this after moving time)."""

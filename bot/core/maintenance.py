@@ -1,11 +1,12 @@
-"""Scheduled maintenance of the core: verified database backups every `BACKUP_INTERVAL_HOURS`."""
+"""Scheduled maintenance of the core: verified database backups every `BACKUP_INTERVAL_HOURS`, and a
+daily pruning of old finished rows of the job queue (they may name members)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from bot.core.jobs import Job
+from bot.core.jobs import PRUNE_KIND, Job
 from bot.core.services import Services
 
 log = logging.getLogger(__name__)
@@ -37,3 +38,23 @@ async def plan_backups(services: Services) -> None:
     )
     if not pending:
         await plan_next(services.clock.now() + interval)
+
+
+async def plan_pruning(services: Services) -> None:
+    """Register the daily pruning of finished job rows and plan the next run (once)."""
+
+    async def prune(job: Job) -> None:
+        removed = await services.jobs.prune()
+        log.info("pruned %d finished scheduled jobs", removed)
+        await plan_next()
+
+    async def plan_next() -> None:
+        due = (services.clock.now() + timedelta(days=1)).replace(hour=4, minute=0, second=0, microsecond=0)
+        await services.jobs.schedule(PRUNE_KIND, f"{PRUNE_KIND}:{due.date().isoformat()}", due)
+
+    services.jobs.register(PRUNE_KIND, prune, grace=timedelta(days=3650))
+    pending = await services.db.fetchval(
+        "SELECT COUNT(*) FROM scheduled_jobs WHERE kind = ? AND state IN ('pending', 'claimed')", (PRUNE_KIND,)
+    )
+    if not pending:
+        await plan_next()

@@ -20,6 +20,7 @@ from bot.core.i18n import DEFAULT_LOCALES_DIR, Catalogs, Translator
 from bot.core.jobs import JobQueue, Waker
 from bot.core.languages import resolve_language
 from bot.core.members import GuildConfig, MemberPrefs
+from bot.core.mentions import BotMessages
 from bot.core.outbox import Outbox
 from bot.core.places import PlaceRegistry
 from bot.core.privacy import PrivacyRegistry
@@ -40,6 +41,7 @@ class Services:
     guild_config: GuildConfig
     privacy: PrivacyRegistry
     access: Access
+    messages: BotMessages
     places: PlaceRegistry
     outbox: Outbox
     routes: Routes = field(default_factory=Routes)
@@ -91,6 +93,9 @@ async def build_services(
     prefs = MemberPrefs(db, clock)
     privacy = PrivacyRegistry(db)
     privacy.register(prefs.privacy_section())
+    privacy.register(jobs.privacy_section())
+    messages = BotMessages(db, clock, jobs)
+    privacy.register(messages.privacy_section())
     guild_config = GuildConfig(db, clock)
     return Services(
         settings=settings,
@@ -105,4 +110,5 @@ async def build_services(
         access=Access(settings.roles),
         places=PlaceRegistry(guild_config),
         outbox=Outbox(jobs, clock),
+        messages=messages,
     )

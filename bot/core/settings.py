@@ -119,17 +119,20 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0, maxi
     return value
 
 
-def _check_writable_database(path: Path) -> None:
+def check_writable_database(path: Path, setting: str = "DATABASE_PATH") -> None:
+    """Raise `SettingsError` (naming `setting`) when the database file or its folder cannot be
+    written by this user; the folder is created when missing."""
     parent = path.parent if str(path.parent) else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SettingsError("DATABASE_PATH", f"cannot create the folder {parent} ({exc.strerror}).") from None
+        raise SettingsError(setting, f"cannot create the folder {parent} ({exc.strerror}).") from None
     if path.exists():
         if not os.access(path, os.R_OK | os.W_OK):
-            raise SettingsError("DATABASE_PATH", f"the file {path} is not readable and writable by this user.")
+            raise SettingsError(setting, f"the file {path} is not readable and writable by this user.")
     elif not os.access(parent, os.W_OK):
-        raise SettingsError("DATABASE_PATH", f"the folder {parent} is not writable by this user.")
+        raise SettingsError(setting, f"the folder {parent} is not writable by this user.")
+
 
 
 def load_settings(
@@ -160,7 +163,7 @@ def load_settings(
 
     database_path = Path(env.get("DATABASE_PATH", "").strip() or DEFAULT_DATABASE_PATH)
     if check_database:
-        _check_writable_database(database_path)
+        check_writable_database(database_path)
 
     log_level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

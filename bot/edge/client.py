@@ -13,12 +13,13 @@ from discord.ext import commands
 
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
-from bot.core.maintenance import plan_backups
+from bot.core.maintenance import plan_backups, plan_pruning
 from bot.core.services import Services
 from bot.edge.conversation import Routed
 from bot.edge.errors import report_error
 from bot.edge.ratelimit import MemberRateLimiter
 from bot.edge.translator import CatalogTranslator
+from bot.edge.ui import answer_in_time
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,14 @@ def available_extensions(names: Sequence[str] = DEFAULT_EXTENSIONS) -> list[str]
 
     return [name for name in names if importlib.util.find_spec(name) is not None]
 
+#: Where the bot's slash commands can be used (Discord's `contexts`, which replaces the deprecated
+#: `dm_permission`): in the server and in the member's DM with the bot, never in group DMs.
+GUILD_AND_BOT_DM = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False)
+#: Commands that act on the server itself (`/event`, `/announce`): only there.
+GUILD_ONLY = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
+#: How the bot is installed (Discord's `integration_types`): to the server, not to members' accounts.
+GUILD_INSTALL = app_commands.AppInstallationType(guild=True, user=False)
+
 #: More interactions in flight than this and a handler that has real work to do acknowledges first:
 #: under a burst every member then sees "thinking" at once instead of waiting for the queue ahead.
 #: Below it, the answer is sent directly (one request instead of two).
@@ -65,7 +74,7 @@ class BotTree(app_commands.CommandTree["MultinationsBot"]):
     async def _call(self, interaction: discord.Interaction[MultinationsBot]) -> None:
         # discord.py routes only AppCommandError to on_error; a UserError raised by a cog's
         # interaction_check (before the command runs) would otherwise leave the member unanswered.
-        with self.client.handling():
+        with self.client.handling(interaction):
             try:
                 await super()._call(interaction)
             except UserError as error:
@@ -91,6 +100,8 @@ class MultinationsBot(commands.Bot):
             # Nobody is pinged unless a send names them explicitly.
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=BotTree,
+            allowed_contexts=GUILD_AND_BOT_DM,
+            allowed_installs=GUILD_INSTALL,
             help_command=None,
             member_cache_flags=discord.MemberCacheFlags.from_intents(intents),
             chunk_guilds_at_startup=False,
@@ -109,6 +120,7 @@ class MultinationsBot(commands.Bot):
         self.add_dynamic_items(Routed)  # the one component type of flows
         await self.load_feature_extensions()
         await plan_backups(self.services)
+        await plan_pruning(self.services)
         await self.services.jobs.reconcile()
         self.services.waker.start()
         await self.services.waker.reschedule()
@@ -130,8 +142,11 @@ class MultinationsBot(commands.Bot):
         await super().close()
 
     @contextlib.contextmanager
-    def handling(self) -> Iterator[None]:
-        """Count one interaction as in flight while the block runs."""
+    def handling(self, interaction: discord.Interaction[Any] | None = None) -> Iterator[None]:
+        """Count one interaction as in flight while the block runs; its database work answers in time
+        (acknowledges first, or gives up politely) when the database is slow (`bot.edge.ui.answer_in_time`)."""
+        if interaction is not None:
+            answer_in_time(interaction)
         self.in_flight += 1
         try:
             yield

@@ -45,7 +45,7 @@ from bot.core.places import Place
 from bot.edge.errors import guarded
 from bot.edge.places import place_channel, place_channel_id
 from bot.edge.translator import render_command
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, respond, update_message, user_text
+from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, modal_follows, respond, update_message, user_text
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,8 @@ class Routed(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?P<wire>[
         routes = _routes(interaction.client)
         if routes is None or self.action is None:
             return
+        if routes.asks_form(self.action):
+            modal_follows(interaction)  # a slow database gives up in time instead of acknowledging
         values = tuple(getattr(self.item, "values", ()) or ())
         await routes.dispatch(await DiscordExchange.of(interaction), self.action, Answer(values=values))
 

@@ -130,7 +130,7 @@ def guarded(callback: F) -> F:
     async def wrapper(self: Any, interaction: discord.Interaction[Any], *args: Any) -> Any:
         client = interaction.client
         handling = getattr(client, "handling", None)
-        with handling() if handling is not None else contextlib.nullcontext():
+        with handling(interaction) if handling is not None else contextlib.nullcontext():
             check = getattr(client, "check_rate", None)
             if check is not None and not await check(interaction):
                 return None

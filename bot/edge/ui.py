@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import discord
+from discord.interactions import InteractionResponse
+from discord.utils import MISSING
 
+from bot.core.db import expect_answer
 from bot.core.languages import LANGUAGES
+
+log = logging.getLogger(__name__)
 
 #: Discord's limits, used to cut texts before sending.
 MESSAGE_LIMIT = 2000
 EMBED_DESCRIPTION_LIMIT = 4096
 SELECT_OPTIONS_LIMIT = 25
+
+#: A handler whose database work would keep the member waiting longer than this (seconds after it
+#: started) acknowledges first; Discord drops an interaction with no first response after 3 seconds.
+ANSWER_WITHIN = 1.5
 
 
 def language_options(selected: str | None = None) -> list[discord.SelectOption]:
@@ -80,6 +90,74 @@ async def acknowledge_if_busy(interaction: discord.Interaction[Any], *, update: 
     return True
 
 
+class _AcknowledgedResponse(InteractionResponse):  # type: ignore[type-arg]
+    """The response of an interaction the bot acknowledged while it waited for the database.
+
+    The handler does not know that happened: its first-response calls become what they must be now
+    (a message becomes a follow-up, a message edit edits the acknowledged message), so every handler
+    keeps working unchanged. Only a form cannot follow an acknowledgement (`modal_follows`).
+    """
+
+    async def defer(self, *, ephemeral: bool = False, thinking: bool = False) -> None:  # type: ignore[override]
+        """Already acknowledged: nothing to do."""
+
+    async def send_message(self, content: Any = None, **kwargs: Any) -> None:  # type: ignore[override]
+        """A follow-up instead of the first response."""
+        kwargs.pop("delete_after", None)
+        # A follow-up takes "no view / no embed" as absent, not as None.
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        await self._parent.followup.send(content if content is not None else MISSING, **kwargs)
+
+    async def edit_message(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Edit the message the component sits on (the acknowledged original)."""
+        allowed = {"content", "embed", "embeds", "attachments", "view", "allowed_mentions"}
+        await self._parent.edit_original_response(**{k: v for k, v in kwargs.items() if k in allowed})
+
+
+def modal_follows(interaction: discord.Interaction[Any]) -> None:
+    """Declare that this handler answers with a form after database work: a form must be the first
+    response, so a slow database is not acknowledged but given up on in time ("could not save")."""
+    interaction.extras["modal_follows"] = True
+
+
+async def acknowledge_now(interaction: discord.Interaction[Any]) -> bool:
+    """Give the member a first response now, because a wait is coming; True when they have one.
+
+    A button, menu or form on a message gets a deferred update (nothing changes on screen; an edit
+    or a private message follows), a command "thinking". False when that is impossible: an
+    autocomplete, a handler that must answer with a form, or an acknowledgement Discord refused.
+    """
+    if interaction.response.is_done():
+        return True
+    if interaction.type is discord.InteractionType.autocomplete or interaction.extras.get("modal_follows"):
+        return False
+    try:
+        if interaction.type is discord.InteractionType.component or (
+            interaction.type is discord.InteractionType.modal_submit and interaction.message is not None
+        ):
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+    except discord.HTTPException as exc:
+        log.warning("could not acknowledge an interaction before a database wait (status %s)", exc.status)
+        return interaction.response.is_done()
+    acknowledged = _AcknowledgedResponse(interaction)
+    acknowledged._response_type = interaction.response._response_type
+    interaction._cs_response = acknowledged  # type: ignore[attr-defined]
+    log.info("acknowledged an interaction first: the database is busy")
+    return True
+
+
+def answer_in_time(interaction: discord.Interaction[Any]) -> None:
+    """For the rest of the current task (the interaction's handler): database work that would keep
+    the member waiting past `ANSWER_WITHIN` acknowledges first, or gives up in time (`bot.core.db`)."""
+
+    async def acknowledge() -> bool:
+        return await acknowledge_now(interaction)
+
+    expect_answer(acknowledge, within=ANSWER_WITHIN)
+
+
 async def update_message(
     interaction: discord.Interaction[Any],
     content: str | None = None,
@@ -112,6 +190,11 @@ class SafeView(discord.ui.View):
     def __init__(self, *, timeout: float | None = None) -> None:
         super().__init__(timeout=timeout)
 
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Answer in time even when the database is slow (subclasses call this when they override it)."""
+        answer_in_time(interaction)
+        return True
+
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, item: Any, /) -> None:
         """Tell the member; log an incident."""
         from bot.edge.errors import report_error
@@ -121,6 +204,11 @@ class SafeView(discord.ui.View):
 
 class SafeModal(discord.ui.Modal):
     """A modal (form) whose errors take the one error path (use it instead of `discord.ui.Modal`)."""
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Answer in time even when the database is slow (subclasses call this when they override it)."""
+        answer_in_time(interaction)
+        return True
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
         """Tell the member; log an incident."""

@@ -21,13 +21,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 from multidict import CIMultiDict
 
-from bot.simulator import discord_rules
+from bot.simulator import conformance, discord_rules
 from bot.simulator.clock import SimClock
 from bot.simulator.ratelimits import RateLimiter
 
@@ -53,6 +53,51 @@ def snowflake() -> int:
 def iso(when: datetime) -> str:
     """Discord's timestamp format."""
     return when.astimezone(UTC).isoformat()
+
+
+def user_object(user_id: int, username: str, global_name: str | None, *, bot: bool = False) -> dict[str, Any]:
+    """A user object with every field Discord always sends."""
+    data: dict[str, Any] = {"id": str(user_id), "username": username, "global_name": global_name,
+                            "discriminator": "0", "avatar": None, "public_flags": 0, "flags": 0,
+                            "primary_guild": None}
+    if bot:
+        data["bot"] = True
+    return data
+
+
+def stored_components(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Components as Discord stores them: each has a numeric `id` (numbered in order where the
+    sender gave none), and select menus carry their `min_values`/`max_values` defaults."""
+    taken: set[int] = set()
+
+    def collect(items: list[dict[str, Any]]) -> None:
+        for comp in items:
+            if isinstance(comp.get("id"), int):
+                taken.add(comp["id"])
+            collect(comp.get("components") or [])
+            if isinstance(comp.get("component"), dict):
+                collect([comp["component"]])
+
+    counter = itertools.count(1)
+
+    def number(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for comp in items:
+            comp = dict(comp)
+            if not isinstance(comp.get("id"), int):
+                comp["id"] = next(i for i in counter if i not in taken)
+            if comp.get("type") in (3, 5, 6, 7, 8):
+                comp.setdefault("min_values", 1)
+                comp.setdefault("max_values", 1)
+            if "components" in comp:
+                comp["components"] = number(comp["components"])
+            if isinstance(comp.get("component"), dict):
+                comp["component"] = number([comp["component"]])[0]
+            out.append(comp)
+        return out
+
+    collect(rows)
+    return number(rows)
 
 
 @dataclass(slots=True)
@@ -93,13 +138,12 @@ class Channel:
     def payload(self) -> dict[str, Any]:
         """As Discord sends it."""
         if self.type == 1:
-            return {"id": str(self.id), "type": 1, "last_message_id": None,
-                    "recipients": [{"id": str(self.recipient), "username": "member", "discriminator": "0",
-                                    "avatar": None, "global_name": None}]}
+            return {"id": str(self.id), "type": 1, "last_message_id": None, "flags": 0,
+                    "recipients": [user_object(self.recipient or 0, "member", None)]}
         data: dict[str, Any] = {
             "id": str(self.id), "type": self.type, "guild_id": str(GUILD_ID), "name": self.name, "position": 0,
             "permission_overwrites": [], "nsfw": False, "parent_id": str(self.parent_id) if self.parent_id else None,
-            "topic": None, "last_message_id": None, "rate_limit_per_user": 0,
+            "topic": None, "last_message_id": None, "rate_limit_per_user": 0, "flags": 0,
         }
         if self.type in (11, 12):
             data["thread_metadata"] = {"archived": self.archived, "auto_archive_duration": 10080,
@@ -110,6 +154,7 @@ class Channel:
             data["owner_id"] = str(BOT_USER_ID)
             data["member_count"] = len(self.thread_members)
             data["message_count"] = 0
+            data["total_message_sent"] = 0
         return data
 
 
@@ -129,14 +174,14 @@ class Member:
 
     def user_payload(self) -> dict[str, Any]:
         """The user object."""
-        return {"id": str(self.id), "username": self.name.lower().replace(" ", "_"), "global_name": self.name,
-                "discriminator": "0", "avatar": None, "bot": self.bot, "public_flags": 0}
+        return {**user_object(self.id, self.name.lower().replace(" ", "_"), self.name), "bot": self.bot}
 
     def payload(self) -> dict[str, Any]:
         """The guild member object."""
         return {"user": self.user_payload(), "roles": [str(r) for r in self.roles], "nick": None,
                 "joined_at": iso(self.joined_at), "deaf": False, "mute": False, "flags": 0,
-                "pending": self.pending, "avatar": None, "communication_disabled_until": None}
+                "pending": self.pending, "avatar": None, "banner": None, "premium_since": None,
+                "communication_disabled_until": None}
 
 
 @dataclass(slots=True)
@@ -159,12 +204,11 @@ class Message:
         """As Discord returns it."""
         return {
             "id": str(self.id), "channel_id": str(self.channel_id), "type": 0, "content": self.content,
-            "author": {"id": str(BOT_USER_ID), "username": "multinations", "discriminator": "0", "avatar": None,
-                       "bot": True, "global_name": "Multinations"},
+            "author": user_object(BOT_USER_ID, "multinations", "Multinations", bot=True),
             "timestamp": iso(datetime.now(UTC)), "edited_timestamp": None, "tts": False,
             "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": self.attachments,
             "embeds": self.embeds, "pinned": False, "flags": self.flags, "components": self.components,
-            "nonce": self.nonce,
+            **({"nonce": self.nonce} if self.nonce is not None else {}),
         }
 
 
@@ -283,6 +327,7 @@ class FakeResponse:
         self.status = status
         self.reason = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
                        429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}.get(status, "")
+        self.body = body
         self._text = "" if body is None else json.dumps(body)
         self.headers = CIMultiDict(headers or {})
         if body is not None:
@@ -405,9 +450,20 @@ class Fault:
 
 
 class FakeDiscord:
-    """The simulated Discord: state, routes, recorded actions, injected faults."""
+    """The simulated Discord: state, routes, recorded actions, injected faults.
 
-    def __init__(self, now: Callable[[], datetime] | None = None) -> None:
+    With `validate` (the default) every request is checked against Discord's API description and
+    refused as Discord would refuse it, and every answer is checked against the schema of its
+    status (see `bot.simulator.conformance`). Each mismatch is kept in `violations` and also handed
+    to every list in `violation_sinks` (the test suite fails the test that caused it).
+    """
+
+    #: Lists that receive every violation of every simulated Discord (the tests' conftest adds one).
+    violation_sinks: ClassVar[list[list[conformance.Violation]]] = []
+
+    def __init__(self, now: Callable[[], datetime] | None = None, *, validate: bool = True) -> None:
+        self.validate = validate
+        self.violations: list[conformance.Violation] = []
         self._now = now or (lambda: datetime.now(UTC))
         self.guild_name = "Multinations Norsjö"
         self.roles: dict[int, Role] = {}
@@ -597,24 +653,28 @@ class FakeDiscord:
             raise ConnectionResetError("the bot process was killed")
         sent_at = asyncio.get_running_loop().time()
         self.requests.append((sent_at, method, path))
+        payload, files = _decode_body(kwargs)
+        params = {**dict(parse_qsl(urlsplit(url).query)), **(kwargs.get("params") or {})}
+        refusal = self.validate_request(method, path, params, payload, files)
+        if refusal is not None:
+            self._refused(method, path, refusal.status, refusal.body)
+            return refusal
         fault = self._fault_for(method, path)
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault.status == 0:
                 raise TimeoutError(f"simulated timeout on {method} {path}")
-            return FakeResponse(fault.status, fault.body, fault.headers)
+            return self.validate_response(method, path, FakeResponse(fault.status, fault.body, fault.headers))
         # A real request always suspends the caller while it is on the wire; so does this one, so
         # that concurrent handlers interleave as they would against Discord. Response times are taken
         # when the request left the bot (`sent_at`), as Discord would see them.
         await asyncio.sleep(0)
         self._sent_at = sent_at
-        payload, files = _decode_body(kwargs)
-        params = kwargs.get("params") or {}
         now = self.clock.now()
         verdict = self.ratelimits.admit(method, path, now)
         if verdict.refused is not None:
-            return FakeResponse(429, verdict.refused, verdict.headers)
+            return self.validate_response(method, path, FakeResponse(429, verdict.refused, verdict.headers))
         refusal = discord_rules.check_request(self.interactions, now, method, path, payload) if self.enforce else None
         if refusal is not None:
             status, body = refusal
@@ -623,7 +683,7 @@ class FakeDiscord:
         unknown_interaction = status == 404 and isinstance(body, dict) and body.get("code") in (10062, 10015)
         if status in (400, 401, 403) or unknown_interaction:
             self._refused(method, path, status, body)
-        return FakeResponse(status, body, verdict.headers)
+        return self.validate_response(method, path, FakeResponse(status, body, verdict.headers))
 
     def _route(self, method: str, path: str, payload: Any, files: list[dict[str, Any]],
                params: dict[str, Any]) -> tuple[int, Any]:
@@ -645,6 +705,40 @@ class FakeDiscord:
         self.refusals.append(refusal)
         for listener in self.refusal_listeners:
             listener(refusal)
+
+    # ----- conformance to Discord's API description ------------------------------------------------
+    def validate_request(self, method: str, path: str, params: dict[str, Any], payload: Any,
+                         files: list[dict[str, Any]]) -> FakeResponse | None:
+        """Check a request against Discord's description; refuse it as Discord would when it breaks it."""
+        if not self.validate:
+            return None
+        status, violations = conformance.load().check_request(method, path, params, payload, bool(files))
+        if not violations:
+            return None
+        self._violate(violations)
+        if status == 400:
+            return FakeResponse(400, conformance.invalid_form_body(violations))
+        reason = "Not Found" if status == 404 else "Method Not Allowed"
+        return FakeResponse(status, {"code": 0, "message": f"{status}: {reason}"})
+
+    def validate_response(self, method: str, path: str, response: FakeResponse) -> FakeResponse:
+        """Check the simulator's own answer against the description's schema for its status."""
+        if self.validate:
+            self._violate(conformance.load().check_response(method, path, response.status, response.body))
+        return response
+
+    def _violate(self, violations: list[conformance.Violation]) -> None:
+        for violation in violations:
+            self.violations.append(violation)
+            for sink in FakeDiscord.violation_sinks:
+                sink.append(violation)
+
+    def take_violations(self) -> list[conformance.Violation]:
+        """The violations recorded so far, forgotten here (for tests that cause them on purpose)."""
+        taken, self.violations = self.violations, []
+        for sink in FakeDiscord.violation_sinks:
+            sink[:] = [v for v in sink if all(v is not t for t in taken)]
+        return taken
 
     def _routes(self) -> list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]]]]:
         r = re.compile
@@ -685,14 +779,17 @@ class FakeDiscord:
 
     def _get_me(self, match: re.Match[str], body: dict[str, Any], files: Any, params: Any) -> tuple[int, Any]:
         return 200, {**self.bot_member.user_payload(), "bot": True, "verified": True, "mfa_enabled": False,
-                     "flags": 0}
+                     "locale": "en-US"}
 
     def _get_application(self, *args: Any) -> tuple[int, Any]:
         return 200, {
             "id": str(APP_ID), "name": "Multinations", "icon": None, "description": "", "bot_public": False,
             "bot_require_code_grant": False, "verify_key": "0" * 64, "flags": 0,
-            "owner": {**self.bot_member.user_payload(), "id": str(snowflake())}, "team": None,
-            "interactions_endpoint_url": None,
+            "owner": user_object(APP_ID - 1, "owner", None), "team": None,
+            "interactions_endpoint_url": None, "type": None, "flags_new": "0", "redirect_uris": [],
+            "role_connections_verification_url": None, "approximate_guild_count": 1,
+            "approximate_user_install_count": 0, "approximate_user_authorization_count": 0,
+            "explicit_content_filter": 0, "eligible_oauth2_scopes": ["applications.commands", "bot"],
         }
 
     def _channel_or_404(self, channel_id: int) -> Channel | None:
@@ -721,7 +818,8 @@ class FakeDiscord:
                     return 200, existing.payload()  # Discord deduplicates
         if channel.archived:
             self.set_archived(channel.id, False)  # a message unarchives the thread, as on Discord
-        message = Message(snowflake(), channel.id, content, body.get("embeds") or [], body.get("components") or [],
+        message = Message(snowflake(), channel.id, content, body.get("embeds") or [],
+                          stored_components(body.get("components") or []),
                           flags=int(body.get("flags") or 0), nonce=str(nonce) if nonce else None,
                           attachments=self._attachments(files))
         self.messages[message.id] = message
@@ -749,7 +847,7 @@ class FakeDiscord:
         if "embeds" in body:
             message.embeds = body["embeds"] or []
         if "components" in body:
-            message.components = body["components"] or []
+            message.components = stored_components(body["components"] or [])
 
     def _delete_message(self, match: re.Match[str], *args: Any) -> tuple[int, Any]:
         message = self.messages.get(int(match[2]))
@@ -887,31 +985,46 @@ class FakeDiscord:
     def _sync_global(self, match: re.Match[str], body: Any, *args: Any) -> tuple[int, Any]:
         self.synced_commands["global"] = body
         self.record(Action(at=self._now(), kind="sync", extra={"scope": "global", "count": len(body)}))
-        return 200, [dict(c, id=str(snowflake()), application_id=str(APP_ID), version="1") for c in body]
+        return 200, [self._command_echo(c) for c in body]
 
     def _sync_guild(self, match: re.Match[str], body: Any, *args: Any) -> tuple[int, Any]:
         self.synced_commands[match[2]] = body
         self.record(Action(at=self._now(), kind="sync", extra={"scope": match[2], "count": len(body)}))
-        return 200, [dict(c, id=str(snowflake()), application_id=str(APP_ID), guild_id=match[2], version="1")
-                     for c in body]
+        return 200, [self._command_echo(c, guild_id=match[2]) for c in body]
+
+    @staticmethod
+    def _command_echo(command: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """A synced command as Discord answers it: ids added, defaults filled in."""
+        echo = dict(command, id=str(snowflake()), application_id=str(APP_ID), version="1", **extra)
+        echo.setdefault("type", 1)
+        echo.setdefault("description", "")
+        echo.setdefault("default_member_permissions", None)
+        if echo.get("integration_types") is None:
+            echo["integration_types"] = [0]  # Discord's default: installed to guilds
+        return echo
 
     # ----- interactions ---------------------------------------------------------------------------
-    def new_interaction(self, member: Member, channel: Channel, message_id: int | None = None,
-                        kind: int | None = None) -> tuple[int, str]:
-        """Register an interaction (of interaction type `kind`) and return its id and token.
-
-        Its 3-second and 15-minute deadlines run from now on `clock`.
-        """
+    def new_interaction(self, member: Member, channel: Channel, message_id: int | None = None, *,
+                        kind: int = 2) -> tuple[int, str]:
+        """Register an interaction (of `kind`: 2 command, 3 component, 4 autocomplete, 5 modal) and
+        return its id and token. Its 3-second and 15-minute deadlines run from now on `clock`."""
         interaction_id = snowflake()
         token = f"tok{interaction_id}"
-        self.interactions[token] = {"member": member.id, "channel": channel.id, "responded": False,
+        self.interactions[token] = {"member": member.id, "channel": channel.id, "responded": False, "kind": kind,
                                     "original": None, "message": message_id, "started": None,
-                                    "first_response": None, "final_response": None, "kind": kind,
+                                    "first_response": None, "final_response": None,
                                     "created": self.clock.now(), "loading": False}
         return interaction_id, token
 
     def _interaction_callback(self, match: re.Match[str], body: dict[str, Any], files: Any,
-                              params: Any) -> tuple[int, Any]:
+                              params: dict[str, Any]) -> tuple[int, Any]:
+        status, answer = self._interaction_callback_answer(match, body, files)
+        if status == 200 and str(params.get("with_response", "")).lower() not in ("1", "true"):
+            return 204, None  # without ?with_response Discord answers 204 No Content
+        return status, answer
+
+    def _interaction_callback_answer(self, match: re.Match[str], body: dict[str, Any],
+                                     files: Any) -> tuple[int, Any]:
         token = match[2]
         info = self.interactions.get(token)
         if info is None:
@@ -923,13 +1036,18 @@ class FakeDiscord:
         kind = int(body.get("type", 0))
         data = body.get("data") or {}
         member = self.members[info["member"]]
-        interaction_meta = {"id": str(match[1]), "type": 2, "activity_instance_id": None,
-                            "response_message_id": None, "response_message_loading": False,
-                            "response_message_ephemeral": False}
+        interaction_meta: dict[str, Any] = {"id": str(match[1]), "type": info.get("kind", 2),
+                                            "activity_instance_id": None}
+
+        def created(message: Message) -> dict[str, Any]:
+            return {**interaction_meta, "response_message_id": str(message.id),
+                    "response_message_loading": kind == 5,
+                    "response_message_ephemeral": bool(message.flags & EPHEMERAL)}
+
         if kind in (4, 5):
             ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)
             message = Message(snowflake(), info["channel"], data.get("content") or "", data.get("embeds") or [],
-                              data.get("components") or [], flags=int(data.get("flags") or 0),
+                              stored_components(data.get("components") or []), flags=int(data.get("flags") or 0),
                               visible_to=member.id if ephemeral else None, interaction_token=token,
                               attachments=self._attachments(files))
             self.messages[message.id] = message
@@ -943,11 +1061,14 @@ class FakeDiscord:
             else:
                 self.record(Action(at=self._now(), kind="defer", to=self._where(info["channel"]),
                                    visible_to=member.name if ephemeral else "everyone"))
-            return 200, {"interaction": interaction_meta, "resource": {"type": kind, "message": message.payload()}}
+            if kind == 5:  # a deferred answer has no resource: the message comes with the follow-up edit
+                return 200, {"interaction": created(message)}
+            return 200, {"interaction": created(message),
+                         "resource": {"type": kind, "message": message.payload()}}
         if kind == 6:
             # A deferred update: the "original" of a component interaction is its message.
             info["original"] = info["message"]
-            return 200, {"interaction": interaction_meta, "resource": {"type": kind}}
+            return 200, {"interaction": interaction_meta}
         if kind == 7:
             message = self.messages.get(info["message"] or 0)
             if message is None:
@@ -955,12 +1076,13 @@ class FakeDiscord:
             self._apply_edit(message, data)
             info["final_response"] = info["first_response"]
             self.record(self._message_action("edit", message, data, files))
-            return 200, {"interaction": interaction_meta, "resource": {"type": kind, "message": message.payload()}}
+            return 200, {"interaction": created(message),
+                         "resource": {"type": kind, "message": message.payload()}}
         if kind == 8:
             info["final_response"] = info["first_response"]
             self.record(Action(at=self._now(), kind="autocomplete", visible_to=member.name,
                                extra={"choices": data.get("choices", [])}))
-            return 200, {"interaction": interaction_meta, "resource": {"type": kind}}
+            return 200, {"interaction": interaction_meta}
         if kind == 9:
             info["final_response"] = info["first_response"]
             self.open_modals[member.id] = data
@@ -978,7 +1100,7 @@ class FakeDiscord:
                             f["label"] = row["label"]
             self.record(Action(at=self._now(), kind="modal", visible_to=member.name, content=data.get("title", ""),
                                fields=fields, extra={"custom_id": data.get("custom_id")}))
-            return 200, {"interaction": interaction_meta, "resource": {"type": kind}}
+            return 200, {"interaction": interaction_meta}
         return self._error(400, 50035, f"unsupported interaction response type {kind}")
 
     def _original(self, token: str) -> tuple[dict[str, Any] | None, Message | None]:
@@ -1033,7 +1155,7 @@ class FakeDiscord:
         flags = int(body.get("flags") or 0)
         ephemeral = bool(flags & EPHEMERAL)
         message = Message(snowflake(), info["channel"], body.get("content") or "", body.get("embeds") or [],
-                          body.get("components") or [], flags=flags,
+                          stored_components(body.get("components") or []), flags=flags,
                           visible_to=info["member"] if ephemeral else None, interaction_token=match[2],
                           attachments=self._attachments(files))
         self.messages[message.id] = message
@@ -1055,7 +1177,9 @@ class FakeDiscord:
 
     def _create_event(self, match: re.Match[str], body: dict[str, Any], *args: Any) -> tuple[int, Any]:
         event_id = snowflake()
-        data = {**body, "id": str(event_id), "guild_id": str(GUILD_ID), "status": 1, "creator_id": str(BOT_USER_ID),
+        data = {"channel_id": None, "description": None, "image": None, "scheduled_end_time": None,
+                "recurrence_rule": None, "entity_metadata": None, "guild_scheduled_event_exceptions": [],
+                **body, "id": str(event_id), "guild_id": str(GUILD_ID), "status": 1, "creator_id": str(BOT_USER_ID),
                 "entity_id": None, "user_count": 0, "privacy_level": body.get("privacy_level", 2)}
         self.scheduled_events[event_id] = data
         self.record(Action(at=self._now(), kind="scheduled_event_create", content=body.get("name", ""),

@@ -338,15 +338,18 @@ class Simulator:
         mark = len(self.discord.actions)
         bot = self.running_bot
         services = bot.services
+        waker = services.waker
         for _ in range(100_000):
             due = await services.jobs.next_due()
+            if waker.retry_at is not None:  # backing off after a storage fault: the next try decides
+                due = waker.retry_at if due is None else max(due, waker.retry_at)
             if due is None or due > target:
                 break
             self._coordinates.move_to(max(due, self.now))
-            services.waker.wakeup()
+            waker.wakeup()
             await self.settle()
-            await services.jobs.run_due()  # what the wake-up left (e.g. rows planned during it)
-            await services.waker.reschedule()
+            if waker.retry_at is None or waker.retry_at <= self.now:
+                await waker.run_now()  # what the wake-up left (e.g. rows planned during it)
             await self.settle()
         self._coordinates.move_to(max(target, self.now))  # rate-limit waits may have moved it further
         services.waker.wakeup()

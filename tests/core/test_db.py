@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.db import Database, DatabaseInUse, durable_writes, load_migrations
+from bot.core.db import Database, DatabaseInUse, durable_writes, expect_answer, load_migrations, storage_fault
+from tests.locking import HeldLock
 
 
 async def test_the_writing_connection_is_configured_for_durability(db: Database) -> None:
@@ -184,3 +185,66 @@ async def test_the_flush_works_on_the_real_log(db: Database) -> None:
     wal = Path(f"{db.path}-wal")
     assert wal.stat().st_size > 0
     await asyncio.to_thread(dbmod._fsync_file, wal)  # an fsync on a read-only descriptor of the log
+
+
+# ----- a member waiting for an answer while the database is slow ----------------------------------------
+async def test_a_member_queued_behind_a_write_waiting_for_another_program_is_acknowledged_in_time(
+    db: Database,
+) -> None:
+    loop = asyncio.get_running_loop()
+    acknowledged: list[float] = []
+    with HeldLock(db.path) as other:
+        async def background_write() -> None:  # e.g. a scheduled job: waits the whole busy timeout
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO member_prefs(user_id, language, updated_at) VALUES (1, 'sv', 'x')")
+
+        async def members_write() -> None:
+            async def acknowledge() -> bool:
+                acknowledged.append(loop.time() - started)
+                other.release()  # the other program lets go while the member sees "thinking"
+                return True
+
+            expect_answer(acknowledge, within=0.3)
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO member_prefs(user_id, language, updated_at) VALUES (2, 'uk', 'x')")
+
+        started = loop.time()
+        first = asyncio.create_task(background_write())
+        await asyncio.sleep(0)  # the background write holds the connection, waiting for the file
+        await asyncio.gather(first, asyncio.create_task(members_write()))
+    assert len(acknowledged) == 1 and acknowledged[0] < 3.0
+    assert await db.fetchval("SELECT COUNT(*) FROM member_prefs") == 2
+
+
+async def test_when_the_member_cannot_be_acknowledged_the_wait_ends_in_time(db: Database) -> None:
+    """A form must be the first response (or an autocomplete cannot be deferred): give up in time."""
+    loop = asyncio.get_running_loop()
+
+    async def cannot() -> bool:
+        return False
+
+    async def members_write() -> None:
+        expect_answer(cannot, within=0.3)
+        await db.execute("INSERT INTO member_prefs(user_id, language, updated_at) VALUES (2, 'uk', 'x')")
+
+    with HeldLock(db.path):
+        started = loop.time()
+        with pytest.raises(sqlite3.OperationalError) as refused:
+            await asyncio.create_task(members_write())
+        waited = loop.time() - started
+    assert waited < 3.0
+    assert storage_fault(refused.value) == "locked"
+    assert await db.fetchval("SELECT COUNT(*) FROM member_prefs") == 0
+
+
+async def test_background_work_still_waits_the_whole_busy_timeout(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bg.sqlite3", busy_timeout_ms=400)
+    try:
+        loop = asyncio.get_running_loop()
+        with HeldLock(db.path):
+            started = loop.time()
+            with pytest.raises(sqlite3.OperationalError):
+                await db.execute("INSERT INTO member_prefs(user_id, language, updated_at) VALUES (3, 'ar', 'x')")
+            assert loop.time() - started >= 0.35
+    finally:
+        await db.close()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
 from bot.core.clock import FixedClock
-from bot.core.db import Database
-from bot.core.jobs import Job, JobQueue, RetryLater
+from bot.core.db import Database, DiskFault
+from bot.core.jobs import Job, JobQueue, RetryLater, Waker
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -204,3 +207,115 @@ async def test_a_job_still_running_when_the_wait_ends_runs_again_at_the_next_sta
     assert await restarted.reconcile() == 1
     await restarted.run_due()
     assert ran_after == ["s"]
+
+
+# ----- storage faults ------------------------------------------------------------------------------
+def armed_at(waker: Waker) -> datetime | None:
+    job = waker.scheduler.get_job(Waker.JOB_ID)
+    return None if job is None else job.next_run_time
+
+
+async def test_the_waker_tries_again_with_a_growing_delay_after_the_database_refused_a_pass(
+    db: Database, caplog
+) -> None:
+    """A wake-up that meets a failing disk is never the last one: the next try is always set."""
+    clock = FixedClock(T0)
+    jobs, ran = queue(db, clock)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.start(paused=True)  # the test fires the wake-ups itself
+    waker = Waker(jobs, scheduler)
+    try:
+        await jobs.schedule("test", "a", T0)
+        fault = DiskFault()
+        db.crash_switch = fault
+        delays = []
+        for _ in range(6):
+            await waker._wake()  # what APScheduler calls; it must not raise
+            delays.append(int((armed_at(waker) - T0).total_seconds()))
+        assert delays == [5, 10, 20, 40, 60, 60]
+        assert ran == [] and await jobs.state_of("a") == "pending"
+        assert "storage io" in caplog.text and "incident" in caplog.text
+        fault.failing = False
+        await waker._wake()
+        assert ran == ["a"]
+        assert waker.failures == 0 and waker.retry_at is None
+        assert armed_at(waker) is None  # nothing else planned
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def test_planning_during_a_fault_does_not_bring_the_next_try_forward(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs, _ = queue(db, clock)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.start(paused=True)
+    waker = Waker(jobs, scheduler)
+    try:
+        await jobs.schedule("test", "a", T0)
+        db.crash_switch = DiskFault("database is locked")
+        await waker._wake()
+        db.crash_switch = None
+        await jobs.schedule("test", "b", T0)  # a member plans something meanwhile
+        assert armed_at(waker) == T0 + timedelta(seconds=5)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def test_a_handler_whose_writes_the_disk_refuses_runs_again_at_the_next_pass(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs = JobQueue(db, clock, default_grace=timedelta(minutes=30))
+    attempts: list[int] = []
+
+    async def announce(job: Job) -> None:
+        attempts.append(job.attempts)
+        if len(attempts) == 1:
+            raise sqlite3.OperationalError("database or disk is full")
+
+    jobs.register("announce", announce)
+    await jobs.schedule("announce", "post", T0)
+    report = await jobs.run_due()
+    assert (report.deferred, report.fault, report.failed) == (1, "full", 0)
+    assert await jobs.state_of("post") == "pending"  # not failed: the disk was at fault, not the job
+    clock.set(T0 + timedelta(seconds=5))
+    await jobs.run_due()
+    assert await jobs.state_of("post") == "done"
+    assert len(attempts) == 2
+
+
+async def test_an_outcome_the_database_refused_is_stored_later_and_the_job_does_not_run_twice(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs = JobQueue(db, clock, default_grace=timedelta(minutes=30))
+    fault = DiskFault()
+    fault.failing = False
+    runs: list[str] = []
+
+    async def send(job: Job) -> None:
+        runs.append(job.key)
+        db.crash_switch = fault
+        fault.failing = True  # the disk fails right after the message went out
+
+    jobs.register("send", send)
+    await jobs.schedule("send", "dm", T0)
+    report = await jobs.run_due()
+    assert report.done == 1 and report.deferred == 1
+    assert await jobs.state_of("dm") == "claimed"  # nobody runs it again meanwhile
+    assert (await jobs.run_due()).fault == "io"
+    fault.failing = False
+    assert (await jobs.run_due()).fault is None
+    assert await jobs.state_of("dm") == "done"
+    assert runs == ["dm"]
+
+
+async def test_a_mistake_in_a_handler_is_not_mistaken_for_a_storage_fault(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs = JobQueue(db, clock, default_grace=timedelta(minutes=30))
+
+    async def broken(job: Job) -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO no_such_table VALUES (1)")
+
+    jobs.register("broken", broken)
+    await jobs.schedule("broken", "x", T0)
+    report = await jobs.run_due()
+    assert report.failed == 1 and report.fault is None
+    assert await jobs.state_of("x") == "failed"

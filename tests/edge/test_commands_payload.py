@@ -81,3 +81,16 @@ def test_commands_cli_prints_the_same_payload(command_payload: list[dict], capsy
     assert main(["commands"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert [c["name"] for c in printed] == [c["name"] for c in command_payload]
+
+
+def test_every_command_says_where_it_can_be_used_with_contexts_and_integration_types(command_payload) -> None:
+    """Discord's `contexts`/`integration_types` replace the deprecated `dm_permission`: the server
+    and the bot's DM for the member's own commands, only the server for /event and /announce, and
+    always a server install (never installed to members' accounts)."""
+    by_name = {c["name"]: c for c in command_payload}
+    for name, command in by_name.items():
+        assert command["integration_types"] == [0], name
+        expected = [0] if name in ("event", "announce") else [0, 1]
+        assert sorted(command["contexts"]) == expected, name
+        # discord.py still sends the old flag; it must never contradict the new field.
+        assert command.get("dm_permission", 1 in command["contexts"]) == (1 in command["contexts"]), name

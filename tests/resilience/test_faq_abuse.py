@@ -66,22 +66,26 @@ async def test_searches_with_abuse_ping_nobody_and_too_long_ones_say_the_limit(s
     assert reply.visible_to == "Amal" and f"at most {SEARCH_LIMIT} characters" in reply.text
 
 
-async def _ask_the_volunteers(sim: Simulator, text: str) -> Step:
+async def _ask_the_volunteers(sim: Simulator, text: str, who: str = "Amal") -> Step:
     await pause(sim)
-    step = await sim.slash("Amal", "/faq search", options={"query": "bankid"})
+    step = await sim.slash(who, "/faq search", options={"query": "bankid"})
     reply = next(a for a in step.actions if a.embeds)
     no_button = next(b for b in reply.buttons() if ":no" in b["custom_id"])
     await pause(sim)
-    await sim.press("Amal", no_button["custom_id"], message=sim.discord.messages[reply.message_id])
-    return await sim.submit("Amal", {"question": text})
+    await sim.press(who, no_button["custom_id"], message=sim.discord.messages[reply.message_id])
+    return await sim.submit(who, {"question": text})
 
 
 async def test_questions_for_the_volunteers_are_cleaned_and_shown_escaped(sim: Simulator) -> None:
     await people(sim)
     guild = sim.running_bot.services.settings.guild_id
     texts = nasty(sim)
-    for text in texts:
-        assert_no_pings(await _ask_the_volunteers(sim, text))
+    # Several members ask (one member may send five questions a day).
+    askers = ["Amal", "Hodan", "Oksana"]
+    await sim.join("Hodan")
+    await sim.join("Oksana")
+    for number, text in enumerate(texts):
+        assert_no_pings(await _ask_the_volunteers(sim, text, askers[number // 5]))
     stored = [item.question for item in await faq(sim).unanswered(guild, limit=50)]
     assert len(stored) == len(texts)
     assert not any(c in q for q in stored for c in HIDDEN)

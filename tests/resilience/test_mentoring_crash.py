@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.core.clock import from_db
 from bot.core.db import SimulatedCrash
 from bot.core.i18n import Catalogs
+from bot.features.mentoring.service import followup_key
 from bot.simulator import Simulator
 from bot.simulator.discord_side import Action, Channel
 from tests.conftest import START
@@ -377,7 +378,7 @@ async def test_a_retry_that_cannot_look_for_the_pairs_thread_waits_and_then_reus
         sim.discord.inject("GET", r"/guilds/\d+/threads/active", 403, code=50001)
         await sim.advance(timedelta(minutes=5))  # the follow-up cannot look: it waits, opening nothing
         assert len(_threads(sim)) == 1 and (await _state(sim, match_id))["thread_id"] is None
-        state = await sim.running_bot.services.jobs.state_of(f"mentoring:followup:{match_id}:pair")
+        state = await sim.running_bot.services.jobs.state_of(followup_key(match_id, "pair"))
         assert state == "pending"
 
         await sim.advance(timedelta(minutes=30))
@@ -414,7 +415,7 @@ async def test_a_retry_after_discord_archived_the_pairs_thread_unarchives_and_re
         await sim.advance(timedelta(minutes=5))
         assert (await _state(sim, match_id))["thread_id"] == orphan.id
         _assert_the_pair_got_that_thread_once(sim, orphan)
-        state = await sim.running_bot.services.jobs.state_of(f"mentoring:followup:{match_id}:pair")
+        state = await sim.running_bot.services.jobs.state_of(followup_key(match_id, "pair"))
         assert state != "pending"
 
 
@@ -429,7 +430,7 @@ async def test_a_retry_that_cannot_list_the_archived_threads_waits_and_then_reus
         await sim.advance(timedelta(minutes=5))
         assert len(_threads(sim)) == 1 and (await _state(sim, match_id))["thread_id"] is None
         assert orphan.archived
-        state = await sim.running_bot.services.jobs.state_of(f"mentoring:followup:{match_id}:pair")
+        state = await sim.running_bot.services.jobs.state_of(followup_key(match_id, "pair"))
         assert state == "pending"
 
         await sim.advance(timedelta(minutes=30))
@@ -456,6 +457,6 @@ async def test_a_rerun_after_discord_archived_the_stored_thread_neither_alarms_t
         await sim.recover()
         assert (await _state(sim, match_id))["thread_id"] == thread.id
         await sim.advance(timedelta(minutes=5))
-        assert await sim.running_bot.services.jobs.state_of(f"mentoring:followup:{match_id}:pair") != "pending"
+        assert await sim.running_bot.services.jobs.state_of(followup_key(match_id, "pair")) != "pending"
         assert not [a for a in sim.sent_to("#coordinators") if f"#{match_id}" in a.text]
         _assert_the_pair_got_that_thread_once(sim, thread)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.features.mentoring.service import followup_key
 from bot.simulator import Simulator
 
 
@@ -142,7 +143,7 @@ async def test_a_help_request_the_coordinators_channel_refused_is_retried_until_
     step = await sim.press("Amal", f"mentoring:checkin:{match_id}:7d:help")
     assert "A coordinator will contact you" in step.last("interaction_response").text
     assert not [a for a in sim.sent_to("#coordinators") if "hjälp" in a.text]
-    key = f"mentoring:followup:{match_id}:help:7d:{sim.member('Amal').id}"
+    key = followup_key(match_id, "help", "7d", sim.member("Amal").id)
     assert await sim.running_bot.services.jobs.state_of(key) == "pending"
     await sim.advance(timedelta(hours=2))  # retried (refused once more, then it goes through)
     told = [a for a in sim.sent_to("#coordinators") if "hjälp" in a.text]

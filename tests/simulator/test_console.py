@@ -90,3 +90,4 @@ async def test_a_request_discord_refuses_is_an_error_line(sim: Simulator) -> Non
             assert "content" in error["errors"]
         else:
             assert line.startswith("! Discord refused POST /channels/:id/messages: 400 50035")
+    sim.discord.take_violations()  # refused on purpose (the description's maxLength too)

@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+
+import pytest
 
 from bot.simulator import Simulator
 from bot.simulator.discord_side import APP_ID, EPHEMERAL, FakeResponse
@@ -32,7 +35,16 @@ async def interaction(sim: Simulator, kind: int = 2, name: str = "Amal") -> tupl
 
 
 async def answer(sim: Simulator, ids: tuple[int, str], kind: int, data: dict[str, Any] | None = None) -> FakeResponse:
-    return await send(sim, "POST", f"/interactions/{ids[0]}/{ids[1]}/callback", {"type": kind, "data": data or {}})
+    return await send(sim, "POST", f"/interactions/{ids[0]}/{ids[1]}/callback?with_response=true",
+                      {"type": kind, "data": data or {}})
+
+
+@pytest.fixture(autouse=True)
+async def refusals_are_the_point(sim: Simulator) -> AsyncIterator[None]:
+    """These tests send what Discord refuses on purpose: what the API description check finds too
+    is expected here (tests/simulator/test_conformance.py covers that check)."""
+    yield
+    sim.discord.take_violations()
 
 
 async def refused(response: FakeResponse, status: int, code: int) -> dict[str, Any]:
@@ -203,8 +215,8 @@ async def test_an_ephemeral_flag_on_a_channel_message_is_refused(sim: Simulator)
 
 async def test_the_first_follow_up_after_an_ephemeral_defer_replaces_the_thinking_message(sim: Simulator) -> None:
     ids = await interaction(sim)
-    deferred = await (await answer(sim, ids, 5, {"flags": EPHEMERAL})).json()
-    thinking = deferred["resource"]["message"]["id"]
+    assert (await answer(sim, ids, 5, {"flags": EPHEMERAL})).status == 200
+    thinking = (await (await send(sim, "GET", f"/webhooks/{APP_ID}/{ids[1]}/messages/@original")).json())["id"]
     first = await (await send(sim, "POST", f"/webhooks/{APP_ID}/{ids[1]}", {"content": "Here you are"})).json()
     assert first["id"] == thinking
     assert sim.actions[-1].kind == "followup" and sim.actions[-1].visible_to == "Amal"

@@ -63,18 +63,21 @@ def local_starts(rule: Rule) -> Iterator[datetime]:
     index = 0
     position = monthly_position(rule.start.date())
     while True:
-        if rule.repeat == "weekly":
-            current = rule.start + timedelta(weeks=index)
-        elif rule.repeat == "biweekly":
-            current = rule.start + timedelta(weeks=2 * index)
-        else:
-            month0 = rule.start.month - 1 + index
-            year, month = rule.start.year + month0 // 12, month0 % 12 + 1
-            day = nth_weekday(year, month, rule.start.weekday(), position)
-            if day is None:
-                index += 1
-                continue
-            current = datetime.combine(day, rule.start.time())
+        try:
+            if rule.repeat == "weekly":
+                current = rule.start + timedelta(weeks=index)
+            elif rule.repeat == "biweekly":
+                current = rule.start + timedelta(weeks=2 * index)
+            else:
+                month0 = rule.start.month - 1 + index
+                year, month = rule.start.year + month0 // 12, month0 % 12 + 1
+                day = nth_weekday(year, month, rule.start.weekday(), position)
+                if day is None:
+                    index += 1
+                    continue
+                current = datetime.combine(day, rule.start.time())
+        except (OverflowError, ValueError):  # past the end of the calendar (year 9999)
+            return
         if rule.until is not None and current.date() > rule.until:
             return
         yield current

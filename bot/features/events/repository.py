@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.db import Reads, Tx
 from bot.features.events.recurrence import Rule
-from bot.features.events.timeparse import parse_local
+from bot.features.events.timeparse import MAX_REMINDERS, parse_local
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,7 @@ class Event:
     discord_event_id: int | None
     status: str
     created_by: int
+    sequence: int = 0  # the calendar revision: grows with every edit (a trigger keeps it)
 
     def rule(self, skipped: frozenset[datetime] = frozenset()) -> Rule:
         """The repetition rule of the event."""
@@ -54,8 +55,11 @@ def event_from_row(row: sqlite3.Row) -> Event:
         capacity=row["capacity"], repeat=row["repeat"],
         until=date.fromisoformat(row["until_date"]) if row["until_date"] else None,
         channel_id=row["channel_id"], announce_days=row["announce_days"], announce_time=time(hour, minute),
-        reminders=tuple(json.loads(row["reminders"])), mirror=bool(row["mirror"]),
+        # At most MAX_REMINDERS, the ones nearest the start (rows stored before the limit may hold more).
+        reminders=tuple(sorted(set(json.loads(row["reminders"])), reverse=True)[-MAX_REMINDERS:]),
+        mirror=bool(row["mirror"]),
         discord_event_id=row["discord_event_id"], status=row["status"], created_by=row["created_by"],
+        sequence=row["sequence"],
     )
 
 

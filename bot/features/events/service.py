@@ -22,10 +22,11 @@ from bot.core.conversation import CommandRef
 from bot.core.db import Database, Tx
 from bot.core.errors import UserError
 from bot.core.i18n import N_
+from bot.core.installation import installation_id
 from bot.core.jobs import JobQueue
 from bot.core.privacy import PrivacySection
 from bot.core.text import clean_text
-from bot.features.events import planning
+from bot.features.events import ics, planning
 from bot.features.events.recurrence import REPEATS, Occurrence, Rule, occurrences
 from bot.features.events.repository import (
     Announcement,
@@ -39,6 +40,7 @@ from bot.features.events.repository import (
     post_from_row,
 )
 from bot.features.events.timeparse import (
+    check_within_reach,
     format_local,
     localize,
     parse_date,
@@ -192,7 +194,7 @@ class EventsService:
     # ----- creating ------------------------------------------------------------------------------
     def _start(self, date_text: str, time_text: str, fold: int | None, now: datetime) -> tuple[datetime, int]:
         today = now.astimezone(self.zone).date()
-        day = parse_date(date_text, today)
+        day = check_within_reach(parse_date(date_text, today), today)
         clock = parse_time(time_text)
         at = localize(day, clock, self.zone, fold)
         if at <= now:
@@ -210,7 +212,7 @@ class EventsService:
             raise UserError(N_("I do not know that kind of repetition."))
         until = None
         if draft.until_text:
-            until = parse_date(draft.until_text, start.date())
+            until = check_within_reach(parse_date(draft.until_text, start.date()), now.astimezone(self.zone).date())
             if until < start.date():
                 raise UserError(N_("The repetition must end after the first date."))
         announce_at = parse_time(draft.announce_time_text or "18:00")
@@ -342,6 +344,16 @@ class EventsService:
         """The occurrence with this local start."""
         start = parse_local(local)
         return occurrences(Rule(start, "none", None, frozenset(), event.fold), event.zone, limit=1)[0]
+
+    async def calendar_file(self, events: Sequence[Event], language: str) -> str:
+        """The .ics text for these events, titled in `language` (UIDs carry this installation's id)."""
+        entries = []
+        for event in events:
+            title, description = await self.texts(event, language)
+            skips = await load_skips(self._db, event.id)
+            entries.append(ics.CalendarEntry(event, title, description, tuple(sorted(skips))))
+        installation = await installation_id(self._db)
+        return ics.calendar(entries, self._clock.now(), installation=installation, zone=self.zone)
 
     async def list_upcoming(self, guild_id: int, limit: int = 10) -> list[tuple[Event, Occurrence]]:
         """The guild's next occurrences over all active events, soonest first."""
@@ -586,6 +598,34 @@ class EventsService:
             await self._jobs.schedule(planning.PROMOTED, planning.promoted_key(event.id, occurrence, user_id, seq),
                                       now + NOTICE_SAFETY_DELAY, payload, tx=tx)
         return [r["user_id"] for r in rows]
+
+    async def member_left(self, guild_id: int, user_id: int) -> int:
+        """A member left the server: their answers to dates still ahead go, and the places they held go to
+        the waiting list (the `events.refill` job, planned in the same transaction). Past answers stay
+        until the member is forgotten. Returns how many answers went."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            rows = await tx.fetchall(
+                "SELECT r.event_id, r.occurrence, r.status, r.seq FROM event_rsvps r "
+                "JOIN events e ON e.id = r.event_id WHERE r.user_id = ? AND e.guild_id = ? AND e.status = 'active'",
+                (user_id, guild_id))
+            gone = 0
+            for row in rows:
+                event = await load_event(tx, row["event_id"])
+                assert event is not None
+                occ = self.occurrence_of(event, row["occurrence"])
+                if occ.at + timedelta(minutes=event.duration_minutes) <= now:
+                    continue
+                gone += await tx.execute(
+                    "DELETE FROM event_rsvps WHERE event_id = ? AND occurrence = ? AND user_id = ?",
+                    (row["event_id"], row["occurrence"], user_id))
+                # The refill also redraws the announcement's counts (a 'maybe' or a waiting place went too).
+                await self._jobs.schedule(
+                    planning.REFILL, planning.refill_key(row["event_id"], row["occurrence"], row["seq"]), now,
+                    {"event": row["event_id"], "occ": row["occurrence"]}, tx=tx)
+        if gone:
+            await self._jobs.notify_changed()
+        return gone
 
     async def pending_notices(self, event_id: int, occurrence: str, user_id: int) -> list[str]:
         """Keys of the member's promotion notices for this occurrence not yet handled."""
@@ -842,6 +882,8 @@ class EventsService:
         if repeat not in REPEATS:
             raise UserError(N_("I do not know that kind of repetition."))
         until = parse_date(until_text, start.date()) if until_text else None
+        if until is not None:
+            check_within_reach(until, now.astimezone(self.zone).date())
         if until is not None and until < start.date():
             raise UserError(N_("The repetition must end after the first date."))
         until_text = until.isoformat() if until else None

@@ -24,6 +24,10 @@ _TIME = re.compile(
     r"\s*(am|pm|a\.m\.|p\.m\.|uhr|u|h)?$"
 )
 _COMPACT_TIME = re.compile(r"^(\d{2})(\d{2})$")
+#: Reminders an event may have (each is a direct message to everyone going).
+MAX_REMINDERS = 5
+#: How far ahead events and announcements may be planned.
+MAX_DAYS_AHEAD = 2 * 366
 _OFFSET = re.compile(r"^(\d{1,3})\s*(d|h|m|min|t|tim|std|u|uur|days?|hours?|minutes?)?$")
 
 
@@ -59,7 +63,7 @@ def parse_date(text: str, today: date) -> date:
                     example=f"{year:04d}-{day:02d}-{month:02d}",
                 )
             return date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     raise UserError(N_("I could not read the date {text}. Please write it like 2026-12-24 or 24.12.2026."), text=raw)
 
@@ -100,7 +104,20 @@ def parse_offsets(text: str) -> list[int]:
         if not 5 <= total <= 14 * 1440:
             raise UserError(N_("A reminder must be between 5 minutes and 14 days before the start."))
         minutes.add(total)
+        if len(minutes) > MAX_REMINDERS:
+            raise UserError(N_("An event can have at most {limit} reminders, for example 24h, 1h."),
+                            limit=MAX_REMINDERS)
     return sorted(minutes, reverse=True)
+
+
+def check_within_reach(day: date, today: date) -> date:
+    """`day`, or a polite refusal when it is more than `MAX_DAYS_AHEAD` days after `today` (calendars,
+    reminders and the dates after it would leave the range anyone plans in)."""
+    latest = today + timedelta(days=MAX_DAYS_AHEAD)
+    if day > latest:
+        raise UserError(N_("Dates can be planned up to two years ahead: {date} is too far. Please choose a "
+                           "date until {latest}."), date=day.isoformat(), latest=latest.isoformat())
+    return day
 
 
 def gap_at(day: date, clock: time, zone: ZoneInfo) -> bool:
@@ -154,6 +171,8 @@ def format_local(value: datetime) -> str:
 
 def parse_local(text: str) -> datetime:
     """The stored local text back into a naive datetime."""
+    if len(text) == 16 and text[10] == "T" and text[13] == ":" and text[4] == text[7] == "-":
+        return datetime.fromisoformat(text)  # the fixed width: ~15x faster than strptime
     return datetime.strptime(text, "%Y-%m-%dT%H:%M")  # noqa: DTZ007 - wall-clock time, zone kept apart
 
 

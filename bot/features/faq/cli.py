@@ -30,15 +30,23 @@ def register_cli(subparsers: Any) -> None:
     faq = subparsers.add_parser("faq", help="export and import FAQ content (PO for translators, YAML/JSON)")
     faq.add_argument("--db", metavar="PATH", help="database file (overrides DATABASE_PATH)")
     sub = faq.add_subparsers(dest="faq_command", required=True)
-    export = sub.add_parser("export", help="write PO files per language, or one YAML/JSON document")
+
+    def with_db(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        # Also after the subcommand (`faq export --db PATH`), as with every other command; SUPPRESS
+        # keeps a `--db` given before the subcommand.
+        parser.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                            help="database file (overrides DATABASE_PATH)")
+        return parser
+
+    export = with_db(sub.add_parser("export", help="write PO files per language, or one YAML/JSON document"))
     export.add_argument("--format", choices=("po", "yaml", "json"), default="po")
     export.add_argument("--out", required=True, help="a folder for PO files, a file for YAML/JSON")
     export.add_argument("--language", action="append", choices=CONTENT_LANGUAGES,
                         help="only these languages (PO; repeatable)")
-    imp = sub.add_parser("import", help="apply a PO, YAML or JSON file (all or nothing)")
+    imp = with_db(sub.add_parser("import", help="apply a PO, YAML or JSON file (all or nothing)"))
     imp.add_argument("path", help="the file to import")
     imp.add_argument("--language", choices=CONTENT_LANGUAGES, help="the PO file's language (default: its name)")
-    sub.add_parser("status", help="translation status per language")
+    with_db(sub.add_parser("status", help="translation status per language"))
     faq.set_defaults(func=run)
 
 

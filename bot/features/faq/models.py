@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core.i18n import N_
 from bot.core.languages import LANGUAGES
+from bot.core.text import clean_text, has_lone_surrogate
 
 #: Categories for `/faq browse`, in display order, with their label msgids.
 CATEGORIES: dict[str, str] = {
@@ -51,6 +52,15 @@ DEFAULT_REVIEW_DAYS = 180
 QUESTION_LIMIT = 200
 ANSWER_LIMIT = 3500
 ALIASES_LIMIT = 500
+ALIAS_LIMIT = 100
+#: Bounds of imported values (an entry checked ten years ago or every ten years is already unusual).
+MAX_REVIEW_DAYS = 3650
+MAX_REVISION = 1_000_000
+MAX_SOURCES = 10
+MAX_TOPICS = 20
+SOURCE_LINK_LIMIT = 500
+EARLIEST_CHECK = date(2000, 1, 1)
+_LINK_RE = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f]+")
 
 
 class Status(Enum):
@@ -130,7 +140,10 @@ class Entry:
 
     def due_for_review(self, today: date) -> bool:
         """Whether the last check is older than the review interval."""
-        return today >= self.last_checked + timedelta(days=self.review_days)
+        try:
+            return today >= self.last_checked + timedelta(days=self.review_days)
+        except OverflowError:  # a date near the end of the calendar: never due
+            return False
 
     def with_text(self, text: Text) -> Entry:
         """A copy with one language's text replaced."""
@@ -162,6 +175,14 @@ def fallback_chain(language: str, source_language: str) -> list[str]:
         chain.append(related[language])
     chain += ["en", "sv", source_language]
     return list(dict.fromkeys(chain))
+
+
+def is_source_link(link: str) -> bool:
+    """An http(s) link without spaces or hidden characters (which could make it lead elsewhere than it reads)."""
+    return (
+        len(link) <= SOURCE_LINK_LIMIT and _LINK_RE.fullmatch(link) is not None and not has_lone_surrogate(link)
+        and clean_text(link, limit=10**6, required=False) == link
+    )
 
 
 def split_lines(text: str) -> tuple[str, ...]:

@@ -180,13 +180,31 @@ async def revision(tx: Tx, entry_id: int, number: int) -> Revision | None:
 
 
 async def add_unanswered(
-    tx: Tx, guild_id: int | None, question: str, language: str, slug: str | None, now: datetime
+    tx: Tx, guild_id: int | None, question: str, language: str, slug: str | None, now: datetime,
+    asked_by: str | None = None,
 ) -> int:
-    """Queue a question for volunteers."""
+    """Queue a question for volunteers (`asked_by`: the asker's digest, for their own export and deletion)."""
     return await tx.execute(
-        "INSERT INTO faq_unanswered(guild_id, question, language, entry_slug, created_at) VALUES (?, ?, ?, ?, ?)",
-        (guild_id, question, language, slug, to_db(now)),
+        "INSERT INTO faq_unanswered(guild_id, question, language, entry_slug, created_at, asked_by) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (guild_id, question, language, slug, to_db(now), asked_by),
     )
+
+
+async def open_question_exists(tx: Tx, guild_id: int | None, question: str) -> bool:
+    """Whether the same question is still open (asked again, it is not stored twice)."""
+    found = await tx.fetchval(
+        "SELECT 1 FROM faq_unanswered WHERE resolved_at IS NULL AND guild_id IS ? AND question = ?",
+        (guild_id, question),
+    )
+    return bool(found)
+
+
+async def redact_unanswered(tx: Tx, guild_id: int | None, item_id: int) -> bool:
+    """Remove the text of a queued question (it held personal details); False when there is none."""
+    changed = await tx.execute(
+        "UPDATE faq_unanswered SET question = '' WHERE id = ? AND guild_id IS ?", (item_id, guild_id))
+    return changed > 0
 
 
 async def open_unanswered(tx: Tx, guild_id: int | None, limit: int) -> list[Unanswered]:

@@ -18,6 +18,7 @@ The index is built at load from the database and updated entry by entry on every
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
@@ -25,8 +26,12 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Combining marks removed by normalisation: Latin/Cyrillic diacritics and Arabic tashkeel.
 #: Devanagari and Ethiopic marks are kept: they are letters' vowels, not optional diacritics.
@@ -60,6 +65,45 @@ _ARABIC_ARTICLE = re.compile(r"^(?:وال|بال|فال|كال|کال|لل|ال)
 QUESTION, ALIAS, ANSWER = 1.0, 1.0, 0.45
 #: How much of an answer is indexed (its start carries the topic words).
 ANSWER_PREFIX = 240
+
+
+#: Buckets of at least this many words get a letter-count prefilter (smaller ones are scored directly).
+_BAG_FROM = 48
+
+
+def _bag_matrix(words: list[str]) -> tuple[dict[str, int], np.ndarray]:
+    """How often each letter occurs in each word of a bucket (words x the bucket's letters)."""
+    import numpy as np  # lazy: only an index with large buckets needs it (about 11 MiB)
+
+    letters: dict[str, int] = {}
+    for word in words:
+        for ch in word:
+            letters.setdefault(ch, len(letters))
+    counts = np.zeros((len(words), len(letters)), dtype=np.uint8)
+    for i, word in enumerate(words):
+        for ch in word:
+            counts[i, letters[ch]] += 1
+    return letters, counts
+
+
+def _may_reach(token: str, words: list[str], bag: tuple[dict[str, int], np.ndarray], cutoff: float) -> list[str]:
+    """The words of a bucket that can reach `cutoff` with `fuzz.ratio` (a superset: a necessary condition).
+
+    `fuzz.ratio` is 100 * 2 * LCS / (len(a) + len(b)), and the longest common subsequence never
+    exceeds the letters the two words have in common (counted with repetition), so a word sharing
+    fewer letters cannot reach the cutoff. The same words, fewer scored: results are unchanged.
+    """
+    import numpy as np
+
+    letters, counts = bag
+    query = np.zeros(counts.shape[1], dtype=np.uint8)
+    for ch in token:
+        k = letters.get(ch)
+        if k is not None:
+            query[k] += 1
+    shared = np.minimum(counts, query).sum(axis=1)
+    needed = (len(token) + len(words[0])) * cutoff / 200.0 - 1e-9
+    return [words[i] for i in np.flatnonzero(shared >= needed)]
 
 
 def normalize(text: str) -> str:
@@ -104,6 +148,7 @@ class SearchIndex:
         self._entry_tokens: dict[int, set[str]] = {}
         self._phrases: dict[int, list[str]] = {}
         self._buckets: dict[tuple[str, int], list[str]] = {}
+        self._bags: dict[tuple[str, int], tuple[dict[str, int], np.ndarray]] = {}
         self._sorted_vocab: list[str] = []
         self._dirty = True
 
@@ -147,6 +192,7 @@ class SearchIndex:
         for token in self._postings:
             buckets[(token[0], len(token))].append(token)
         self._buckets = dict(buckets)
+        self._bags = {key: _bag_matrix(words) for key, words in self._buckets.items() if len(words) >= _BAG_FROM}
         self._sorted_vocab = sorted(self._postings)
         self._dirty = False
 
@@ -178,6 +224,11 @@ class SearchIndex:
                 bucket = self._buckets.get((token[0], length))
                 if not bucket:
                     continue
+                bag = self._bags.get((token[0], length))
+                if bag is not None:
+                    bucket = _may_reach(token, bucket, bag, cutoff)
+                    if not bucket:
+                        continue
                 for word, score, _ in process.extract(
                     token, bucket, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8
                 ):
@@ -216,12 +267,20 @@ class SearchIndex:
         ranked = sorted(totals.items(), key=lambda item: item[1], reverse=True)[: max(limit * 3, 30)]
         phrase = " ".join(query_tokens)
         hits: list[Hit] = []
+        best_scores: list[float] = []  # a min-heap of the best `limit` scores so far
         for entry_id, total in ranked:
-            base = total / norm
+            # The closeness bonus adds at most 0.2, and the candidates come by falling total: once
+            # even the full bonus cannot beat the `limit` best scores so far, no later one can either.
+            if len(best_scores) == limit and total / norm + 0.2 * 1.0 < best_scores[0]:
+                break
             best = process.extractOne(phrase, self._phrases.get(entry_id) or [""], scorer=fuzz.ratio)
             closeness = best[1] / 100.0 if best else 0.0
-            score = base + 0.2 * closeness
+            score = total / norm + 0.2 * closeness
             if score >= min_score:
                 hits.append(Hit(entry_id, score))
+            if len(best_scores) < limit:
+                heapq.heappush(best_scores, score)
+            else:
+                heapq.heappushpop(best_scores, score)
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:limit]

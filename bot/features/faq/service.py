@@ -8,29 +8,35 @@ time and reason (history, rollback). Role checks happen at the edge before these
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
+from collections import deque
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.core.capabilities import HELP_TOPICS, LinkItem
 from bot.core.clock import Clock
 from bot.core.conversation import CommandRef
-from bot.core.db import Database, Tx
+from bot.core.db import Database, Reads, Tx
 from bot.core.errors import Msg, TooLong, UserError
 from bot.core.i18n import N_
+from bot.core.installation import installation_id
 from bot.core.jobs import JobQueue
 from bot.core.languages import LANGUAGES
+from bot.core.paging import Page, page_of
 from bot.core.privacy import PrivacySection
-from bot.core.text import clean_text
+from bot.core.text import clean_text, strip_surrogates
 from bot.features.faq import repository as repo
 from bot.features.faq.models import (
+    ALIAS_LIMIT,
     ALIASES_LIMIT,
     ANSWER_LIMIT,
     CATEGORIES,
     CATEGORY_TOPICS,
     CONTENT_LANGUAGES,
+    MAX_SOURCES,
     QUESTION_LIMIT,
     SLUG_RE,
     SOURCE_LANGUAGES,
@@ -38,6 +44,7 @@ from bot.features.faq.models import (
     Status,
     Text,
     fallback_chain,
+    is_source_link,
 )
 from bot.features.faq.repository import Revision, Unanswered
 from bot.features.faq.search import ALIAS, ANSWER, QUESTION, Document, SearchIndex
@@ -54,8 +61,14 @@ CHOICE_NAME_LIMIT = 100
 SEARCH_LIMIT = 200
 UNANSWERED_LIMIT = 400
 REASON_LIMIT = 200
-ALIAS_LIMIT = 100
 HELPED_PREFIX = "helped:"
+#: `/faq browse` shows this many questions per page (a select menu holds at most 25).
+BROWSE_PAGE = 20
+#: Questions one member may send to the volunteers in a day; counted in memory only, never stored.
+QUESTIONS_PER_DAY = 5
+QUESTION_WINDOW = timedelta(days=1)
+#: The open questions `/faq unanswered` pages through, oldest first.
+UNANSWERED_SHOWN = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +111,8 @@ class FaqService:
         self._entries: dict[int, Entry] = {}
         self._slugs: dict[str, int] = {}
         self.index = SearchIndex()
+        # When each member sent their recent questions (member id -> times); memory only, lost at restart.
+        self._asked: dict[int, deque[datetime]] = {}
 
     # ----- loading ----------------------------------------------------------------------------
     async def load(self) -> None:
@@ -267,6 +282,12 @@ class FaqService:
     def by_category(self, category: str) -> list[Entry]:
         """Entries of a category, by slug."""
         return sorted((e for e in self.entries if e.category == category), key=lambda e: e.slug)
+
+    def browse(self, category: str, page: int = 0, size: int = BROWSE_PAGE) -> Page[Entry]:
+        """One page of a category's entries (by slug); an unknown category is refused politely."""
+        if category not in CATEGORIES:
+            raise UserError(N_("Please choose one of the categories in the list."))
+        return page_of(self.by_category(category), page, size)
 
     def todo(self, language: str | None = None) -> Todo:
         """Missing and stale translations (for one language or all) and entries due for review."""
@@ -450,11 +471,37 @@ class FaqService:
         return entry
 
     # ----- unanswered questions -----------------------------------------------------------------
-    async def add_unanswered(self, guild_id: int | None, question: str, language: str, slug: str | None) -> None:
-        """Queue a question for volunteers, without who asked."""
+    async def add_unanswered(self, guild_id: int | None, question: str, language: str, slug: str | None,
+                             asker: int | None = None) -> bool:
+        """Queue a question for volunteers, without who asked. False when the same question is already open.
+
+        Volunteers never see who asked; only a keyed digest of the asker's id is stored, so that the
+        member's own export and deletion find the question. One member may send `QUESTIONS_PER_DAY`
+        questions a day, so that one person cannot bury everyone else's; that count is kept in memory
+        only (forgotten at restart)."""
         question = clean_text(question, limit=UNANSWERED_LIMIT, field=N_("your question"), multiline=True)
+        now = self._clock.now()
+        recent = self._asked.setdefault(asker, deque()) if asker is not None else None
+        if recent is not None:
+            while recent and recent[0] <= now - QUESTION_WINDOW:
+                recent.popleft()
+            if len(recent) >= QUESTIONS_PER_DAY:
+                raise UserError(N_("You have already sent several questions to the volunteers today. They will "
+                                   "read them; you can send more tomorrow."))
         async with self._db.transaction() as tx:
-            await repo.add_unanswered(tx, guild_id, question, language, slug, self._clock.now())
+            duplicate = await repo.open_question_exists(tx, guild_id, question)
+            if not duplicate:
+                digest = None if asker is None else await _asker_digest(tx, asker)
+                await repo.add_unanswered(tx, guild_id, question, language, slug, now, digest)
+        if recent is not None:
+            recent.append(now)
+        return not duplicate
+
+    async def redact_unanswered(self, guild_id: int | None, item_id: int) -> None:
+        """A volunteer removes the text of a question that held personal details (the number stays)."""
+        async with self._db.transaction() as tx:
+            if not await repo.redact_unanswered(tx, guild_id, item_id):
+                raise UserError(N_("There is no question number {number}."), number=item_id)
 
     # ----- "Did this help?" -----------------------------------------------------------------------
     async def record_helped(self, entry_id: int) -> bool:
@@ -487,7 +534,7 @@ class FaqService:
                 counts[entry.slug] = int(row["value"])
         return counts
 
-    async def unanswered(self, guild_id: int | None, limit: int = 15) -> list[Unanswered]:
+    async def unanswered(self, guild_id: int | None, limit: int = UNANSWERED_SHOWN) -> list[Unanswered]:
         """The oldest open questions."""
         async with self._db.read() as tx:
             return await repo.open_unanswered(tx, guild_id, limit)
@@ -501,8 +548,8 @@ class FaqService:
     # ----- import and export ---------------------------------------------------------------------
     async def import_document(self, text: str, filename: str, actor: int | None = None) -> int:
         """Apply a YAML/JSON document: all entries or none. Returns how many entries changed."""
-        parsed = parse_document(text, filename)
         now = self._clock.now()
+        parsed = parse_document(text, filename, today=now.date())
         changed = 0
         async with self._db.transaction() as tx:
             for incoming in parsed:
@@ -555,16 +602,27 @@ class FaqService:
 
     # ----- the capability other features use ------------------------------------------------------
     async def entries_for_topics(self, topics: list[str], language: str, limit: int = 5) -> list[LinkItem]:
-        """FAQ entries matching onboarding help topics, titled in `language` (with fallback)."""
-        wanted = [t for t in topics if t in HELP_TOPICS]
+        """FAQ entries matching onboarding help topics, titled in `language` (with fallback).
+
+        Topic by topic, entries of the topic's own category first, then entries tagged with it, in
+        display order; it stops as soon as `limit` are picked (a FAQ of thousands of entries is walked
+        at most twice per topic, never sorted per topic)."""
+        wanted = list(dict.fromkeys(t for t in topics if t in HELP_TOPICS))
+        ordered = sorted(self.entries, key=_display_order) if wanted else []
         picked: list[Entry] = []
+        seen: set[int] = set()
         for topic in wanted:
-            # Entries of the topic's own category first, then entries tagged with it.
-            ranked = sorted(self.entries, key=lambda e, t=topic: (CATEGORY_TOPICS.get(e.category) != t,
-                                                                 *_display_order(e)))
-            for entry in ranked:
-                if topic in entry.all_topics and entry not in picked:
+            for own_category in (True, False):
+                for entry in ordered:
+                    if len(picked) >= limit:
+                        break
+                    in_category = CATEGORY_TOPICS.get(entry.category) == topic
+                    if entry.id in seen or in_category != own_category or (
+                        not in_category and topic not in entry.topics
+                    ):
+                        continue
                     picked.append(entry)
+                    seen.add(entry.id)
         return [
             LinkItem(title=self.title(entry, language), hint=CommandRef(("faq", "search"), (("query", entry.slug),)))
             for entry in picked[:limit]
@@ -586,9 +644,17 @@ class FaqService:
                 " WHERE t.updated_by = ? ORDER BY e.slug, t.language",
                 (user_id,),
             )
-            if not rows and not owned and not texts:
+            asked = await tx.fetchall(
+                "SELECT question, language, created_at, resolved_at FROM faq_unanswered WHERE asked_by = ? "
+                "ORDER BY created_at, id", (await _asker_digest(tx, user_id),))
+            if not rows and not owned and not texts and not asked:
                 return None
             return {
+                "questions_sent_to_volunteers": [
+                    {"question": r["question"], "language": r["language"], "at": r["created_at"],
+                     "handled": r["resolved_at"] is not None}
+                    for r in asked
+                ],
                 "revisions_written": [
                     {"entry": r["slug"], "revision": r["number"], "action": r["action"], "reason": r["reason"],
                      "at": r["created_at"]}
@@ -604,9 +670,11 @@ class FaqService:
             )
             await tx.execute("UPDATE faq_entries SET owner_id = NULL WHERE owner_id = ?", (user_id,))
             await tx.execute("UPDATE faq_texts SET updated_by = NULL WHERE updated_by = ?", (user_id,))
+            await tx.execute("DELETE FROM faq_unanswered WHERE asked_by = ?", (await _asker_digest(tx, user_id),))
 
         async def after_delete(user_id: int) -> None:
             # The in-memory entries follow the database only once the deletion has committed.
+            self._asked.pop(user_id, None)
             for entry in list(self._entries.values()):
                 if entry.owner_id == user_id:
                     self._entries[entry.id] = replace(entry, owner_id=None)
@@ -616,8 +684,8 @@ class FaqService:
             title=N_("FAQ contributions"),
             description=N_(
                 "If you help with the FAQ: the changes you made (when and why) and the entries you look after. "
-                "After deletion your changes are shown as made by a deleted member. Questions sent to the "
-                "volunteers are never linked to you."
+                "After deletion your changes are shown as made by a deleted member. Questions you sent to the "
+                "volunteers are exported and deleted too; the volunteers never see who asked."
             ),
             export=export,
             delete=delete,
@@ -671,13 +739,12 @@ def _clean_reason(reason: str, *, required: bool = True) -> str:
 
 def _clean_query(query: str) -> str:
     """A search as typed, cleaned and cut to the search limit (autocomplete cannot answer with a message)."""
-    return clean_text((query or "")[: SEARCH_LIMIT * 4], limit=10**6, required=False)[:SEARCH_LIMIT]
+    return clean_text(strip_surrogates((query or "")[: SEARCH_LIMIT * 4]), limit=10**6, required=False)[:SEARCH_LIMIT]
 
 
 def _check_sources(sources: tuple[str, ...]) -> None:
     # Hidden or bidi characters in a link could make it point elsewhere than it reads.
-    if any(not s.startswith(("https://", "http://")) or " " in s or len(s) > 500
-           or clean_text(s, limit=10**6, required=False) != s for s in sources):
+    if len(sources) > MAX_SOURCES or not all(is_source_link(s) for s in sources):
         raise UserError(N_("Source links must start with https://, one per line."))
 
 
@@ -754,3 +821,9 @@ def language_name(code: str) -> str:
     lang = LANGUAGES.get(code)
     return lang.native_name if lang else code
 
+
+
+async def _asker_digest(tx: Reads, user_id: int) -> str:
+    """A keyed digest of a member's id (the installation's id is the key): finds their own questions only."""
+    key = (await installation_id(tx)).encode()
+    return hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]

@@ -9,34 +9,43 @@ reports the file and line of the first problem, so that an import is all or noth
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po, write_po
 
+from bot.core.errors import TooLong, UserError
 from bot.core.languages import LANGUAGES
+from bot.core.text import clean_text
 from bot.features.faq.models import (
+    ALIAS_LIMIT,
     ALIASES_LIMIT,
     ANSWER_LIMIT,
     CATEGORIES,
     CONTENT_LANGUAGES,
     DEFAULT_REVIEW_DAYS,
+    EARLIEST_CHECK,
+    MAX_REVIEW_DAYS,
+    MAX_REVISION,
+    MAX_SOURCES,
+    MAX_TOPICS,
     QUESTION_LIMIT,
     SLUG_RE,
     SOURCE_LANGUAGES,
     Entry,
     Text,
+    is_source_link,
 )
 
 FORMAT = "multinations-faq"
 FIELDS = ("question", "answer", "aliases")
-_URL_RE = re.compile(r"^https?://[^\s]+$")
+_TOPIC_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
 class ImportProblem(Exception):
@@ -58,22 +67,33 @@ def to_document(entries: list[Entry]) -> dict[str, Any]:
 
 def dump_yaml(document: dict[str, Any]) -> str:
     """A readable YAML text (block style, Unicode kept)."""
+    import yaml  # lazy: only exports and imports need PyYAML
+
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Remembers the line of every mapping, for error messages."""
+@functools.cache
+def _line_loader() -> type:
+    """A SafeLoader that remembers the line of every mapping, for error messages (built on first use)."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
-        mapping = super().construct_mapping(node, deep=deep)
-        mapping["__line__"] = node.start_mark.line + 1
-        return mapping
+    class LineLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+            mapping = super().construct_mapping(node, deep=deep)
+            mapping["__line__"] = node.start_mark.line + 1
+            return mapping
+
+    return LineLoader
 
 
-def parse_document(text: str, filename: str) -> list[Entry]:
-    """Validate a YAML or JSON document and return its entries (ids 0). Raises `ImportProblem`."""
+def parse_document(text: str, filename: str, today: date | None = None) -> list[Entry]:
+    """Validate a YAML or JSON document and return its entries (ids 0). Raises `ImportProblem`.
+
+    `today`, when given, refuses a last-checked date in the future."""
+    import yaml
+
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_line_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ImportProblem(filename, mark.line + 1 if mark else None, "not valid YAML/JSON") from None
@@ -85,7 +105,7 @@ def parse_document(text: str, filename: str) -> list[Entry]:
     seen: set[str] = set()
     entries: list[Entry] = []
     for item in items:
-        entry = entry_from_content(item, filename)
+        entry = entry_from_content(item, filename, today)
         if entry.slug in seen:
             raise ImportProblem(filename, item.get("__line__"), f"slug {entry.slug!r} appears twice")
         seen.add(entry.slug)
@@ -97,7 +117,22 @@ def _str(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def entry_from_content(item: Any, filename: str = "<data>") -> Entry:
+def _whole(value: Any) -> bool:
+    """A whole number written as one (YAML's true/false are not numbers here)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def clean_field(value: str, *, limit: int, multiline: bool = False) -> str:
+    """An imported text cleaned as `/faq add` cleans it; ValueError says what is wrong."""
+    try:
+        return clean_text(value, limit=limit, multiline=multiline, required=False)
+    except TooLong:
+        raise ValueError(f"too long (at most {limit} characters)") from None
+    except UserError:
+        raise ValueError("has a character that cannot be stored") from None
+
+
+def entry_from_content(item: Any, filename: str = "<data>", today: date | None = None) -> Entry:
     """Validate one entry's content mapping. Raises `ImportProblem` with the line."""
     if not isinstance(item, dict):
         raise ImportProblem(filename, None, "an entry must be a mapping")
@@ -106,31 +141,48 @@ def entry_from_content(item: Any, filename: str = "<data>") -> Entry:
     def bad(message: str, at: int | None = None) -> ImportProblem:
         return ImportProblem(filename, at or line, message)
 
+    def flag(mapping: dict[str, Any], key: str, where: str, at: int | None = None) -> bool:
+        value = mapping.get(key, False)
+        if not isinstance(value, bool):
+            raise bad(f"{where}: {key} must be true or false (without quotes), not {value!r:.40}", at)
+        return value
+
     slug = _str(item.get("slug"))
-    if not SLUG_RE.match(slug):
-        raise bad(f"invalid slug {slug!r} (lower-case letters, digits and '-', 2-40 characters)")
+    if not SLUG_RE.fullmatch(slug):
+        raise bad(f"invalid slug {slug[:60]!r} (lower-case letters, digits and '-', 2-40 characters)")
     category = _str(item.get("category"))
     if category not in CATEGORIES:
-        raise bad(f"{slug}: unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
+        raise bad(f"{slug}: unknown category {category[:40]!r}; use one of {', '.join(CATEGORIES)}")
     source_language = _str(item.get("source_language")) or "sv"
     if source_language not in SOURCE_LANGUAGES:
         raise bad(f"{slug}: source_language must be sv or en")
     sources = item.get("sources") or []
-    if not isinstance(sources, list) or not all(isinstance(s, str) and _URL_RE.match(s) for s in sources):
-        raise bad(f"{slug}: sources must be a list of http(s) links")
+    if not isinstance(sources, list) or len(sources) > MAX_SOURCES or not all(
+        isinstance(s, str) and is_source_link(s) for s in sources
+    ):
+        raise bad(f"{slug}: sources must be a list of up to {MAX_SOURCES} http(s) links without hidden characters")
     topics = item.get("topics") or []
-    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
-        raise bad(f"{slug}: topics must be a list of words")
+    if not isinstance(topics, list) or len(topics) > MAX_TOPICS or not all(
+        isinstance(t, str) and _TOPIC_RE.fullmatch(t) for t in topics
+    ):
+        raise bad(f"{slug}: topics must be a list of up to {MAX_TOPICS} words (lower-case letters, digits, '-')")
+    raw_checked = item.get("last_checked")
     try:
-        last_checked = date.fromisoformat(str(item.get("last_checked") or ""))
+        last_checked = raw_checked if isinstance(raw_checked, date) else date.fromisoformat(str(raw_checked or ""))
     except ValueError:
         raise bad(f"{slug}: last_checked must be a date like 2026-11-27") from None
+    if isinstance(last_checked, datetime):
+        last_checked = last_checked.date()
+    latest = today + timedelta(days=1) if today else EARLIEST_CHECK.replace(year=2100)
+    if not EARLIEST_CHECK <= last_checked <= latest:
+        raise bad(f"{slug}: last_checked must be a date between {EARLIEST_CHECK} and {latest}")
     review_days = item.get("review_days", DEFAULT_REVIEW_DAYS)
-    if not isinstance(review_days, int) or review_days <= 0:
-        raise bad(f"{slug}: review_days must be a positive whole number")
+    if not _whole(review_days) or not 1 <= review_days <= MAX_REVIEW_DAYS:
+        raise bad(f"{slug}: review_days must be a whole number from 1 to {MAX_REVIEW_DAYS}")
     revision = item.get("source_revision", 1)
-    if not isinstance(revision, int) or revision <= 0:
-        raise bad(f"{slug}: source_revision must be a positive whole number")
+    if not _whole(revision) or not 1 <= revision <= MAX_REVISION:
+        raise bad(f"{slug}: source_revision must be a whole number from 1 to {MAX_REVISION}")
+    removed = flag(item, "removed", slug)
     raw_texts = item.get("texts")
     if not isinstance(raw_texts, dict):
         raise bad(f"{slug}: 'texts' must map languages to texts")
@@ -139,7 +191,7 @@ def entry_from_content(item: Any, filename: str = "<data>") -> Entry:
         if language == "__line__":
             continue
         if language not in CONTENT_LANGUAGES:
-            raise bad(f"{slug}: unknown language {language!r}", raw_texts.get("__line__"))
+            raise bad(f"{slug}: unknown language {str(language)[:20]!r}", raw_texts.get("__line__"))
         if not isinstance(raw, dict):
             raise bad(f"{slug}/{language}: a text must be a mapping")
         at = raw.get("__line__")
@@ -147,23 +199,34 @@ def entry_from_content(item: Any, filename: str = "<data>") -> Entry:
         if isinstance(aliases, str | int):
             aliases = [aliases]
         if isinstance(aliases, list):
-            aliases = [str(a) if isinstance(a, int) and not isinstance(a, bool) else a for a in aliases]
+            aliases = [str(a) if _whole(a) else a for a in aliases]
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             raise bad(f"{slug}/{language}: aliases must be a list of texts", at)
-        text = Text(
-            language=language,
-            question=_str(raw.get("question")),
-            answer=_str(raw.get("answer")),
-            aliases=tuple(a.strip() for a in aliases if a.strip()),
-            based_on=raw.get("based_on", revision) if isinstance(raw.get("based_on", revision), int) else -1,
-            reviewed=bool(raw.get("reviewed", False)),
-        )
-        if text.based_on < 0 or text.based_on > revision:
+        based_on = raw.get("based_on", revision)
+        if not _whole(based_on) or not 0 <= based_on <= revision:
             raise bad(f"{slug}/{language}: based_on must be a revision number up to {revision}", at)
+        try:
+            question = clean_field(_str(raw.get("question")), limit=QUESTION_LIMIT)
+        except ValueError as exc:
+            raise bad(f"{slug}/{language}: the question {exc}", at) from None
+        try:
+            answer = clean_field(_str(raw.get("answer")), limit=ANSWER_LIMIT, multiline=True)
+        except ValueError as exc:
+            raise bad(f"{slug}/{language}: the answer {exc}", at) from None
+        cleaned: list[str] = []
+        for alias in aliases:
+            try:
+                word = clean_field(alias, limit=ALIAS_LIMIT)
+            except ValueError as exc:
+                raise bad(f"{slug}/{language}: a search word {exc}", at) from None
+            if word and word not in cleaned:
+                cleaned.append(word)
+        text = Text(
+            language=language, question=question, answer=answer, aliases=tuple(cleaned), based_on=based_on,
+            reviewed=flag(raw, "reviewed", f"{slug}/{language}", at),
+        )
         if bool(text.question) != bool(text.answer):
             raise bad(f"{slug}/{language}: give both a question and an answer, or neither", at)
-        if len(text.question) > QUESTION_LIMIT or len(text.answer) > ANSWER_LIMIT:
-            raise bad(f"{slug}/{language}: the question or answer is too long", at)
         if len("\n".join(text.aliases)) > ALIASES_LIMIT:
             raise bad(f"{slug}/{language}: too many aliases", at)
         texts[language] = text
@@ -176,7 +239,7 @@ def entry_from_content(item: Any, filename: str = "<data>") -> Entry:
     return Entry(
         id=0, slug=slug, category=category, source_language=source_language, sources=tuple(sources),
         topics=tuple(topics), last_checked=last_checked, review_days=review_days, source_revision=revision,
-        removed=bool(item.get("removed", False)), texts=texts,
+        removed=removed, texts=texts,
     )
 
 
@@ -268,11 +331,19 @@ def parse_po(text: str, filename: str, entries_by_slug: dict[str, Entry]) -> lis
         if not isinstance(message.string, str):
             raise ImportProblem(filename, line, "plural forms are not used in the FAQ")
         item = found.setdefault(slug, PoTranslation(slug, line=line or 0))
-        item.values[name] = message.string.strip()
+        limit = {"question": QUESTION_LIMIT, "answer": ANSWER_LIMIT, "aliases": ALIASES_LIMIT}[name]
+        try:
+            # Cleaned as `/faq translate` cleans a form (aliases line by line, as they are stored).
+            if name == "aliases":
+                value = "\n".join(clean_field(a, limit=ALIAS_LIMIT) for a in message.string.split("\n"))
+                value = clean_field(value, limit=limit, multiline=True)
+            else:
+                value = clean_field(message.string, limit=limit, multiline=name == "answer")
+        except ValueError as exc:
+            raise ImportProblem(filename, line, f"{slug}: the {name} {exc}") from None
+        item.values[name] = value
         item.sources[name] = str(message.id)
         item.fuzzy = item.fuzzy or message.fuzzy
-        if name != "aliases" and len(item.values[name]) > (QUESTION_LIMIT if name == "question" else ANSWER_LIMIT):
-            raise ImportProblem(filename, line, f"{slug}: the {name} is too long")
     for item in found.values():
         if bool(item.values.get("question")) != bool(item.values.get("answer")):
             raise ImportProblem(filename, item.line, f"{item.slug}: translate both the question and the answer")

@@ -5,19 +5,23 @@ mentor, each mentor at most their remaining capacity, and only allowed pairs (se
 count. Every mentor place becomes a column (a mentor with capacity 2 is two identical columns), each
 newcomer a row, and the cell is the pair's score, 0 when a hard rule forbids it.
 
-Library: `scipy.optimize.linear_sum_assignment` (a shortest augmenting path variant of the
-Hungarian method, LAPJV-style, in C++). It is exact, deterministic for a given matrix, releases the
-GIL (so it runs in `asyncio.to_thread` without stalling the bot), and measured here at under 1 s for
-500 x 250 and a few seconds for 5,000 x 2,500 with capacity 2. A dense min-cost flow in networkx was
-two orders of magnitude slower and used far more memory; OR-Tools would be a heavy extra dependency.
-SciPy is already a dependency; it is imported lazily because the import costs about 50 MiB and
-0.4 s, which a bot that never runs a round should not pay.
+Library: SciPy's `scipy.sparse.csgraph.min_weight_full_bipartite_matching` (LAPJVsp, a sparse
+shortest augmenting path method in C), first on each newcomer's best few mentors only, then proved
+optimal for the whole matrix with dual potentials (see `_sparse_optimum`): exact, deterministic for
+a given matrix, and measured by benchmarks/mentoring_round.py. The dense
+`scipy.optimize.linear_sum_assignment` on one column per place (`dense_assignment`) reaches the same
+total and stays as the reference the tests and the benchmark compare against; at 5,000 x 2,500 with
+capacity 2 it took 6-9 s, most of a round. Splitting the pool by shared language does not help here:
+nearly everyone speaks Swedish or English, so in the benchmark's 5,000 x 2,500 pool one connected
+component holds 7,288 of the 7,500 people (the rest share no language with anyone). A dense min-cost
+flow in networkx was two orders of magnitude slower and used far more memory; OR-Tools would be a
+heavy extra dependency. NumPy (about 11 MiB) is imported inside the functions that use it, so that a
+bot that never runs a round never loads it; SciPy likewise (about 50 MiB and 0.4 s). The sparse
+matcher holds the GIL, so a large round runs in a worker process (see `run_round`).
 
-Why forbidden cells are 0 and no "stay unmatched" columns are needed: every allowed pair scores
-at least 1, so a full assignment that puts a newcomer on a forbidden (0) cell is worth exactly the
-same as leaving them unmatched; the maximum over full assignments therefore equals the maximum over
-partial matchings, and forbidden cells in the solution are simply read as "unmatched". A forbidden
-pair is never proposed.
+Why forbidden cells are 0: every allowed pair scores at least 1, and a newcomer who gets no allowed
+pair stays unmatched (a private "stay unmatched" column in the sparse problem, a forbidden 0 cell
+in the dense one); a forbidden pair is never proposed.
 
 Determinism: rows are ordered by (request time, user id), columns by (mentor since, user id, place),
 scores are integers, and the solver is deterministic, so the same pool always gives the same round.
@@ -28,15 +32,23 @@ the chosen pairs (tests check that both agree).
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import pickle
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-
-import numpy as np
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.features.mentoring.model import MAX_LEVEL, SPOKEN_LANGUAGES, TOPICS, Profile, canonical_topic
 from bot.features.mentoring.scoring import Reason, Rules, offered_topics
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -77,12 +89,14 @@ def _order(profile: Profile) -> tuple[datetime, int]:
 
 def score_matrix(newcomers: Sequence[Profile], mentors: Sequence[Profile], rules: Rules) -> np.ndarray:
     """Scores (newcomers x mentors, int64) with 0 where a hard rule forbids the pair (vectorised `Rules.fit`)."""
+    import numpy as np
     return _scored(newcomers, mentors, rules)[0].astype(np.int64)
 
 
 def _levels(profiles: Sequence[Profile], index: dict[str, int], level: int,
             close: dict[str, set[str]] | None = None) -> np.ndarray:
     """1 where the person speaks a language at `level` or better (or, with `close`, a language close to it)."""
+    import numpy as np
     out = np.zeros((len(profiles), len(index)), dtype=np.float32)
     for i, p in enumerate(profiles):
         for code, have in p.languages.items():
@@ -95,8 +109,30 @@ def _levels(profiles: Sequence[Profile], index: dict[str, int], level: int,
     return out
 
 
+def _best_shared_level(newcomers: Sequence[Profile], mentors: Sequence[Profile], index: dict[str, int],
+                       close: dict[str, set[str]] | None = None) -> np.ndarray:
+    """The best level (0..MAX_LEVEL) at which each pair shares a language (or, with `close`, a close one).
+
+    One matrix product for all levels: the newcomer's level-k indicators carry the weight radix**(k-1)
+    with radix above the number of languages, so a cell holds the count of languages shared at
+    level 1 plus radix times the count at level 2, and so on. Levels are nested (speaking at 3 is
+    also speaking at 2), so "shares at level k" is "the cell is at least radix**(k-1)".
+    """
+    import numpy as np
+    radix = float(len(index) + 1)
+    exact = np.float32 if radix**MAX_LEVEL <= 2**24 else np.float64
+    left = np.hstack([_levels(newcomers, index, k) * radix ** (k - 1) for k in range(1, MAX_LEVEL + 1)])
+    right = np.hstack([_levels(mentors, index, k, close) for k in range(1, MAX_LEVEL + 1)])
+    code = left.astype(exact) @ right.astype(exact).T
+    level = np.zeros(code.shape, dtype=np.float32)
+    for k in range(1, MAX_LEVEL + 1):
+        np.add(level, code >= radix ** (k - 1), out=level)
+    return level
+
+
 def _features(newcomers: Sequence[Profile], mentors: Sequence[Profile], rules: Rules) -> tuple[np.ndarray, np.ndarray]:
     """Weighted 0/1 feature rows whose product is the help + interest + availability + area points."""
+    import numpy as np
     w = rules.points
     columns: dict[tuple[str, str], int] = {}
 
@@ -146,9 +182,9 @@ def _scored(newcomers: Sequence[Profile], mentors: Sequence[Profile],
 
     Whole-matrix arithmetic (BLAS products of small 0/1 or weight matrices) so that 5,000 x 2,500
     pairs take a fraction of a second. Every value is a whole number far below 2**24, so float32
-    sums are exact in any order. Levels are 1..3: "the best shared level is at least k" is "the
-    product of the level-k indicator matrices is positive".
+    sums are exact in any order. Levels are 1..3 (see `_best_shared_level`).
     """
+    import numpy as np
     n, m = len(newcomers), len(mentors)
     if n == 0 or m == 0:
         return np.zeros((n, m), dtype=np.float32), np.zeros((n, m), dtype=bool), np.zeros(m, dtype=bool)
@@ -157,66 +193,202 @@ def _scored(newcomers: Sequence[Profile], mentors: Sequence[Profile],
     for profile in (*newcomers, *mentors):
         for code in profile.languages:
             lang_index.setdefault(code, len(lang_index))
-    direct = np.zeros((n, m), dtype=np.float32)
-    close = np.zeros((n, m), dtype=np.float32)
-    for level in range(1, MAX_LEVEL + 1):
-        nk = _levels(newcomers, lang_index, level)
-        direct += (nk @ _levels(mentors, lang_index, level).T) > 0
-        if rules.close:
-            close += (nk @ _levels(mentors, lang_index, level, rules.close).T) > 0
+    direct = _best_shared_level(newcomers, mentors, lang_index)
+    close = _best_shared_level(newcomers, mentors, lang_index, rules.close) if rules.close else np.zeros_like(direct)
     has_direct = direct > 0
     shares = has_direct | (close > 0)
     left, right = _features(newcomers, mentors, rules)
     score = left @ right.T
     direct *= w["language"]
     close *= w["close_language"]
-    score += np.where(has_direct, direct, close)
+    np.copyto(close, direct, where=has_direct)  # the close-language points count only without a shared one
+    score += close
     del direct, close, has_direct
     score += w["base"]
     np.maximum(score, 1, out=score)
+    np.multiply(score, shares, out=score)  # no shared language: forbidden
 
-    allowed = shares.copy()
     paused = np.zeros(m, dtype=bool)
     if rules.today is not None:
         paused = np.array([p.paused_on(rules.today) for p in mentors], dtype=bool)
-        allowed &= ~paused[None, :]
-    if rules.excluded:
-        n_pos = {p.user_id: i for i, p in enumerate(newcomers)}
-        m_pos = {p.user_id: j for j, p in enumerate(mentors)}
-        for mentor_id, newcomer_id in rules.excluded:
-            if mentor_id in m_pos and newcomer_id in n_pos:
-                allowed[n_pos[newcomer_id], m_pos[mentor_id]] = False
-    n_ids = np.array([p.user_id for p in newcomers])
-    m_ids = np.array([p.user_id for p in mentors])
-    same = n_ids[:, None] == m_ids[None, :]
-    allowed &= ~same
-    shares &= ~same
-    score[~allowed] = 0
+        score[:, paused] = 0
+    n_pos = {p.user_id: i for i, p in enumerate(newcomers)}
+    m_pos = {p.user_id: j for j, p in enumerate(mentors)}
+    for mentor_id, newcomer_id in rules.excluded:
+        if mentor_id in m_pos and newcomer_id in n_pos:
+            score[n_pos[newcomer_id], m_pos[mentor_id]] = 0
+    for user_id in n_pos.keys() & m_pos.keys():  # nobody mentors themselves
+        score[n_pos[user_id], m_pos[user_id]] = 0
+        shares[n_pos[user_id], m_pos[user_id]] = False
     return score, shares, paused
 
 
 def optimal_assignment(scores: np.ndarray, capacities: Sequence[int]) -> list[tuple[int, int]]:
-    """The (row, mentor) pairs of a maximum-total assignment; forbidden (0) cells never appear."""
-    from scipy.optimize import linear_sum_assignment  # lazy: ~50 MiB and 0.4 s
+    """The (row, mentor) pairs of a maximum-total assignment; forbidden (0) cells never appear.
 
-    columns = [j for j, cap in enumerate(capacities) for _ in range(max(0, cap))]
-    if scores.size == 0 or not columns:
+    Solved on a sparse graph (each newcomer's best `_FIRST_EDGES` mentors), then proved optimal
+    for the whole matrix with dual potentials; pairs the proof finds missing are added and the
+    sparse problem solved again (see `_sparse_optimum`). Same total as `dense_assignment`.
+    """
+    prepared = _prepare(scores, capacities)
+    if prepared is None:
         return []
-    # Only rows and mentors that have at least one allowed pair take part.
-    rows = np.flatnonzero(scores.any(axis=1))
-    useful = scores.any(axis=0)
-    cols = np.array([j for j in columns if useful[j]], dtype=np.int64)
-    if rows.size == 0 or cols.size == 0:
-        return []
-    matrix = scores[np.ix_(rows, cols)]
-    r, c = linear_sum_assignment(matrix.astype(np.float64), maximize=True)
-    pairs = [(int(rows[i]), int(cols[k])) for i, k in zip(r, c, strict=True) if matrix[i, k] > 0]
+    rows, cols, matrix, caps = prepared
+    chosen = _sparse_optimum(matrix, caps)
+    pairs = [(int(rows[i]), int(cols[k])) for i, k in chosen]
     pairs.sort()
     return pairs
 
 
+def dense_assignment(scores: np.ndarray, capacities: Sequence[int]) -> list[tuple[int, int]]:
+    """The same optimum with SciPy's dense `linear_sum_assignment` (one column per place): the reference."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment  # lazy: ~50 MiB and 0.4 s
+
+    prepared = _prepare(scores, capacities)
+    if prepared is None:
+        return []
+    rows, cols, matrix, caps = prepared
+    places = np.repeat(np.arange(len(cols)), caps)
+    dense = matrix[:, places].astype(np.float64)
+    r, c = linear_sum_assignment(dense, maximize=True)
+    pairs = [(int(rows[i]), int(cols[places[k]])) for i, k in zip(r, c, strict=True) if dense[i, k] > 0]
+    pairs.sort()
+    return pairs
+
+
+#: How many of each newcomer's best mentors the first sparse solve considers.
+_FIRST_EDGES = 32
+
+
+def _prepare(scores: np.ndarray, capacities: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                     np.ndarray] | None:
+    """Rows and mentors with at least one allowed pair (and a free place), their scores and capacities.
+
+    A mentor never needs more places than the newcomers who may take them.
+    """
+    import numpy as np
+    if scores.size == 0:
+        return None
+    caps = np.maximum(np.asarray(capacities, dtype=np.int64), 0)
+    allowed = scores > 0
+    rows = np.flatnonzero(allowed.any(axis=1))
+    cols = np.flatnonzero(allowed.any(axis=0) & (caps > 0))
+    if rows.size == 0 or cols.size == 0:
+        return None
+    matrix = scores[np.ix_(rows, cols)]
+    caps = np.minimum(caps[cols], (matrix > 0).sum(axis=0))
+    return rows, cols, matrix, caps
+
+
+def _sparse_optimum(scores: np.ndarray, caps: np.ndarray) -> list[tuple[int, int]]:
+    """(row, column) pairs of a maximum-total assignment of `scores` (every row has an allowed pair).
+
+    The formulation: every row must take exactly one column of a sparse cost matrix whose columns
+    are the mentors' places (capacity 2 = two columns) plus one private "stay unmatched" column per
+    row; the cost of a pair is `top - score` and of staying unmatched `top` (with `top` above every
+    score), so the cheapest full matching is the highest-scoring partial one. SciPy's
+    `min_weight_full_bipartite_matching` (LAPJVsp) solves it exactly on the pairs kept so far.
+
+    The proof for the pairs left out: a matching is optimal exactly when its residual graph has no
+    negative cycle. Bellman-Ford (vectorised, from a virtual source) gives potentials under which
+    every kept residual edge has a non-negative reduced cost; a left-out pair whose reduced cost is
+    also non-negative cannot create a negative cycle. Left-out pairs that fail are added and the
+    sparse problem solved again, until none fails (usually 2-4 solves on the benchmark's pools).
+    All arithmetic is on whole numbers far below 2**53, so the float64 comparisons are exact.
+    """
+    import numpy as np
+    from scipy.sparse import csr_matrix  # lazy: see the module docstring
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    n, m = scores.shape
+    top = float(scores.max()) + 1.0
+    first = min(_FIRST_EDGES, m)
+    # Each row's pairs scoring at least its `first`-best score.
+    threshold = -np.partition(-scores, first - 1, axis=1)[:, first - 1] if first < m else np.zeros(n)
+    keep = (scores >= threshold[:, None]) & (scores > 0)
+    # The cost of every pair not yet kept (infinite when forbidden or kept): what the proof checks.
+    left_out = np.subtract(top, scores, dtype=np.float64)
+    left_out[(scores <= 0) | keep] = np.inf
+    work, failing = np.empty_like(left_out), np.empty(left_out.shape, dtype=bool)
+    start = np.concatenate([[0], np.cumsum(caps)[:-1]]).astype(np.int64)  # each mentor's first place
+    places = int(caps.sum())
+    owner = np.repeat(np.arange(m), caps)  # the mentor of each place
+    unmatched_cost = np.full(n, top)
+    r, j = np.nonzero(keep)
+    kept_cost = top - scores[r, j].astype(np.float64)
+    while True:
+        copies = caps[j]
+        edge_row = np.repeat(r, copies)
+        edge_cost = np.repeat(kept_cost, copies)
+        offset = np.arange(edge_row.size) - np.repeat(np.cumsum(copies) - copies, copies)
+        edge_place = np.repeat(start[j], copies) + offset
+        graph = csr_matrix(
+            (np.concatenate([edge_cost, unmatched_cost]),
+             (np.concatenate([edge_row, np.arange(n)]), np.concatenate([edge_place, places + np.arange(n)]))),
+            shape=(n, places + n),
+        )
+        match = min_weight_full_bipartite_matching(graph)[1]
+        on_place = match < places
+        row_cost = np.full(n, top)
+        row_cost[on_place] = top - scores[np.flatnonzero(on_place), owner[match[on_place]]]
+        place_row = np.full(places, -1, dtype=np.int64)
+        place_row[match[on_place]] = np.flatnonzero(on_place)
+        potential, pool = _potentials(n, top, edge_row, edge_place, edge_cost, match, on_place, place_row, row_cost)
+        place_potential = np.full(places, pool)
+        busy = place_row >= 0
+        place_potential[busy] = potential[place_row[busy]] + row_cost[place_row[busy]]
+        mentor_potential = np.maximum.reduceat(place_potential, start)
+        np.add(left_out, potential[:, None], out=work)
+        np.less(work, mentor_potential[None, :] - 0.5, out=failing)
+        fail_r, fail_j = np.nonzero(failing)
+        if fail_r.size == 0:
+            break
+        left_out[fail_r, fail_j] = np.inf
+        r, j = np.concatenate([r, fail_r]), np.concatenate([j, fail_j])
+        kept_cost = top - scores[r, j].astype(np.float64)
+    return [(int(i), int(owner[match[i]])) for i in np.flatnonzero(on_place)]
+
+
+def _potentials(n: int, top: float, edge_row: np.ndarray, edge_place: np.ndarray, edge_cost: np.ndarray,
+                match: np.ndarray, on_place: np.ndarray, place_row: np.ndarray,
+                row_cost: np.ndarray) -> tuple[np.ndarray, float]:
+    """Shortest distances in the residual graph of a matching, folded onto rows (node n: the free places).
+
+    Edges: a row to the row holding a place it could take (its cost minus that row's cost), a row to
+    the free places (its cost), a matched row to the free places (leaving its unmatched column free
+    costs `top`, which equals its own unmatched cost), and the free places to every row (the row's
+    cost, negated: that row gives up what it holds). Vectorised Bellman-Ford: every round relaxes
+    all edges at once; an optimal matching has no negative cycle, so it ends within n + 1 rounds.
+    """
+    import numpy as np
+    pool = n
+    other = match[edge_row] != edge_place
+    src, place, cost = edge_row[other], edge_place[other], edge_cost[other]
+    holder = place_row[place]
+    free = holder < 0
+    matched_rows = np.flatnonzero(on_place)
+    tails = np.concatenate([src[~free], src[free], matched_rows, np.full(n, pool)])
+    heads = np.concatenate([holder[~free], np.full(int(free.sum()), pool), np.full(matched_rows.size, pool),
+                            np.arange(n)])
+    weights = np.concatenate([cost[~free] - row_cost[holder[~free]], cost[free], np.full(matched_rows.size, top),
+                              -row_cost])
+    order = np.argsort(heads, kind="stable")
+    tails, heads, weights = tails[order], heads[order], weights[order]
+    targets, starts = np.unique(heads, return_index=True)
+    distance = np.zeros(n + 1)
+    for _ in range(n + 2):
+        candidate = np.minimum.reduceat(distance[tails] + weights, starts)
+        better = candidate < distance[targets]
+        if not better.any():
+            return distance[:n], float(distance[pool])
+        distance[targets[better]] = candidate[better]
+    raise RuntimeError("the sparse matching is not optimal (negative cycle)")  # cannot happen
+
+
 def greedy_assignment(scores: np.ndarray, capacities: Sequence[int]) -> list[tuple[int, int]]:
     """The simple baseline: in arrival order, each newcomer takes the best mentor with a free place."""
+    import numpy as np
     left = np.array(capacities, dtype=np.int64)
     pairs: list[tuple[int, int]] = []
     for i in range(scores.shape[0]):
@@ -235,6 +407,7 @@ def plan_round(
     remaining: dict[int, int] | None = None,
 ) -> RoundResult:
     """Propose the optimal pairs for a pool (synchronous; see `run_round` for the bot)."""
+    import numpy as np
     newcomers = sorted(newcomers, key=_order)
     mentors = sorted(mentors, key=_order)
     remaining = remaining if remaining is not None else {m.user_id: m.capacity for m in mentors}
@@ -267,14 +440,85 @@ def plan_round(
     return result
 
 
+#: From this many newcomer x mentor cells on, a round runs in a worker process (see `run_round`).
+PROCESS_CELLS = 250_000
+
+
 async def run_round(
     newcomers: Sequence[Profile],
     mentors: Sequence[Profile],
     rules: Rules,
     remaining: dict[int, int] | None = None,
 ) -> RoundResult:
-    """`plan_round` in a worker thread (SciPy releases the GIL; the bot keeps answering)."""
-    return await asyncio.to_thread(plan_round, newcomers, mentors, rules, remaining)
+    """`plan_round` off the event loop, so that the bot keeps answering while a round is computed.
+
+    A small pool (under `PROCESS_CELLS` newcomer x mentor cells) runs in a worker thread. A large
+    one runs in a fresh worker process
+    (`python -m bot.features.mentoring.worker`, the pool pickled through its stdin): SciPy's
+    sparse matching holds the GIL for its whole call (about 0.2 s per solve at 5,000 x 2,500),
+    which in a thread would stall the event loop that long. The process lives for one round (its
+    start and the NumPy and SciPy imports are inside the round time that
+    benchmarks/mentoring_round.py measures), so an idle bot keeps no second interpreter in memory.
+    The result is the same as `plan_round`'s: the same code on the same input.
+    """
+    if len(newcomers) * len(mentors) < PROCESS_CELLS:
+        return await asyncio.to_thread(plan_round, newcomers, mentors, rules, remaining)
+    frames = [pickle.dumps((rules, remaining), protocol=pickle.HIGHEST_PROTOCOL)]
+    for role, people in ((0, list(newcomers)), (1, list(mentors))):
+        for k in range(0, len(people), _FRAME):
+            frames.append(pickle.dumps((role, people[k:k + _FRAME]), protocol=pickle.HIGHEST_PROTOCOL))
+            await asyncio.sleep(0)  # a few milliseconds per frame, then the loop runs
+    payload = pickle.dumps(frames, protocol=pickle.HIGHEST_PROTOCOL)
+    root = str(Path(__file__).resolve().parents[3])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    try:
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.features.mentoring.worker", stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        )
+    except OSError as exc:  # no process can be started here: the round still runs, in a thread
+        log.warning("mentoring round worker could not start (%s); computing the round in a thread", exc)
+        return await asyncio.to_thread(plan_round, newcomers, mentors, rules, remaining)
+    try:
+        out, err = await worker.communicate(payload)
+    except BaseException:  # cancelled: do not leave the worker computing
+        if worker.returncode is None:
+            worker.kill()
+            await worker.wait()
+        raise
+    if worker.returncode != 0:
+        detail = err.decode(errors="replace")[-500:]
+        raise RuntimeError(f"the mentoring round worker failed ({worker.returncode}): {detail}")
+    # Our own child's answer on a private pipe, read frame by frame so that the loop keeps turning.
+    answer = pickle.loads(out)  # noqa: S301
+    result = RoundResult(unmatched=pickle.loads(answer[0]))  # noqa: S301
+    for frame in answer[1:]:
+        await asyncio.sleep(0)
+        result.pairs.extend(pickle.loads(frame))  # noqa: S301
+    return result
+
+
+#: Profiles or pairs per pickled frame between `run_round` and its worker (each a few milliseconds).
+_FRAME = 500
+
+
+def pack_result(result: RoundResult) -> bytes:
+    """A round's result as the worker sends it: the unmatched, then the pairs in frames."""
+    frames = [pickle.dumps(result.unmatched, protocol=pickle.HIGHEST_PROTOCOL)]
+    frames += [pickle.dumps(result.pairs[k:k + _FRAME], protocol=pickle.HIGHEST_PROTOCOL)
+               for k in range(0, len(result.pairs), _FRAME)]
+    return pickle.dumps(frames, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack_pool(payload: bytes) -> tuple[list[Profile], list[Profile], Rules, dict[int, int] | None]:
+    """The pool `run_round` sent to its worker."""
+    frames = pickle.loads(payload)  # noqa: S301  (from the bot's own process)
+    rules, remaining = pickle.loads(frames[0])  # noqa: S301
+    people: tuple[list[Profile], list[Profile]] = ([], [])
+    for frame in frames[1:]:
+        role, chunk = pickle.loads(frame)  # noqa: S301
+        people[role].extend(chunk)
+    return people[0], people[1], rules, remaining
 
 
 def total_of(scores: np.ndarray, pairs: Sequence[tuple[int, int]]) -> int:

@@ -31,6 +31,7 @@ from bot.core.conversation import (
     Form,
     FormField,
     Message,
+    MessageRef,
     Parts,
     PlaceRef,
     Style,
@@ -112,6 +113,8 @@ class MentoringFlows:
     async def start(self) -> None:
         """Register the durable sends and the control handlers; plan the first retention sweep."""
         outbox, jobs = self.services.outbox, self.services.jobs
+        # Rows an older version planned under readable keys get their opaque keys before anything runs.
+        await self.service.upgrade_job_keys()
         # Follow-ups a crash interrupted run after a restart, even much later (nothing else would do them).
         outbox.register(FOLLOWUP_KIND, self.run_followup, grace=timedelta(days=30), retry=FOLLOWUP_RETRY)
         # A check-in a few days late (after downtime) is still worth sending.
@@ -125,7 +128,7 @@ class MentoringFlows:
         routes: Routes = self.services.routes
         routes.add(FEATURE, "answer", self.on_answer)
         routes.add(FEATURE, "checkin", self.on_checkin)
-        routes.add(FEATURE, "rate", self.on_rate)
+        routes.add(FEATURE, "rate", self.on_rate, asks_form=True)
         routes.add(FEATURE, "comment", self.on_comment)
 
     def stop(self) -> None:
@@ -137,10 +140,20 @@ class MentoringFlows:
     async def _t(self, user_id: int, guild_id: int | None) -> Translator:
         return await self.services.translator_for_user(user_id, guild_id)
 
-    async def tell_coordinators(self, guild_id: int, text: Text | str, key: str) -> bool:
-        """The coordinators' staff group; False when it could not be told."""
-        message = Message.of(text)
-        return bool(await self.chat.notify(guild_id, places.COORDINATORS, message, key=key))
+    async def tell_coordinators(self, guild_id: int, text: Text | str, key: str, about: tuple[int, ...] = ()) -> bool:
+        """The coordinators' staff group; False when it could not be told.
+
+        `about`: the members the text names; the message is recorded so that deleting one's data edits it."""
+        ref = await self.chat.post(guild_id, places.COORDINATORS, Message.of(text), key=key)
+        if ref is None:
+            return False
+        await self._record(guild_id, ref, about)
+        return True
+
+    async def _record(self, guild_id: int, ref: MessageRef, about: tuple[int, ...]) -> None:
+        if about:
+            await self.services.messages.record(guild_id, ref.place.stored, PlaceRef(ref.id).stored,  # type: ignore[arg-type]
+                                                about)
 
     # ----- follow-ups: what must happen after a committed decision, exactly once ---------------------
     async def follow_up_now(self, match_id: int, step: str, *extra: Any) -> bool:
@@ -251,8 +264,11 @@ class MentoringFlows:
             ]))
         intro = parts.text("\n\n— — —\n\n".join(dict.fromkeys(texts)))
         message = Message(intro, ping=(_user(match.mentor_id), _user(match.newcomer_id)))
-        if await self.chat.post(guild_id, space, message, key=send_key(key, space.id)) is None:
+        posted = await self.chat.post(guild_id, space, message, key=send_key(key, space.id))
+        if posted is None:
             log.warning("mentoring: could not post the introduction of match %s", match.id)
+            return True
+        await self._record(guild_id, posted, (match.newcomer_id, match.mentor_id))
         return True
 
     async def _introduce_by_hand(self, match: Match, key: str) -> bool:
@@ -305,7 +321,8 @@ class MentoringFlows:
             "privately.", name=parts.mention(int(user_id)), id=match.id,
             time=tg._(STAGE_LABELS.get(str(stage), str(stage)))))
         return await self.tell_coordinators(match.guild_id, text,
-                                            send_key(followup_key(match.id, "help", stage, user_id)))
+                                            send_key(followup_key(match.id, "help", stage, user_id)),
+                                            about=(int(user_id),))
 
     # ----- scheduled work --------------------------------------------------------------------------
     async def run_checkin(self, job: Job) -> None:
@@ -335,13 +352,14 @@ class MentoringFlows:
                 posted = await self.chat.post(match.guild_id, space, Message(text, None, controls, (_user(uid),)),
                                               key=send_key(job.key + ":thread", uid))
                 if posted is not None:
+                    await self._record(match.guild_id, posted, (uid,))
                     continue
             tg = await self.services.guild_translator(match.guild_id)
             parts = Parts()
             await self.tell_coordinators(match.guild_id, parts.text(tg._(
                 "I could not reach {name} for the check-in of mentoring pair #{id} (no DMs, and the pair's thread "
                 "is gone). Please contact them.", name=parts.mention(uid), id=match.id)),
-                send_key(job.key + ":unreached", uid))
+                send_key(job.key + ":unreached", uid), about=(uid,))
 
     async def run_unmatched(self, job: Job) -> None:
         """Tell a newcomer a round left unmatched that they stay on the list ("no mentor yet").
@@ -373,7 +391,7 @@ class MentoringFlows:
             return Text()
         parts = Parts()
         lines = [t._("Meanwhile, you are welcome at these events:")]
-        lines += [f"• {item.title}" + (f" ({t.datetime(item.when, 'short')})" if item.when else "")
+        lines += [f"• {parts.said(item.title)}" + (f" ({t.datetime(item.when, 'short')})" if item.when else "")
                   + f" {parts.command(*item.hint.path, **dict(item.hint.options))}" for item in items]
         return parts.text("\n".join(lines))
 

@@ -19,9 +19,9 @@ from bot.core.areas import areas_of
 from bot.core.clock import Clock, from_db, to_db
 from bot.core.conversation import CommandRef
 from bot.core.db import Database, Tx
-from bot.core.errors import Msg, UserError
+from bot.core.errors import Msg, UserError, Verbatim
 from bot.core.i18n import N_
-from bot.core.jobs import JobQueue
+from bot.core.jobs import JobQueue, opaque_key
 from bot.core.members import GuildConfig
 from bot.core.privacy import PrivacySection
 from bot.core.text import clean_text
@@ -105,7 +105,7 @@ class MentoringService:
             known = {a.casefold(): a for a in await areas_of(self._config, guild_id)}
             if area.strip().casefold() not in known:
                 raise UserError(N_("Please choose your part of the municipality from the list: {choices}."),
-                                choices=", ".join(known.values()))
+                                choices=Verbatim(", ".join(known.values())))
             area = known[area.strip().casefold()]
         existing = [p for p in await self.profiles_of(guild_id, user_id) if p.role == role]
         return Profile(
@@ -206,8 +206,10 @@ class MentoringService:
 
     async def _pool(self, tx: Tx, guild_id: int, *, skip_proposed: bool) -> tuple[list[Profile], list[Profile],
                                                                                     dict[int, int]]:
-        mentors = await repo.profiles(tx, guild_id, MENTOR)
-        newcomers = await repo.profiles(tx, guild_id, NEWCOMER)
+        departed = {r["user_id"] for r in await tx.fetchall(
+            "SELECT user_id FROM mentoring_profiles WHERE guild_id = ? AND left_at IS NOT NULL", (guild_id,))}
+        mentors = [p for p in await repo.profiles(tx, guild_id, MENTOR) if p.user_id not in departed]
+        newcomers = [p for p in await repo.profiles(tx, guild_id, NEWCOMER) if p.user_id not in departed]
         states = (*OPEN_STATES, "proposed") if skip_proposed else OPEN_STATES
         taken = await repo.matches(tx, guild_id, states)
         busy = {m.newcomer_id for m in taken}
@@ -216,6 +218,18 @@ class MentoringService:
             load[m.mentor_id] = load.get(m.mentor_id, 0) + 1
         remaining = {p.user_id: max(0, p.capacity - load.get(p.user_id, 0)) for p in mentors}
         return [n for n in newcomers if n.user_id not in busy], mentors, remaining
+
+    async def member_left(self, guild_id: int, user_id: int) -> None:
+        """A member left the server: their profiles stay (until they are forgotten) but are not proposed."""
+        await self._db.execute(
+            "UPDATE mentoring_profiles SET left_at = ? WHERE guild_id = ? AND user_id = ? AND left_at IS NULL",
+            (to_db(self._clock.now()), guild_id, user_id))
+
+    async def member_returned(self, guild_id: int, user_id: int) -> None:
+        """A member came back in time: their profiles are in the pool again."""
+        await self._db.execute(
+            "UPDATE mentoring_profiles SET left_at = NULL WHERE guild_id = ? AND user_id = ? AND left_at IS NOT NULL",
+            (guild_id, user_id))
 
     async def preview(self, guild_id: int, coordinator_id: int) -> RoundView:
         """Run a round over the current pool and store its proposals (replacing unapproved ones)."""
@@ -308,6 +322,11 @@ class MentoringService:
         key = followup_key(match_id, step, *extra.values())
         await self._jobs.schedule(FOLLOWUP_KIND, key, now + FOLLOWUP_DELAY, {"match": match_id, "step": step, **extra},
                                   tx=tx)
+
+    async def upgrade_job_keys(self) -> int:
+        """At start: rows planned with readable keys (older versions) get their opaque keys."""
+        return (await self._jobs.rekey(FOLLOWUP_KIND, upgraded_key)
+                + await self._jobs.rekey(UNMATCHED_KIND, upgraded_key))
 
     async def followup_done(self, match_id: int, step: str, *extra: Any) -> None:
         """The follow-up ran in the command's own path: its safety-net row is not needed."""
@@ -718,7 +737,7 @@ class MentoringService:
         async def export(tx: Tx, user_id: int) -> dict[str, Any] | None:
             profiles = await tx.fetchall(
                 "SELECT guild_id, role, languages, help, interests, area, availability, capacity, paused_until, "
-                "source, created_at, updated_at FROM mentoring_profiles WHERE user_id = ?", (user_id,)
+                "source, created_at, updated_at, left_at FROM mentoring_profiles WHERE user_id = ?", (user_id,)
             )
             matches = await tx.fetchall(
                 "SELECT id, guild_id, mentor_id, newcomer_id, state, mentor_answer, newcomer_answer, created_at, "
@@ -793,13 +812,29 @@ BLOCKER_LABELS: dict[str, str] = {
 
 
 def followup_key(match_id: int, step: str, *extra: Any) -> str:
-    """The durable job key of a follow-up ("invite", "pair", "declined", "ended", "help" + stage, user)."""
+    """The durable job key of a follow-up ("invite", "pair", "declined", "ended", "help" + stage, user).
+
+    Opaque: the key is a digest of the intent, so no row spells out that someone asked for help.
+    """
+    return opaque_key("mentoring:followup", _legacy_followup_key(match_id, step, *extra))
+
+
+def _legacy_followup_key(match_id: int, step: str, *extra: Any) -> str:
+    # The readable form used before keys were opaque (and the intent the digest is taken of).
     return ":".join(["mentoring", "followup", str(match_id), step, *(str(e) for e in extra)])
 
 
 def unmatched_key(guild_id: int, user_id: int, told_at: datetime) -> str:
-    """The durable job key of one "no mentor yet" message (one per telling)."""
-    return f"mentoring:unmatched:{guild_id}:{user_id}:{to_db(told_at)}"
+    """The durable job key of one "no mentor yet" message (one per telling), opaque like `followup_key`."""
+    return opaque_key("mentoring:unmatched", f"mentoring:unmatched:{guild_id}:{user_id}:{to_db(told_at)}")
+
+
+def upgraded_key(key: str) -> str | None:
+    """The opaque form of a job key written before keys were opaque (None when it already is)."""
+    for namespace in ("mentoring:followup", "mentoring:unmatched"):
+        if key.startswith(namespace + ":") and not key.startswith(namespace + ":#"):
+            return opaque_key(namespace, key)
+    return None
 
 
 def checkin_key(match_id: int, stage: str) -> str:

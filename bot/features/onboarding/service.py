@@ -58,6 +58,10 @@ SETTLE_AFTER = timedelta(minutes=1)
 JOINS_SEEN_KEY = "onboarding.joins_seen_until"
 #: After `/privacy delete`: blank the member's volunteer card (it shows what they shared).
 BLANK_CARD_KIND = "onboarding.blank_card"
+#: After a volunteer's `/privacy delete`: redraw the cards she claimed, without her name.
+REDRAW_CARD_KIND = "onboarding.redraw_card"
+#: `claimed_by` of a card whose volunteer has since deleted their data: still greeted, by nobody named.
+FORMER_VOLUNTEER = 0
 #: A member who started but did not finish gets one gentle reminder this long after starting.
 REMINDER_AFTER = timedelta(days=2)
 
@@ -478,6 +482,47 @@ class OnboardingService:
             return await repo.funnel(tx, guild_id)
 
     # ----- privacy -----------------------------------------------------------------------------------
+    def hellos_section(self) -> PrivacySection:
+        """What a volunteer leaves behind: the newcomers she said she would greet.
+
+        Deleting keeps the fact that the newcomer was greeted (so the card does not come back to the
+        queue) but no longer names her, and redraws those cards through the job queue.
+        """
+
+        async def export(tx: Tx, user_id: int) -> list[dict[str, Any]] | None:
+            rows = await tx.fetchall(
+                "SELECT guild_id, user_id, claimed_at FROM onboarding_members WHERE claimed_by = ? "
+                "ORDER BY claimed_at", (user_id,))
+            return [{"guild_id": str(r["guild_id"]), "newcomer_id": str(r["user_id"]), "said_hello_at": r["claimed_at"]}
+                    for r in rows] or None
+
+        async def delete(tx: Tx, user_id: int) -> None:
+            if user_id == FORMER_VOLUNTEER:
+                return
+            cards = await tx.fetchall(
+                "SELECT guild_id, user_id, card_message_id FROM onboarding_members WHERE claimed_by = ?", (user_id,))
+            await tx.execute("UPDATE onboarding_members SET claimed_by = ? WHERE claimed_by = ?",
+                             (FORMER_VOLUNTEER, user_id))
+            for card in cards:
+                if card["card_message_id"] is None:
+                    continue
+                # The job is about the newcomer's card (deleted with the newcomer), never about her.
+                await self._jobs.schedule(
+                    REDRAW_CARD_KIND, f"onboarding:u{card['user_id']}:redraw:{card['card_message_id']}",
+                    self._clock.now(), {"guild": card["guild_id"], "user": card["user_id"]}, tx=tx)
+
+        async def after_delete(user_id: int) -> None:
+            await self._jobs.notify_changed()
+
+        return PrivacySection(
+            key="onboarding_hellos",
+            title=N_("Hellos you offered"),
+            description=N_("As a volunteer: which newcomers you said you would greet, and when."),
+            export=export,
+            delete=delete,
+            after_delete=after_delete,
+        )
+
     def privacy_section(self) -> PrivacySection:
         """What onboarding stores about a member, for /privacy."""
 

@@ -183,9 +183,9 @@ async def test_ics_has_the_zone_rule_exdates_and_escaped_text(service: EventsSer
     await service.cancel(event_id, GUILD, "2026-12-24")
     event = await service.get(event_id, GUILD)
     text = calendar([CalendarEntry(event, "Café; språk", "", (datetime(2026, 12, 24, 18),))],
-                    datetime(2026, 12, 1, tzinfo=UTC))
+                    datetime(2026, 12, 1, tzinfo=UTC), installation="abc123")
     assert "BEGIN:VTIMEZONE\r\nTZID:Europe/Stockholm" in text
-    assert "RRULE:FREQ=WEEKLY;BYDAY=TH;UNTIL=20270225T235959" in text
+    assert "RRULE:FREQ=WEEKLY;BYDAY=TH;UNTIL=20270225T225959Z" in text
     assert "EXDATE;TZID=Europe/Stockholm:20261224T180000" in text
     assert "SUMMARY:Café\\; språk" in text and "LOCATION:Folkets hus\\, Norsjö" in text
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.features.faq.search import ALIAS, ANSWER, QUESTION, Document, SearchIndex, normalize, tokens
 
 
@@ -54,3 +56,40 @@ def test_reindexing_an_entry_replaces_its_old_words() -> None:
     assert index.search("fiskekort")[0].entry_id == 2
     index.remove(2)
     assert index.search("fiskekort") == []
+
+
+def test_a_large_index_finds_the_same_entries_with_and_without_the_letter_prefilter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Hundreds of similar words per first letter and length: the prefilter is in use, and it may
+    # only skip words that cannot reach the typo cutoff, so every result is the same without it.
+    import random
+
+    from bot.features.faq import search as search_module
+
+    rng = random.Random(5)
+    syllables = ["ka", "lo", "ver", "sti", "ning", "bar", "tol", "mek", "sjo", "hus", "tid", "gar", "äng", "ös"]
+
+    def word() -> str:
+        return "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
+
+    def build() -> SearchIndex:
+        index = SearchIndex()
+        for entry_id in range(1, 301):
+            question, answer = " ".join(word() for _ in range(5)), " ".join(word() for _ in range(12))
+            index.put(entry_id, [Document("sv", QUESTION, question), Document("sv", ALIAS, word()),
+                                 Document("sv", ANSWER, answer)])
+        return index
+
+    state = rng.getstate()
+    filtered = build()
+    filtered._refresh()
+    assert filtered._bags  # the prefilter is really in use
+    rng.setstate(state)
+    monkeypatch.setattr(search_module, "_BAG_FROM", 10**9)  # never prefilter
+    unfiltered = build()
+    queries = [word()[: rng.randint(3, 12)] for _ in range(150)]
+    queries += [q[:2] + q[3:] for q in queries[:50] if len(q) > 4]  # a deleted letter
+    queries += [f"{word()} {word()}" for _ in range(50)]
+    for query in queries:
+        assert filtered.search(query) == unfiltered.search(query), query

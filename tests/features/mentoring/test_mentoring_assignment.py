@@ -13,8 +13,11 @@ from bot.features.mentoring.assignment import (
     UNMATCHED_FULL,
     UNMATCHED_NO_LANGUAGE,
     UNMATCHED_PAUSED,
+    dense_assignment,
     greedy_assignment,
+    optimal_assignment,
     plan_round,
+    run_round,
     score_matrix,
 )
 from bot.features.mentoring.model import AVAILABILITY, INTERESTS, MENTOR, NEWCOMER, TOPICS, Profile
@@ -186,3 +189,72 @@ def test_reasons_name_what_the_pair_shares() -> None:
     assert kinds == {"language": ("ar",), "help": ("work",), "interest": ("football",), "area": ("norsjö",),
                      "availability": ("weekends",)}
     assert np.int64(fit.score) == 1000 + 3000 + 3000 + 1000 + 2000 + 1000
+
+
+@pytest.mark.parametrize("first_edges", [1, 3, 32])
+@pytest.mark.parametrize("seed", range(12))
+def test_the_sparse_round_reaches_the_dense_solvers_total(monkeypatch: pytest.MonkeyPatch, seed: int,
+                                                          first_edges: int) -> None:
+    # Random score matrices with forbidden cells, full and empty mentors and ties everywhere; with
+    # only 1 or 3 first pairs per newcomer the optimality proof has to add most of the others.
+    import bot.features.mentoring.assignment as assignment
+
+    monkeypatch.setattr(assignment, "_FIRST_EDGES", first_edges)
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 60)), int(rng.integers(1, 40))
+    scores = rng.integers(1, 6, size=(n, m)) * 500 * (rng.random((n, m)) < rng.uniform(0.1, 0.9))
+    capacities = [int(c) for c in rng.integers(0, 4, size=m)]
+    sparse, dense = optimal_assignment(scores, capacities), dense_assignment(scores, capacities)
+    total = sum(int(scores[i, j]) for i, j in sparse)
+    assert total == sum(int(scores[i, j]) for i, j in dense)
+    assert all(scores[i, j] > 0 for i, j in sparse)
+    assert len({i for i, _ in sparse}) == len(sparse)  # one mentor per newcomer
+    taken = np.bincount([j for _, j in sparse], minlength=m)
+    assert (taken <= np.array(capacities)).all()
+    assert optimal_assignment(scores, capacities) == sparse  # the same pairs every time
+
+
+def test_a_large_round_through_the_rules_matches_the_dense_total() -> None:
+    rng = random.Random(3)
+    mentors = [random_profile(rng, 1000 + k, MENTOR) for k in range(150)]
+    newcomers = [random_profile(rng, 5000 + k, NEWCOMER) for k in range(300)]
+    rules = Rules(today=date(2026, 12, 1))
+    ordered_n = sorted(newcomers, key=lambda p: (p.created_at, p.user_id))
+    ordered_m = sorted(mentors, key=lambda p: (p.created_at, p.user_id))
+    scores = score_matrix(ordered_n, ordered_m, rules)
+    dense = dense_assignment(scores, [m.capacity for m in ordered_m])
+    assert plan_round(newcomers, mentors, rules).total == sum(int(scores[i, j]) for i, j in dense)
+
+
+async def test_a_large_round_in_the_worker_process_gives_the_same_round(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.features.mentoring.assignment as assignment
+
+    monkeypatch.setattr(assignment, "PROCESS_CELLS", 100)  # this pool counts as large
+    monkeypatch.setattr(assignment, "_FRAME", 7)  # several frames each way
+    rng = random.Random(11)
+    mentors = [random_profile(rng, 100 + k, MENTOR) for k in range(20)]
+    newcomers = [random_profile(rng, 200 + k, NEWCOMER) for k in range(30)]
+    rules = Rules(today=date(2026, 12, 1), excluded={(mentors[0].user_id, newcomers[0].user_id)})
+    remaining = {mentors[1].user_id: 0}
+    in_process = await run_round(newcomers, mentors, rules, remaining)
+    assert in_process.pairs == plan_round(newcomers, mentors, rules, remaining).pairs
+    assert in_process.unmatched == plan_round(newcomers, mentors, rules, remaining).unmatched
+    assert in_process.pairs and in_process.pairs[0].reasons
+
+
+async def test_a_large_round_still_runs_when_no_worker_process_can_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import bot.features.mentoring.assignment as assignment
+
+    async def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("no processes left")
+
+    monkeypatch.setattr(assignment, "PROCESS_CELLS", 100)
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", refuse)
+    rng = random.Random(12)
+    mentors = [random_profile(rng, 100 + k, MENTOR) for k in range(15)]
+    newcomers = [random_profile(rng, 200 + k, NEWCOMER) for k in range(25)]
+    rules = Rules(today=date(2026, 12, 1))
+    result = await run_round(newcomers, mentors, rules)
+    assert result.pairs and result.pairs == plan_round(newcomers, mentors, rules).pairs

@@ -134,7 +134,7 @@ async def test_no_place_for_pairs_tells_the_coordinators_to_introduce_them_by_ha
     await world.service.answer(match_id, MENTOR_ID, True)
     await world.service.answer(match_id, NEWCOMER_ID, True)
     assert await world.flows.follow_up(match_id, "pair")
-    [note] = world.chat.of("notify", places.COORDINATORS.name)
+    [note] = world.chat.of("post", places.COORDINATORS.name)
     assert f"#{match_id}" in str(note.message.text)
 
 
@@ -148,12 +148,12 @@ async def test_a_help_answer_reaches_only_the_coordinators_and_is_retried_when_t
     turn = await world.press(NEWCOMER_ID, f"mentoring:checkin:{match_id}:7d:help")
     assert turn.answers  # the member is thanked at once
     key = followup_key(match_id, "help", "7d", NEWCOMER_ID)
-    assert world.chat.of("notify") == []
+    assert world.chat.of("post", places.COORDINATORS.name) == []
     assert await world.services.jobs.state_of(key) == "pending"  # the safety net stays
     world.chat.refused_places.clear()
     world.clock.set(NOW + timedelta(hours=1))
     await world.services.jobs.run_due()
-    [note] = world.chat.of("notify", places.COORDINATORS.name)
+    [note] = world.chat.of("post", places.COORDINATORS.name)
     assert UserRef.of(NEWCOMER_ID) in note.message.text.mentions
     assert all(s.to != str(MENTOR_ID) for s in world.chat.of("direct"))  # the partner is not told
 
