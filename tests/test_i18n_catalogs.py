@@ -54,3 +54,13 @@ def test_plural_forms_headers_follow_cldr(code: str) -> None:
         with path.open("rb") as fh:
             catalog = read_po(fh, locale=code)
         assert catalog.plural_forms == PLURAL_FORMS[code], path
+
+
+SHIPPED = [*sorted(DEFAULT_LOCALES_DIR.glob("*/LC_MESSAGES/messages.po")), DEFAULT_LOCALES_DIR / "messages.pot"]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.parent.parent.name or p.name)
+def test_every_shipped_catalog_parses_strictly(path) -> None:
+    # The bot skips an unreadable catalog (and falls back to English) rather than crash: the suite must not.
+    with path.open("rb") as handle:
+        assert len(read_po(handle, abort_invalid=True)) > 0
