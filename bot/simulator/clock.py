@@ -4,8 +4,9 @@ Two things make time pass for the simulated Discord:
 
 * the simulated clock (time-machine, moved by the harness with `advance`), which also moves when
   discord.py waits out a rate limit: its `asyncio.sleep` inside `discord.http` and the webhook adapter
-  is replaced while a simulator runs, so a 0.5 s wait moves the simulated clock by 0.5 s at once and
-  costs no real time;
+  is replaced while a simulator runs, so a 0.5 s wait costs no real time. The clock moves by the wait
+  only once nothing else in the loop can run (a discrete-event step): the other handlers go on
+  meanwhile, as they would during the real wait, and are not aged by it;
 * real time the event loop spends *waiting* (idle in its selector: a real sleep, a database thread
   held up by a lock). Time spent computing is not counted, so a slow or busy test machine does not
   make a handler late, while a handler that really awaits something slow still is.
@@ -17,6 +18,7 @@ token) and rate-limit windows are measured on it.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import math
 import time
 from collections.abc import Callable
@@ -34,6 +36,8 @@ class SimClock:
         self._mover = mover  # moves the simulated clock to a later time; None: the real clock runs by itself
         self.idle = 0.0
         self._meter: _IdleMeter | None = None
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []  # (wake at, order, waiter)
+        self._order = 0
 
     def now(self) -> float:
         """Seconds on Discord's clock."""
@@ -45,6 +49,34 @@ class SimClock:
             # Waiters who start at the same instant wake together: each asks for "now + its wait", and
             # the clock only ever moves forward.
             self._mover(datetime.now(UTC) + timedelta(microseconds=math.ceil(seconds * 1_000_000) + 1))
+
+    def sleep_until_idle(self, delay: float) -> asyncio.Future[None] | None:
+        """A waiter woken once `delay` simulated seconds have passed, the clock being moved only when
+        nothing else in the loop can run (None when this clock does not meter a loop).
+
+        So a task waiting out a rate limit does not age the others: they go on meanwhile, as they
+        would while the real wait ran, and only what is left waiting afterwards sees the time pass."""
+        if self._meter is None or self._mover is None:
+            return None
+        waiter: asyncio.Future[None] = self._meter.loop.create_future()
+        self._order += 1
+        heapq.heappush(self._sleepers, (self.now() + delay, self._order, waiter))
+        return waiter
+
+    def _wake_sleepers(self) -> bool:
+        """The loop is idle: move the clock to the earliest sleeper's time and wake who is due."""
+        while self._sleepers and self._sleepers[0][2].done():  # cancelled meanwhile
+            heapq.heappop(self._sleepers)
+        if not self._sleepers:
+            return False
+        due = self._sleepers[0][0]
+        if due > self.now():
+            self.jump(due - self.now())
+        while self._sleepers and self._sleepers[0][0] <= self.now():
+            _, _, waiter = heapq.heappop(self._sleepers)
+            if not waiter.done():
+                waiter.set_result(None)
+        return True
 
     @property
     def simulated(self) -> bool:
@@ -81,6 +113,13 @@ class _IdleMeter:
         def select(timeout: float | None = None) -> Any:
             began = time.perf_counter()
             try:
+                if clock._sleepers and (timeout is None or timeout > 0):
+                    # Idle with simulated sleepers: give real work (a database thread, a pipe) a
+                    # moment; if nothing comes, it is the sleepers' turn.
+                    events = original(IDLE_GRACE if timeout is None else min(timeout, IDLE_GRACE))
+                    if events or not clock._wake_sleepers():
+                        return events
+                    return original(0)
                 return original(timeout)
             finally:
                 clock.idle += time.perf_counter() - began
@@ -100,6 +139,9 @@ class _IdleMeter:
 
 _active: SimClock | None = None
 
+#: How long (real seconds) an idle loop waits for real work before simulated sleepers wake.
+IDLE_GRACE = 0.005
+
 
 class _SleepShim:
     """`asyncio` as discord.py's HTTP modules see it, with `sleep` on the simulated clock."""
@@ -112,8 +154,12 @@ class _SleepShim:
         clock = _active
         if clock is None or not clock.simulated or delay <= 0:
             return await asyncio.sleep(delay, result)
-        clock.jump(delay)
-        await asyncio.sleep(0)
+        waiter = clock.sleep_until_idle(delay)
+        if waiter is None:  # no metered loop: let the time pass at once
+            clock.jump(delay)
+            await asyncio.sleep(0)
+        else:
+            await waiter
         return result
 
 
