@@ -635,12 +635,12 @@ class FaqCog(commands.Cog):
         lines: list[str] = []
         for code, slugs in work.stale.items():
             lines.append(t._("Out of date in {language}: {entries}", language=language_name(code),
-                             entries=", ".join(slugs)))
+                             entries=t.join(slugs)))
         for code, slugs in work.missing.items():
             lines.append(t._("Missing in {language}: {entries}", language=language_name(code),
-                             entries=", ".join(slugs)))
+                             entries=t.join(slugs)))
         if work.due_for_review:
-            lines.append(t._("Due for a check against the sources: {entries}", entries=", ".join(work.due_for_review)))
+            lines.append(t._("Due for a check against the sources: {entries}", entries=t.join(work.due_for_review)))
         text = "\n".join(lines) if lines else t._("Nothing to do. Thank you!")
         if len(text) <= MESSAGE_LIMIT:
             await respond(interaction, text)
