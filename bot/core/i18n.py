@@ -23,7 +23,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time, format_timedelta
+from babel.dates import format_date, format_datetime, format_interval, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -311,6 +311,21 @@ class Translator:
         if isinstance(value, datetime):
             value = value.astimezone(self.zone)
         return format_time(value, format=fmt, locale=self.language.cldr)
+
+    def time_range(self, start: datetime, end: datetime) -> str:
+        """Two clock times as the language writes a range ("18:30–20:00", Persian "18:30 تا 20:00",
+        Arabic "6:30–8:00 م"), in the configured zone and the language's 12- or 24-hour clock."""
+        short = str(getattr(self.locale.time_formats["short"], "pattern", self.locale.time_formats["short"]))
+        skeleton = "hm" if "h" in short else "Hm"
+        return format_interval(start.astimezone(self.zone), end.astimezone(self.zone), skeleton,
+                               locale=self.language.cldr)
+
+    def when(self, start: datetime, end: datetime | None = None, date_fmt: str = "full") -> str:
+        """A date with its clock time (or time range), joined the way the language joins them (CLDR's
+        date-time pattern): "torsdag 3 december 2026 18:30–20:00", "الخميس، 3 ديسمبر 2026، 6:30–8:00 م"."""
+        times = self.time(start) if end is None else self.time_range(start, end)
+        pattern = str(self.locale.datetime_formats.get(date_fmt) or "{1} {0}")
+        return pattern.replace("{1}", self.date(start, date_fmt)).replace("{0}", times)
 
     def duration(self, value: timedelta) -> str:
         """A duration such as "2 days" in the member's language."""

@@ -4,12 +4,15 @@ item ends ("arbete och jobbspåret och boende")."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from bot.core.errors import UserError
 from bot.core.i18n import FSI, PDI, Catalogs, Items
 from bot.edge.errors import render_user_error
 from bot.simulator import Simulator
+from tests.helpers import create, organizer
 
 
 def test_a_swedish_reader_sees_a_comma_and_och(catalogs: Catalogs) -> None:
@@ -102,3 +105,27 @@ async def test_an_arabic_coordinator_reads_why_a_pair_fits_in_arabic_punctuation
     assert "كلاكما يتحدث العربية؛ " in preview.text
     assert "يستطيع المساعدة في العمل ومسار التوظيف، والسكن" in preview.text
     assert "; " not in preview.text
+
+
+def test_a_date_with_its_times_is_joined_as_the_language_joins_them(catalogs: Catalogs) -> None:
+    start = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)  # 18:00 in Norsjö
+    end = start + timedelta(hours=2)
+    assert catalogs.translator("ar").when(start, end) == "الخميس، 3 ديسمبر 2026، 6:00–8:00 م"
+    assert catalogs.translator("prs").when(start, end) == "پنجشنبه 3 دسمبر 2026، ساعت 18:00 تا 20:00"
+    assert catalogs.translator("sv").when(start, end) == "torsdag 3 december 2026 18:00–20:00"
+    assert catalogs.translator("en").when(start) == "Thursday, 3 December 2026, 18:00"
+
+
+async def test_an_arabic_member_reads_the_event_time_with_arabic_punctuation(sim: Simulator) -> None:
+    await organizer(sim)
+    await sim.join("Amal")
+    await sim.running_bot.services.prefs.set_language(sim.member("Amal").id, "ar")
+    event_id = await create(sim, 'title:"Språkcafé" date:2026-12-03 time:18:00')
+    await sim.slash("Bertil", f'/event translate event:{event_id} language:ar title:"مقهى اللغة" '
+                              'description:"قهوة وحديث"')
+    await sim.advance(timedelta(days=1, hours=6))
+    step = await sim.press("Amal", f"events:show:{event_id}")
+    reply = step.last("interaction_response")
+    assert reply.visible_to == "Amal"
+    assert "الخميس، 3 ديسمبر 2026، 6:00–7:30 م" in reply.text  # the default 90 minutes
+    assert "2026, " not in reply.text
