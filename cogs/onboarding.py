@@ -927,7 +927,7 @@ class OnboardingCog(commands.Cog):
         for state in waiting:
             language = await self.services.prefs.language(state.user_id) or "en"
             topics = t.join([t._(TOPIC_TITLES[x]) for x in state.help_topics]) if state.help_topics else "-"
-            lines.append(f"• <@{state.user_id}>: {language_name(t, language)}; {topics}")
+            lines.append(f"• <@{state.user_id}>: {t.clauses([language_name(t, language), topics])}")
         await respond(interaction, "\n".join(lines))
 
     @welcome.command(name="stats", description="How many newcomers reached each welcome step (organizers)")
