@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.core.languages import CATALOGS
 from bot.i18n_tools import NAME_CONTEXT, load_catalog
@@ -36,9 +38,11 @@ OTHER_FORMS: dict[str, list[tuple[str, str]]] = {
     "ti": [
         (r"በጃኻ|በጃኺ", "singular 'please' (በጃኹም)"),
         # Second person singular: possessive and object suffixes, verb endings (ቋንቋኻ, ኢኻ, የብልካን,
-        # ዝሃብካዮ). The respectful plural writes -ኩም/-ኹም.
-        (rf"[{_ETH}]+(?:ካ|ኻ)(?:ን|ሉ|ዮ|ዮም|ሎም|ና)?(?![{_ETH}])", "second person singular (masculine)"),
-        (rf"[{_ETH}]*(?<!ስ)(?<!ተወሳ)(?:ኪ|ኺ)(?:ን|ዮ)?(?![{_ETH}])", "second person singular (feminine)"),
+        # ዝሃብካዮ; not ብዘይካ, "except"). The respectful plural writes -ኩም/-ኹም.
+        (rf"[{_ETH}]+(?<!ብዘይ)(?:ካ|ኻ)(?:ን|ሉ|ዮ|ዮም|ሎም|ና)?(?![{_ETH}])", "second person singular (masculine)"),
+        # The feminine suffix -ኪ/-ኺ also ends ordinary words (ባንኪ, ስኪ, ተወሳኺ): only the pronoun forms.
+        (rf"(?<![{_ETH}])(?:ንዓኺ|ናትኪ|ምሳኺ|ኢኺ|ኣለኺ|የብልክን|ቋንቋኺ|ስምኪ|ሕቶኺ)(?![{_ETH}])",
+         "second person singular (feminine)"),
         # A singular imperative that ends a sentence (button labels, "ጀምር", "ሰርዝ", stay short).
         (rf"(?<![{_ETH}])(?:ምረጽ|ጽሓፍ|ጽሓፎ|ጠውቕ|ተጠቐም|ሕተት|ፈትን|ርአ|ቀይር|ኣረጋግጽ|ክፈቶ|ንገር|ኣጽድቕ|ኣልግስ|ንጸግ|ኣቋርጽ|ውሰድ|ወድእ)[።፣፡]",
          "singular imperative in a sentence (ምረጹ, ጽሓፉ, ጠውቑ, ተጠቐሙ)"),
@@ -96,6 +100,24 @@ def test_every_string_uses_the_catalogs_form_of_address(code: str) -> None:
     assert slips == [], f"{code}: {len(slips)} strings use the other form, e.g. {slips[:5]}"
 
 
+STARTER = Path(__file__).resolve().parents[1] / "bot" / "features" / "faq" / "starter" / "norsjo.yaml"
+
+
+@pytest.mark.parametrize("code", sorted(OTHER_FORMS))
+def test_the_faq_starter_answers_use_the_same_form(code: str) -> None:
+    # A German reader whose interface says "du" should not read the answers in "Sie".
+    entries = yaml.safe_load(STARTER.read_text(encoding="utf-8"))["entries"]
+    slips = [
+        f"{entry['slug']}: {what}: {match.group(0)!r}"
+        for entry in entries
+        for field in ("question", "answer")
+        for pattern, what in OTHER_FORMS[code]
+        for match in [re.search(pattern, str((entry["texts"].get(code) or {}).get(field, "")))]
+        if match
+    ]
+    assert slips == [], f"{code}: {slips[:5]}"
+
+
 @pytest.mark.parametrize(("code", "wrong", "right"), [
     ("de", "Bitte wählen Sie eine der Kategorien.", "Sie lesen sie; morgen kannst du weitere schicken."),
     ("de", "Was möchten Sie wissen?", "Ihr könnt das Mentoring jederzeit beenden."),
@@ -105,7 +127,7 @@ def test_every_string_uses_the_catalogs_form_of_address(code: str) -> None:
     ("ti", "በጃኻ ምረጽ።", "በጃኹም ምረጹ።"),
     ("ti", "ቋንቋኻ", "ቋንቋኹም"),
     ("ti", "ዝስሓብ መግለጺ የብልካን።", "ዝስሓብ መግለጺ የብልኩምን።"),
-    ("ti", "ቋንቋኺ", "ስኪ ተወሳኺ"),
+    ("ti", "ቋንቋኺ", "ስኪ ተወሳኺ ብዘይካ'ዚ ባንኪ"),
     ("ti", "ቅድም /mentor volunteer ተጠቐም።", "ቅድም /mentor volunteer ተጠቐሙ።"),
     ("uk", "Ти можеш вибрати мову.", "Ви можете вибрати мову."),
     ("ar", "من فضلكم اختاروا", "من فضلك اختر"),
