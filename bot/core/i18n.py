@@ -80,8 +80,8 @@ class Items:
     """A list as a placeholder value, joined in the reader's language when the message is shown.
 
     `UserError(N_("Choose from: {choices}."), choices=Items(codes, style="or"))` reads "a, b or c" in
-    English, "a، b أو c" ... in Arabic. `translate=True` translates each item as a msgid first;
-    numbers are written with the reader's digits.
+    English, "a, b eller c" in Swedish, "a أو b أو c" in Arabic. `translate=True` translates each item
+    as a msgid first; numbers are written with the reader's digits.
     """
 
     values: tuple[object, ...]
