@@ -542,8 +542,7 @@ class FaqCog(commands.Cog):
                  Status.MISSING: t._("missing")}[status]
         embed = discord.Embed(title=clip(source.question, 256), description=clip(source.answer, 4000))
         if source.aliases:
-            embed.add_field(name=t._("Search words"), value=clip(f"{t.comma} ".join(source.aliases), 1024),
-                            inline=False)
+            embed.add_field(name=t._("Search words"), value=clip(t.join(source.aliases, "unit"), 1024), inline=False)
         embed.set_footer(text=t._("Source text in {language}", language=language_name(found.source_language)))
         view = discord.ui.View(timeout=None)
         view.add_item(WriteTranslationButton(found.id, language, label=t._("Write the translation")))
