@@ -93,7 +93,9 @@ async def test_a_volunteer_builds_a_profile_with_menus_only_like_the_typed_comma
     done = sim.discord.messages[msg.id]
     assert "Thank you for offering to be a mentor!" in done.content
     assert "the wood industry" in done.content
-    assert not done.components  # the editor became the confirmation
+    # The editor became the confirmation; Bertil did not allow direct messages, so it offers that one press.
+    assert [c["custom_id"] for c in _flat(done.components)] == ["core:allow-dm"]
+    assert "next time you use the bot" in done.content
     assert all(a.visible_to == "Bertil" for a in step.actions)
 
 

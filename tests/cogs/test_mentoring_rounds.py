@@ -128,7 +128,8 @@ async def test_bad_input_is_refused_politely_and_changes_nothing(sim: Simulator)
     step = await sim.slash("Amal", '/mentor request languages:"xx:3" help:work adult:true')
     assert "I do not know the language code xx" in step.last().text
     step = await sim.slash("Amal", '/mentor request languages:"ar" help:"work, flying" adult:true')
-    assert "flying is not one of the choices" in step.last().text
+    assert "“flying” is not one of the choices for help topics" in step.last().text
+    assert "housing" in step.last().text  # the choices, as the member reads them
     step = await sim.slash("Amal", '/mentor request languages:"ar" help:work adult:false')
     assert "adults" in step.last().text
     step = await sim.slash("Amal", '/mentor request languages:"ar" help:work adult:true area:"Storgatan 5"')

@@ -634,6 +634,24 @@ class MentoringService:
             await self._jobs.notify_changed()
         return match
 
+    async def pending_checkins(self, guild_id: int, user_id: int) -> list[tuple[Match, str]]:
+        """The member's active matches whose latest check-in is due and not answered by them yet."""
+        now = self._clock.now()
+        out: list[tuple[Match, str]] = []
+        async with self._db.read() as tx:
+            for match in await repo.matches(tx, guild_id, ("active",), user_id):
+                if match.started_at is None:
+                    continue
+                due = [stage for stage, after in CHECKIN_STAGES.items() if match.started_at + after <= now]
+                if not due:
+                    continue
+                answered = await tx.fetchval(
+                    "SELECT 1 FROM mentoring_checkins WHERE match_id = ? AND stage = ? AND user_id = ?",
+                    (match.id, due[-1], user_id))
+                if not answered:
+                    out.append((match, due[-1]))
+        return out
+
     async def my_matches(self, guild_id: int, user_id: int, states: tuple[str, ...] = ("active",)) -> list[Match]:
         """The member's matches in some states."""
         async with self._db.read() as tx:

@@ -80,10 +80,13 @@ async def test_an_invitation_goes_directly_to_who_allowed_it_and_waits_as_a_prom
     assert UserRef.of(NEWCOMER_ID) in sent.message.text.mentions
     # The safety net is dropped: the step succeeded in the decision's own path.
     assert await world.services.jobs.state_of(followup_key(match_id, "invite")) == "cancelled"
-    # The newcomer did not allow direct messages: the invitation waits for their next mentoring turn.
+    # The newcomer did not allow direct messages: the invitation is held for their next turn with the bot
+    # (any command or press), with one press to allow direct messages.
     turn = world.turn(NEWCOMER_ID)
-    await world.flows.show_waiting(turn)
-    assert str(turn.answers[0].actions[0]) == f"mentoring:answer:{match_id}:yes"
+    assert await world.services.notices.deliver(turn) == 1
+    assert [str(a) for a in turn.answers[0].actions] == [f"mentoring:answer:{match_id}:yes",
+                                                         f"mentoring:answer:{match_id}:no", "core:allow-dm"]
+    assert await world.services.notices.deliver(world.turn(NEWCOMER_ID)) == 0  # shown once
     # Running the step again (a re-run after a crash) sends nothing new.
     assert await world.flows.follow_up(match_id, "invite")
     assert len(world.chat.of("direct")) == 1
