@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.areas import areas_of
+from bot.core.capabilities import MentorConsent, MentorRequest
 from bot.core.clock import Clock, from_db, to_db
 from bot.core.conversation import CommandRef
 from bot.core.db import Database, Tx
@@ -123,14 +124,21 @@ class MentoringService:
             return await repo.upsert_profile(tx, guild_id, profile, source, self._clock.now())
 
     async def request_from_onboarding(
-        self, guild_id: int, user_id: int, languages: list[str], help_topics: list[str], area: str | None
-    ) -> bool:
-        """A newcomer asked for a mentor during onboarding: create or refresh their request."""
+        self, guild_id: int, user_id: int, languages: list[str], help_topics: list[str], area: str | None,
+        consent: MentorConsent | None = None,
+    ) -> MentorRequest:
+        """A newcomer asked for a mentor during onboarding: create or refresh their request, within what they
+        consented to (`bot.core.capabilities.MentoringCapability` has the contract)."""
+        if consent is None or not consent.keep_request:
+            log.info("mentoring: no request stored for user %s from onboarding (not consented)", user_id)
+            return MentorRequest.NOT_CONSENTED
+        if not consent.keep_answers:
+            help_topics, area = [], None
         async with self._db.transaction() as tx:
             existing = await repo.get_profile(tx, guild_id, user_id, NEWCOMER)
             langs = {c: (existing.languages.get(c, 2) if existing else 2) for c in languages if c in SPOKEN_LANGUAGES}
             if not langs:
-                return False
+                return MentorRequest.NO_LANGUAGE
             topics = tuple(dict.fromkeys(c for c in help_topics if c in TOPICS))
             profile = Profile(
                 user_id, NEWCOMER, langs, help=topics,
@@ -138,7 +146,8 @@ class MentoringService:
                 area=area or (existing.area if existing else None),
                 availability=existing.availability if existing else (),
             )
-            return await repo.upsert_profile(tx, guild_id, profile, "onboarding", self._clock.now())
+            created = await repo.upsert_profile(tx, guild_id, profile, "onboarding", self._clock.now())
+        return MentorRequest.CREATED if created else MentorRequest.REFRESHED
 
     async def profiles_of(self, guild_id: int, user_id: int) -> list[Profile]:
         """The member's profiles (mentor and/or newcomer)."""
