@@ -147,6 +147,10 @@ class MentoringFlows:
         notices.register(DECLINED_NOTICE, self._render_declined)
         notices.register(UNMATCHED_NOTICE, self._render_unmatched)
         notices.register(CHECKIN_NOTICE, self._render_checkin)
+        # Invitations an older version kept as prompts for the next mentoring command are held notices now.
+        for guild_id, match_id, user_id in await self.service.take_unshown_prompts():
+            key = send_key(followup_key(match_id, "invite"), user_id)
+            await notices.hold(user_id, guild_id, INVITATION_NOTICE, key, {"match": match_id, "user": user_id})
         self.commands.declare()
 
     def stop(self) -> None:

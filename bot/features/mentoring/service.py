@@ -501,38 +501,18 @@ class MentoringService:
         column = "mentor_delivery" if match.side_of(user_id) == "mentor" else "newcomer_delivery"
         await self._db.execute(f"UPDATE mentoring_matches SET {column} = ? WHERE id = ?", (how, match_id))
 
-    async def waiting_invitations(self, guild_id: int, user_id: int) -> list[Match]:
-        """Invitations the member has not answered that did not reach them by DM and were not shown yet.
-
-        A read first, so that the commands and buttons that look for waiting invitations cost no write
-        when there are none (the usual case).
-        """
-        async with self._db.read() as rtx:
-            candidates = await rtx.fetchval(
-                "SELECT COUNT(*) FROM mentoring_matches WHERE guild_id = ? AND state = 'invited' AND "
-                "((mentor_id = ? AND mentor_answer IS NULL AND mentor_prompted = 0 "
-                "AND COALESCE(mentor_delivery, '') != 'dm') OR "
-                "(newcomer_id = ? AND newcomer_answer IS NULL AND newcomer_prompted = 0 "
-                "AND COALESCE(newcomer_delivery, '') != 'dm'))",
-                (guild_id, user_id, user_id),
-            )
-        if not candidates:
-            return []
+    async def take_unshown_prompts(self) -> list[tuple[int, int, int]]:
+        """Invitations an older version kept as prompts for a member's next mentoring command and has not shown
+        yet, as (guild, match, member); marked shown here, since they are held as notices from now on."""
+        out: list[tuple[int, int, int]] = []
         async with self._db.transaction() as tx:
-            found = await repo.matches(tx, guild_id, ("invited",), user_id)
-            out = []
-            for m in found:
-                side = m.side_of(user_id)
-                if m.answer_of(user_id) is not None:
-                    continue
-                delivery = m.mentor_delivery if side == "mentor" else m.newcomer_delivery
-                if delivery == "dm":
-                    continue
-                prompted = await tx.fetchval(f"SELECT {side}_prompted FROM mentoring_matches WHERE id = ?", (m.id,))
-                if prompted:
-                    continue
-                await tx.execute(f"UPDATE mentoring_matches SET {side}_prompted = 1 WHERE id = ?", (m.id,))
-                out.append(m)
+            for side in ("mentor", "newcomer"):
+                rows = await tx.fetchall(
+                    f"SELECT id, guild_id, {side}_id AS user_id FROM mentoring_matches WHERE state = 'invited' AND "
+                    f"{side}_answer IS NULL AND {side}_prompted = 0 AND {side}_delivery = 'prompt'")
+                for row in rows:
+                    await tx.execute(f"UPDATE mentoring_matches SET {side}_prompted = 1 WHERE id = ?", (row["id"],))
+                    out.append((row["guild_id"], row["id"], row["user_id"]))
         return out
 
     async def answer(self, match_id: int, user_id: int, accept: bool) -> AnswerOutcome:
