@@ -647,16 +647,16 @@ class OnboardingCog(commands.Cog):
         if mentoring is None:
             return t._("There is no mentor programme on this server yet; a volunteer will say hello instead.")
         try:
-            created = await mentoring.request_from_onboarding(
-                state.guild_id, state.user_id, [language],
-                state.help_topics if state.consent else [],
-                state.area if state.consent and state.area != AREA_OTHER else None,
-            )
+            created = await mentoring.request_from_onboarding(  # the capability keeps only what was consented
+                state.guild_id, state.user_id, [language], state.help_topics, None if state.area == AREA_OTHER
+                else state.area, consent=caps.MentorConsent.of_onboarding(state.consent))
         except Exception:
             log.exception("mentoring request from onboarding failed")
             return t._("I could not ask for a mentor just now; please try again later with /welcome start.")
-        if not created:
-            # The mentoring capability creates or refreshes: False means the request already existed.
+        if created == caps.MentorRequest.NOT_CONSENTED:  # "keep only my language": a mentor request keeps more
+            return t._("You chose to keep only your language, so I have not stored a request for a mentor. If you "
+                       "would like one, {command} asks for it.", command=render_command(caps.ASK_FOR_MENTOR, t))
+        if not created:  # the capability created or refreshed: False means the request already existed
             return t._("You are already on the waiting list for a mentor; a coordinator will be in touch.")
         return t._("I have asked for a mentor for you. A coordinator will be in touch.")
 

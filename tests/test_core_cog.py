@@ -81,3 +81,18 @@ async def test_the_swedish_client_gets_swedish_and_the_choice_overrides_it(sim: 
     await sim.pick("Karin", ["en"])
     step = await sim.slash("Karin", "/privacy show")
     assert "This is what the bot stores about you" in step.last().text
+
+
+async def test_a_language_picker_posted_by_the_previous_version_still_works_after_a_restart(sim: Simulator) -> None:
+    await sim.join("Amal", locale="en-US")
+    step = await sim.slash("Amal", "/language")
+    message = sim.discord.messages[step.last("interaction_response").message_id]
+    # Exactly the component the previous version (a DynamicItem of the core cog) sent.
+    message.components = [{"type": 1, "components": [{
+        "type": 3, "custom_id": "core:lang", "min_values": 1, "max_values": 1,
+        "placeholder": "Language · Språk · اللغة · زبان · Luqadda · ቋንቋ · Мова · भाषा",
+        "options": [{"label": "العربية", "value": "ar"}, {"label": "ትግርኛ", "value": "ti"}]}]}]
+    await sim.restart()
+    step = await sim.pick("Amal", ["ti"], message=message)
+    assert "ትግርኛ" in step.last("edit").content
+    assert await sim.running_bot.services.prefs.language(sim.member("Amal").id) == "ti"

@@ -309,13 +309,28 @@ Control = Button | Choice
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that comes with an answer (a member's data export): its name, bytes and media type.
+
+    Discord attaches it to the private answer; Matrix uploads it to the media repository and sends it
+    as an `m.file` event in the member's direct room."""
+
+    name: str
+    data: bytes
+    media_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
-    """What is sent: text, an optional card, controls; `ping` lists the members it may notify."""
+    """What is sent: text, an optional card, controls; `ping` lists the members it may notify.
+
+    `files` come with a member's private answer (`Exchange.answer`); posts and direct messages leave them out."""
 
     text: Text = field(default_factory=Text)
     card: Card | None = None
     controls: tuple[Control, ...] = ()
     ping: tuple[UserRef, ...] = ()
+    files: tuple[Attachment, ...] = ()
 
     @classmethod
     def of(cls, text: Text | str, *controls: Control, card: Card | None = None,

@@ -10,6 +10,7 @@ one generic component type (`Routed`) hands every press or pick to the flow hand
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -396,7 +397,9 @@ class DiscordExchange:
 
     async def answer(self, message: Message) -> None:
         kwargs = self._render(message)
-        await respond(self.interaction, kwargs["content"], embed=kwargs["embed"], view=kwargs["view"])
+        files = [discord.File(io.BytesIO(f.data), filename=f.name) for f in message.files]
+        await respond(self.interaction, kwargs["content"], embed=kwargs["embed"], view=kwargs["view"],
+                      file=files[0] if files else None)
 
     async def replace(self, message: Message) -> None:
         kwargs = self._render(message)

@@ -28,8 +28,8 @@ async def setup_pool(sim: Simulator, *, mentor_dms: bool = True, newcomer_dms: b
 async def test_non_coordinator_cannot_preview(sim: Simulator) -> None:
     await setup_pool(sim)
     step = await sim.slash("Amal", "/match preview")
-    reply = step.last("interaction_response")
-    assert reply.visible_to == "Amal"
+    reply = step.last()  # after "thinking" (a round takes time): the refusal replaces it
+    assert reply.kind == "followup" and reply.visible_to == "Amal"
     assert "only mentor coordinators" in reply.text
     assert await sim.running_bot.services.db.fetchval("SELECT COUNT(*) FROM mentoring_matches") == 0
 

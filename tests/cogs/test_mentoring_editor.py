@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.core.areas import AREAS_CONFIG_KEY
+from bot.features.mentoring.editor import Draft
 from bot.features.mentoring.model import MENTOR, NEWCOMER, Profile
 from bot.simulator import Simulator
 from bot.simulator.discord_side import GUILD_ID, Message
@@ -93,7 +94,9 @@ async def test_a_volunteer_builds_a_profile_with_menus_only_like_the_typed_comma
     done = sim.discord.messages[msg.id]
     assert "Thank you for offering to be a mentor!" in done.content
     assert "the wood industry" in done.content
-    assert not done.components  # the editor became the confirmation
+    # The editor became the confirmation; Bertil did not allow direct messages, so it offers that one press.
+    assert [c["custom_id"] for c in _flat(done.components)] == ["core:allow-dm"]
+    assert "next time you use the bot" in done.content
     assert all(a.visible_to == "Bertil" for a in step.actions)
 
 
@@ -208,3 +211,28 @@ async def test_cancel_changes_nothing(sim: Simulator) -> None:
     same(await profile(sim, "Bertil", MENTOR), before)
     done = sim.discord.messages[msg.id]
     assert done.content == "Nothing was changed." and not done.components
+
+
+async def test_an_editor_posted_by_the_previous_version_still_works_after_a_restart(sim: Simulator) -> None:
+    await sim.join("Bertil", locale="en-US")
+    await sim.slash("Bertil", "/mentor profile role:volunteer")
+    msg = editor(sim, "Bertil")
+    user = sim.member("Bertil").id
+    state = Draft(role=MENTOR).encode()
+    # Exactly the components the previous version (DynamicItem classes of the cog) sent.
+    options = [{"label": "Swedish", "value": "sv"}, {"label": "Arabic", "value": "ar"}]
+    menu = {"type": 3, "custom_id": f"{PREFIX}{user}:well:{state}", "min_values": 0, "max_values": 2,
+            "placeholder": "Languages I speak well", "options": options}
+    buttons = [{"type": 2, "style": 1, "label": "Next", "custom_id": f"{PREFIX}{user}:next:{state}"},
+               {"type": 2, "style": 2, "label": "Cancel", "custom_id": f"{PREFIX}{user}:cancel:{state}"}]
+    msg.components = [{"type": 1, "components": [menu]}, {"type": 1, "components": buttons}]
+    await sim.restart()
+    await pause(sim)
+    await sim.pick("Bertil", ["sv"], select=f"{PREFIX}{user}:well:{state}", message=msg)
+    redrawn = sim.discord.messages[msg.id]
+    assert chosen(redrawn, "well") == ["sv"] and "Step 1 of 2" in redrawn.content
+    await pick(sim, "Bertil", "help", ["work"])
+    await press(sim, "Bertil", "next")
+    await press(sim, "Bertil", "save")
+    saved = await profile(sim, "Bertil", MENTOR)
+    assert saved is not None and saved.languages == {"sv": 3} and saved.help == ("work",)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from bot.core.capabilities import MentorConsent, MentorRequest
 from bot.simulator import Simulator
 from bot.simulator.discord_side import GUILD_ID
 
@@ -128,7 +129,8 @@ async def test_bad_input_is_refused_politely_and_changes_nothing(sim: Simulator)
     step = await sim.slash("Amal", '/mentor request languages:"xx:3" help:work adult:true')
     assert "I do not know the language code xx" in step.last().text
     step = await sim.slash("Amal", '/mentor request languages:"ar" help:"work, flying" adult:true')
-    assert "flying is not one of the choices" in step.last().text
+    assert "“flying” is not one of the choices for help topics" in step.last().text
+    assert "housing" in step.last().text  # the choices, as the member reads them
     step = await sim.slash("Amal", '/mentor request languages:"ar" help:work adult:false')
     assert "adults" in step.last().text
     step = await sim.slash("Amal", '/mentor request languages:"ar" help:work adult:true area:"Storgatan 5"')
@@ -175,9 +177,12 @@ async def test_onboarding_can_request_a_mentor(sim: Simulator) -> None:
     await join_all(sim, "Amal")
     capability = sim.running_bot.services.capabilities["mentoring"]
     uid = sim.member("Amal").id
-    assert await capability.request_from_onboarding(GUILD_ID, uid, ["ar", "sv"], ["work", "housing"], "Norsjö")
+    consented = MentorConsent.of_onboarding(True)
+    assert await capability.request_from_onboarding(GUILD_ID, uid, ["ar", "sv"], ["work", "housing"], "Norsjö",
+                                                    consented) == MentorRequest.CREATED
     # Asking again refreshes instead of creating a second request.
-    assert not await capability.request_from_onboarding(GUILD_ID, uid, ["ar"], ["work"], None)
+    assert await capability.request_from_onboarding(GUILD_ID, uid, ["ar"], ["work"], None,
+                                                    consented) == MentorRequest.REFRESHED
     step = await sim.slash("Amal", "/mentor status")
     text = step.last("interaction_response").text
     assert "Asking for a mentor" in text and "Norsjö" in text and "We have not found a mentor" in text

@@ -218,7 +218,7 @@ class Mentoring:
     def __init__(self, result: bool | None) -> None:
         self.result = result
 
-    async def request_from_onboarding(self, *args) -> bool:
+    async def request_from_onboarding(self, *args, consent=None) -> bool:
         if self.result is None:
             raise RuntimeError("mentoring is down")
         return self.result

@@ -173,7 +173,8 @@ class FakeMentoring:
     def __init__(self) -> None:
         self.calls: list[tuple] = []
 
-    async def request_from_onboarding(self, guild_id, user_id, languages, help_topics, area) -> bool:
+    async def request_from_onboarding(self, guild_id, user_id, languages, help_topics, area, consent=None) -> bool:
+        assert consent is not None and consent.keep_request and consent.keep_answers  # "Yes, store my answers"
         self.calls.append((guild_id, user_id, languages, help_topics, area))
         return True
 

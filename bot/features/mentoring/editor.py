@@ -2,9 +2,9 @@
 
 An editor is an ephemeral message with select menus and buttons. Everything chosen so far travels in
 every component's custom id as a short text (bit masks over the fixed vocabularies), so a press after
-a restart finds the same choices, and no draft is stored. The editor has two steps because Discord
-allows five rows per message: (1) languages and help topics, (2) interests, availability, area and,
-for mentors, capacity, with the save button.
+a restart finds the same choices, and no draft is stored. The editor has two steps, so that a step
+asks at most five things (few menus fit a message on any platform): (1) languages and help topics,
+(2) interests, availability, area and, for mentors, capacity, with the save button.
 
 Masks are positions in `SPOKEN_LANGUAGES`, `TOPICS`, `INTERESTS` and `AVAILABILITY`; the area is its
 position (plus one; 0 for none) in the guild's list of areas. Plain Python (no Discord).
@@ -33,9 +33,6 @@ from bot.features.mentoring.model import (
 
 #: The levels the two language menus stand for; a language kept from a profile at level 2 stays 2.
 WELL, GOOD, LITTLE = 3, 2, 1
-#: Discord's limits for one message and one select menu.
-MAX_ROWS, MAX_OPTIONS = 5, 25
-
 STATE_PATTERN = r"[mn][12](?:\.[0-9a-f]{1,8}){6}\.\d{1,3}(?:~[0-9a-f]{2})?\.\d"
 _STATE = re.compile(rf"^{STATE_PATTERN}$")
 

@@ -42,15 +42,18 @@ from bot.core.conversation import (
 from bot.core.errors import UserError
 from bot.core.flows import Answer, Routes
 from bot.core.i18n import N_, Translator
-from bot.core.jobs import Job
+from bot.core.jobs import Job, RetryLater
 from bot.core.outbox import send_key
 from bot.core.services import Services
 from bot.features.mentoring import retention
-from bot.features.mentoring.explain import explain
-from bot.features.mentoring.model import MENTOR
+from bot.features.mentoring.commands import MentoringCommands
+from bot.features.mentoring.editor_flow import ProfileEditor
+from bot.features.mentoring.explain import explain, profile_text
+from bot.features.mentoring.model import MENTOR, NEWCOMER
 from bot.features.mentoring.repository import Match
 from bot.features.mentoring.service import (
     CHECKIN_KIND,
+    CHECKIN_STAGES,
     FOLLOWUP_KIND,
     TELL_UNMATCHED_EVERY,
     UNMATCHED_KIND,
@@ -64,7 +67,6 @@ FEATURE = "mentoring"
 #: A follow-up that could not reach the platform (a help request the coordinators' place refused, a pair space
 #: that could not be looked for) is tried again this often (8 times, then logged as failed).
 FOLLOWUP_RETRY = timedelta(minutes=30)
-CHECKIN_STAGES = ("7d", "1m", "3m")
 CHECKIN_ANSWERS = ("met", "not_yet", "help")
 COMMENT_LIMIT = 500
 
@@ -79,6 +81,13 @@ SAFETY = N_(
     "any time with {command}, and a coordinator is in this thread if anything feels wrong."
 )
 STAGE_LABELS = {"7d": N_("one week"), "1m": N_("one month"), "3m": N_("three months")}
+
+#: What a member is told through held notices (`services.notices.reach`): directly when they allowed direct
+#: messages, else privately at their next turn with the bot. Payloads are ids and codes.
+INVITATION_NOTICE = "mentoring.invitation"
+DECLINED_NOTICE = "mentoring.declined"
+UNMATCHED_NOTICE = "mentoring.unmatched"
+CHECKIN_NOTICE = "mentoring.checkin"
 
 
 def pair_space_name(match_id: int) -> str:
@@ -104,6 +113,8 @@ class MentoringFlows:
         self.chat = chat
         #: One follow-up of a match at a time (the decision's own path and a re-run job never overlap).
         self._locks: dict[int, asyncio.Lock] = {}
+        self.commands = MentoringCommands(self)
+        self.editor = ProfileEditor(self)
         self.STEPS: dict[str, Callable[..., Awaitable[bool]]] = {
             "invite": self._invite, "pair": self._pair, "declined": self._declined, "ended": self._ended,
             "help": self._help,
@@ -130,12 +141,24 @@ class MentoringFlows:
         routes.add(FEATURE, "checkin", self.on_checkin)
         routes.add(FEATURE, "rate", self.on_rate, asks_form=True)
         routes.add(FEATURE, "comment", self.on_comment)
+        self.editor.start()
+        notices = self.services.notices
+        notices.register(INVITATION_NOTICE, self._render_invitation)
+        notices.register(DECLINED_NOTICE, self._render_declined)
+        notices.register(UNMATCHED_NOTICE, self._render_unmatched)
+        notices.register(CHECKIN_NOTICE, self._render_checkin)
+        # Invitations an older version kept as prompts for the next mentoring command are held notices now.
+        for guild_id, match_id, user_id in await self.service.take_unshown_prompts():
+            key = send_key(followup_key(match_id, "invite"), user_id)
+            await notices.hold(user_id, guild_id, INVITATION_NOTICE, key, {"match": match_id, "user": user_id})
+        self.commands.declare()
 
     def stop(self) -> None:
         """Stop handling (rows stay planned for the next start)."""
         for kind in (FOLLOWUP_KIND, CHECKIN_KIND, UNMATCHED_KIND, retention.KIND):
             self.services.jobs.unregister(kind)
         self.services.routes.remove_feature(FEATURE)
+        self.services.commands.remove_feature(FEATURE)
 
     async def _t(self, user_id: int, guild_id: int | None) -> Translator:
         return await self.services.translator_for_user(user_id, guild_id)
@@ -178,22 +201,35 @@ class MentoringFlows:
             return await run(match, *extra)
 
     async def _invite(self, match: Match) -> bool:
-        """Each side's invitation directly, or kept as a prompt for their next mentoring command.
+        """Each side's invitation directly when they allowed it, else held for their next turn with the bot
+        (any command or press), where it is shown privately with its buttons.
 
         A side whose delivery is stored is skipped; the send's key covers a crash between sending it and
-        storing that it was sent."""
+        storing that it was sent. When the platform did not answer, the invitation is held too: it must not
+        be lost, and `/mentor status` lists it either way."""
         if match.state != "invited":
             return True
         key = followup_key(match.id, "invite")
+        notices = self.services.notices
         for uid in (match.newcomer_id, match.mentor_id):
             stored = match.mentor_delivery if uid == match.mentor_id else match.newcomer_delivery
             if stored is not None:
                 continue
-            t = await self._t(uid, match.guild_id)
-            outcome = await self.chat.direct(_user(uid), self.invitation(t, match, uid), key=send_key(key, uid),
-                                             community=match.guild_id, only_if_allowed=True)
+            payload = {"match": match.id, "user": uid}
+            outcome = await notices.reach(self.chat, uid, match.guild_id, INVITATION_NOTICE, send_key(key, uid),
+                                          payload)
+            if outcome is Delivery.FAILED:
+                await notices.hold(uid, match.guild_id, INVITATION_NOTICE, send_key(key, uid), payload)
             await self.service.set_delivery(match.id, uid, "dm" if outcome is Delivery.SENT else "prompt")
         return True
+
+    async def _render_invitation(self, payload: dict[str, Any], t: Translator) -> Message | None:
+        """A held invitation, while it is still open for the member."""
+        match = await self.service.get(int(payload["match"]))
+        uid = int(payload["user"])
+        if match is None or match.state != "invited" or match.side_of(uid) is None or match.answer_of(uid):
+            return None
+        return self.invitation(t, match, uid)
 
     def invitation(self, t: Translator, match: Match, user_id: int) -> Message:
         """"A coordinator suggests ...", with Accept / No, thank you."""
@@ -286,12 +322,16 @@ class MentoringFlows:
         decliner = match.mentor_id if match.mentor_answer == "declined" else match.newcomer_id
         other = match.partner_of(decliner)
         if match.answer_of(other) == "accepted":
-            to = await self._t(other, match.guild_id)
-            await self.chat.direct(_user(other), Message.of(to._(
-                "The match a coordinator suggested will not go ahead this time. You stay in the pool, and a "
-                "coordinator will look for another match.")), key=send_key(key, other), community=match.guild_id,
-                only_if_allowed=True)
+            await self.services.notices.reach(self.chat, other, match.guild_id, DECLINED_NOTICE,
+                                              send_key(key, other), {"match": match.id})
         return True
+
+    async def _render_declined(self, payload: dict[str, Any], t: Translator) -> Message | None:
+        """"It will not go ahead", while the match is still on record."""
+        if await self.service.get(int(payload["match"])) is None:
+            return None
+        return Message.of(t._("The match a coordinator suggested will not go ahead this time. You stay in the pool, "
+                              "and a coordinator will look for another match."))
 
     async def _ended(self, match: Match) -> bool:
         key = followup_key(match.id, "ended")
@@ -335,13 +375,7 @@ class MentoringFlows:
         space = PlaceRef.of(match.thread_id) if match.thread_id else None
         for uid in (match.newcomer_id, match.mentor_id):
             t = await self._t(uid, match.guild_id)
-            question = t._("It has been {time} since your mentoring match started. Have you met?",
-                           time=t._(STAGE_LABELS[stage]))
-            controls = (
-                Button(Action(FEATURE, "checkin", (str(match.id), stage, "met")), t._("Yes")),
-                Button(Action(FEATURE, "checkin", (str(match.id), stage, "not_yet")), t._("Not yet")),
-                Button(Action(FEATURE, "checkin", (str(match.id), stage, "help")), t._("I need help"), Style.DANGER),
-            )
+            question, controls = self.checkin_question(t, match, stage)
             sent = await self.chat.direct(_user(uid), Message.of(question, *controls), key=send_key(job.key, uid),
                                           community=match.guild_id, only_if_allowed=True)
             if sent is Delivery.SENT:
@@ -354,12 +388,37 @@ class MentoringFlows:
                 if posted is not None:
                     await self._record(match.guild_id, posted, (uid,))
                     continue
+            # Held for the member's next turn as well, so the question reaches them in the end.
+            await self.services.notices.hold(uid, match.guild_id, CHECKIN_NOTICE, send_key(job.key, uid),
+                                             {"match": match.id, "stage": stage, "user": uid})
             tg = await self.services.guild_translator(match.guild_id)
             parts = Parts()
             await self.tell_coordinators(match.guild_id, parts.text(tg._(
                 "I could not reach {name} for the check-in of mentoring pair #{id} (no DMs, and the pair's thread "
                 "is gone). Please contact them.", name=parts.mention(uid), id=match.id)),
                 send_key(job.key + ":unreached", uid), about=(uid,))
+
+    def checkin_question(self, t: Translator, match: Match, stage: str) -> tuple[str, tuple[Button, ...]]:
+        """"Have you met?" with its three answers."""
+        question = t._("It has been {time} since your mentoring match started. Have you met?",
+                       time=t._(STAGE_LABELS[stage]))
+        return question, (
+            Button(Action(FEATURE, "checkin", (str(match.id), stage, "met")), t._("Yes")),
+            Button(Action(FEATURE, "checkin", (str(match.id), stage, "not_yet")), t._("Not yet")),
+            Button(Action(FEATURE, "checkin", (str(match.id), stage, "help")), t._("I need help"), Style.DANGER),
+        )
+
+    async def _render_checkin(self, payload: dict[str, Any], t: Translator) -> Message | None:
+        """A held check-in question, while the match is active and the member has not answered it."""
+        match = await self.service.checkin_target(int(payload["match"]))
+        stage, uid = str(payload["stage"]), int(payload["user"])
+        if match is None or match.side_of(uid) is None or stage not in CHECKIN_STAGES:
+            return None
+        pending = await self.service.pending_checkins(match.guild_id, uid)
+        if not any(m.id == match.id and s == stage for m, s in pending):
+            return None
+        question, controls = self.checkin_question(t, match, stage)
+        return Message.of(question, *controls)
 
     async def run_unmatched(self, job: Job) -> None:
         """Tell a newcomer a round left unmatched that they stay on the list ("no mentor yet").
@@ -368,14 +427,22 @@ class MentoringFlows:
         guild_id, user_id = int(job.payload["guild"]), int(job.payload["user"])
         if not await self.service.still_unmatched(guild_id, user_id):
             return
-        t = await self._t(user_id, guild_id)
+        delivered = await self.services.notices.reach(self.chat, user_id, guild_id, UNMATCHED_NOTICE,
+                                                      send_key(job.key, user_id), {"guild": guild_id, "user": user_id})
+        if delivered is Delivery.FAILED:
+            raise RetryLater(FOLLOWUP_RETRY, "platform unavailable")
+
+    async def _render_unmatched(self, payload: dict[str, Any], t: Translator) -> Message | None:
+        """"No mentor yet", while the newcomer still waits, with a few events meanwhile."""
+        guild_id, user_id = int(payload["guild"]), int(payload["user"])
+        if not await self.service.still_unmatched(guild_id, user_id):
+            return None
         text = Text.plain(t._("We have not found a mentor for you yet. That is not about you: we are waiting for a "
                               "mentor who speaks your language and has time. You stay on the list."))
         events = await self.events_text(t, guild_id)
         if events:
             text = text + "\n\n" + events
-        await self.chat.direct(_user(user_id), Message(text), key=send_key(job.key, user_id), community=guild_id,
-                               only_if_allowed=True)
+        return Message(text)
 
     async def events_text(self, t: Translator, guild_id: int) -> Text:
         """"Meanwhile, you are welcome at these events:" with up to three upcoming events (empty if none)."""
@@ -407,17 +474,60 @@ class MentoringFlows:
         await self.services.jobs.schedule(retention.KIND, f"{retention.KIND}:{due.date().isoformat()}", due)
 
     # ----- what members use -----------------------------------------------------------------------
-    async def show_waiting(self, turn: Exchange) -> None:
-        """Invitations that could not be sent directly wait here, as private prompts (after any mentoring
-        command or control; one read when nothing waits)."""
-        if turn.community is None:
-            return
-        user_id = int(turn.user.id)
-        waiting = await self.service.waiting_invitations(turn.community, user_id)
-        if waiting:
-            t = self.services.translator(turn.language)
-            for match in waiting:
-                await turn.answer(self.invitation(t, match, user_id))
+    async def status(self, turn: Exchange) -> Message:
+        """The member's profiles and what waits for them: open invitations (with their buttons), their pair,
+        unanswered check-ins, or that they are still waiting for a mentor."""
+        guild_id = turn.community
+        assert guild_id is not None
+        t = self.services.translator(turn.language)
+        uid = int(turn.user.id)
+        profiles = await self.service.profiles_of(guild_id, uid)
+        active = await self.service.my_matches(guild_id, uid, ("active",))
+        invited = await self.service.my_matches(guild_id, uid, ("invited",))
+        parts = Parts()
+        texts: list[str] = []
+        controls: list[Button] = []
+        extra = Text()
+        if not profiles and not active:
+            texts.append(t._("You have no mentoring profile. Use {request} to ask for a mentor, or {volunteer} to "
+                             "offer to be one.", request=parts.command("mentor", "request", shown_in=t.code),
+                             volunteer=parts.command("mentor", "volunteer", shown_in=t.code)))
+        texts += [profile_text(t, profile) for profile in profiles]
+        for m in active:
+            if m.side_of(uid) == MENTOR:
+                texts.append(t._("You are the mentor of {name}.", name=parts.mention(m.newcomer_id)))
+            else:
+                texts.append(t._("Your mentor is {name}.", name=parts.mention(m.mentor_id)))
+        for m in invited:
+            if m.answer_of(uid) == "accepted":
+                texts.append(t._("You accepted an invitation; we are waiting for the other person's answer."))
+            elif m.answer_of(uid) is None:
+                invitation = self.invitation(t, m, uid)
+                extra = extra + "\n\n" + invitation.text
+                controls += [c for c in invitation.controls if isinstance(c, Button)]
+        for m, stage in await self.service.pending_checkins(guild_id, uid):
+            question, buttons = self.checkin_question(t, m, stage)
+            extra = extra + "\n\n" + question
+            controls += buttons
+        if any(p.role == NEWCOMER for p in profiles) and not any(m.newcomer_id == uid for m in (*active, *invited)):
+            texts.append(t._("We have not found a mentor for you yet. Thank you for your patience: coordinators "
+                             "match people regularly."))
+            events = await self.events_text(t, guild_id)
+            if events:
+                extra = extra + "\n\n" + events
+        return Message(parts.text("\n\n".join(texts)) + extra, controls=tuple(controls))
+
+    async def end(self, turn: Exchange, match: Match, *, as_coordinator: bool) -> None:
+        """End a match (by one of the pair, or a coordinator); the pair may rate it."""
+        ended = await self.service.end(match.id, int(turn.user.id), as_coordinator=as_coordinator)
+        t = self.services.translator(turn.language)
+        if ended.side_of(int(turn.user.id)) is not None:
+            await turn.answer(Message.of(t._(
+                "The match has ended. Thank you for the time you gave each other. If you like, rate how it went from "
+                "1 (poor) to 5 (very good); only totals are reported."), *rating_controls(ended.id)))
+        else:
+            await turn.answer(Message.of(t._("The match has ended and both people are back in the pool.")))
+        await self.follow_up_now(ended.id, "ended")
 
     async def on_answer(self, turn: Exchange, action: Action, answer: Answer) -> None:
         """Accept or decline an invitation (the service refuses anyone but the pair)."""
@@ -437,7 +547,6 @@ class MentoringFlows:
             await self.follow_up_now(outcome.match.id, "declined")
         elif outcome.state == "active":
             await self.follow_up_now(outcome.match.id, "pair")
-        await self.show_waiting(turn)
 
     async def on_checkin(self, turn: Exchange, action: Action, answer: Answer) -> None:
         """Store the answer; help requests reach only the coordinators' staff group."""
@@ -456,7 +565,6 @@ class MentoringFlows:
         await turn.answer(Message.of(text))
         if reply == "help":
             await self.follow_up_now(match.id, "help", stage, int(turn.user.id))
-        await self.show_waiting(turn)
 
     async def on_rate(self, turn: Exchange, action: Action, answer: Answer) -> None:
         """Store the rating, then offer an optional comment."""
@@ -475,7 +583,6 @@ class MentoringFlows:
         await self.service.rate(int(match_id), int(turn.user.id), int(rating), answer.fields.get("comment"))
         t = self.services.translator(turn.language)
         await turn.answer(Message.of(t._("Thank you. Coordinators only see totals, never who wrote what.")))
-        await self.show_waiting(turn)
 
 
 def _args(action: Action, count: int) -> tuple[str, ...]:

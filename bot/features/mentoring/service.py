@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.areas import areas_of
+from bot.core.capabilities import MentorConsent, MentorRequest
 from bot.core.clock import Clock, from_db, to_db
 from bot.core.conversation import CommandRef
 from bot.core.db import Database, Tx
@@ -123,14 +124,21 @@ class MentoringService:
             return await repo.upsert_profile(tx, guild_id, profile, source, self._clock.now())
 
     async def request_from_onboarding(
-        self, guild_id: int, user_id: int, languages: list[str], help_topics: list[str], area: str | None
-    ) -> bool:
-        """A newcomer asked for a mentor during onboarding: create or refresh their request."""
+        self, guild_id: int, user_id: int, languages: list[str], help_topics: list[str], area: str | None,
+        consent: MentorConsent | None = None,
+    ) -> MentorRequest:
+        """A newcomer asked for a mentor during onboarding: create or refresh their request, within what they
+        consented to (`bot.core.capabilities.MentoringCapability` has the contract)."""
+        if consent is None or not consent.keep_request:
+            log.info("mentoring: no request stored for user %s from onboarding (not consented)", user_id)
+            return MentorRequest.NOT_CONSENTED
+        if not consent.keep_answers:
+            help_topics, area = [], None
         async with self._db.transaction() as tx:
             existing = await repo.get_profile(tx, guild_id, user_id, NEWCOMER)
             langs = {c: (existing.languages.get(c, 2) if existing else 2) for c in languages if c in SPOKEN_LANGUAGES}
             if not langs:
-                return False
+                return MentorRequest.NO_LANGUAGE
             topics = tuple(dict.fromkeys(c for c in help_topics if c in TOPICS))
             profile = Profile(
                 user_id, NEWCOMER, langs, help=topics,
@@ -138,7 +146,8 @@ class MentoringService:
                 area=area or (existing.area if existing else None),
                 availability=existing.availability if existing else (),
             )
-            return await repo.upsert_profile(tx, guild_id, profile, "onboarding", self._clock.now())
+            created = await repo.upsert_profile(tx, guild_id, profile, "onboarding", self._clock.now())
+        return MentorRequest.CREATED if created else MentorRequest.REFRESHED
 
     async def profiles_of(self, guild_id: int, user_id: int) -> list[Profile]:
         """The member's profiles (mentor and/or newcomer)."""
@@ -492,38 +501,18 @@ class MentoringService:
         column = "mentor_delivery" if match.side_of(user_id) == "mentor" else "newcomer_delivery"
         await self._db.execute(f"UPDATE mentoring_matches SET {column} = ? WHERE id = ?", (how, match_id))
 
-    async def waiting_invitations(self, guild_id: int, user_id: int) -> list[Match]:
-        """Invitations the member has not answered that did not reach them by DM and were not shown yet.
-
-        A read first, so that the commands and buttons that look for waiting invitations cost no write
-        when there are none (the usual case).
-        """
-        async with self._db.read() as rtx:
-            candidates = await rtx.fetchval(
-                "SELECT COUNT(*) FROM mentoring_matches WHERE guild_id = ? AND state = 'invited' AND "
-                "((mentor_id = ? AND mentor_answer IS NULL AND mentor_prompted = 0 "
-                "AND COALESCE(mentor_delivery, '') != 'dm') OR "
-                "(newcomer_id = ? AND newcomer_answer IS NULL AND newcomer_prompted = 0 "
-                "AND COALESCE(newcomer_delivery, '') != 'dm'))",
-                (guild_id, user_id, user_id),
-            )
-        if not candidates:
-            return []
+    async def take_unshown_prompts(self) -> list[tuple[int, int, int]]:
+        """Invitations an older version kept as prompts for a member's next mentoring command and has not shown
+        yet, as (guild, match, member); marked shown here, since they are held as notices from now on."""
+        out: list[tuple[int, int, int]] = []
         async with self._db.transaction() as tx:
-            found = await repo.matches(tx, guild_id, ("invited",), user_id)
-            out = []
-            for m in found:
-                side = m.side_of(user_id)
-                if m.answer_of(user_id) is not None:
-                    continue
-                delivery = m.mentor_delivery if side == "mentor" else m.newcomer_delivery
-                if delivery == "dm":
-                    continue
-                prompted = await tx.fetchval(f"SELECT {side}_prompted FROM mentoring_matches WHERE id = ?", (m.id,))
-                if prompted:
-                    continue
-                await tx.execute(f"UPDATE mentoring_matches SET {side}_prompted = 1 WHERE id = ?", (m.id,))
-                out.append(m)
+            for side in ("mentor", "newcomer"):
+                rows = await tx.fetchall(
+                    f"SELECT id, guild_id, {side}_id AS user_id FROM mentoring_matches WHERE state = 'invited' AND "
+                    f"{side}_answer IS NULL AND {side}_prompted = 0 AND {side}_delivery = 'prompt'")
+                for row in rows:
+                    await tx.execute(f"UPDATE mentoring_matches SET {side}_prompted = 1 WHERE id = ?", (row["id"],))
+                    out.append((row["guild_id"], row["id"], row["user_id"]))
         return out
 
     async def answer(self, match_id: int, user_id: int, accept: bool) -> AnswerOutcome:
@@ -633,6 +622,24 @@ class MentoringService:
         if answer == "help":
             await self._jobs.notify_changed()
         return match
+
+    async def pending_checkins(self, guild_id: int, user_id: int) -> list[tuple[Match, str]]:
+        """The member's active matches whose latest check-in is due and not answered by them yet."""
+        now = self._clock.now()
+        out: list[tuple[Match, str]] = []
+        async with self._db.read() as tx:
+            for match in await repo.matches(tx, guild_id, ("active",), user_id):
+                if match.started_at is None:
+                    continue
+                due = [stage for stage, after in CHECKIN_STAGES.items() if match.started_at + after <= now]
+                if not due:
+                    continue
+                answered = await tx.fetchval(
+                    "SELECT 1 FROM mentoring_checkins WHERE match_id = ? AND stage = ? AND user_id = ?",
+                    (match.id, due[-1], user_id))
+                if not answered:
+                    out.append((match, due[-1]))
+        return out
 
     async def my_matches(self, guild_id: int, user_id: int, states: tuple[str, ...] = ("active",)) -> list[Match]:
         """The member's matches in some states."""

@@ -15,6 +15,7 @@ from bot.core.conversation_memory import MemoryConversation, MemoryExchange
 from bot.core.errors import UserError
 from bot.core.flows import Answer
 from bot.core.i18n import Catalogs
+from bot.core.jobs import Job, RetryLater
 from bot.core.services import Services, build_services
 from bot.core.settings import Settings
 from bot.features.mentoring.flows import MentoringFlows, pair_space_name
@@ -80,10 +81,13 @@ async def test_an_invitation_goes_directly_to_who_allowed_it_and_waits_as_a_prom
     assert UserRef.of(NEWCOMER_ID) in sent.message.text.mentions
     # The safety net is dropped: the step succeeded in the decision's own path.
     assert await world.services.jobs.state_of(followup_key(match_id, "invite")) == "cancelled"
-    # The newcomer did not allow direct messages: the invitation waits for their next mentoring turn.
+    # The newcomer did not allow direct messages: the invitation is held for their next turn with the bot
+    # (any command or press), with one press to allow direct messages.
     turn = world.turn(NEWCOMER_ID)
-    await world.flows.show_waiting(turn)
-    assert str(turn.answers[0].actions[0]) == f"mentoring:answer:{match_id}:yes"
+    assert await world.services.notices.deliver(turn) == 1
+    assert [str(a) for a in turn.answers[0].actions] == [f"mentoring:answer:{match_id}:yes",
+                                                         f"mentoring:answer:{match_id}:no", "core:allow-dm"]
+    assert await world.services.notices.deliver(world.turn(NEWCOMER_ID)) == 0  # shown once
     # Running the step again (a re-run after a crash) sends nothing new.
     assert await world.flows.follow_up(match_id, "invite")
     assert len(world.chat.of("direct")) == 1
@@ -181,3 +185,45 @@ async def test_the_follow_up_steps_are_a_table_and_an_unknown_step_is_done(world
     assert await world.flows.follow_up(match_id + 100, "pair")
     assert world.chat.sent == []
     assert world.services.routes.resolve(str(Action("mentoring", "answer", ("1", "yes")))) is not None
+
+
+async def test_no_mentor_yet_is_held_for_a_newcomer_without_direct_messages_and_dropped_once_matched(
+        world: World) -> None:
+    await world.service.save_profile(G, Profile(NEWCOMER_ID, NEWCOMER, {"ti": 3}, help=("work",)))
+    job = Job(1, "mentoring.unmatched", "k", NOW, {"guild": G, "user": NEWCOMER_ID}, 1)
+    await world.services.prefs.set_dm_allowed(NEWCOMER_ID, True)
+    world.chat.failing = True
+    with pytest.raises(RetryLater):  # the platform did not answer: the job tries again, nothing is held
+        await world.flows.run_unmatched(job)
+    assert await world.services.notices.count(NEWCOMER_ID) == 0
+    world.chat.failing = False
+    await world.services.prefs.set_dm_allowed(NEWCOMER_ID, False)
+    await world.flows.run_unmatched(job)
+    assert world.chat.of("direct") == [] and await world.services.notices.count(NEWCOMER_ID) == 1
+    turn = MemoryExchange(UserRef.of(NEWCOMER_ID), community=G, language="ti")
+    assert await world.services.notices.deliver(turn) == 1
+    ti = world.services.translator("ti")
+    assert ti._("We have not found a mentor for you yet. That is not about you: we are waiting for a mentor who "
+                "speaks your language and has time. You stay on the list.") in str(turn.answers[0].text)
+    # Matched meanwhile: a held note that no longer applies is not shown.
+    await world.services.notices.hold(NEWCOMER_ID, G, "mentoring.unmatched", "k2", {"guild": G, "user": NEWCOMER_ID})
+    await world.service.save_profile(G, Profile(MENTOR_ID, MENTOR, {"ti": 3}, help=("work",)))
+    await world.service.preview(G, COORDINATOR_ID)
+    assert await world.services.notices.deliver(MemoryExchange(UserRef.of(NEWCOMER_ID), community=G)) == 0
+
+
+async def test_an_invitation_an_older_version_kept_as_a_prompt_is_held_after_the_upgrade(world: World) -> None:
+    match_id = await world.invited()
+    await world.flows.follow_up_now(match_id, "invite")
+    db = world.services.db
+    # As the previous version left it: a prompt for the next mentoring command, no held notice.
+    await db.execute("DELETE FROM held_notices")
+    await db.execute("UPDATE mentoring_matches SET newcomer_prompted = 0, mentor_prompted = 0")
+    world.flows.stop()
+    await world.flows.start()
+    turn = world.turn(NEWCOMER_ID)
+    assert await world.services.notices.deliver(turn) == 1
+    assert str(turn.answers[0].actions[0]) == f"mentoring:answer:{match_id}:yes"
+    world.flows.stop()
+    await world.flows.start()  # taken once: a second start holds nothing again
+    assert await world.services.notices.count(NEWCOMER_ID) == 0

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.capabilities import MentorConsent, MentorRequest
 from bot.core.clock import FixedClock
 from bot.core.db import Database
 from bot.core.errors import UserError
@@ -185,14 +186,28 @@ async def test_privacy_delete_removes_personal_rows_and_keeps_aggregates(db, ser
 
 
 async def test_onboarding_requests_refresh_and_keep_the_waiting_time(service, clock) -> None:
-    assert await service.request_from_onboarding(G, 2, ["ar", "xx"], ["work", "nonsense"], "Kusfors")
+    yes = MentorConsent.of_onboarding(True)
+    assert await service.request_from_onboarding(G, 2, ["ar", "xx"], ["work", "nonsense"], "Kusfors", yes)
     clock.set(NOW + timedelta(days=3))
-    assert not await service.request_from_onboarding(G, 2, ["ar", "sv"], ["housing"], None)
+    assert await service.request_from_onboarding(G, 2, ["ar", "sv"], ["housing"], None, yes) == MentorRequest.REFRESHED
     (profile,) = await service.profiles_of(G, 2)
     assert profile.languages == {"ar": 2, "sv": 2}
     assert profile.help == ("housing",) and profile.area == "Kusfors"
     assert profile.created_at == NOW
-    assert not await service.request_from_onboarding(G, 3, ["xx"], [], None)
+    assert await service.request_from_onboarding(G, 3, ["xx"], [], None, yes) == MentorRequest.NO_LANGUAGE
+
+
+async def test_an_onboarding_request_is_stored_only_within_what_the_member_consented_to(service) -> None:
+    # "Keep only my language", or a caller that does not say what was consented: nothing is stored.
+    for consent in (MentorConsent.of_onboarding(False), None):
+        outcome = await service.request_from_onboarding(G, 4, ["prs"], ["work"], "Kusfors", consent)
+        assert outcome == MentorRequest.NOT_CONSENTED and not outcome
+        assert await service.profiles_of(G, 4) == []
+    # A request without consent to keep the answers keeps only the languages, whatever the caller passed.
+    languages_only = MentorConsent(keep_request=True, keep_answers=False)
+    assert await service.request_from_onboarding(G, 4, ["prs"], ["work"], "Kusfors", languages_only)
+    (profile,) = await service.profiles_of(G, 4)
+    assert profile.languages == {"prs": 2} and profile.help == () and profile.area is None
 
 
 async def test_mentors_can_pause_only_into_the_future(service) -> None:
