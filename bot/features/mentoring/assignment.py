@@ -32,15 +32,16 @@ the chosen pairs (tests check that both agree).
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import os
 import pickle
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from bot.features.mentoring.model import MAX_LEVEL, SPOKEN_LANGUAGES, TOPICS, Profile, canonical_topic
 from bot.features.mentoring.scoring import Reason, Rules, offered_topics
@@ -530,22 +531,17 @@ async def run_round(
     """`plan_round` off the event loop, so that the bot keeps answering while a round is computed.
 
     A small pool (under `PROCESS_CELLS` newcomer x mentor cells) runs in a worker thread. A large
-    one runs in a fresh worker process
-    (`python -m bot.features.mentoring.worker`, the pool pickled through its stdin): SciPy's
-    sparse matching holds the GIL for its whole call (about 0.2 s per solve at 5,000 x 2,500),
-    which in a thread would stall the event loop that long. The process lives for one round (its
-    start and the NumPy and SciPy imports are inside the round time that
-    benchmarks/mentoring_round.py measures), so an idle bot keeps no second interpreter in memory.
-    The result is the same as `plan_round`'s: the same code on the same input.
+    one runs in a fresh worker process (`python -m bot.features.mentoring.worker`): SciPy's sparse
+    matching holds the GIL for its whole call (about 0.2 s per solve at 5,000 x 2,500), which in a
+    thread would stall the event loop that long. The process is started first, so that its
+    imports (NumPy and SciPy) run while the pool is written to it; the pool goes as plain tuples
+    in pickled frames, and the pairs come back the same way, each frame a millisecond or two of the
+    loop's time. The process lives for one round (its start and imports are inside the round
+    time that benchmarks/mentoring_round.py measures), so an idle bot keeps no second interpreter in
+    memory. The result is the same as `plan_round`'s: the same code on the same input.
     """
     if len(newcomers) * len(mentors) < PROCESS_CELLS:
         return await asyncio.to_thread(plan_round, newcomers, mentors, rules, remaining)
-    frames = [pickle.dumps((rules, remaining), protocol=pickle.HIGHEST_PROTOCOL)]
-    for role, people in ((0, list(newcomers)), (1, list(mentors))):
-        for k in range(0, len(people), _FRAME):
-            frames.append(pickle.dumps((role, people[k:k + _FRAME]), protocol=pickle.HIGHEST_PROTOCOL))
-            await asyncio.sleep(0)  # a few milliseconds per frame, then the loop runs
-    payload = pickle.dumps(frames, protocol=pickle.HIGHEST_PROTOCOL)
     root = str(Path(__file__).resolve().parents[3])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     try:
@@ -556,9 +552,21 @@ async def run_round(
     except OSError as exc:  # no process can be started here: the round still runs, in a thread
         log.warning("mentoring round worker could not start (%s); computing the round in a thread", exc)
         return await asyncio.to_thread(plan_round, newcomers, mentors, rules, remaining)
+    assert worker.stdin is not None and worker.stdout is not None and worker.stderr is not None
+    errors = asyncio.ensure_future(worker.stderr.read())
     try:
-        out, err = await worker.communicate(payload)
+        try:
+            for frame in _pool_frames(newcomers, mentors, rules, remaining):
+                worker.stdin.write(frame)
+                await worker.stdin.drain()  # also a turn of the loop between frames
+            worker.stdin.close()
+        except (BrokenPipeError, ConnectionResetError):  # the worker ended early: its error says why
+            pass
+        out = await worker.stdout.read()
+        await worker.wait()
+        err = await errors
     except BaseException:  # cancelled: do not leave the worker computing
+        errors.cancel()
         if worker.returncode is None:
             worker.kill()
             await worker.wait()
@@ -567,35 +575,54 @@ async def run_round(
         detail = err.decode(errors="replace")[-500:]
         raise RuntimeError(f"the mentoring round worker failed ({worker.returncode}): {detail}")
     # Our own child's answer on a private pipe, read frame by frame so that the loop keeps turning.
-    answer = pickle.loads(out)  # noqa: S301
-    result = RoundResult(unmatched=pickle.loads(answer[0]))  # noqa: S301
-    for frame in answer[1:]:
+    reader = io.BytesIO(out)
+    result = RoundResult(unmatched=pickle.load(reader))  # noqa: S301
+    reasons: dict[tuple[str, tuple[str, ...]], Reason] = {}
+    while reader.tell() < len(out):
         await asyncio.sleep(0)
-        result.pairs.extend(pickle.loads(frame))  # noqa: S301
+        for mentor_id, newcomer_id, score, why in pickle.load(reader):  # noqa: S301
+            result.pairs.append(Pair(mentor_id, newcomer_id, score,
+                                     tuple(reasons.get(r) or reasons.setdefault(r, Reason(*r)) for r in why)))
     return result
 
 
-#: Profiles or pairs per pickled frame between `run_round` and its worker (each a few milliseconds).
+#: Profiles or pairs per pickled frame between `run_round` and its worker (each a millisecond or two).
 _FRAME = 500
 
 
-def pack_result(result: RoundResult) -> bytes:
-    """A round's result as the worker sends it: the unmatched, then the pairs in frames."""
-    frames = [pickle.dumps(result.unmatched, protocol=pickle.HIGHEST_PROTOCOL)]
-    frames += [pickle.dumps(result.pairs[k:k + _FRAME], protocol=pickle.HIGHEST_PROTOCOL)
-               for k in range(0, len(result.pairs), _FRAME)]
-    return pickle.dumps(frames, protocol=pickle.HIGHEST_PROTOCOL)
+def _as_tuple(p: Profile) -> tuple[Any, ...]:
+    return (p.user_id, p.role, p.languages, p.help, p.interests, p.area, p.availability, p.capacity,
+            p.paused_until, p.created_at)
 
 
-def unpack_pool(payload: bytes) -> tuple[list[Profile], list[Profile], Rules, dict[int, int] | None]:
-    """The pool `run_round` sent to its worker."""
-    frames = pickle.loads(payload)  # noqa: S301  (from the bot's own process)
-    rules, remaining = pickle.loads(frames[0])  # noqa: S301
+def _pool_frames(newcomers: Sequence[Profile], mentors: Sequence[Profile], rules: Rules,
+                 remaining: dict[int, int] | None) -> Iterator[bytes]:
+    """The pool as `run_round` writes it to its worker: the rules, then the people in frames."""
+    people = (list(newcomers), list(mentors))
+    counts = [-(-len(group) // _FRAME) for group in people]
+    yield pickle.dumps((rules, remaining, counts), protocol=pickle.HIGHEST_PROTOCOL)
+    for group in people:
+        for k in range(0, len(group), _FRAME):
+            yield pickle.dumps([_as_tuple(p) for p in group[k:k + _FRAME]], protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read_pool(stream: BinaryIO) -> tuple[list[Profile], list[Profile], Rules, dict[int, int] | None]:
+    """The pool `run_round` wrote to its worker (in the worker process)."""
+    rules, remaining, counts = pickle.load(stream)  # noqa: S301  (from the bot's own process)
     people: tuple[list[Profile], list[Profile]] = ([], [])
-    for frame in frames[1:]:
-        role, chunk = pickle.loads(frame)  # noqa: S301
-        people[role].extend(chunk)
+    for group, count in zip(people, counts, strict=True):
+        for _ in range(count):
+            group.extend(Profile(*fields) for fields in pickle.load(stream))  # noqa: S301
     return people[0], people[1], rules, remaining
+
+
+def write_result(result: RoundResult, stream: BinaryIO) -> None:
+    """A round's result as the worker sends it: the unmatched, then the pairs as tuples in frames."""
+    pickle.dump(result.unmatched, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    for k in range(0, len(result.pairs), _FRAME):
+        chunk = [(p.mentor_id, p.newcomer_id, p.score, tuple((r.kind, r.codes) for r in p.reasons))
+                 for p in result.pairs[k:k + _FRAME]]
+        pickle.dump(chunk, stream, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def total_of(scores: np.ndarray, pairs: Sequence[tuple[int, int]]) -> int:
