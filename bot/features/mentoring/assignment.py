@@ -336,6 +336,8 @@ def _sparse_optimum(scores: np.ndarray, caps: np.ndarray) -> list[tuple[int, int
 
     n, m = scores.shape
     values = scores  # a private copy (see `_prepare`): it becomes the pairs left out
+    if values.dtype.kind not in "fi":  # booleans or unsigned numbers: signed, so that `never` is below all
+        values = values.astype(np.int64)
     top = int(values.max()) + 1
     first = min(_FIRST_EDGES, m)
     # Each row's pairs scoring at least about its `first`-best score: estimated on every `step`-th
