@@ -74,7 +74,8 @@ async def test_the_same_broken_body_is_refused_every_time_and_a_fixed_one_passes
         assert refused.body["errors"]["embeds"]["0"]["title"]["_errors"][0]["code"] == "BASE_TYPE_MAX_LENGTH"
         [violation] = fake.take_violations()
         assert (violation.field, violation.rule) == ("body.embeds[0].title", "maxLength 256")
-    fixed = await call(fake, "POST", f"/channels/{channel}/messages", {"embeds": [{"type": "rich", "title": "y" * 256}]})
+    fixed = await call(fake, "POST", f"/channels/{channel}/messages",
+                       {"embeds": [{"type": "rich", "title": "y" * 256}]})
     assert fixed.status == 200
     assert fake.take_violations() == []
 
