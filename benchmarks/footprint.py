@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import sys
 import tempfile
 import time
@@ -58,7 +59,7 @@ async def run(members: int) -> None:
         await asyncio.sleep(0.2)
         memory = rss_mib()
         await sim.close()
-    print(f"members cached:              {cached}")
+    print(f"members cached:              {cached}  (load {os.getloadavg()[0]:.1f})")
     print(f"imports:                     {imported:.2f} s")
     print(f"start-up to ready (first):   {cold:.2f} s  (migrations, starter data, login, guild; target <= 2 s)")
     print(f"start-up to ready (restart): {warm:.2f} s  (target <= 2 s)")

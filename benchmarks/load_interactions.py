@@ -12,16 +12,20 @@ or answer) and to the final answer, p50/p99, and how many missed Discord's 3-sec
 Targets on the 2-core reference machine, printed beside each figure (1,000 interactions by default,
 `--count N` for another size): spread final p99 <= 100 ms; spike first-response p99 <= 100 ms and
 final p99 <= 1 s; none missed. The simulator answers HTTP instantly, so the figures
-are the bot's own processing time (plus discord.py's), not network latency.
+are the bot's own processing time (plus discord.py's and the simulator's: all in one process), not
+network latency. Each shape also prints the process's CPU time and the machine's load average: on a
+shared machine the latencies also hold the time spent waiting for a core.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -97,6 +101,7 @@ def build_payloads(sim: Simulator, count: int, announcement: Message, start: Mes
 async def shape(sim: Simulator, payloads: list[dict[str, Any]], spread_seconds: float) -> dict[str, float]:
     """Feed the payloads (evenly over `spread_seconds`, or at once) and measure."""
     loop = asyncio.get_running_loop()
+    load_before, cpu_before = os.getloadavg()[0], time.process_time()
     tokens = [p["token"] for p in payloads]
     for token in tokens:
         sim.discord.interactions[token]["started"] = None
@@ -116,6 +121,7 @@ async def shape(sim: Simulator, payloads: list[dict[str, Any]], spread_seconds: 
             feed(payload)
     await asyncio.sleep(spread_seconds + 0.01)
     await sim.settle(timeout=120)
+    cpu = time.process_time() - cpu_before
     first, final, missed, unanswered = [], [], 0, 0
     for token in tokens:
         info = sim.discord.interactions[token]
@@ -128,7 +134,7 @@ async def shape(sim: Simulator, payloads: list[dict[str, Any]], spread_seconds: 
             missed += 1
     return {"first_p50": percentile(first, 50), "first_p99": percentile(first, 99),
             "final_p50": percentile(final, 50), "final_p99": percentile(final, 99),
-            "missed": missed, "unanswered": unanswered, "count": len(tokens)}
+            "missed": missed, "unanswered": unanswered, "count": len(tokens), "cpu": cpu, "load": load_before}
 
 
 async def run(count: int) -> None:
@@ -148,7 +154,8 @@ async def run(count: int) -> None:
     targets = {"spread": (None, SPREAD_FINAL_P99_MS), "spike": (SPIKE_FIRST_P99_MS, SPIKE_FINAL_P99_MS)}
     for key, name, result in (("spread", "spread over 1 s", spread), ("spike", "spike, same instant", spike)):
         first_aim, final_aim = targets[key]
-        print(f"{name}: {result['count']} interactions")
+        print(f"{name}: {result['count']} interactions (load {result['load']:.1f}; CPU of the whole process, "
+              f"bot and simulator, {result['cpu']:.2f} s = {result['cpu'] / result['count'] * 1000:.2f} ms each)")
         print(f"  first response  p50 {result['first_p50']:7.1f} ms   p99 {result['first_p99']:7.1f} ms"
               + (f"   (target p99 <= {first_aim:g} ms)" if first_aim else ""))
         print(f"  final answer    p50 {result['final_p50']:7.1f} ms   p99 {result['final_p99']:7.1f} ms"

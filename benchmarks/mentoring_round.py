@@ -9,14 +9,17 @@ optimum, how many pairs each finds, and peak memory growth; whether the total is
 as SciPy's dense `linear_sum_assignment` on the same matrix, and its time); the round as the bot
 runs it (`run_round`: a worker process for a large pool) with the longest event-loop stall while
 it runs (a ticker sleeping 1 ms at a time; also shown with nothing running, the machine's own
-noise); the round's heavy parts timed apart; then the same pool through the service and a real
-SQLite database (`/match preview` and `/match approve pairs:all`).
+noise); the round's heavy parts timed apart (CPU time); then the same pool through the service and
+a real SQLite database (`/match preview` and `/match approve pairs:all`). CPU time stands beside
+each wall time, with the machine's load average: on a shared machine the wall time also holds the
+time spent waiting for a core.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import resource
 import time
@@ -103,15 +106,29 @@ async def watched(work: Any) -> tuple[Any, float, float, float]:
     return result, elapsed, max(g for g, _ in gaps) * 1000, max(c for _, c in gaps) * 1000
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the worker processes that have ended so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load() -> str:
+    """The machine's load average over the last minute (how many processes wanted a core)."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
 def run(newcomers_n: int, mentors_n: int, capacity: int, seed: int = 1) -> None:
     newcomers, mentors, rules = pool(newcomers_n, mentors_n, capacity, seed)
+    load_before = load()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     result = plan_round(newcomers, mentors, rules)
-    elapsed = time.perf_counter() - started
+    elapsed, elapsed_cpu = time.perf_counter() - started, time.process_time() - started_cpu
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # As the bot runs it (a worker process for a large pool), with the event loop watched.
+    parent_cpu, worker_cpu = time.process_time(), children_cpu()
     in_bot, in_bot_s, stall_ms, stall_cpu_ms = asyncio.run(watched(run_round(newcomers, mentors, rules)))
+    parent_cpu, worker_cpu = time.process_time() - parent_cpu, children_cpu() - worker_cpu
     # The same watcher with nothing running: the gaps the machine's load alone causes.
     _, _, idle_ms, _ = asyncio.run(watched(asyncio.sleep(min(in_bot_s, 3.0))))
 
@@ -124,41 +141,45 @@ def run(newcomers_n: int, mentors_n: int, capacity: int, seed: int = 1) -> None:
     greedy_total = total_of(scores, greedy)
     import scipy.optimize  # noqa: F401  (the dense reference; its import is not its solve time)
 
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     dense_total = total_of(scores, dense_assignment(scores, caps))
-    dense_s = time.perf_counter() - started
+    dense_s, dense_cpu = time.perf_counter() - started, time.process_time() - started_cpu
     optimal = dense_total == result.total == in_bot.total and in_bot.pairs == result.pairs
     ratio = greedy_total / result.total if result.total else 1.0
     target = ROUND_TARGET_S.get(newcomers_n)
     aim = f" (target <= {target:g} s)" if target else ""
-    print(f"{newcomers_n:>6} newcomers x {mentors_n:>5} mentors (capacity {capacity}): "
-          f"round {elapsed:6.2f} s{aim}, total score {result.total / 1000:,.1f} ({len(result.pairs)} pairs, "
+    print(f"{newcomers_n:>6} newcomers x {mentors_n:>5} mentors (capacity {capacity}), load {load_before}: "
+          f"round {elapsed:6.2f} s{aim} (CPU {elapsed_cpu:.2f} s), total score {result.total / 1000:,.1f} "
+          f"({len(result.pairs)} pairs, "
           f"{len(result.unmatched)} unmatched); greedy {greedy_total / 1000:,.1f} ({len(greedy)} pairs) = "
           f"{ratio:.4f} of optimal; peak RSS +{(rss_after - rss_before) / 1024:.0f} MiB")
     print(f"{'':>6} optimal: {'yes' if optimal else 'NO'} (dense linear_sum_assignment reaches "
-          f"{dense_total / 1000:,.1f} in {dense_s:.2f} s; the bot's run_round gives the same pairs)")
+          f"{dense_total / 1000:,.1f} in {dense_s:.2f} s, CPU {dense_cpu:.2f} s; the bot's run_round gives the same "
+          f"pairs)")
     how = "worker process" if len(newcomers) * len(mentors) >= PROCESS_CELLS else "thread"
     print(f"{'':>6} as the bot runs it (run_round, {how}): "
-          f"{in_bot_s:6.2f} s{aim}; longest event-loop stall {stall_ms:5.1f} ms (target <= {STALL_TARGET_MS:g} ms; "
+          f"{in_bot_s:6.2f} s{aim} (CPU: the bot's process {parent_cpu:.2f} s with the watcher, the worker "
+          f"{worker_cpu:.2f} s); longest event-loop stall {stall_ms:5.1f} ms (target <= {STALL_TARGET_MS:g} ms; "
           f"the loop thread's own CPU time in one gap at most {stall_cpu_ms:4.1f} ms; the same watcher with "
-          f"nothing running: {idle_ms:5.1f} ms)")
+          f"nothing running: {idle_ms:5.1f} ms; load {load()})")
     matrix_s, solver_s = breakdown(newcomers, mentors, rules)
-    print(f"{'':>6} of the round: score matrix (NumPy) {matrix_s:6.2f} s, sparse solver and optimality proof "
-          f"{solver_s:6.2f} s, the rest (places, explanations) {max(0.0, elapsed - matrix_s - solver_s):6.2f} s")
+    rest = max(0.0, elapsed_cpu - matrix_s - solver_s)
+    print(f"{'':>6} of the round's CPU time: score matrix (NumPy) {matrix_s:6.2f} s, sparse solver and optimality "
+          f"proof {solver_s:6.2f} s, the rest (places, explanations) {rest:6.2f} s")
 
 
 def breakdown(newcomers: list[Profile], mentors: list[Profile], rules: Rules) -> tuple[float, float]:
-    """Time the two heavy parts of `plan_round` apart: building the score matrix and the solver."""
+    """CPU time of the two heavy parts of `plan_round` apart: building the score matrix and the solver."""
     from bot.features.mentoring.assignment import _order, _scored
 
     ordered_n = sorted(newcomers, key=_order)
     ordered_m = sorted(mentors, key=_order)
-    started = time.perf_counter()
+    started = time.process_time()
     scores = _scored(ordered_n, ordered_m, rules)[0]
-    matrix_s = time.perf_counter() - started
-    started = time.perf_counter()
+    matrix_s = time.process_time() - started
+    started = time.process_time()
     optimal_assignment(scores, [m.capacity for m in ordered_m])
-    return matrix_s, time.perf_counter() - started
+    return matrix_s, time.process_time() - started
 
 
 async def through_the_service(newcomers_n: int, mentors_n: int, capacity: int, seed: int = 1) -> None:

@@ -401,6 +401,7 @@ class Conformance:
 
     def __init__(self, description: Mapping[str, Any]) -> None:
         self.source: Mapping[str, Any] = description["source"]
+        self._seen: dict[tuple[int, str, str], tuple[tuple[str, str, str], ...]] = {}
         self.schemas = Schemas(description["schemas"])
         requests = Schemas(description["schemas"], numeric_snowflakes=True)
         self._by_method: dict[str, list[_Operation]] = {}
@@ -476,8 +477,8 @@ class Conformance:
         elif described is None:
             found.append(Violation("request", route, "body", "requestBody", "the route takes no body"))
         elif operation.body_check is not None:
-            for error in operation.body_check(body) or ():
-                found.append(Violation("request", route, _field("body", error[0]), error[1], _detail(error)))
+            for field, rule, detail in self._body_errors(operation.body_check, "body", body):
+                found.append(Violation("request", route, field, rule, detail))
         if has_files and (described is None or not described.get("multipart")):
             found.append(Violation("request", route, "files", "multipart", "the route takes no files"))
         return (400 if found else 0), found
@@ -506,8 +507,24 @@ class Conformance:
             return []
         if body is None:
             return [Violation("response", operation.route, "", "body", f"{status} answers have a JSON body", status)]
-        return [Violation("response", operation.route, _field("", error[0]), error[1], _detail(error), status)
-                for error in check(body) or ()]
+        return [Violation("response", operation.route, field, rule, detail, status)
+                for field, rule, detail in self._body_errors(check, "", body)]
+
+    def _body_errors(self, check: _Check, prefix: str, body: Any) -> tuple[tuple[str, str, str], ...]:
+        """(field, rule, detail) of each broken rule of a JSON body, remembered for bodies seen before.
+
+        A bot sends the same answer, card or notice to many members, and the simulator gives the
+        same kind of answer each time: walking the schema again for an identical body (the same
+        text, `repr` of JSON values) would only spend the bot's processor on the simulator.
+        """
+        key = (id(check), prefix, repr(body))
+        known = self._seen.get(key)
+        if known is None:
+            known = tuple((_field(prefix, error[0]), error[1], _detail(error)) for error in check(body) or ())
+            if len(self._seen) >= _SEEN_BODIES:
+                del self._seen[next(iter(self._seen))]  # the oldest
+            self._seen[key] = known
+        return known
 
 
 def _coerce_query(value: Any, schema: Mapping[str, Any]) -> Any:
@@ -557,6 +574,10 @@ def invalid_form_body(violations: list[Violation]) -> dict[str, Any]:
         message = template.format(n=argument) + f" ({violation.rule}: {violation.detail})"
         node.setdefault("_errors", []).append({"code": code, "message": message})
     return {"code": 50035, "message": "Invalid Form Body", "errors": errors}
+
+
+#: Bodies whose check results are remembered (see `Conformance._body_errors`).
+_SEEN_BODIES = 4096
 
 
 @functools.cache

@@ -556,14 +556,15 @@ class FakeDiscord:
             return ALL_PERMISSIONS
         return perms
 
-    def guild_payload(self) -> dict[str, Any]:
-        """The GUILD_CREATE payload."""
+    def guild_payload(self, *, members: bool = True) -> dict[str, Any]:
+        """The GUILD_CREATE payload (with `members=False`, only the bot's own member object)."""
         return {
             "id": str(GUILD_ID), "name": self.guild_name, "owner_id": str(snowflake()), "icon": None,
             "roles": [r.payload() for r in self.roles.values()],
             "channels": [c.payload() for c in self.channels.values() if c.type == 0],
             "threads": [],
-            "members": [m.payload() for m in (self.bot_member, *self.members.values()) if m.present],
+            "members": [m.payload() for m in (self.bot_member, *(self.members.values() if members else ()))
+                        if m.present],
             "member_count": 1 + sum(1 for m in self.members.values() if m.present),
             "large": False, "unavailable": False, "features": [], "preferred_locale": "sv-SE",
             "emojis": [], "stickers": [], "voice_states": [], "presences": [], "mfa_level": 0,

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import discord
-import time_machine
 from discord import app_commands
 
 from bot.core.db import CrashSwitch
@@ -52,6 +51,33 @@ from bot.simulator.discord_side import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Members per chunk when the guild is delivered (Discord's own chunk size).
+_MEMBER_CHUNK = 1000
+
+
+def _import_time_machine() -> Any:
+    """time-machine without the pytest plugin and the dateutil parser it loads when they are installed.
+
+    With the test extras installed, `import time_machine` also imports pytest (for its fixture),
+    pygments and dateutil: about 7 MiB that a simulated guild outside the test suite (the console,
+    the benchmarks) never uses. The simulator passes datetimes, never strings, so it needs neither.
+    Under pytest, pytest is already imported and stays as it is.
+    """
+    import sys
+
+    hidden = [name for name in ("pytest", "dateutil") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
+    try:
+        import time_machine
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+    return time_machine
+
+
+time_machine = _import_time_machine()
 
 #: Where the simulated clock starts unless told otherwise: a Tuesday in Norsjö's winter, 13:00 local
 #: time. Fixed, so that nothing run on the simulator depends on the day or hour it runs.
@@ -211,7 +237,13 @@ class Simulator:
         await bot.login("simulated-token")
         state = bot._connection
         state.application_id = APP_ID
-        state._add_guild_from_data(fake.guild_payload())  # type: ignore[arg-type]
+        guild = state._add_guild_from_data(fake.guild_payload(members=False))  # type: ignore[arg-type]
+        # The members follow in chunks of 1,000, as Discord sends a large guild's members
+        # (GUILD_MEMBERS_CHUNK): a 10,000-member guild is never one payload in memory at once.
+        present = [m for m in fake.members.values() if m.present]
+        for k in range(0, len(present), _MEMBER_CHUNK):
+            for data in [m.payload() for m in present[k:k + _MEMBER_CHUNK]]:
+                guild._add_member(discord.Member(data=data, guild=guild, state=state))  # type: ignore[arg-type]
         bot._ready.set()  # type: ignore[union-attr]
         self.bot, self.services = bot, bot.services
         bot.dispatch("ready")

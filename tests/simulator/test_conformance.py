@@ -63,6 +63,23 @@ async def test_a_request_that_breaks_the_description_is_refused_with_50035_namin
     assert sim.actions[mark:] == [], "a refused message is not posted"
 
 
+async def test_the_same_broken_body_is_refused_every_time_and_a_fixed_one_passes() -> None:
+    # The checker remembers what it found for a body it has seen: a repeat is refused just the same.
+    fake = fake_discord()
+    channel = fake.channel_named("general").id
+    broken = {"embeds": [{"type": "rich", "title": "y" * 300}]}
+    for _ in range(3):
+        refused = await call(fake, "POST", f"/channels/{channel}/messages", broken)
+        assert refused.status == 400
+        assert refused.body["errors"]["embeds"]["0"]["title"]["_errors"][0]["code"] == "BASE_TYPE_MAX_LENGTH"
+        [violation] = fake.take_violations()
+        assert (violation.field, violation.rule) == ("body.embeds[0].title", "maxLength 256")
+    fixed = await call(fake, "POST", f"/channels/{channel}/messages",
+                       {"embeds": [{"type": "rich", "title": "y" * 256}]})
+    assert fixed.status == 200
+    assert fake.take_violations() == []
+
+
 async def test_an_unknown_route_a_wrong_method_and_a_bad_query_parameter_are_refused() -> None:
     fake = fake_discord()
     channel = fake.channel_named("general").id

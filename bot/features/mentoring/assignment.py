@@ -32,15 +32,16 @@ the chosen pairs (tests check that both agree).
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import os
 import pickle
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from bot.features.mentoring.model import MAX_LEVEL, SPOKEN_LANGUAGES, TOPICS, Profile, canonical_topic
 from bot.features.mentoring.scoring import Reason, Rules, offered_topics
@@ -176,6 +177,47 @@ def _features(newcomers: Sequence[Profile], mentors: Sequence[Profile], rules: R
     return left, right
 
 
+def _language_points(newcomers: Sequence[Profile], mentors: Sequence[Profile],
+                     rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+    """(language points per pair as float32, shares-a-language mask), both newcomers x mentors.
+
+    Many people list the same languages at the same levels, so the levels are computed once per
+    distinct pair of language lists (`_best_shared_level`, a few hundred by a few hundred in a
+    large pool) and then spread to every pair by indexing, instead of over every pair.
+    """
+    import numpy as np
+    w = rules.points
+
+    def distinct(people: Sequence[Profile]) -> tuple[list[Profile], np.ndarray]:
+        seen: dict[tuple[tuple[str, int], ...], int] = {}
+        picks: list[Profile] = []
+        kinds = np.empty(len(people), dtype=np.intp)
+        for k, p in enumerate(people):
+            key = tuple(sorted(p.languages.items()))
+            kind = seen.get(key)
+            if kind is None:
+                kind = seen[key] = len(picks)
+                picks.append(p)
+            kinds[k] = kind
+        return picks, kinds
+
+    some_newcomers, newcomer_kind = distinct(newcomers)
+    some_mentors, mentor_kind = distinct(mentors)
+    lang_index = {code: i for i, code in enumerate(SPOKEN_LANGUAGES)}
+    for profile in (*some_newcomers, *some_mentors):
+        for code in profile.languages:
+            lang_index.setdefault(code, len(lang_index))
+    direct = _best_shared_level(some_newcomers, some_mentors, lang_index)
+    close = (_best_shared_level(some_newcomers, some_mentors, lang_index, rules.close) if rules.close
+             else np.zeros_like(direct))
+    has_direct = direct > 0
+    sharing = has_direct | (close > 0)
+    # The close-language points count only without a shared language.
+    points = np.where(has_direct, direct * w["language"], close * w["close_language"]).astype(np.float32)
+    spread = np.take(points[newcomer_kind], mentor_kind, axis=1)
+    return spread, np.take(sharing[newcomer_kind], mentor_kind, axis=1)
+
+
 def _scored(newcomers: Sequence[Profile], mentors: Sequence[Profile],
             rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(scores as float32 whole numbers with forbidden pairs at 0, shares-a-language mask, paused mask).
@@ -189,21 +231,11 @@ def _scored(newcomers: Sequence[Profile], mentors: Sequence[Profile],
     if n == 0 or m == 0:
         return np.zeros((n, m), dtype=np.float32), np.zeros((n, m), dtype=bool), np.zeros(m, dtype=bool)
     w = rules.points
-    lang_index = {code: i for i, code in enumerate(SPOKEN_LANGUAGES)}
-    for profile in (*newcomers, *mentors):
-        for code in profile.languages:
-            lang_index.setdefault(code, len(lang_index))
-    direct = _best_shared_level(newcomers, mentors, lang_index)
-    close = _best_shared_level(newcomers, mentors, lang_index, rules.close) if rules.close else np.zeros_like(direct)
-    has_direct = direct > 0
-    shares = has_direct | (close > 0)
+    points, shares = _language_points(newcomers, mentors, rules)
     left, right = _features(newcomers, mentors, rules)
     score = left @ right.T
-    direct *= w["language"]
-    close *= w["close_language"]
-    np.copyto(close, direct, where=has_direct)  # the close-language points count only without a shared one
-    score += close
-    del direct, close, has_direct
+    score += points
+    del points
     score += w["base"]
     np.maximum(score, 1, out=score)
     np.multiply(score, shares, out=score)  # no shared language: forbidden
@@ -258,7 +290,7 @@ def dense_assignment(scores: np.ndarray, capacities: Sequence[int]) -> list[tupl
 
 
 #: How many of each newcomer's best mentors the first sparse solve considers.
-_FIRST_EDGES = 32
+_FIRST_EDGES = 24
 
 
 def _prepare(scores: np.ndarray, capacities: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
@@ -293,61 +325,101 @@ def _sparse_optimum(scores: np.ndarray, caps: np.ndarray) -> list[tuple[int, int
     The proof for the pairs left out: a matching is optimal exactly when its residual graph has no
     negative cycle. Bellman-Ford (vectorised, from a virtual source) gives potentials under which
     every kept residual edge has a non-negative reduced cost; a left-out pair whose reduced cost is
-    also non-negative cannot create a negative cycle. Left-out pairs that fail are added and the
-    sparse problem solved again, until none fails (usually 2-4 solves on the benchmark's pools).
-    All arithmetic is on whole numbers far below 2**53, so the float64 comparisons are exact.
+    also non-negative cannot create a negative cycle. Left-out pairs that fail are added, with
+    those within `_SLACK` of failing (so that the next solve rarely needs another), and the sparse
+    problem solved again, until none fails (usually 2 solves on the benchmark's pools). The
+    whole-matrix passes are integer comparisons over blocks of rows; every cost is a whole number.
     """
     import numpy as np
     from scipy.sparse import csr_matrix  # lazy: see the module docstring
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
     n, m = scores.shape
-    top = float(scores.max()) + 1.0
+    values = scores  # a private copy (see `_prepare`): it becomes the pairs left out
+    if values.dtype.kind not in "fi":  # booleans or unsigned numbers: signed, so that `never` is below all
+        values = values.astype(np.int64)
+    top = int(values.max()) + 1
     first = min(_FIRST_EDGES, m)
-    # Each row's pairs scoring at least its `first`-best score.
-    threshold = -np.partition(-scores, first - 1, axis=1)[:, first - 1] if first < m else np.zeros(n)
-    keep = (scores >= threshold[:, None]) & (scores > 0)
-    # The cost of every pair not yet kept (infinite when forbidden or kept): what the proof checks.
-    left_out = np.subtract(top, scores, dtype=np.float64)
-    left_out[(scores <= 0) | keep] = np.inf
-    work, failing = np.empty_like(left_out), np.empty(left_out.shape, dtype=bool)
+    # Each row's pairs scoring at least about its `first`-best score: estimated on every `step`-th
+    # mentor (a sort of a few hundred columns is far cheaper than a selection over all of them);
+    # the proof below makes the result exact whatever is kept first.
+    if first < m:
+        step = max(1, m // _SAMPLE_COLUMNS)
+        sample = np.sort(values[:, ::step], axis=1)
+        threshold = sample[:, max(0, sample.shape[1] - -(-first // step))]
+        keep = values >= threshold[:, None]
+    else:
+        keep = np.ones(values.shape, dtype=bool)
+    allowed = values > 0
+    keep &= allowed
+    r, j = np.nonzero(keep)
+    kept_score = values[r, j]
+    # From here `values` holds the scores of the pairs left out, and `never` where a pair is
+    # forbidden or already kept: what the proof checks.
+    never = -np.inf if np.issubdtype(values.dtype, np.floating) else np.iinfo(values.dtype).min
+    values[keep | ~allowed] = never
+    del keep, allowed
     start = np.concatenate([[0], np.cumsum(caps)[:-1]]).astype(np.int64)  # each mentor's first place
     places = int(caps.sum())
     owner = np.repeat(np.arange(m), caps)  # the mentor of each place
-    unmatched_cost = np.full(n, top)
-    r, j = np.nonzero(keep)
-    kept_cost = top - scores[r, j].astype(np.float64)
+    unmatched_cost = np.full(n, float(top))
+    block = max(1, _BLOCK_CELLS // max(1, m))
+    every_row = np.arange(n)
     while True:
         copies = caps[j]
         edge_row = np.repeat(r, copies)
-        edge_cost = np.repeat(kept_cost, copies)
+        edge_cost = np.repeat(top - kept_score.astype(np.float64), copies)
         offset = np.arange(edge_row.size) - np.repeat(np.cumsum(copies) - copies, copies)
         edge_place = np.repeat(start[j], copies) + offset
         graph = csr_matrix(
             (np.concatenate([edge_cost, unmatched_cost]),
-             (np.concatenate([edge_row, np.arange(n)]), np.concatenate([edge_place, places + np.arange(n)]))),
+             (np.concatenate([edge_row, every_row]), np.concatenate([edge_place, places + every_row]))),
             shape=(n, places + n),
         )
         match = min_weight_full_bipartite_matching(graph)[1]
         on_place = match < places
-        row_cost = np.full(n, top)
-        row_cost[on_place] = top - scores[np.flatnonzero(on_place), owner[match[on_place]]]
+        row_cost = np.asarray(graph[every_row, match]).ravel()  # the cost of what each row took
         place_row = np.full(places, -1, dtype=np.int64)
         place_row[match[on_place]] = np.flatnonzero(on_place)
-        potential, pool = _potentials(n, top, edge_row, edge_place, edge_cost, match, on_place, place_row, row_cost)
+        potential, pool = _potentials(n, float(top), edge_row, edge_place, edge_cost, match, on_place, place_row,
+                                      row_cost)
         place_potential = np.full(places, pool)
         busy = place_row >= 0
         place_potential[busy] = potential[place_row[busy]] + row_cost[place_row[busy]]
         mentor_potential = np.maximum.reduceat(place_potential, start)
-        np.add(left_out, potential[:, None], out=work)
-        np.less(work, mentor_potential[None, :] - 0.5, out=failing)
-        fail_r, fail_j = np.nonzero(failing)
-        if fail_r.size == 0:
+        # A left-out pair fails when top - score + potential[row] < mentor_potential, that is when
+        # score > top + potential[row] - mentor_potential (all whole numbers); it is added, and so
+        # is every pair within `_SLACK` of failing.
+        row_bound = np.rint(top + potential).astype(np.int64)
+        mentor_bound = np.rint(mentor_potential).astype(np.int64)
+        failed = False
+        add_r, add_j, add_score = [], [], []
+        for lo in range(0, n, block):
+            hi = min(n, lo + block)
+            bound = row_bound[lo:hi, None] - mentor_bound[None, :]
+            chunk = values[lo:hi]
+            cr, cj = np.nonzero(chunk > bound - _SLACK)
+            if cr.size:
+                near = chunk[cr, cj]
+                failed = failed or bool((near > bound[cr, cj]).any())
+                add_r.append(cr + lo)
+                add_j.append(cj)
+                add_score.append(near)
+        if not failed:
             break
-        left_out[fail_r, fail_j] = np.inf
-        r, j = np.concatenate([r, fail_r]), np.concatenate([j, fail_j])
-        kept_cost = top - scores[r, j].astype(np.float64)
+        new_r, new_j = np.concatenate(add_r), np.concatenate(add_j)
+        values[new_r, new_j] = never
+        r, j = np.concatenate([r, new_r]), np.concatenate([j, new_j])
+        kept_score = np.concatenate([kept_score, *add_score])
     return [(int(i), int(owner[match[i]])) for i in np.flatnonzero(on_place)]
+
+
+#: Left-out pairs within this much (a thousandth of a point each) of failing the proof are added with those that fail.
+_SLACK = 2000
+#: About how many mentors the first pairs' threshold is estimated on.
+_SAMPLE_COLUMNS = 600
+#: Cells per block of the proof's whole-matrix pass (a block's temporary arrays stay small).
+_BLOCK_CELLS = 1 << 18
 
 
 def _potentials(n: int, top: float, edge_row: np.ndarray, edge_place: np.ndarray, edge_cost: np.ndarray,
@@ -359,7 +431,8 @@ def _potentials(n: int, top: float, edge_row: np.ndarray, edge_place: np.ndarray
     the free places (its cost), a matched row to the free places (leaving its unmatched column free
     costs `top`, which equals its own unmatched cost), and the free places to every row (the row's
     cost, negated: that row gives up what it holds). Vectorised Bellman-Ford: every round relaxes
-    all edges at once; an optimal matching has no negative cycle, so it ends within n + 1 rounds.
+    at once the edges out of the nodes whose distance fell in the round before (all of them in the
+    first); an optimal matching has no negative cycle, so it ends within n + 1 rounds.
     """
     import numpy as np
     pool = n
@@ -373,16 +446,23 @@ def _potentials(n: int, top: float, edge_row: np.ndarray, edge_place: np.ndarray
                             np.arange(n)])
     weights = np.concatenate([cost[~free] - row_cost[holder[~free]], cost[free], np.full(matched_rows.size, top),
                               -row_cost])
-    order = np.argsort(heads, kind="stable")
+    order = np.argsort(tails, kind="stable")
     tails, heads, weights = tails[order], heads[order], weights[order]
-    targets, starts = np.unique(heads, return_index=True)
+    first_edge = np.searchsorted(tails, np.arange(n + 2))  # node k's edges: first_edge[k]:first_edge[k + 1]
     distance = np.zeros(n + 1)
+    active = np.arange(n + 1)
     for _ in range(n + 2):
-        candidate = np.minimum.reduceat(distance[tails] + weights, starts)
-        better = candidate < distance[targets]
+        # Only the edges out of nodes whose distance fell in the last round can lower another's.
+        begin, counts = first_edge[active], first_edge[active + 1] - first_edge[active]
+        edges = np.repeat(begin - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        candidate = distance[tails[edges]] + weights[edges]
+        head = heads[edges]
+        better = candidate < distance[head]
         if not better.any():
             return distance[:n], float(distance[pool])
-        distance[targets[better]] = candidate[better]
+        head, candidate = head[better], candidate[better]
+        np.minimum.at(distance, head, candidate)
+        active = np.unique(head)
     raise RuntimeError("the sparse matching is not optimal (negative cycle)")  # cannot happen
 
 
@@ -453,22 +533,17 @@ async def run_round(
     """`plan_round` off the event loop, so that the bot keeps answering while a round is computed.
 
     A small pool (under `PROCESS_CELLS` newcomer x mentor cells) runs in a worker thread. A large
-    one runs in a fresh worker process
-    (`python -m bot.features.mentoring.worker`, the pool pickled through its stdin): SciPy's
-    sparse matching holds the GIL for its whole call (about 0.2 s per solve at 5,000 x 2,500),
-    which in a thread would stall the event loop that long. The process lives for one round (its
-    start and the NumPy and SciPy imports are inside the round time that
-    benchmarks/mentoring_round.py measures), so an idle bot keeps no second interpreter in memory.
-    The result is the same as `plan_round`'s: the same code on the same input.
+    one runs in a fresh worker process (`python -m bot.features.mentoring.worker`): SciPy's sparse
+    matching holds the GIL for its whole call (about 0.2 s per solve at 5,000 x 2,500), which in a
+    thread would stall the event loop that long. The process is started first, so that its
+    imports (NumPy and SciPy) run while the pool is written to it; the pool goes as plain tuples
+    in pickled frames, and the pairs come back the same way, each frame a millisecond or two of the
+    loop's time. The process lives for one round (its start and imports are inside the round
+    time that benchmarks/mentoring_round.py measures), so an idle bot keeps no second interpreter in
+    memory. The result is the same as `plan_round`'s: the same code on the same input.
     """
     if len(newcomers) * len(mentors) < PROCESS_CELLS:
         return await asyncio.to_thread(plan_round, newcomers, mentors, rules, remaining)
-    frames = [pickle.dumps((rules, remaining), protocol=pickle.HIGHEST_PROTOCOL)]
-    for role, people in ((0, list(newcomers)), (1, list(mentors))):
-        for k in range(0, len(people), _FRAME):
-            frames.append(pickle.dumps((role, people[k:k + _FRAME]), protocol=pickle.HIGHEST_PROTOCOL))
-            await asyncio.sleep(0)  # a few milliseconds per frame, then the loop runs
-    payload = pickle.dumps(frames, protocol=pickle.HIGHEST_PROTOCOL)
     root = str(Path(__file__).resolve().parents[3])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     try:
@@ -479,9 +554,21 @@ async def run_round(
     except OSError as exc:  # no process can be started here: the round still runs, in a thread
         log.warning("mentoring round worker could not start (%s); computing the round in a thread", exc)
         return await asyncio.to_thread(plan_round, newcomers, mentors, rules, remaining)
+    assert worker.stdin is not None and worker.stdout is not None and worker.stderr is not None
+    errors = asyncio.ensure_future(worker.stderr.read())
     try:
-        out, err = await worker.communicate(payload)
+        try:
+            for frame in _pool_frames(newcomers, mentors, rules, remaining):
+                worker.stdin.write(frame)
+                await worker.stdin.drain()  # also a turn of the loop between frames
+            worker.stdin.close()
+        except (BrokenPipeError, ConnectionResetError):  # the worker ended early: its error says why
+            pass
+        out = await worker.stdout.read()
+        await worker.wait()
+        err = await errors
     except BaseException:  # cancelled: do not leave the worker computing
+        errors.cancel()
         if worker.returncode is None:
             worker.kill()
             await worker.wait()
@@ -490,35 +577,54 @@ async def run_round(
         detail = err.decode(errors="replace")[-500:]
         raise RuntimeError(f"the mentoring round worker failed ({worker.returncode}): {detail}")
     # Our own child's answer on a private pipe, read frame by frame so that the loop keeps turning.
-    answer = pickle.loads(out)  # noqa: S301
-    result = RoundResult(unmatched=pickle.loads(answer[0]))  # noqa: S301
-    for frame in answer[1:]:
+    reader = io.BytesIO(out)
+    result = RoundResult(unmatched=pickle.load(reader))  # noqa: S301
+    reasons: dict[tuple[str, tuple[str, ...]], Reason] = {}
+    while reader.tell() < len(out):
         await asyncio.sleep(0)
-        result.pairs.extend(pickle.loads(frame))  # noqa: S301
+        for mentor_id, newcomer_id, score, why in pickle.load(reader):  # noqa: S301
+            result.pairs.append(Pair(mentor_id, newcomer_id, score,
+                                     tuple(reasons.get(r) or reasons.setdefault(r, Reason(*r)) for r in why)))
     return result
 
 
-#: Profiles or pairs per pickled frame between `run_round` and its worker (each a few milliseconds).
+#: Profiles or pairs per pickled frame between `run_round` and its worker (each a millisecond or two).
 _FRAME = 500
 
 
-def pack_result(result: RoundResult) -> bytes:
-    """A round's result as the worker sends it: the unmatched, then the pairs in frames."""
-    frames = [pickle.dumps(result.unmatched, protocol=pickle.HIGHEST_PROTOCOL)]
-    frames += [pickle.dumps(result.pairs[k:k + _FRAME], protocol=pickle.HIGHEST_PROTOCOL)
-               for k in range(0, len(result.pairs), _FRAME)]
-    return pickle.dumps(frames, protocol=pickle.HIGHEST_PROTOCOL)
+def _as_tuple(p: Profile) -> tuple[Any, ...]:
+    return (p.user_id, p.role, p.languages, p.help, p.interests, p.area, p.availability, p.capacity,
+            p.paused_until, p.created_at)
 
 
-def unpack_pool(payload: bytes) -> tuple[list[Profile], list[Profile], Rules, dict[int, int] | None]:
-    """The pool `run_round` sent to its worker."""
-    frames = pickle.loads(payload)  # noqa: S301  (from the bot's own process)
-    rules, remaining = pickle.loads(frames[0])  # noqa: S301
+def _pool_frames(newcomers: Sequence[Profile], mentors: Sequence[Profile], rules: Rules,
+                 remaining: dict[int, int] | None) -> Iterator[bytes]:
+    """The pool as `run_round` writes it to its worker: the rules, then the people in frames."""
+    people = (list(newcomers), list(mentors))
+    counts = [-(-len(group) // _FRAME) for group in people]
+    yield pickle.dumps((rules, remaining, counts), protocol=pickle.HIGHEST_PROTOCOL)
+    for group in people:
+        for k in range(0, len(group), _FRAME):
+            yield pickle.dumps([_as_tuple(p) for p in group[k:k + _FRAME]], protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read_pool(stream: BinaryIO) -> tuple[list[Profile], list[Profile], Rules, dict[int, int] | None]:
+    """The pool `run_round` wrote to its worker (in the worker process)."""
+    rules, remaining, counts = pickle.load(stream)  # noqa: S301  (from the bot's own process)
     people: tuple[list[Profile], list[Profile]] = ([], [])
-    for frame in frames[1:]:
-        role, chunk = pickle.loads(frame)  # noqa: S301
-        people[role].extend(chunk)
+    for group, count in zip(people, counts, strict=True):
+        for _ in range(count):
+            group.extend(Profile(*fields) for fields in pickle.load(stream))  # noqa: S301
     return people[0], people[1], rules, remaining
+
+
+def write_result(result: RoundResult, stream: BinaryIO) -> None:
+    """A round's result as the worker sends it: the unmatched, then the pairs as tuples in frames."""
+    pickle.dump(result.unmatched, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    for k in range(0, len(result.pairs), _FRAME):
+        chunk = [(p.mentor_id, p.newcomer_id, p.score, tuple((r.kind, r.codes) for r in p.reasons))
+                 for p in result.pairs[k:k + _FRAME]]
+        pickle.dump(chunk, stream, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def total_of(scores: np.ndarray, pairs: Sequence[tuple[int, int]]) -> int:

@@ -1,21 +1,25 @@
 """The worker process of a large mentoring round (see `assignment.run_round`).
 
-`python -m bot.features.mentoring.worker` reads the pool `run_round` pickled (in frames) from
-stdin and writes the `RoundResult` of `plan_round` to stdout. Only the bot itself
-starts it, through a private pipe.
+`python -m bot.features.mentoring.worker` reads the pool `run_round` writes (pickled frames of
+plain tuples) from stdin and writes the `RoundResult` of `plan_round` to stdout. NumPy and SciPy
+are imported first, while the bot is still writing the pool. Only the bot itself starts it,
+through a private pipe.
 """
 
 from __future__ import annotations
 
 import sys
 
-from bot.features.mentoring.assignment import pack_result, plan_round, unpack_pool
-
 
 def main() -> None:
     """Run one round from stdin to stdout."""
-    newcomers, mentors, rules, remaining = unpack_pool(sys.stdin.buffer.read())
-    sys.stdout.buffer.write(pack_result(plan_round(newcomers, mentors, rules, remaining)))
+    import numpy  # noqa: F401  (imported while the pool is still being written)
+    import scipy.sparse.csgraph  # noqa: F401
+
+    from bot.features.mentoring.assignment import plan_round, read_pool, write_result
+
+    newcomers, mentors, rules, remaining = read_pool(sys.stdin.buffer)
+    write_result(plan_round(newcomers, mentors, rules, remaining), sys.stdout.buffer)
     sys.stdout.buffer.flush()
 
 

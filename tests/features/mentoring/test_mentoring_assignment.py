@@ -191,15 +191,23 @@ def test_reasons_name_what_the_pair_shares() -> None:
     assert np.int64(fit.score) == 1000 + 3000 + 3000 + 1000 + 2000 + 1000
 
 
-@pytest.mark.parametrize("first_edges", [1, 3, 32])
+@pytest.mark.parametrize(("first_edges", "sample_columns", "slack", "block_cells"),
+                         [(1, 600, 0, 1 << 18), (3, 600, 2000, 1 << 18), (32, 600, 2000, 1 << 18),
+                          (3, 4, 500, 7), (8, 2, 0, 1)])
 @pytest.mark.parametrize("seed", range(12))
 def test_the_sparse_round_reaches_the_dense_solvers_total(monkeypatch: pytest.MonkeyPatch, seed: int,
-                                                          first_edges: int) -> None:
+                                                          first_edges: int, sample_columns: int, slack: int,
+                                                          block_cells: int) -> None:
     # Random score matrices with forbidden cells, full and empty mentors and ties everywhere; with
-    # only 1 or 3 first pairs per newcomer the optimality proof has to add most of the others.
+    # only 1 or 3 first pairs per newcomer the optimality proof has to add most of the others. The
+    # first pairs' threshold is also estimated on a few sampled mentors, the proof's pass runs in
+    # blocks of a few rows, and pairs near failing are added or not: the total is the same.
     import bot.features.mentoring.assignment as assignment
 
     monkeypatch.setattr(assignment, "_FIRST_EDGES", first_edges)
+    monkeypatch.setattr(assignment, "_SAMPLE_COLUMNS", sample_columns)
+    monkeypatch.setattr(assignment, "_SLACK", slack)
+    monkeypatch.setattr(assignment, "_BLOCK_CELLS", block_cells)
     rng = np.random.default_rng(seed)
     n, m = int(rng.integers(1, 60)), int(rng.integers(1, 40))
     scores = rng.integers(1, 6, size=(n, m)) * 500 * (rng.random((n, m)) < rng.uniform(0.1, 0.9))
