@@ -44,6 +44,8 @@ class Prompt:
     event_id: str | None
     least: int = 1
     most: int = 1
+    community: int | None = None
+    title: str = ""
 
 
 class MatrixStore:
@@ -145,9 +147,11 @@ class MatrixStore:
 
     # ----- prompts --------------------------------------------------------------------------------
     async def open_prompt(self, *, user_id: int | None, room_id: str, kind: str, action: str,
-                          options: list[Any], language: str, least: int = 1, most: int = 1) -> int:
+                          options: list[Any], language: str, least: int = 1, most: int = 1,
+                          community: int | None = None, title: str = "") -> int:
         """Store a pending prompt (replacing the member's open one in the room)."""
-        payload = json.dumps({"options": options, "least": least, "most": most}, ensure_ascii=False)
+        payload = json.dumps({"options": options, "least": least, "most": most, "community": community,
+                              "title": title}, ensure_ascii=False)
         async with self._db.transaction() as tx:
             if user_id is not None:
                 await tx.execute("DELETE FROM matrix_prompts WHERE user_id = ? AND room_id = ?", (user_id, room_id))
@@ -239,5 +243,6 @@ def _prompt(row: Any) -> Prompt:
     return Prompt(id=row["id"], user_id=row["user_id"], room_id=row["room_id"], kind=row["kind"],
                   action=row["action"], options=payload["options"], answers=json.loads(row["answers"]),
                   position=row["position"], language=row["language"], event_id=row["event_id"],
-                  least=payload.get("least", 1), most=payload.get("most", 1))
+                  least=payload.get("least", 1), most=payload.get("most", 1), community=payload.get("community"),
+                  title=payload.get("title", ""))
 
