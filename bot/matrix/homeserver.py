@@ -380,14 +380,18 @@ class HomeserverAdmin:
         return self._session
 
     async def request(self, method: str, path: str, *, token: str | None = None, body: Any = None,
-                      params: Mapping[str, str] | None = None) -> Any:
-        """One JSON request; a refusal raises `MatrixRequestError`. `M_LIMIT_EXCEEDED` is waited out."""
+                      params: Mapping[str, str] | None = None, wait_out_limits: bool = True) -> Any:
+        """One JSON request; a refusal raises `MatrixRequestError`.
+
+        `M_LIMIT_EXCEEDED` is waited out (as long as the server's `retry_after_ms` says) unless
+        `wait_out_limits` is False.
+        """
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         while True:
             async with self.session.request(method, self.url + path, json=body, headers=headers,
                                             params=params) as answer:
                 data = await answer.json(content_type=None)
-                if answer.status == 429 and isinstance(data, dict):
+                if answer.status == 429 and wait_out_limits and isinstance(data, dict):
                     await asyncio.sleep(int(data.get("retry_after_ms", 1000)) / 1000)  # the server's order
                     continue
                 if answer.status >= 400:
