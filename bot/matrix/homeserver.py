@@ -1,0 +1,504 @@
+"""A throwaway Synapse homeserver on loopback, for the tests, the benchmark and `matrix-tryout`.
+
+`Homeserver.start(directory)` writes a configuration that reaches nothing outside this machine
+(server name `localhost`, one HTTP listener on 127.0.0.1 serving the client API only, no
+federation, SQLite, no outside key servers, no statistics, no URL previews, no open registration),
+starts Synapse from this Python environment as a child process and waits until the client API
+answers. `stop()` ends it with SIGTERM. Everything it writes (configuration, signing key, database,
+media, log) stays in `directory`.
+
+Accounts are made through the shared-secret registration admin API (no e-mail, no captcha), and
+`HomeserverAdmin` builds the community: a space with the rooms named in `bot/core/places.py`,
+public rooms open to anyone, staff rooms invite-only.
+
+Synapse keeps real time: its child process gets neither `LD_PRELOAD` nor `FAKETIME*`, so a test run
+under libfaketime moves only the bot's clock. A real homeserver's clock is not the bot's either; the
+bot schedules on its own clock and must not trust the server's timestamps for that.
+
+Synapse is a test dependency (`pip install -e ".[test]"`); it is never imported here, only run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import importlib.util
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self
+
+import aiohttp
+import yaml
+
+from bot.core.places import PLACES, Place
+
+SERVER_NAME = "localhost"
+INSTALL_HINT = (
+    "Synapse (the Matrix homeserver the Matrix tests and `multinations-bot matrix-tryout` start on "
+    "127.0.0.1) is not installed in this Python environment. Install the test dependencies with: "
+    "pip install -e \".[test]\" (or only Synapse: pip install matrix-synapse)."
+)
+
+Limits = Literal["default", "lifted"]
+
+#: Synapse's per-user and per-room limits raised far beyond any test's pace. The limits a real
+#: server keeps are Synapse's defaults (`limits="default"` writes none of these).
+LIFTED_LIMITS: dict[str, Any] = {
+    "rc_message": {"per_second": 10_000, "burst_count": 100_000},
+    "rc_registration": {"per_second": 10_000, "burst_count": 100_000},
+    "rc_login": {
+        "address": {"per_second": 10_000, "burst_count": 100_000},
+        "account": {"per_second": 10_000, "burst_count": 100_000},
+        "failed_attempts": {"per_second": 10_000, "burst_count": 100_000},
+    },
+    "rc_joins": {
+        "local": {"per_second": 10_000, "burst_count": 100_000},
+        "remote": {"per_second": 10_000, "burst_count": 100_000},
+    },
+    "rc_joins_per_room": {"per_second": 10_000, "burst_count": 100_000},
+    "rc_invites": {
+        "per_room": {"per_second": 10_000, "burst_count": 100_000},
+        "per_user": {"per_second": 10_000, "burst_count": 100_000},
+        "per_issuer": {"per_second": 10_000, "burst_count": 100_000},
+    },
+    "rc_room_creation": {"per_second": 10_000, "burst_count": 100_000},
+    "rc_media_create": {"per_second": 10_000, "burst_count": 100_000},
+    "rc_profile": {"per_second": 10_000, "burst_count": 100_000},
+    "rc_presence": {"per_user": {"per_second": 10_000, "burst_count": 100_000}},
+    "rc_key_requests": {"per_second": 10_000, "burst_count": 100_000},
+    "rc_admin_redaction": {"per_second": 10_000, "burst_count": 100_000},
+    "rc_user_directory": {"per_second": 10_000, "burst_count": 100_000},
+    "rc_delayed_event_mgmt": {"per_second": 10_000, "burst_count": 100_000},
+}
+
+#: Environment variables a child homeserver must not inherit: libfaketime (CI runs the suite again
+#: with the wall clock moved) would move Synapse's clock too, and `LD_PRELOAD` is how it gets in.
+_NOT_INHERITED = ("LD_PRELOAD", "FAKETIME")
+
+
+class HomeserverMissing(RuntimeError):
+    """Synapse is not installed here; the message says how to install it."""
+
+    def __init__(self) -> None:
+        super().__init__(INSTALL_HINT)
+
+
+class HomeserverFailed(RuntimeError):
+    """Synapse did not start (or an admin call failed); the message carries the end of its log."""
+
+
+def synapse_installed() -> bool:
+    """Whether `python -m synapse.app.homeserver` can run from this environment."""
+    return importlib.util.find_spec("synapse") is not None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of the homeserver process: ours without libfaketime's variables."""
+    source = os.environ if environ is None else environ
+    return {key: value for key, value in source.items() if not key.startswith(_NOT_INHERITED)}
+
+
+def _signing_key() -> str:
+    """A new ed25519 signing key in Synapse's key-file format (`ed25519 <version> <seed>`)."""
+    version = "a_" + secrets.token_hex(2)
+    seed = base64.b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
+    return f"ed25519 {version} {seed}\n"
+
+
+def homeserver_config(directory: Path, port: int, *, limits: Limits = "lifted",
+                      shared_secret: str | None = None) -> dict[str, Any]:
+    """The Synapse configuration of a throwaway homeserver in `directory` listening on `port`."""
+    config: dict[str, Any] = {
+        "server_name": SERVER_NAME,
+        "public_baseurl": f"http://127.0.0.1:{port}/",
+        "pid_file": str(directory / "homeserver.pid"),
+        "listeners": [{
+            "port": port,
+            "bind_addresses": ["127.0.0.1"],
+            "type": "http",
+            "tls": False,
+            "x_forwarded": False,
+            # `client` also serves the media repository (uploads: the privacy export is a file).
+            "resources": [{"names": ["client"], "compress": False}],
+        }],
+        "database": {"name": "sqlite3", "args": {"database": str(directory / "homeserver.db")}},
+        "log_config": str(directory / "log.config"),
+        "media_store_path": str(directory / "media_store"),
+        "signing_key_path": str(directory / "signing.key"),
+        "trusted_key_servers": [],
+        "suppress_key_server_warning": True,
+        # No other server may be reached or reach us.
+        "federation_domain_whitelist": [],
+        "report_stats": False,
+        "enable_metrics": False,
+        "presence": {"enabled": False},
+        "url_preview_enabled": False,
+        "enable_registration": False,
+        "registration_shared_secret": shared_secret or secrets.token_urlsafe(32),
+        "macaroon_secret_key": secrets.token_urlsafe(32),
+        "form_secret": secrets.token_urlsafe(32),
+        "bcrypt_rounds": 4,
+        "allow_guest_access": False,
+        "serve_server_wellknown": False,
+    }
+    if limits == "lifted":
+        config.update(LIFTED_LIMITS)
+    elif limits != "default":
+        raise ValueError(f"limits must be 'default' or 'lifted', not {limits!r}")
+    return config
+
+
+def _log_config(log_file: Path) -> dict[str, Any]:
+    """Synapse's logging: warnings and its start-up lines to one file, no per-request lines."""
+    return {
+        "version": 1,
+        "formatters": {"precise": {"format": "%(asctime)s %(name)s %(levelname)s %(message)s"}},
+        "handlers": {"file": {"class": "logging.FileHandler", "formatter": "precise",
+                              "filename": str(log_file), "encoding": "utf-8"}},
+        "loggers": {
+            "synapse.access": {"level": "WARNING"},
+            "synapse.storage.SQL": {"level": "WARNING"},
+            "twisted": {"level": "WARNING"},
+        },
+        "root": {"level": "INFO", "handlers": ["file"]},
+        "disable_existing_loggers": False,
+    }
+
+
+@dataclass
+class Homeserver:
+    """A running throwaway Synapse (see the module docstring)."""
+
+    directory: Path
+    port: int
+    shared_secret: str
+    limits: Limits
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    started_in: float = 0.0
+
+    @property
+    def url(self) -> str:
+        """The base URL a Matrix client uses (the homeserver URL)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_file(self) -> Path:
+        return self.directory / "homeserver.log"
+
+    @classmethod
+    def start(cls, directory: Path, *, limits: Limits = "lifted", port: int | None = None,
+              timeout: float = 90.0) -> Self:
+        """Write the configuration into `directory`, start Synapse and wait until it answers.
+
+        Raises `HomeserverMissing` when Synapse is not installed and `HomeserverFailed` (with the
+        end of Synapse's log) when it exits or does not answer within `timeout` seconds.
+        """
+        if not synapse_installed():
+            raise HomeserverMissing
+        directory = Path(directory).resolve()
+        directory.mkdir(parents=True, exist_ok=True)
+        server = cls(directory, port or free_port(), secrets.token_urlsafe(32), limits)
+        key = directory / "signing.key"
+        if not key.exists():
+            key.write_text(_signing_key(), encoding="ascii")
+            key.chmod(0o600)
+        config_file = directory / "homeserver.yaml"
+        config = homeserver_config(directory, server.port, limits=limits, shared_secret=server.shared_secret)
+        config_file.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        config_file.chmod(0o600)
+        (directory / "log.config").write_text(yaml.safe_dump(_log_config(server.log_file)), encoding="utf-8")
+        began = time.monotonic()
+        with (directory / "homeserver.out").open("ab") as out:
+            server.process = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
+                [sys.executable, "-m", "synapse.app.homeserver", "--config-path", str(config_file)],
+                cwd=directory, env=child_environment(), stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True,  # Ctrl-C in a terminal is ours to pass on
+            )
+        try:
+            server._wait_until_ready(timeout)
+        except BaseException:
+            server.stop()
+            raise
+        server.started_in = time.monotonic() - began
+        return server
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        versions = f"{self.url}/_matrix/client/versions"
+        while True:
+            code = self.process.poll()
+            if code is not None:
+                raise HomeserverFailed(f"Synapse exited with status {code} while starting.\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(versions, timeout=2) as answer:  # noqa: S310 (loopback http)
+                    if answer.status == 200 and "versions" in json.loads(answer.read()):
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                raise HomeserverFailed(
+                    f"Synapse did not answer {versions} within {timeout:.0f} s.\n{self.log_tail()}"
+                )
+            time.sleep(0.05)  # a readiness poll, not a wait for an event we could observe
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines Synapse wrote (its log and its standard output), for error messages."""
+        parts = []
+        for path in (self.directory / "homeserver.out", self.log_file):
+            if path.exists():
+                tail = path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+                if tail:
+                    parts.append(f"--- last lines of {path.name} ---\n" + "\n".join(tail))
+        return "\n".join(parts) or "(Synapse wrote no log)"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop Synapse with SIGTERM (SIGKILL if it does not end within `timeout` seconds)."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def admin(self, session: aiohttp.ClientSession | None = None) -> HomeserverAdmin:
+        """An admin client for this homeserver (its own HTTP session unless one is given)."""
+        return HomeserverAdmin(self.url, self.shared_secret, session=session)
+
+
+# ----- accounts and the community --------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A Matrix account on the homeserver, logged in on one device."""
+
+    user_id: str
+    password: str
+    access_token: str
+    device_id: str
+
+    @property
+    def localpart(self) -> str:
+        return self.user_id[1:].split(":", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Community:
+    """The community's space and its rooms: room ids by place name (`bot.core.places`)."""
+
+    space_id: str
+    rooms: Mapping[str, str]
+    owner: str
+
+    def room(self, place: Place | str) -> str:
+        return self.rooms[place if isinstance(place, str) else place.name]
+
+
+def registration_mac(shared_secret: str, nonce: str, user: str, password: str, *, admin: bool = False) -> str:
+    """The HMAC-SHA1 the shared-secret registration API expects (hex)."""
+    mac = hmac.new(shared_secret.encode("utf-8"), digestmod=hashlib.sha1)
+    for part in (nonce, user, password):
+        mac.update(part.encode("utf-8"))
+        mac.update(b"\x00")
+    mac.update(b"admin" if admin else b"notadmin")
+    return mac.hexdigest()
+
+
+class MatrixRequestError(HomeserverFailed):
+    """The homeserver refused a request the harness made."""
+
+    def __init__(self, method: str, path: str, status: int, body: Any) -> None:
+        errcode = body.get("errcode") if isinstance(body, dict) else None
+        super().__init__(f"{method} {path} answered {status} {errcode or ''}: {body}")
+        self.status = status
+        self.errcode = errcode
+        self.body = body
+
+
+class HomeserverAdmin:
+    """Accounts, rate-limit exemptions and the community, through the client and admin APIs."""
+
+    def __init__(self, url: str, shared_secret: str, *, session: aiohttp.ClientSession | None = None) -> None:
+        self.url = url.rstrip("/")
+        self._secret = shared_secret
+        self._session = session
+        self._own_session = session is None
+        self._admin: Account | None = None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._own_session and self._session is not None:
+            await self._session.close()
+        self._session = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+            self._own_session = True
+        return self._session
+
+    async def request(self, method: str, path: str, *, token: str | None = None, body: Any = None,
+                      params: Mapping[str, str] | None = None, wait_out_limits: bool = True) -> Any:
+        """One JSON request; a refusal raises `MatrixRequestError`.
+
+        `M_LIMIT_EXCEEDED` is waited out (as long as the server's `retry_after_ms` says) unless
+        `wait_out_limits` is False.
+        """
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        while True:
+            async with self.session.request(method, self.url + path, json=body, headers=headers,
+                                            params=params) as answer:
+                data = await answer.json(content_type=None)
+                if answer.status == 429 and wait_out_limits and isinstance(data, dict):
+                    await asyncio.sleep(int(data.get("retry_after_ms", 1000)) / 1000)  # the server's order
+                    continue
+                if answer.status >= 400:
+                    raise MatrixRequestError(method, path, answer.status, data)
+                return data
+
+    async def register(self, localpart: str, password: str | None = None, *, admin: bool = False,
+                       displayname: str | None = None) -> Account:
+        """A new account through the shared-secret admin API, logged in (its token is in the answer)."""
+        password = password or secrets.token_urlsafe(12)
+        nonce = (await self.request("GET", "/_synapse/admin/v1/register"))["nonce"]
+        body: dict[str, Any] = {
+            "nonce": nonce, "username": localpart, "password": password, "admin": admin,
+            "mac": registration_mac(self._secret, nonce, localpart, password, admin=admin),
+        }
+        if displayname:
+            body["displayname"] = displayname
+        answer = await self.request("POST", "/_synapse/admin/v1/register", body=body)
+        return Account(answer["user_id"], password, answer["access_token"], answer["device_id"])
+
+    async def administrator(self) -> Account:
+        """The harness's own server administrator (made on first use)."""
+        if self._admin is None:
+            self._admin = await self.register(f"harness-admin-{secrets.token_hex(4)}", admin=True)
+        return self._admin
+
+    async def exempt_from_rate_limits(self, user_id: str) -> None:
+        """What a server admin does for a bot: no message (or other per-user) rate limit for this user."""
+        admin = await self.administrator()
+        path = f"/_synapse/admin/v1/users/{urllib.parse.quote(user_id)}/override_ratelimit"
+        await self.request("POST", path, token=admin.access_token, body={"messages_per_second": 0, "burst_count": 0})
+
+    async def create_room(self, owner: Account, *, name: str, space: bool = False, public: bool = True,
+                          parent: str | None = None, alias: str | None = None, topic: str | None = None,
+                          power_levels: Mapping[str, Any] | None = None) -> str:
+        """A room (or a space) made by `owner`; `parent` puts it in that space on both sides."""
+        body: dict[str, Any] = {
+            "name": name,
+            "preset": "public_chat" if public else "private_chat",
+            "visibility": "private",
+            "initial_state": [],
+        }
+        if space:
+            body["creation_content"] = {"type": "m.space"}
+        if alias:
+            body["room_alias_name"] = alias
+        if topic:
+            body["topic"] = topic
+        if power_levels:
+            body["power_level_content_override"] = dict(power_levels)
+        if parent:
+            body["initial_state"].append({"type": "m.space.parent", "state_key": parent,
+                                          "content": {"via": [SERVER_NAME], "canonical": True}})
+        if not public:
+            body["initial_state"].append({"type": "m.room.history_visibility", "state_key": "",
+                                          "content": {"history_visibility": "joined"}})
+        room_id = (await self.request("POST", "/_matrix/client/v3/createRoom", token=owner.access_token,
+                                      body=body))["room_id"]
+        if parent:
+            await self.request(
+                "PUT", f"/_matrix/client/v3/rooms/{_q(parent)}/state/m.space.child/{_q(room_id)}",
+                token=owner.access_token, body={"via": [SERVER_NAME], "suggested": public},
+            )
+        return room_id
+
+    async def create_community(self, owner: Account, *, name: str = "Multinations Norsjö",
+                               alias_prefix: str | None = None,
+                               places: Iterable[Place] = PLACES) -> Community:
+        """The space and one room per place, owned by `owner` (the bot in the tests and the try-out).
+
+        Public places (welcome, start-here, announcements, general) are open to anyone; staff rooms
+        (volunteers, organizers, coordinators, translators) are invite-only: their members are the
+        staff group. In announcements only moderators post; everyone may react and answer polls.
+        `alias_prefix` gives every room an alias (`#<prefix><name>:localhost`); None gives none.
+        """
+        space_alias = f"{alias_prefix}space" if alias_prefix is not None else None
+        space_id = await self.create_room(owner, name=name, space=True, alias=space_alias,
+                                          power_levels={"events_default": 100})
+        rooms: dict[str, str] = {}
+        for place in dict.fromkeys(places):
+            if place.fallback in rooms:
+                continue
+            levels = None
+            if place.fallback == "announcements":
+                levels = {"events_default": 50, "events": {
+                    "m.reaction": 0, "m.poll.response": 0, "org.matrix.msc3381.poll.response": 0}}
+            rooms[place.fallback] = await self.create_room(
+                owner, name=place.fallback, public=not place.staff, parent=space_id, power_levels=levels,
+                alias=f"{alias_prefix}{place.fallback}" if alias_prefix is not None else None,
+            )
+        by_name = {place.name: rooms[place.fallback] for place in places}
+        by_name.update(rooms)
+        return Community(space_id, by_name, owner.user_id)
+
+    async def invite(self, inviter: Account, room_id: str, user_id: str) -> None:
+        await self.request("POST", f"/_matrix/client/v3/rooms/{_q(room_id)}/invite", token=inviter.access_token,
+                           body={"user_id": user_id})
+
+    async def join(self, account: Account, room_id: str) -> None:
+        await self.request("POST", f"/_matrix/client/v3/join/{_q(room_id)}", token=account.access_token, body={})
+
+    async def add_member(self, inviter: Account, room_id: str, member: Account) -> None:
+        """`member` in `room_id` (invited by `inviter` first, as a staff room needs)."""
+        with contextlib.suppress(MatrixRequestError):  # already a member, or the room is public
+            await self.invite(inviter, room_id, member.user_id)
+        await self.join(member, room_id)
+
+
+def _q(value: str) -> str:
+    return urllib.parse.quote(value, safe="")
