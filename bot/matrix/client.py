@@ -98,6 +98,9 @@ class MatrixBot:
         self._creators: dict[str, set[str]] = {}
         self._encrypted: set[str] = set()
         self._stopping = asyncio.Event()
+        #: Set once the sync position is known (on a first start: after the initial sync), so members'
+        #: commands from then on are answered.
+        self.ready = asyncio.Event()
         self._on_join: list[Callable[[int, UserRef], Awaitable[None]]] = []
         self.handled = 0
         from bot.matrix.conversation import MatrixConversation
@@ -289,6 +292,13 @@ class MatrixBot:
             current[matrix_user] = rooms
             await self.call(Method.PUT, path, current)
 
+    async def account_data(self, kind: str) -> dict[str, Any]:
+        """The bot's account data of a type (empty when unset)."""
+        try:
+            return dict(await self.call(Method.GET, Path.v3.user[self.user_id].account_data[kind]))
+        except MatrixRequestError:
+            return {}
+
     async def translator_for(self, user: int) -> Any:
         """The member's translator (the one locale rule; Matrix clients tell no locale)."""
         return await self.services.translator_for_user(user, self.community or None)
@@ -313,6 +323,7 @@ class MatrixBot:
             await self._accept_invites(first)
             since = str(first["next_batch"])
             await self.store.set_state(NEXT_BATCH, since)
+        self.ready.set()
         while not self._stopping.is_set():
             try:
                 data = await self._sync_or_stop(since)
