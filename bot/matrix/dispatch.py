@@ -78,14 +78,15 @@ class Dispatcher:
         self.parser = CommandParser(bot.services)
 
     async def exchange(self, room_id: str, matrix_user: str, turn: str, *, community: int | None = None,
-                       language: str | None = None, prompt_event: str | None = None,
-                       direct: bool | None = None) -> MatrixExchange:
+                       language: str | None = None, prompt_event: str | None = None) -> MatrixExchange:
         """The member's turn with what the platform says about them now (staff rooms, power levels)."""
         bot = self.bot
         user = await bot.local_user(matrix_user)
         if language is None:
             language = (await bot.translator_for(user)).code
-        if community is None and (direct is False or (direct is None and bot.in_space(room_id))):
+        if community is None:
+            # One bot serves one space: its direct rooms belong to that community too (as a Discord
+            # DM does with GUILD_ID set), so members may run every command privately.
             community = bot.community
         return MatrixExchange(bot, user=user, matrix_user=matrix_user, room_id=room_id, community=community,
                               language=language, staff=await bot.staff_of(matrix_user),
