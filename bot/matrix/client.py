@@ -52,6 +52,8 @@ MANAGER_LEVEL = 100
 #: Long-poll of one sync (milliseconds), and the HTTP read timeout around it (seconds).
 SYNC_TIMEOUT_MS = 25000
 READ_TIMEOUT = 60.0
+#: After a failed sync (the HTTP layer already retried it), wait this long before the next (seconds).
+SYNC_PAUSE = 2.0
 #: Events a room's timeline gives per sync (a command sent while the bot was down is among them).
 TIMELINE_LIMIT = 200
 SYNC_FILTER = (
@@ -80,12 +82,15 @@ class MatrixBot:
     """The adapter's runtime: homeserver connection, rooms, membership, the sync loop."""
 
     def __init__(self, services: Services, config: MatrixConfig, *, session: Any = None,
-                 pacer: Pacer | None = None, sync_timeout_ms: int = SYNC_TIMEOUT_MS) -> None:
+                 pacer: Pacer | None = None, sync_timeout_ms: int = SYNC_TIMEOUT_MS,
+                 backoff: float | None = None) -> None:
         self.services = services
         self.config = config
         self._own_session = session is None
         self.session = session or ClientSession(timeout=ClientTimeout(total=None, sock_read=READ_TIMEOUT))
         self.api = PacedAPI(config.homeserver, config.access_token, client_session=self.session, pacer=pacer)
+        if backoff is not None:
+            self.api.backoff = backoff
         self.store = MatrixStore(services.db, services.clock)
         services.privacy.register(self.store.privacy_section())
         self.user_id = config.user_id
@@ -317,28 +322,37 @@ class MatrixBot:
             await self.login()
         await self.prepare()
         since = await self.store.state(NEXT_BATCH)
-        if since is None:
+        while since is None and not self._stopping.is_set():
             # First start: what was said before the bot existed is not a command to it.
-            first = await self.sync_once(None, 0)
+            try:
+                first = await self.sync_once(None, 0)
+            except (MatrixRequestError, MatrixConnectionError, TimeoutError) as exc:
+                log.warning("the first sync failed (%s): trying again", type(exc).__name__)
+                await self._pause(SYNC_PAUSE)
+                continue
             await self._accept_invites(first)
             since = str(first["next_batch"])
             await self.store.set_state(NEXT_BATCH, since)
-        self.ready.set()
+        first_batch = True
         while not self._stopping.is_set():
             try:
-                data = await self._sync_or_stop(since)
+                data = await self._sync_or_stop(since, 0 if first_batch else self.sync_timeout_ms)
             except (MatrixRequestError, MatrixConnectionError, TimeoutError) as exc:
                 log.warning("sync failed (%s): trying again", type(exc).__name__)
-                await self._pause(2.0)
+                await self._pause(SYNC_PAUSE)
                 continue
             if data is None:
                 break
             await self.handle_sync(data)
+            if first_batch:
+                # What happened while the bot was away is handled: from now on it is live.
+                first_batch = False
+                self.ready.set()
             since = str(data["next_batch"])
             await self.store.set_state(NEXT_BATCH, since)
 
-    async def _sync_or_stop(self, since: str) -> dict[str, Any] | None:
-        syncing = asyncio.ensure_future(self.sync_once(since, self.sync_timeout_ms))
+    async def _sync_or_stop(self, since: str, timeout_ms: int) -> dict[str, Any] | None:
+        syncing = asyncio.ensure_future(self.sync_once(since, timeout_ms))
         stopping = asyncio.ensure_future(self._stopping.wait())
         done, _ = await asyncio.wait({syncing, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if syncing not in done:

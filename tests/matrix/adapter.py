@@ -116,13 +116,15 @@ class BotRunner:
     """Starts the bot on one database file; `restart()` stops it and starts a new process-like instance."""
 
     def __init__(self, community: MatrixCommunity, database: Path, *, session: Any = None,
-                 pacer: Pacer | None = None, desk: Desk | None = None, language: str = "en") -> None:
+                 pacer: Pacer | None = None, desk: Desk | None = None, language: str = "en",
+                 backoff: float = 0.05) -> None:
         self.community = community
         self.database = database
         self.session = session
         self.pacer = pacer
         self.desk = desk if desk is not None else Desk()
         self.language = language
+        self.backoff = backoff
         self.running: Running | None = None
 
     def config(self) -> MatrixConfig:
@@ -134,7 +136,8 @@ class BotRunner:
         settings = Settings(database_path=self.database, default_language=self.language, platform="matrix")
         services = await build_services(settings, clock=FixedClock(START), database_path=self.database)
         declare_desk(services, self.desk)
-        bot = MatrixBot(services, self.config(), session=self.session, pacer=self.pacer, sync_timeout_ms=5000)
+        bot = MatrixBot(services, self.config(), session=self.session, pacer=self.pacer, sync_timeout_ms=5000,
+                        backoff=self.backoff)
         task = asyncio.create_task(bot.run(), name="test:matrix-bot")
         ready = asyncio.create_task(bot.ready.wait())
         done, _ = await asyncio.wait({task, ready}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
@@ -186,3 +189,86 @@ async def direct_room_of(member: Any, bot_user: str, timeout: float = 15.0) -> s
     room_id = await member.next_invite(timeout=timeout)
     await member.join(room_id)
     return room_id
+
+
+# ----- faults at the HTTP session ------------------------------------------------------------------
+@dataclass
+class Fault:
+    """Requests matching `method` and `path` (a regex searched in the URL path) fail `times` times.
+
+    `status`: an HTTP status answered instead of the homeserver's (with `body` as JSON); 0 for a timeout
+    before the request reached the homeserver; -1 for a timeout after it did (the answer is lost)."""
+
+    method: str
+    path: str
+    status: int
+    times: int = 1
+    body: dict[str, Any] = field(default_factory=dict)
+    hits: int = 0
+
+
+class _Answer:
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status = status
+        self._body = body
+        self.headers: dict[str, str] = {}
+
+    async def json(self, **_kwargs: Any) -> Any:
+        return self._body
+
+    async def text(self) -> str:
+        import json
+
+        return json.dumps(self._body)
+
+
+class _Injected:
+    def __init__(self, session: Any, fault: Fault | None, method: str, url: Any, kwargs: dict[str, Any]) -> None:
+        self._session, self._fault, self._method, self._url, self._kwargs = session, fault, method, url, kwargs
+        self._real: Any = None
+
+    async def __aenter__(self) -> Any:
+        fault = self._fault
+        if fault is not None and fault.status == 0:
+            raise TimeoutError
+        if fault is not None and fault.status == -1:
+            async with self._session.request(self._method, self._url, **self._kwargs) as answer:
+                await answer.read()
+            raise TimeoutError
+        if fault is not None:
+            return _Answer(fault.status, fault.body)
+        self._real = self._session.request(self._method, self._url, **self._kwargs)
+        return await self._real.__aenter__()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._real is not None:
+            await self._real.__aexit__(*exc)
+
+
+class FaultySession:
+    """An aiohttp session whose requests can be made to fail (`inject`), else passed through."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.faults: list[Fault] = []
+
+    def inject(self, method: str, path: str, status: int, *, times: int = 1,
+               body: dict[str, Any] | None = None) -> Fault:
+        fault = Fault(method, path, status, times, body or {"errcode": "M_UNKNOWN", "error": "injected"})
+        self.faults.append(fault)
+        return fault
+
+    def request(self, method: str, url: Any, **kwargs: Any) -> _Injected:
+        import re
+
+        path = str(getattr(url, "path", url))
+        chosen = None
+        for fault in self.faults:
+            if fault.hits < fault.times and fault.method == method and re.search(fault.path, path):
+                fault.hits += 1
+                chosen = fault
+                break
+        return _Injected(self.session, chosen, method, url, kwargs)
+
+    async def close(self) -> None:
+        await self.session.close()
