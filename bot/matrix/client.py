@@ -156,7 +156,9 @@ class MatrixBot:
             if space.startswith("#"):
                 found = await self.call(Method.GET, Path.v3.directory.room[space])
                 space = str(found["room_id"])
-            await self.call(Method.POST, Path.v3.join[space])
+            joined = (await self.call(Method.GET, Path.v3.joined_rooms)).get("joined_rooms", [])
+            if space not in joined:
+                await self.call(Method.POST, Path.v3.join[space])
         except MatrixRequestError:
             raise SettingsError("MATRIX_SPACE", f"{self.config.space} is not a space the bot can join "
                                 "(invite the bot user to it).") from None
@@ -166,7 +168,8 @@ class MatrixBot:
     async def prepare(self) -> None:
         """Join the space's rooms, read staff membership and power levels."""
         await self.refresh_rooms()
-        for room_id in set(self._rooms_by_name.values()):
+        joined = set((await self.call(Method.GET, Path.v3.joined_rooms)).get("joined_rooms", []))
+        for room_id in set(self._rooms_by_name.values()) - joined:
             with contextlib.suppress(MatrixRequestError):
                 await self.call(Method.POST, Path.v3.join[room_id])
         for room_id in {self.space_id, *(r for r in (await self._staff_rooms()).values() if r)}:
