@@ -106,3 +106,39 @@ async def test_deleting_a_members_data_removes_their_matrix_mapping(matrix: Matr
         assert await bot.local_user(amal.user_id) != local  # a new start if they write again
     finally:
         await runner.stop()
+
+
+async def test_joins_and_departures_of_the_space(matrix: MatrixCommunity, tmp_path: Path) -> None:
+    from bot.core.retention import MemberRetention
+
+    runner = BotRunner(matrix, tmp_path / "bot.db")
+    await runner.start()
+    try:
+        bot = runner.bot
+        arrived: list[tuple[int, str]] = []
+
+        async def hook(community: int, user: UserRef) -> None:
+            arrived.append((community, user.id))
+
+        bot.on_join(hook)
+        amal = await matrix.member("amal")  # joins the space and the welcome room
+        await amal.send(matrix.room("welcome"), "!echo hi")
+        await direct_room_of(amal, matrix.bot.user_id)  # the bot has seen her joins by now
+        local = await bot.local_user(amal.user_id)
+        assert arrived == [(bot.community, str(local))]  # once, though she joined two rooms
+        key = MemberRetention.key(bot.community, local)
+        await amal.leave(matrix.room("welcome"))
+        await amal.leave(matrix.community.space_id)
+        olga = await matrix.member("olga")
+        await olga.send(matrix.room("welcome"), "!echo marker")
+        await direct_room_of(olga, matrix.bot.user_id)
+        assert await bot.services.jobs.state_of(key) == "pending"  # her data is forgotten later
+        await amal.join(matrix.community.space_id)
+        await olga.send(matrix.room("welcome"), "!echo marker 2")
+        room = olga.invites[-1]
+        await olga.next_text(room, sender=matrix.bot.user_id)
+        assert (await olga.next_text(room, sender=matrix.bot.user_id)).startswith("echo: marker")
+        assert await olga.next_text(room, sender=matrix.bot.user_id) == "echo: marker 2"
+        assert await bot.services.jobs.state_of(key) != "pending"  # she came back in time
+    finally:
+        await runner.stop()
