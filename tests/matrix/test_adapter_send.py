@@ -117,3 +117,20 @@ async def test_places_and_private_rooms(matrix: MatrixCommunity, tmp_path: Path)
                                                since=bot.services.clock.now()) is None
         nowhere = await conversation.post(bot.community, PlaceRef("999999"), Message.of("x"))
         assert nowhere is None
+
+
+async def test_a_member_who_left_their_direct_room_gets_a_new_one(matrix: MatrixCommunity, tmp_path: Path) -> None:
+    amal = await matrix.member("amal")
+    async with running_bot(matrix, tmp_path / "bot.db") as runner:
+        bot = runner.bot
+        amal_ref = UserRef.of(await bot.local_user(amal.user_id))
+        assert await bot.conversation.direct(amal_ref, Message.of("First")) is Delivery.SENT
+        first = await direct_room_of(amal, matrix.bot.user_id)
+        await amal.next_text(first, sender=matrix.bot.user_id)
+        assert await amal.next_text(first, sender=matrix.bot.user_id) == "First"
+        await amal.leave(first)
+        await amal.send(matrix.room("welcome"), "!echo back")  # seen after her leave
+        second = await direct_room_of(amal, matrix.bot.user_id)
+        assert second != first
+        assert "not encrypted" in await amal.next_text(second, sender=matrix.bot.user_id)
+        assert await amal.next_text(second, sender=matrix.bot.user_id) == "echo: back"
