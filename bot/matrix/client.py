@@ -400,7 +400,8 @@ class MatrixBot:
                 log.info("could not accept an invite (HTTP %s)", exc.http_status)
 
     async def handle_sync(self, data: dict[str, Any]) -> None:
-        """Apply state in order, then run members' turns (each member's in order, members side by side)."""
+        """Apply state in order, then joins and departures, then members' turns (each member's in order,
+        members side by side)."""
         await self._accept_invites(data)
         turns: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         arrivals: list[tuple[str, bool]] = []  # (member, joined: True / left the space: False), in order
@@ -435,6 +436,9 @@ class MatrixBot:
                 await self.store.forget_direct_room(room_id)
         for room_id, member in left_direct:
             await self._left_direct(room_id, member)
+        # Joins and departures first: a member's command after their join finds them welcomed.
+        for member, joined in arrivals:
+            await self._arrived(member) if joined else await self._departed(member)
 
         async def member_turns(items: list[tuple[str, dict[str, Any]]]) -> None:
             for room_id, event in items:
@@ -445,8 +449,6 @@ class MatrixBot:
                 self.handled += 1
 
         await asyncio.gather(*(member_turns(items) for items in turns.values()))
-        for member, joined in arrivals:
-            await self._arrived(member) if joined else await self._departed(member)
 
     async def _left_direct(self, room_id: str, matrix_user: str) -> None:
         """The member left their direct room: forget it and leave too (the next message makes a new one)."""
