@@ -29,19 +29,21 @@ import importlib.util
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TextIO
 
 import aiohttp
 import yaml
@@ -465,9 +467,10 @@ class HomeserverAdmin:
         Public places (welcome, start-here, announcements, general) are open to anyone; staff rooms
         (volunteers, organizers, coordinators, translators) are invite-only: their members are the
         staff group. In announcements only moderators post; everyone may react and answer polls.
-        `alias_prefix` gives every room an alias (`#<prefix><name>:localhost`); None gives none.
+        `alias_prefix` gives every room an alias (`#<prefix><name>:localhost`, the space
+        `#<prefix>community:localhost`); None gives none.
         """
-        space_alias = f"{alias_prefix}space" if alias_prefix is not None else None
+        space_alias = f"{alias_prefix}community" if alias_prefix is not None else None
         space_id = await self.create_room(owner, name=name, space=True, alias=space_alias,
                                           power_levels={"events_default": 100})
         rooms: dict[str, str] = {}
@@ -502,3 +505,130 @@ class HomeserverAdmin:
 
 def _q(value: str) -> str:
     return urllib.parse.quote(value, safe="")
+
+
+# ----- the try-out (`multinations-bot matrix-tryout`) ------------------------------------------------
+#: The line the try-out prints once everything runs (a test waits for it).
+READY_LINE = "matrix-tryout: ready at"
+BotRunner = Callable[[Mapping[str, str], asyncio.Event], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class TryoutMember:
+    account: Account
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tryout:
+    """What the try-out made: the homeserver URL, the bot's account, the community and two members."""
+
+    url: str
+    bot: Account
+    community: Community
+    members: tuple[TryoutMember, ...]
+
+    def bot_settings(self) -> dict[str, str]:
+        """The bot's Matrix settings for this community, as environment variables."""
+        return {
+            "MATRIX_HOMESERVER": self.url,
+            "MATRIX_USER_ID": self.bot.user_id,
+            "MATRIX_ACCESS_TOKEN": self.bot.access_token,
+            "MATRIX_DEVICE_ID": self.bot.device_id,
+            "MATRIX_SPACE": self.community.space_id,
+        }
+
+
+async def prepare_tryout(admin: HomeserverAdmin) -> Tryout:
+    """The bot (exempted from rate limits), the space with its rooms, a newcomer and a staff member."""
+    bot = await admin.register("multinations-bot", displayname="Multinations bot")
+    await admin.exempt_from_rate_limits(bot.user_id)
+    community = await admin.create_community(bot, alias_prefix="")
+    newcomer = await admin.register("amina", _password(), displayname="Amina")
+    staff = await admin.register("tesfay", _password(), displayname="Tesfay")
+    for member in (newcomer, staff):
+        await admin.invite(bot, community.space_id, member.user_id)
+    await admin.join(staff, community.space_id)
+    staff_places = [place for place in PLACES if place.staff]
+    for place in staff_places:
+        await admin.add_member(bot, community.room(place), staff)
+    groups = ", ".join(place.fallback for place in staff_places)
+    return Tryout(admin.url, bot, community, (
+        TryoutMember(newcomer, "a newcomer: invited to the space, not in it yet (join it to be welcomed)"),
+        TryoutMember(staff, f"staff: in the space and in the rooms {groups}"),
+    ))
+
+
+def _password() -> str:
+    return "-".join(secrets.token_hex(2) for _ in range(4))
+
+
+def tryout_instructions(tryout: Tryout, directory: Path, *, kept: bool) -> str:
+    """What the try-out prints: how to log in with any Matrix client, and who is who."""
+    rooms = ", ".join(f"#{name}:{SERVER_NAME}" for name in dict.fromkeys(p.fallback for p in PLACES))
+    lines = [
+        "A throwaway Matrix homeserver (Synapse) runs on this machine only, with the bot in it.",
+        "",
+        f"  Homeserver URL:  {tryout.url}",
+        f"  Space:           #community:{SERVER_NAME}   rooms: {rooms}",
+        f"  Bot:             {tryout.bot.user_id}",
+        "",
+        "Log in with any Matrix client (Element Desktop: 'Sign in', 'Edit' the homeserver, enter the URL",
+        "above; it must run on this machine) as one of these members:",
+    ]
+    for member in tryout.members:
+        account = member.account
+        lines.append(f"  {account.localpart:<8} user {account.user_id}  password {account.password}")
+        lines.append(f"  {'':<8} {member.role}")
+    lines += [
+        "",
+        "Commands are typed as messages, e.g. !help in any room of the space.",
+        f"Everything is kept in {directory}" + ("." if kept else " and removed when you stop."),
+        "Stop with Ctrl-C.",
+    ]
+    return "\n".join(lines)
+
+
+async def run_tryout(directory: Path | None, run_bot: BotRunner | None, *, out: TextIO | None = None) -> int:
+    """Start the homeserver, make the community, run the bot on it until SIGINT/SIGTERM, stop both.
+
+    `directory` keeps everything (the homeserver and the bot's database); None uses a temporary one
+    removed at the end. `run_bot(settings, stopping)` runs the bot with the Matrix settings given
+    until `stopping` is set; None runs the homeserver without a bot.
+    """
+    out = out or sys.stdout
+    kept = directory is not None
+    home = Path(directory) if directory is not None else Path(tempfile.mkdtemp(prefix="multinations-matrix-"))
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    handled = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stopping.set)
+            handled.append(sig)
+    server: Homeserver | None = None
+    try:
+        print("starting a throwaway Synapse on 127.0.0.1 ...", file=out, flush=True)
+        server = await asyncio.to_thread(Homeserver.start, home / "synapse", limits="default")
+        async with server.admin() as admin:
+            tryout = await prepare_tryout(admin)
+        settings = {**tryout.bot_settings(), "DATABASE_PATH": str(home / "bot.sqlite3")}
+        print(tryout_instructions(tryout, home, kept=kept), file=out, flush=True)
+        if run_bot is None:
+            print("The Matrix adapter is not in this build: the homeserver runs without the bot.", file=out, flush=True)
+        bot = asyncio.create_task(run_bot(settings, stopping) if run_bot else stopping.wait(), name="bg:matrix-bot")
+        print(f"{READY_LINE} {tryout.url}", file=out, flush=True)
+        waiter = asyncio.create_task(stopping.wait())
+        await asyncio.wait({bot, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.set()
+        await bot  # the bot ends its turn in hand and closes; its error (if any) is raised here
+        waiter.cancel()
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+        if server is not None:
+            await asyncio.to_thread(server.stop)
+        if not kept:
+            shutil.rmtree(home, ignore_errors=True)
+    print("stopped: the bot and the homeserver", file=out, flush=True)
+    return 0
