@@ -277,7 +277,9 @@ async def cmd_matrix_tryout(args: argparse.Namespace, settings: Settings) -> int
 
 def _tryout_bot_runner(settings: Settings) -> Callable[[dict[str, str], asyncio.Event], Awaitable[None]] | None:
     """How the try-out runs the bot: the Matrix adapter's one entry point (None while there is none)."""
-    return None
+    from bot.matrix.homeserver import matrix_bot_runner
+
+    return matrix_bot_runner()
 
 
 # ----- i18n ------------------------------------------------------------------------------------------

@@ -504,6 +504,12 @@ class HomeserverAdmin:
     async def join(self, account: Account, room_id: str) -> None:
         await self.request("POST", f"/_matrix/client/v3/join/{_q(room_id)}", token=account.access_token, body={})
 
+    async def force_join(self, user_id: str, room_id: str) -> None:
+        """Join a user to a public room through the admin API (no join rate limit: for setting up many)."""
+        admin = await self.administrator()
+        await self.request("POST", f"/_synapse/admin/v1/join/{_q(room_id)}", token=admin.access_token,
+                           body={"user_id": user_id})
+
     async def add_member(self, inviter: Account, room_id: str, member: Account) -> None:
         """`member` in `room_id` (invited by `inviter` first, as a staff room needs)."""
         with contextlib.suppress(MatrixRequestError):  # already a member, or the room is public
@@ -545,6 +551,15 @@ class Tryout:
             "MATRIX_DEVICE_ID": self.bot.device_id,
             "MATRIX_SPACE": self.community.space_id,
         }
+
+
+def matrix_bot_runner() -> BotRunner | None:
+    """The one way the try-out, the benchmark and the tests run the bot on Matrix.
+
+    It calls the Matrix adapter's entry point with the settings as environment variables and a
+    `stopping` event. None while this build has no adapter entry point.
+    """
+    return None
 
 
 async def prepare_tryout(admin: HomeserverAdmin) -> Tryout:
