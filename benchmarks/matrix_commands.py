@@ -16,7 +16,7 @@ Two homeservers, one after the other:
 Targets on the 2-core reference machine, printed beside each figure (100 members, `--small` 10):
 first-answer p99 <= 2 s and final-answer p99 <= 4 s with either limits; every member answered.
 The floor is the homeserver's: a bot that answers every message at once with a fixed notice measured
-p99 1.2-1.7 s here for 100 members (load average ~6 from other work). Members, bot and measurement
+p99 1.2-1.7 s here for 100 members (load average ~2.5 from other work). Members, bot and measurement
 share one process and the two cores with Synapse, so the figures include the members' client work.
 """
 
