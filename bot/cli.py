@@ -1,6 +1,6 @@
 """The `multinations-bot` command line (also `python -m bot`).
 
-    multinations-bot run                    connect to Discord (DISCORD_TOKEN)
+    multinations-bot run [--platform matrix] connect to Discord (DISCORD_TOKEN) or Matrix (MATRIX_*)
     multinations-bot console [--json]       the local guild simulator as a shell
     multinations-bot matrix-tryout [--dir PATH]  a throwaway Matrix homeserver on 127.0.0.1 with the bot in it
     multinations-bot commands               the exact application-command JSON a sync would send
@@ -41,6 +41,8 @@ log = logging.getLogger("bot")
 
 EXIT_USAGE = 2
 README_SETUP = "README.md, section \"Creating the Discord application\""
+README_MATRIX = "README.md, section \"Matrix\""
+MATRIX_SETTINGS = ("MATRIX_HOMESERVER", "MATRIX_USER_ID", "MATRIX_ACCESS_TOKEN", "MATRIX_SPACE")
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
@@ -63,6 +65,14 @@ def settings_problem(error: SettingsError) -> str:
             f"Discord application in DISCORD_TOKEN, either in the environment or in a .env file (copy "
             f".env.example to .env and fill it in). {README_SETUP} explains how to create the application "
             f"and get its token. To try the bot without Discord, run: multinations-bot console"
+        )
+    if error.setting in MATRIX_SETTINGS:
+        return (
+            f"The bot cannot start on Matrix: the setting {error.setting} {error.message} The bot needs "
+            f"MATRIX_HOMESERVER (the homeserver's URL), MATRIX_USER_ID and MATRIX_ACCESS_TOKEN (a user made for "
+            f"the bot and its access token) and MATRIX_SPACE (the community's space, which the bot user is "
+            f"invited to), in the environment or in a .env file (copy .env.example to .env). {README_MATRIX} "
+            f"explains how to get them."
         )
     return (
         f"The bot cannot start: the setting {error.setting} {error.message} Fix it in the environment or in "
@@ -90,6 +100,9 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     committed is lost, what was not committed is rolled back by SQLite, and interrupted jobs run
     again at the next start.
     """
+    platform = getattr(args, "platform", None) or settings.platform
+    if platform == "matrix":
+        return await cmd_run_matrix(args, settings)
     import discord
 
     token, services, bot = await _bot_for_discord(settings)
@@ -136,6 +149,35 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             await services.close()  # even when closing the connection failed: checkpoint, close, unlock
             _remove_signal_handlers(loop, handled)
         log.info("stopped cleanly" if clean else "stopped")
+    return 0
+
+
+async def cmd_run_matrix(args: argparse.Namespace, settings: Settings) -> int:
+    """Connect to a Matrix homeserver and run until SIGTERM/SIGINT (a second signal ends at once)."""
+    from bot.matrix.run import matrix_config, run_matrix
+
+    matrix_config(settings)  # a missing or malformed setting is explained before anything opens
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    handled: list[signal.Signals] = []
+
+    def request_stop(sig: signal.Signals) -> None:
+        if stopping.is_set():
+            _remove_signal_handlers(loop, handled)
+            signal.signal(sig, signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
+            return
+        log.info("shutdown requested (%s)", sig.name)
+        stopping.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, request_stop, sig)
+            handled.append(sig)
+    try:
+        await run_matrix(settings, stopping)
+    finally:
+        _remove_signal_handlers(loop, handled)
     return 0
 
 
@@ -312,7 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--db", metavar="PATH", help="database file (overrides DATABASE_PATH)")
         return p
 
-    with_db(sub.add_parser("run", help="connect to Discord")).set_defaults(func=cmd_run)
+    run = with_db(sub.add_parser("run", help="connect to Discord (or to Matrix with --platform matrix)"))
+    run.add_argument("--platform", choices=("discord", "matrix"),
+                     help="the chat platform (overrides PLATFORM; default discord)")
+    run.set_defaults(func=cmd_run)
     console = with_db(sub.add_parser("console", help="try the bot offline in a simulated guild"))
     console.add_argument("--json", action="store_true", help="one JSON object per action, for scripts")
     console.add_argument("--now", metavar="ISO-TIME", help="simulated start time, e.g. 2026-12-01T18:00+01:00")

@@ -28,6 +28,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from bot.core.access import Capability
 from bot.core.places import Place
 
 
@@ -383,6 +384,11 @@ class Exchange(Protocol):
     @property
     def language(self) -> str:
         """The member's language code for this turn."""
+
+    def holds(self, *capabilities: Capability) -> bool:
+        """Whether the member belongs, right now, to the staff group of any of `capabilities` (or manages the
+        community). The adapter decides from what the platform says about them at this turn (Discord: the
+        roles sent with the interaction; Matrix: membership of the staff rooms)."""
 
     async def answer(self, message: Message) -> None:
         """Answer the member privately (only they see it)."""

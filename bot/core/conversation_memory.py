@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
 
+from bot.core.access import Capability
 from bot.core.conversation import Delivery, Form, Message, MessageRef, PlaceRef, Unreachable, UserRef
 from bot.core.places import Place
 
@@ -156,9 +157,14 @@ class MemoryExchange:
     user: UserRef
     community: int | None = None
     language: str = "en"
+    staff: frozenset[Capability] = frozenset()
+    manager: bool = False
     answers: list[Message] = field(default_factory=list)
     replaced: list[Message] = field(default_factory=list)
     forms: list[Form] = field(default_factory=list)
+
+    def holds(self, *capabilities: Capability) -> bool:
+        return self.manager or any(c in self.staff for c in capabilities)
 
     async def answer(self, message: Message) -> None:
         self.answers.append(message)

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.core.access import Access
 from bot.core.clock import Clock, SystemClock
+from bot.core.commands import Commands
 from bot.core.db import Database
 from bot.core.flows import Routes
 from bot.core.i18n import DEFAULT_LOCALES_DIR, Catalogs, Translator
@@ -45,6 +46,7 @@ class Services:
     places: PlaceRegistry
     outbox: Outbox
     routes: Routes = field(default_factory=Routes)
+    commands: Commands = field(default_factory=Commands)
     capabilities: dict[str, Any] = field(default_factory=dict)
 
     def translator(self, language: str) -> Translator:

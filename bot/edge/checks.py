@@ -7,16 +7,12 @@ from typing import Any
 import discord
 
 from bot.core.access import Capability
-from bot.core.errors import Msg, NotAllowed, UserError
+from bot.core.commands import STAFF_NAMES
+from bot.core.errors import NotAllowed, UserError
 from bot.core.i18n import N_
 from bot.edge.ui import member_is_manager, member_role_ids
 
-ROLE_NAMES: dict[Capability, Msg] = {
-    Capability.VOLUNTEER: Msg(N_("volunteers")),
-    Capability.ORGANIZER: Msg(N_("organizers")),
-    Capability.COORDINATOR: Msg(N_("mentor coordinators")),
-    Capability.TRANSLATOR: Msg(N_("translators")),
-}
+ROLE_NAMES = STAFF_NAMES
 
 
 def require_guild(interaction: discord.Interaction[Any]) -> int:

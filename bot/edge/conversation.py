@@ -17,6 +17,7 @@ from typing import Any
 
 import discord
 
+from bot.core.access import Capability
 from bot.core.conversation import (
     READER,
     Action,
@@ -45,7 +46,17 @@ from bot.core.places import Place
 from bot.edge.errors import guarded
 from bot.edge.places import place_channel, place_channel_id
 from bot.edge.translator import render_command
-from bot.edge.ui import EMBED_DESCRIPTION_LIMIT, SafeModal, clip, modal_follows, respond, update_message, user_text
+from bot.edge.ui import (
+    EMBED_DESCRIPTION_LIMIT,
+    SafeModal,
+    clip,
+    member_is_manager,
+    member_role_ids,
+    modal_follows,
+    respond,
+    update_message,
+    user_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -374,6 +385,11 @@ class DiscordExchange:
     @property
     def language(self) -> str:
         return self._language
+
+    def holds(self, *capabilities: Capability) -> bool:
+        access = self.interaction.client.services.access
+        return access.allows(member_role_ids(self.interaction), *capabilities,
+                             is_manager=member_is_manager(self.interaction))
 
     def _render(self, message: Message) -> dict[str, Any]:
         return render(message, self.interaction.client.services.translator, self._language)
