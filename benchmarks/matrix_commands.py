@@ -142,7 +142,7 @@ async def _measure(server: Homeserver, limits: str, count: int, command: str, fi
         bot = await admin.register("multinations-bot", displayname="Multinations bot")
         if not bot_limited:
             await admin.exempt_from_rate_limits(bot.user_id)
-        community = await admin.create_community(bot)
+        community = await admin.create_community(bot, alias_prefix="")
         start_here = community.room("start")
         accounts = await asyncio.gather(*(admin.register(f"member{i:03d}") for i in range(count)))
         for account in accounts:  # the admin join has no join rate limit: setup, not measured
@@ -154,11 +154,18 @@ async def _measure(server: Homeserver, limits: str, count: int, command: str, fi
 
         settings = {"MATRIX_HOMESERVER": server.url, "MATRIX_USER_ID": bot.user_id,
                     "MATRIX_ACCESS_TOKEN": bot.access_token, "MATRIX_DEVICE_ID": bot.device_id,
-                    "MATRIX_SPACE": community.space_id, "DATABASE_PATH": str(tmp / "bot.sqlite3")}
+                    "MATRIX_SPACE": "#community:localhost", "DATABASE_PATH": str(tmp / "bot.sqlite3")}
         stopping = asyncio.Event()
         bot_task = asyncio.create_task(runner(settings, stopping))
         try:
-            await _warm_up(admin, community.space_id, start_here, bot.user_id, command, pattern, session, server.url)
+            warm_up = asyncio.create_task(_warm_up(admin, community.space_id, start_here, bot.user_id, command,
+                                                   pattern, session, server.url))
+            await asyncio.wait({warm_up, bot_task}, return_when=asyncio.FIRST_COMPLETED)
+            if bot_task.done():
+                warm_up.cancel()
+                bot_task.result()  # the bot's error, as it is
+                raise SystemExit("the bot stopped before the measurement")
+            await warm_up
             deadline = time.perf_counter() + timeout
             followers = [asyncio.create_task(m.follow(deadline)) for m in crowd]
             t0 = time.perf_counter()
@@ -196,8 +203,11 @@ async def _warm_up(admin: HomeserverAdmin, space: str, room: str, bot: str, comm
     await admin.force_join(account.user_id, room)
     member = Member(account, url, session, bot, final)
     await member.sync(0)
-    await member.send(room, command)
-    await member.follow(time.perf_counter() + 120)
+    give_up = time.perf_counter() + 120
+    while member.done is None and time.perf_counter() < give_up:
+        # A command typed before the bot's first sync is history to it: ask again until it answers.
+        await member.send(room, command)
+        await member.follow(min(give_up, time.perf_counter() + 5))
     if member.done is None:
         raise SystemExit("the bot did not answer the warm-up command within 120 s; nothing measured")
 

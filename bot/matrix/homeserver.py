@@ -549,17 +549,26 @@ class Tryout:
             "MATRIX_USER_ID": self.bot.user_id,
             "MATRIX_ACCESS_TOKEN": self.bot.access_token,
             "MATRIX_DEVICE_ID": self.bot.device_id,
-            "MATRIX_SPACE": self.community.space_id,
+            "MATRIX_SPACE": f"#community:{SERVER_NAME}",  # the try-out gives the space this alias
         }
 
 
 def matrix_bot_runner() -> BotRunner | None:
     """The one way the try-out, the benchmark and the tests run the bot on Matrix.
 
-    It calls the Matrix adapter's entry point with the settings as environment variables and a
-    `stopping` event. None while this build has no adapter entry point.
+    It calls the Matrix adapter's entry point (`bot.matrix.run.run_matrix`, what `multinations-bot
+    run --platform matrix` runs) with the settings given as environment variables over this
+    process's own (no `.env`), until `stopping` is set.
     """
-    return None
+
+    async def run(environ: Mapping[str, str], stopping: asyncio.Event) -> None:
+        from bot.core.settings import load_settings
+        from bot.matrix.run import run_matrix
+
+        settings = load_settings({**os.environ, "PLATFORM": "matrix", **environ}, dotenv=None)
+        await run_matrix(settings, stopping)
+
+    return run
 
 
 async def prepare_tryout(admin: HomeserverAdmin) -> Tryout:
