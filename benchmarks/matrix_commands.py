@@ -155,17 +155,16 @@ async def _measure(server: Homeserver, limits: str, count: int, command: str, fi
         settings = {"MATRIX_HOMESERVER": server.url, "MATRIX_USER_ID": bot.user_id,
                     "MATRIX_ACCESS_TOKEN": bot.access_token, "MATRIX_DEVICE_ID": bot.device_id,
                     "MATRIX_SPACE": "#community:localhost", "DATABASE_PATH": str(tmp / "bot.sqlite3")}
-        stopping = asyncio.Event()
-        bot_task = asyncio.create_task(runner(settings, stopping))
+        stopping, ready = asyncio.Event(), asyncio.Event()
+        bot_task = asyncio.create_task(runner(settings, stopping, ready))
         try:
-            warm_up = asyncio.create_task(_warm_up(admin, community.space_id, start_here, bot.user_id, command,
-                                                   pattern, session, server.url))
-            await asyncio.wait({warm_up, bot_task}, return_when=asyncio.FIRST_COMPLETED)
+            readiness = asyncio.create_task(ready.wait())
+            await asyncio.wait({readiness, bot_task}, return_when=asyncio.FIRST_COMPLETED)
             if bot_task.done():
-                warm_up.cancel()
+                readiness.cancel()
                 bot_task.result()  # the bot's error, as it is
                 raise SystemExit("the bot stopped before the measurement")
-            await warm_up
+            await _warm_up(admin, community.space_id, start_here, bot.user_id, command, pattern, session, server.url)
             deadline = time.perf_counter() + timeout
             followers = [asyncio.create_task(m.follow(deadline)) for m in crowd]
             t0 = time.perf_counter()
@@ -203,11 +202,8 @@ async def _warm_up(admin: HomeserverAdmin, space: str, room: str, bot: str, comm
     await admin.force_join(account.user_id, room)
     member = Member(account, url, session, bot, final)
     await member.sync(0)
-    give_up = time.perf_counter() + 120
-    while member.done is None and time.perf_counter() < give_up:
-        # A command typed before the bot's first sync is history to it: ask again until it answers.
-        await member.send(room, command)
-        await member.follow(min(give_up, time.perf_counter() + 5))
+    await member.send(room, command)
+    await member.follow(time.perf_counter() + 120)
     if member.done is None:
         raise SystemExit("the bot did not answer the warm-up command within 120 s; nothing measured")
 

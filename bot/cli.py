@@ -308,20 +308,13 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
 # ----- matrix-tryout --------------------------------------------------------------------------------
 async def cmd_matrix_tryout(args: argparse.Namespace, settings: Settings) -> int:
     """A throwaway Synapse on 127.0.0.1 with the space, rooms, the bot and two members; Ctrl-C stops."""
-    from bot.matrix.homeserver import HomeserverFailed, HomeserverMissing, run_tryout
+    from bot.matrix.homeserver import HomeserverFailed, HomeserverMissing, matrix_bot_runner, run_tryout
 
     try:
-        return await run_tryout(Path(args.dir) if args.dir else None, _tryout_bot_runner(settings))
+        return await run_tryout(Path(args.dir) if args.dir else None, matrix_bot_runner())
     except (HomeserverMissing, HomeserverFailed) as exc:
         print(str(exc), file=sys.stderr)
         return 1
-
-
-def _tryout_bot_runner(settings: Settings) -> Callable[[dict[str, str], asyncio.Event], Awaitable[None]] | None:
-    """How the try-out runs the bot: the Matrix adapter's one entry point (None while there is none)."""
-    from bot.matrix.homeserver import matrix_bot_runner
-
-    return matrix_bot_runner()
 
 
 # ----- i18n ------------------------------------------------------------------------------------------

@@ -524,7 +524,9 @@ def _q(value: str) -> str:
 # ----- the try-out (`multinations-bot matrix-tryout`) ------------------------------------------------
 #: The line the try-out prints once everything runs (a test waits for it).
 READY_LINE = "matrix-tryout: ready at"
-BotRunner = Callable[[Mapping[str, str], asyncio.Event], Awaitable[None]]
+#: Runs the bot with these settings (environment variables) until the first event is set; sets the
+#: second once the bot follows the homeserver (its first sync handled).
+BotRunner = Callable[[Mapping[str, str], asyncio.Event, asyncio.Event], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -561,12 +563,25 @@ def matrix_bot_runner() -> BotRunner | None:
     process's own (no `.env`), until `stopping` is set.
     """
 
-    async def run(environ: Mapping[str, str], stopping: asyncio.Event) -> None:
+    async def run(environ: Mapping[str, str], stopping: asyncio.Event, ready: asyncio.Event) -> None:
         from bot.core.settings import load_settings
         from bot.matrix.run import run_matrix
 
         settings = load_settings({**os.environ, "PLATFORM": "matrix", **environ}, dotenv=None)
-        await run_matrix(settings, stopping)
+        watchers: list[asyncio.Task[None]] = []
+
+        async def tell_when_ready(services: Any, bot: Any) -> None:
+            async def wait() -> None:
+                await bot.ready.wait()
+                ready.set()
+
+            watchers.append(asyncio.create_task(wait(), name="bg:matrix-ready"))
+
+        try:
+            await run_matrix(settings, stopping, installers=[tell_when_ready])
+        finally:
+            for watcher in watchers:
+                watcher.cancel()
 
     return run
 
@@ -625,8 +640,9 @@ async def run_tryout(directory: Path | None, run_bot: BotRunner | None, *, out: 
     """Start the homeserver, make the community, run the bot on it until SIGINT/SIGTERM, stop both.
 
     `directory` keeps everything (the homeserver and the bot's database); None uses a temporary one
-    removed at the end. `run_bot(settings, stopping)` runs the bot with the Matrix settings given
-    until `stopping` is set; None runs the homeserver without a bot.
+    removed at the end. `run_bot(settings, stopping, ready)` runs the bot with the Matrix settings
+    given until `stopping` is set (see `BotRunner`); None runs the homeserver without a bot. The
+    ready line is printed once the bot follows the homeserver.
     """
     out = out or sys.stdout
     kept = directory is not None
@@ -646,15 +662,22 @@ async def run_tryout(directory: Path | None, run_bot: BotRunner | None, *, out: 
             tryout = await prepare_tryout(admin)
         settings = {**tryout.bot_settings(), "DATABASE_PATH": str(home / "bot.sqlite3")}
         print(tryout_instructions(tryout, home, kept=kept), file=out, flush=True)
+        ready = asyncio.Event()
         if run_bot is None:
             print("The Matrix adapter is not in this build: the homeserver runs without the bot.", file=out, flush=True)
-        bot = asyncio.create_task(run_bot(settings, stopping) if run_bot else stopping.wait(), name="bg:matrix-bot")
-        print(f"{READY_LINE} {tryout.url}", file=out, flush=True)
+            ready.set()
+        bot = asyncio.create_task(run_bot(settings, stopping, ready) if run_bot else stopping.wait(),
+                                  name="bg:matrix-bot")
+        readiness = asyncio.create_task(ready.wait())
+        await asyncio.wait({bot, readiness}, return_when=asyncio.FIRST_COMPLETED)
+        readiness.cancel()
+        if ready.is_set():
+            print(f"{READY_LINE} {tryout.url}", file=out, flush=True)
         waiter = asyncio.create_task(stopping.wait())
         await asyncio.wait({bot, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
         stopping.set()
         await bot  # the bot ends its turn in hand and closes; its error (if any) is raised here
-        waiter.cancel()
     finally:
         for sig in handled:
             loop.remove_signal_handler(sig)

@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
-from bot.matrix.homeserver import READY_LINE
+from bot.matrix.homeserver import READY_LINE, MatrixRequestError
 from tests.matrix.conftest import MemberClient, login
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +56,18 @@ async def test_the_tryout_prints_working_logins_and_stops_everything_on_ctrl_c(t
             assert set(names) == {"volunteers", "organizers", "coordinators", "translators"}
             async with session.get(f"{url}/_matrix/client/v3/directory/room/%23welcome:localhost") as answer:
                 assert answer.status == 200
+                welcome = (await answer.json())["room_id"]
+            # The bot runs: a command typed in a room is answered in the member's direct room.
+            await staff.join(welcome)
+            await staff.send(welcome, "!help")
+            direct = await staff.next_invite(timeout=30)
+            await staff.join(direct)
+            bot = "@multinations-bot:localhost"
+            await staff.next_message(direct, sender=bot, timeout=30)  # the direct room's first words
+            await staff.next_message(direct, sender=bot, timeout=30)  # the answer to !help
+            with pytest.raises(MatrixRequestError) as no_encryption:  # a room the bot can read
+                await staff.state(direct, "m.room.encryption")
+            assert no_encryption.value.status == 404
         process.send_signal(signal.SIGINT)
         rest = (await asyncio.wait_for(process.stdout.read(), 60)).decode("utf-8")
         assert await asyncio.wait_for(process.wait(), 30) == 0
