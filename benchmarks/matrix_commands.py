@@ -137,7 +137,7 @@ async def run(limits: str, members: int, command: str, final: str, *, bot_limite
         return False
     with tempfile.TemporaryDirectory(prefix="matrix-bench-") as tmp:
         began = time.perf_counter()
-        server = await asyncio.to_thread(Homeserver.start, Path(tmp) / "synapse", limits=limits)  # type: ignore[arg-type]
+        server = Homeserver.start(Path(tmp) / "synapse", limits=limits)  # type: ignore[arg-type]
         started = time.perf_counter() - began
         try:
             return await _measure(server, limits, members, command, final, runner,

@@ -134,6 +134,28 @@ def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
     return {key: value for key, value in source.items() if not key.startswith(_NOT_INHERITED)}
 
 
+def _ends_with_parent() -> Callable[[], None] | None:
+    """On Linux: the child gets SIGTERM when the process that started it dies (a killed test run
+    leaves no homeserver behind). Call `start` from the thread that outlives the homeserver."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+    set_parent_death_signal = 1  # PR_SET_PDEATHSIG
+
+    def in_child() -> None:
+        prctl(set_parent_death_signal, int(signal.SIGTERM))
+        if os.getppid() != parent:  # the parent died before the line above
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return in_child
+
+
 def _signing_key() -> str:
     """A new ed25519 signing key in Synapse's key-file format (`ed25519 <version> <seed>`)."""
     version = "a_" + secrets.token_hex(2)
@@ -249,6 +271,7 @@ class Homeserver:
                 [sys.executable, "-m", "synapse.app.homeserver", "--config-path", str(config_file)],
                 cwd=directory, env=child_environment(), stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True,  # Ctrl-C in a terminal is ours to pass on
+                preexec_fn=_ends_with_parent(),  # only prctl, prepared before the fork
             )
         try:
             server._wait_until_ready(timeout)
@@ -657,7 +680,8 @@ async def run_tryout(directory: Path | None, run_bot: BotRunner | None, *, out: 
     server: Homeserver | None = None
     try:
         print("starting a throwaway Synapse on 127.0.0.1 ...", file=out, flush=True)
-        server = await asyncio.to_thread(Homeserver.start, home / "synapse", limits="default")
+        # Started from this thread (not a worker thread: the homeserver ends with the thread that started it).
+        server = Homeserver.start(home / "synapse", limits="default")
         async with server.admin() as admin:
             tryout = await prepare_tryout(admin)
         settings = {**tryout.bot_settings(), "DATABASE_PATH": str(home / "bot.sqlite3")}
