@@ -82,3 +82,14 @@ async def test_the_tryout_prints_working_logins_and_stops_everything_on_ctrl_c(t
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+def test_the_tryout_without_synapse_says_how_to_install_it(monkeypatch, capsys) -> None:
+    from bot import cli
+    from bot.matrix import homeserver
+
+    monkeypatch.setattr(homeserver, "synapse_installed", lambda: False)
+    assert cli.main(["matrix-tryout"]) == 1
+    printed = capsys.readouterr()
+    assert 'pip install -e ".[test]"' in printed.err
+    assert "Traceback" not in printed.err
