@@ -171,7 +171,7 @@ async def cmd_run_matrix(args: argparse.Namespace, settings: Settings) -> int:
         stopping.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
             loop.add_signal_handler(sig, request_stop, sig)
             handled.append(sig)
     try:

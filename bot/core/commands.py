@@ -160,6 +160,11 @@ class Commands:
 
     def __init__(self) -> None:
         self._by_path: dict[tuple[str, ...], Command] = {}
+        self._after: list[Callable[[Exchange], Awaitable[None]]] = []
+
+    def after(self, hook: Callable[[Exchange], Awaitable[None]]) -> None:
+        """Run `hook` after every command a member ran (held notices are shown this way)."""
+        self._after.append(hook)
 
     def add(self, command: Command) -> None:
         """Declare a command (declaring the same path again replaces it: extensions reload)."""
@@ -215,3 +220,5 @@ class Commands:
             raise NotAllowed(N_("Sorry, only {roles} can do this."), roles=[STAFF_NAMES[c] for c in command.needs])
         given = {name: value for name, value in (options or {}).items() if value is not None}
         await command.handler(exchange, Call(command, given))
+        for hook in self._after:
+            await hook(exchange)

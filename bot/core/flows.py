@@ -34,6 +34,11 @@ class Routes:
         self._handlers: dict[tuple[str, str], Handler] = {}
         self._forms: set[tuple[str, str]] = set()
         self._old: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Action]]] = []
+        self._after: list[Callable[[Exchange], Awaitable[None]]] = []
+
+    def after(self, hook: Callable[[Exchange], Awaitable[None]]) -> None:
+        """Run `hook` after every handled press, pick or form (held notices are shown this way)."""
+        self._after.append(hook)
 
     def add(self, feature: str, name: str, handler: Handler, *, asks_form: bool = False) -> None:
         """Route `feature:name:...` to `handler` (adding again replaces: extensions reload).
@@ -80,6 +85,8 @@ class Routes:
         if handler is None:
             return False
         await handler(exchange, action, answer or Answer())
+        for hook in self._after:
+            await hook(exchange)
         return True
 
     @staticmethod

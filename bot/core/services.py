@@ -22,6 +22,7 @@ from bot.core.jobs import JobQueue, Waker
 from bot.core.languages import resolve_language
 from bot.core.members import GuildConfig, MemberPrefs
 from bot.core.mentions import BotMessages
+from bot.core.notices import HeldNotices, after_turn
 from bot.core.outbox import Outbox
 from bot.core.places import PlaceRegistry
 from bot.core.privacy import PrivacyRegistry
@@ -45,6 +46,7 @@ class Services:
     messages: BotMessages
     places: PlaceRegistry
     outbox: Outbox
+    notices: HeldNotices
     routes: Routes = field(default_factory=Routes)
     commands: Commands = field(default_factory=Commands)
     capabilities: dict[str, Any] = field(default_factory=dict)
@@ -99,11 +101,15 @@ async def build_services(
     messages = BotMessages(db, clock, jobs)
     privacy.register(messages.privacy_section())
     guild_config = GuildConfig(db, clock)
-    return Services(
+    catalogs = catalogs or Catalogs.load(locales_dir)
+    notices = HeldNotices(db, clock, prefs, lambda code: catalogs.translator(code or settings.default_language,
+                                                                             settings.zone))
+    privacy.register(notices.privacy_section())
+    services = Services(
         settings=settings,
         db=db,
         clock=clock,
-        catalogs=catalogs or Catalogs.load(locales_dir),
+        catalogs=catalogs,
         jobs=jobs,
         waker=Waker(jobs),
         prefs=prefs,
@@ -112,5 +118,10 @@ async def build_services(
         access=Access(settings.roles),
         places=PlaceRegistry(guild_config),
         outbox=Outbox(jobs, clock),
+        notices=notices,
         messages=messages,
     )
+    services.routes.add("core", "allow-dm", notices.on_allow)
+    services.commands.after(after_turn(notices))
+    services.routes.after(after_turn(notices))
+    return services

@@ -25,7 +25,8 @@ MIN_MENTORING_RETENTION_DAYS = 90
 
 PLATFORMS = ("discord", "matrix")
 _MATRIX_USER_RE = re.compile(r"^@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(:\d+)?$")
-_MATRIX_SPACE_RE = re.compile(r"^[!#][^:\s]+:[A-Za-z0-9.-]+(:\d+)?$")
+# Room ids: `!opaque:server`, or from room version 12 on `!opaque` alone; aliases `#name:server`.
+_MATRIX_SPACE_RE = re.compile(r"^(![^\s:]+(:[A-Za-z0-9.-]+(:\d+)?)?|#[^\s:]+:[A-Za-z0-9.-]+(:\d+)?)$")
 
 # A bot token is three base64url segments separated by dots (id.timestamp.hmac).
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")

@@ -33,6 +33,7 @@ from bot.core.access import Capability
 from bot.core.conversation import CommandRef, Message, Parts, UserRef
 from bot.core.errors import UserError
 from bot.core.places import COORDINATORS, ORGANIZERS, TRANSLATORS, VOLUNTEERS, Place
+from bot.core.retention import MemberRetention
 from bot.core.services import Services
 from bot.core.settings import SettingsError
 from bot.matrix.http import PacedAPI, Pacer
@@ -108,6 +109,11 @@ class MatrixBot:
         self.ready = asyncio.Event()
         self._on_join: list[Callable[[int, UserRef], Awaitable[None]]] = []
         self.handled = 0
+        #: Departed members' data is deleted after the retention period, as on Discord.
+        self.retention = MemberRetention(services.jobs, services.privacy, services.clock,
+                                         services.settings.retention_days_after_leave)
+        self.retention.register()
+        self._community_members: set[str] = set()
         from bot.matrix.conversation import MatrixConversation
         from bot.matrix.dispatch import Dispatcher
 
@@ -156,7 +162,9 @@ class MatrixBot:
             if space.startswith("#"):
                 found = await self.call(Method.GET, Path.v3.directory.room[space])
                 space = str(found["room_id"])
-            await self.call(Method.POST, Path.v3.join[space])
+            joined = (await self.call(Method.GET, Path.v3.joined_rooms)).get("joined_rooms", [])
+            if space not in joined:
+                await self.call(Method.POST, Path.v3.join[space])
         except MatrixRequestError:
             raise SettingsError("MATRIX_SPACE", f"{self.config.space} is not a space the bot can join "
                                 "(invite the bot user to it).") from None
@@ -166,11 +174,13 @@ class MatrixBot:
     async def prepare(self) -> None:
         """Join the space's rooms, read staff membership and power levels."""
         await self.refresh_rooms()
-        for room_id in set(self._rooms_by_name.values()):
+        joined = set((await self.call(Method.GET, Path.v3.joined_rooms)).get("joined_rooms", []))
+        for room_id in set(self._rooms_by_name.values()) - joined:
             with contextlib.suppress(MatrixRequestError):
                 await self.call(Method.POST, Path.v3.join[room_id])
         for room_id in {self.space_id, *(r for r in (await self._staff_rooms()).values() if r)}:
             await self._load_room(room_id)
+        self._community_members = set(self._members.get(self.space_id, set()))
 
     async def _load_room(self, room_id: str) -> None:
         try:
@@ -387,18 +397,23 @@ class MatrixBot:
         """Apply state in order, then run members' turns (each member's in order, members side by side)."""
         await self._accept_invites(data)
         turns: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        joined_now: list[tuple[str, str]] = []
+        arrivals: list[tuple[str, bool]] = []  # (member, joined: True / left the space: False), in order
         for room_id, room in (data.get("rooms", {}).get("join") or {}).items():
             for event in (room.get("state") or {}).get("events", []):
                 self._apply_state(room_id, event)
             for event in (room.get("timeline") or {}).get("events", []):
                 if "state_key" in event:
-                    before = event.get("state_key") in self._members.get(room_id, set())
                     self._apply_state(room_id, event)
-                    if (event.get("type") == "m.room.member" and not before
-                            and (event.get("content") or {}).get("membership") == "join"
-                            and event.get("state_key") != self.user_id and self.in_space(room_id)):
-                        joined_now.append((room_id, event["state_key"]))
+                    member = str(event.get("state_key", ""))
+                    if event.get("type") != "m.room.member" or member == self.user_id or not self.in_space(room_id):
+                        continue
+                    membership = (event.get("content") or {}).get("membership")
+                    if membership == "join" and member not in self._community_members:
+                        self._community_members.add(member)
+                        arrivals.append((member, True))
+                    elif membership in ("leave", "ban") and room_id == self.space_id:
+                        self._community_members.discard(member)
+                        arrivals.append((member, False))
                     continue
                 sender = event.get("sender", "")
                 if sender == self.user_id:
@@ -417,11 +432,18 @@ class MatrixBot:
                 self.handled += 1
 
         await asyncio.gather(*(member_turns(items) for items in turns.values()))
-        for room_id, member in joined_now:
-            await self._joined(room_id, member)
+        for member, joined in arrivals:
+            await self._arrived(member) if joined else await self._departed(member)
 
-    async def _joined(self, room_id: str, matrix_user: str) -> None:
+    async def _departed(self, matrix_user: str) -> None:
+        user = await self.store.known_local(matrix_user)
+        if user is not None:
+            await self.retention.member_left(self.community, user)
+            await self.services.waker.reschedule()
+
+    async def _arrived(self, matrix_user: str) -> None:
         user = await self.store.local(USER, matrix_user)
+        await self.retention.member_returned(self.community, user)
         for hook in self._on_join:
             try:
                 await hook(self.community, UserRef.of(user))

@@ -95,7 +95,9 @@ class CommandParser:
         if found is None:
             found = {name.casefold()}
             for language in LANGUAGES:
-                local = command_name(name, self.services.translator(language))
+                t = self.services.translator(language)
+                # `help` is the adapter's own command; its name is translated like the declared ones.
+                local = t.p_("command name", "help") if name == HELP else command_name(name, t)
                 found.add(local.casefold())
             self._aliases[name] = found
         return found

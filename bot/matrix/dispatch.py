@@ -32,16 +32,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.incidents")
 
-SKIP_CONTEXT = "matrix answer"
 _KEYS = [key.replace("\ufe0f", "") for key in KEYCAPS]
 _NUMBERS = re.compile(r"^\s*\d+(\s*[,;، ]\s*\d+)*\s*$")
 
 
+def skip_word(t: Any) -> str:
+    """The word that leaves a form's field empty, in the reader's language."""
+    return str(t.p_("matrix answer", "skip"))
+
+
+def cancel_word(t: Any) -> str:
+    """The word that stops a form dialogue, in the reader's language."""
+    return str(t.p_("matrix answer", "cancel"))
+
+
 def answer_words(t: Any) -> tuple[set[str], set[str]]:
     """The words for skip and cancel in the reader's language (English ones always work)."""
-    skip = {"skip", t.p_(SKIP_CONTEXT, "skip").casefold()}
-    cancel = {"cancel", t.p_(SKIP_CONTEXT, "cancel").casefold()}
-    return skip, cancel
+    return {"skip", skip_word(t).casefold()}, {"cancel", cancel_word(t).casefold()}
 
 
 async def ask_field(bot: MatrixBot, room_id: str, prompt: int, title: str, fields: list[dict[str, Any]],
@@ -49,8 +56,8 @@ async def ask_field(bot: MatrixBot, room_id: str, prompt: int, title: str, field
     """Ask one field of a form dialogue."""
     t = bot.services.translator(language)
     field = fields[position]
-    skip = t.p_(SKIP_CONTEXT, "skip")
-    cancel = t.p_(SKIP_CONTEXT, "cancel")
+    skip = skip_word(t)
+    cancel = cancel_word(t)
     lines = [title] if position == 0 and title else []
     lines.append(t._("Question {number} of {total}: {label}", number=position + 1, total=len(fields),
                      label=field["label"]))
@@ -221,7 +228,7 @@ class Dispatcher:
             if field["required"]:
                 await self.bot.send_message(room_id, Message.of(t._(
                     "This answer is needed. Please write it, or “{cancel}” to stop.",
-                    cancel=t.p_(SKIP_CONTEXT, "cancel"))), key=key, reader=prompt.language)
+                    cancel=cancel_word(t))), key=key, reader=prompt.language)
                 return
             value = field.get("default", "") or ""
         else:

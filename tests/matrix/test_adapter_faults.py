@@ -47,7 +47,8 @@ async def test_a_timeout_after_the_homeserver_got_the_send_does_not_duplicate_it
     await faulty.close()
 
 
-async def test_a_homeserver_that_keeps_failing_gives_failed_not_a_crash(matrix: MatrixCommunity, tmp_path: Path) -> None:
+async def test_a_homeserver_that_keeps_failing_gives_failed_not_a_crash(
+        matrix: MatrixCommunity, tmp_path: Path) -> None:
     amal = await matrix.member("amal")
     faulty = FaultySession(aiohttp.ClientSession())
     async with running_bot(matrix, tmp_path / "bot.db", session=faulty) as runner:

@@ -108,7 +108,8 @@ async def test_places_and_private_rooms(matrix: MatrixCommunity, tmp_path: Path)
         assert await conversation.close_private(space)
         levels = await amal.state(room, "m.room.power_levels")
         assert levels["events_default"] == 100  # read-only
-        found = await conversation.find_private(bot.community, PAIRS, "Mentoring pair 3", since=bot.services.clock.now())
+        now = bot.services.clock.now()
+        found = await conversation.find_private(bot.community, PAIRS, "Mentoring pair 3", since=now)
         assert found == space
         levels = await amal.state(room, "m.room.power_levels")
         assert levels["events_default"] == 0  # reopened
