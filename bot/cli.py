@@ -2,6 +2,7 @@
 
     multinations-bot run [--platform matrix] connect to Discord (DISCORD_TOKEN) or Matrix (MATRIX_*)
     multinations-bot console [--json]       the local guild simulator as a shell
+    multinations-bot matrix-tryout [--dir PATH]  a throwaway Matrix homeserver on 127.0.0.1 with the bot in it
     multinations-bot commands               the exact application-command JSON a sync would send
     multinations-bot sync [--guild ID]      sync application commands on purpose
     multinations-bot db migrate|backup PATH|check
@@ -304,6 +305,18 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     return await run_console(settings, json_mode=args.json, now=args.now, database=args.db)
 
 
+# ----- matrix-tryout --------------------------------------------------------------------------------
+async def cmd_matrix_tryout(args: argparse.Namespace, settings: Settings) -> int:
+    """A throwaway Synapse on 127.0.0.1 with the space, rooms, the bot and two members; Ctrl-C stops."""
+    from bot.matrix.homeserver import HomeserverFailed, HomeserverMissing, matrix_bot_runner, run_tryout
+
+    try:
+        return await run_tryout(Path(args.dir) if args.dir else None, matrix_bot_runner())
+    except (HomeserverMissing, HomeserverFailed) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+
+
 # ----- i18n ------------------------------------------------------------------------------------------
 async def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
     """Catalog status and maintenance."""
@@ -342,6 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--json", action="store_true", help="one JSON object per action, for scripts")
     console.add_argument("--now", metavar="ISO-TIME", help="simulated start time, e.g. 2026-12-01T18:00+01:00")
     console.set_defaults(func=cmd_console)
+    tryout = sub.add_parser("matrix-tryout", help="a throwaway Matrix homeserver on 127.0.0.1 with the bot in it")
+    tryout.add_argument("--dir", metavar="PATH", help="keep the homeserver and the bot's database here "
+                        "(default: a temporary folder removed at the end)")
+    tryout.set_defaults(func=cmd_matrix_tryout)
     sub.add_parser("commands", help="print the application commands a sync would send").set_defaults(
         func=cmd_commands
     )
@@ -388,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # `commands` and `i18n` use no database, `console` a temporary one unless --db names one.
-    uses_configured_db = args.command not in {"commands", "i18n", "console"}
+    uses_configured_db = args.command not in {"commands", "i18n", "console", "matrix-tryout"}
     override = getattr(args, "db", None)
     try:
         settings = load_settings(check_database=uses_configured_db and not override)

@@ -29,19 +29,21 @@ import importlib.util
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TextIO
 
 import aiohttp
 import yaml
@@ -87,6 +89,17 @@ LIFTED_LIMITS: dict[str, Any] = {
     "rc_delayed_event_mgmt": {"per_second": 10_000, "burst_count": 100_000},
 }
 
+#: Power levels of the announcements room: moderators post, everyone reacts and answers polls.
+ANNOUNCEMENT_LEVELS: dict[str, Any] = {
+    "events_default": 50,
+    "events": {
+        "m.reaction": 0, "m.poll.response": 0, "org.matrix.msc3381.poll.response": 0,
+        "m.room.power_levels": 100, "m.room.history_visibility": 100, "m.room.encryption": 100,
+        "m.room.tombstone": 100, "m.room.server_acl": 100, "m.room.name": 50, "m.room.avatar": 50,
+        "m.room.canonical_alias": 50,
+    },
+}
+
 #: Environment variables a child homeserver must not inherit: libfaketime (CI runs the suite again
 #: with the wall clock moved) would move Synapse's clock too, and `LD_PRELOAD` is how it gets in.
 _NOT_INHERITED = ("LD_PRELOAD", "FAKETIME")
@@ -119,6 +132,28 @@ def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
     """The environment of the homeserver process: ours without libfaketime's variables."""
     source = os.environ if environ is None else environ
     return {key: value for key, value in source.items() if not key.startswith(_NOT_INHERITED)}
+
+
+def _ends_with_parent() -> Callable[[], None] | None:
+    """On Linux: the child gets SIGTERM when the process that started it dies (a killed test run
+    leaves no homeserver behind). Call `start` from the thread that outlives the homeserver."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+    set_parent_death_signal = 1  # PR_SET_PDEATHSIG
+
+    def in_child() -> None:
+        prctl(set_parent_death_signal, int(signal.SIGTERM))
+        if os.getppid() != parent:  # the parent died before the line above
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return in_child
 
 
 def _signing_key() -> str:
@@ -236,6 +271,7 @@ class Homeserver:
                 [sys.executable, "-m", "synapse.app.homeserver", "--config-path", str(config_file)],
                 cwd=directory, env=child_environment(), stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True,  # Ctrl-C in a terminal is ours to pass on
+                preexec_fn=_ends_with_parent(),  # only prctl, prepared before the fork
             )
         try:
             server._wait_until_ready(timeout)
@@ -465,23 +501,21 @@ class HomeserverAdmin:
         Public places (welcome, start-here, announcements, general) are open to anyone; staff rooms
         (volunteers, organizers, coordinators, translators) are invite-only: their members are the
         staff group. In announcements only moderators post; everyone may react and answer polls.
-        `alias_prefix` gives every room an alias (`#<prefix><name>:localhost`); None gives none.
+        `alias_prefix` gives every room an alias (`#<prefix><name>:localhost`, the space
+        `#<prefix>community:localhost`); None gives none.
         """
-        space_alias = f"{alias_prefix}space" if alias_prefix is not None else None
+        space_alias = f"{alias_prefix}community" if alias_prefix is not None else None
         space_id = await self.create_room(owner, name=name, space=True, alias=space_alias,
                                           power_levels={"events_default": 100})
-        rooms: dict[str, str] = {}
-        for place in dict.fromkeys(places):
-            if place.fallback in rooms:
-                continue
-            levels = None
-            if place.fallback == "announcements":
-                levels = {"events_default": 50, "events": {
-                    "m.reaction": 0, "m.poll.response": 0, "org.matrix.msc3381.poll.response": 0}}
-            rooms[place.fallback] = await self.create_room(
-                owner, name=place.fallback, public=not place.staff, parent=space_id, power_levels=levels,
-                alias=f"{alias_prefix}{place.fallback}" if alias_prefix is not None else None,
-            )
+        distinct = list(dict.fromkeys(place.fallback for place in places))
+        staff = {place.fallback for place in places if place.staff}
+        made = await asyncio.gather(*(  # one after another would take a second longer per community
+            self.create_room(owner, name=fallback, public=fallback not in staff, parent=space_id,
+                             power_levels=ANNOUNCEMENT_LEVELS if fallback == "announcements" else None,
+                             alias=f"{alias_prefix}{fallback}" if alias_prefix is not None else None)
+            for fallback in distinct
+        ))
+        rooms = dict(zip(distinct, made, strict=True))
         by_name = {place.name: rooms[place.fallback] for place in places}
         by_name.update(rooms)
         return Community(space_id, by_name, owner.user_id)
@@ -493,6 +527,12 @@ class HomeserverAdmin:
     async def join(self, account: Account, room_id: str) -> None:
         await self.request("POST", f"/_matrix/client/v3/join/{_q(room_id)}", token=account.access_token, body={})
 
+    async def force_join(self, user_id: str, room_id: str) -> None:
+        """Join a user to a public room through the admin API (no join rate limit: for setting up many)."""
+        admin = await self.administrator()
+        await self.request("POST", f"/_synapse/admin/v1/join/{_q(room_id)}", token=admin.access_token,
+                           body={"user_id": user_id})
+
     async def add_member(self, inviter: Account, room_id: str, member: Account) -> None:
         """`member` in `room_id` (invited by `inviter` first, as a staff room needs)."""
         with contextlib.suppress(MatrixRequestError):  # already a member, or the room is public
@@ -502,3 +542,172 @@ class HomeserverAdmin:
 
 def _q(value: str) -> str:
     return urllib.parse.quote(value, safe="")
+
+
+# ----- the try-out (`multinations-bot matrix-tryout`) ------------------------------------------------
+#: The line the try-out prints once everything runs (a test waits for it).
+READY_LINE = "matrix-tryout: ready at"
+#: Runs the bot with these settings (environment variables) until the first event is set; sets the
+#: second once the bot follows the homeserver (its first sync handled).
+BotRunner = Callable[[Mapping[str, str], asyncio.Event, asyncio.Event], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class TryoutMember:
+    account: Account
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tryout:
+    """What the try-out made: the homeserver URL, the bot's account, the community and two members."""
+
+    url: str
+    bot: Account
+    community: Community
+    members: tuple[TryoutMember, ...]
+
+    def bot_settings(self) -> dict[str, str]:
+        """The bot's Matrix settings for this community, as environment variables."""
+        return {
+            "MATRIX_HOMESERVER": self.url,
+            "MATRIX_USER_ID": self.bot.user_id,
+            "MATRIX_ACCESS_TOKEN": self.bot.access_token,
+            "MATRIX_DEVICE_ID": self.bot.device_id,
+            "MATRIX_SPACE": f"#community:{SERVER_NAME}",  # the try-out gives the space this alias
+        }
+
+
+def matrix_bot_runner() -> BotRunner | None:
+    """The one way the try-out, the benchmark and the tests run the bot on Matrix.
+
+    It calls the Matrix adapter's entry point (`bot.matrix.run.run_matrix`, what `multinations-bot
+    run --platform matrix` runs) with the settings given as environment variables over this
+    process's own (no `.env`), until `stopping` is set.
+    """
+
+    async def run(environ: Mapping[str, str], stopping: asyncio.Event, ready: asyncio.Event) -> None:
+        from bot.core.settings import load_settings
+        from bot.matrix.run import run_matrix
+
+        settings = load_settings({**os.environ, "PLATFORM": "matrix", **environ}, dotenv=None)
+        watchers: list[asyncio.Task[None]] = []
+
+        async def tell_when_ready(services: Any, bot: Any) -> None:
+            async def wait() -> None:
+                await bot.ready.wait()
+                ready.set()
+
+            watchers.append(asyncio.create_task(wait(), name="bg:matrix-ready"))
+
+        try:
+            await run_matrix(settings, stopping, installers=[tell_when_ready])
+        finally:
+            for watcher in watchers:
+                watcher.cancel()
+
+    return run
+
+
+async def prepare_tryout(admin: HomeserverAdmin) -> Tryout:
+    """The bot (exempted from rate limits), the space with its rooms, a newcomer and a staff member."""
+    bot = await admin.register("multinations-bot", displayname="Multinations bot")
+    await admin.exempt_from_rate_limits(bot.user_id)
+    community = await admin.create_community(bot, alias_prefix="")
+    newcomer = await admin.register("amina", _password(), displayname="Amina")
+    staff = await admin.register("tesfay", _password(), displayname="Tesfay")
+    for member in (newcomer, staff):
+        await admin.invite(bot, community.space_id, member.user_id)
+    await admin.join(staff, community.space_id)
+    staff_places = [place for place in PLACES if place.staff]
+    for place in staff_places:
+        await admin.add_member(bot, community.room(place), staff)
+    groups = ", ".join(place.fallback for place in staff_places)
+    return Tryout(admin.url, bot, community, (
+        TryoutMember(newcomer, "a newcomer: invited to the space, not in it yet (join it to be welcomed)"),
+        TryoutMember(staff, f"staff: in the space and in the rooms {groups}"),
+    ))
+
+
+def _password() -> str:
+    return "-".join(secrets.token_hex(2) for _ in range(4))
+
+
+def tryout_instructions(tryout: Tryout, directory: Path, *, kept: bool) -> str:
+    """What the try-out prints: how to log in with any Matrix client, and who is who."""
+    rooms = ", ".join(f"#{name}:{SERVER_NAME}" for name in dict.fromkeys(p.fallback for p in PLACES))
+    lines = [
+        "A throwaway Matrix homeserver (Synapse) runs on this machine only, with the bot in it.",
+        "",
+        f"  Homeserver URL:  {tryout.url}",
+        f"  Space:           #community:{SERVER_NAME}   rooms: {rooms}",
+        f"  Bot:             {tryout.bot.user_id}",
+        "",
+        "Log in with any Matrix client (Element Desktop: 'Sign in', 'Edit' the homeserver, enter the URL",
+        "above; it must run on this machine) as one of these members:",
+    ]
+    for member in tryout.members:
+        account = member.account
+        lines.append(f"  {account.localpart:<8} user {account.user_id}  password {account.password}")
+        lines.append(f"  {'':<8} {member.role}")
+    lines += [
+        "",
+        "Commands are typed as messages, e.g. !help in any room of the space.",
+        f"Everything is kept in {directory}" + ("." if kept else " and removed when you stop."),
+        "Stop with Ctrl-C.",
+    ]
+    return "\n".join(lines)
+
+
+async def run_tryout(directory: Path | None, run_bot: BotRunner | None, *, out: TextIO | None = None) -> int:
+    """Start the homeserver, make the community, run the bot on it until SIGINT/SIGTERM, stop both.
+
+    `directory` keeps everything (the homeserver and the bot's database); None uses a temporary one
+    removed at the end. `run_bot(settings, stopping, ready)` runs the bot with the Matrix settings
+    given until `stopping` is set (see `BotRunner`); None runs the homeserver without a bot. The
+    ready line is printed once the bot follows the homeserver.
+    """
+    out = out or sys.stdout
+    kept = directory is not None
+    home = Path(directory) if directory is not None else Path(tempfile.mkdtemp(prefix="multinations-matrix-"))
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    handled = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stopping.set)
+            handled.append(sig)
+    server: Homeserver | None = None
+    try:
+        print("starting a throwaway Synapse on 127.0.0.1 ...", file=out, flush=True)
+        # Started from this thread (not a worker thread: the homeserver ends with the thread that started it).
+        server = Homeserver.start(home / "synapse", limits="default")
+        async with server.admin() as admin:
+            tryout = await prepare_tryout(admin)
+        settings = {**tryout.bot_settings(), "DATABASE_PATH": str(home / "bot.sqlite3")}
+        print(tryout_instructions(tryout, home, kept=kept), file=out, flush=True)
+        ready = asyncio.Event()
+        if run_bot is None:
+            print("The Matrix adapter is not in this build: the homeserver runs without the bot.", file=out, flush=True)
+            ready.set()
+        bot = asyncio.create_task(run_bot(settings, stopping, ready) if run_bot else stopping.wait(),
+                                  name="bg:matrix-bot")
+        readiness = asyncio.create_task(ready.wait())
+        await asyncio.wait({bot, readiness}, return_when=asyncio.FIRST_COMPLETED)
+        readiness.cancel()
+        if ready.is_set():
+            print(f"{READY_LINE} {tryout.url}", file=out, flush=True)
+        waiter = asyncio.create_task(stopping.wait())
+        await asyncio.wait({bot, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        stopping.set()
+        await bot  # the bot ends its turn in hand and closes; its error (if any) is raised here
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+        if server is not None:
+            await asyncio.to_thread(server.stop)
+        if not kept:
+            shutil.rmtree(home, ignore_errors=True)
+    print("stopped: the bot and the homeserver", file=out, flush=True)
+    return 0

@@ -161,3 +161,27 @@ async def test_default_limits_refuse_a_fast_member_and_spare_the_exempted_bot(
         await matrix.admin.request(
             "PUT", f"/_matrix/client/v3/rooms/{welcome}/send/m.room.message/bot{n}", token=matrix.bot.access_token,
             body={"msgtype": "m.notice", "body": f"notice {n}"}, wait_out_limits=False)
+
+
+def test_a_killed_test_run_leaves_no_homeserver_behind(tmp_path: Path) -> None:
+    import os
+    import select
+    import subprocess
+    import sys
+
+    script = ("import sys, time; from pathlib import Path; from bot.matrix.homeserver import Homeserver; "
+              f"hs = Homeserver.start(Path({str(tmp_path / 'hs')!r})); print(hs.process.pid, flush=True); "
+              "time.sleep(300)")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=Path(__file__).parents[2])
+    try:
+        synapse_pid = int(parent.stdout.readline())
+        watch = os.pidfd_open(synapse_pid)
+        parent.kill()  # SIGKILL: no clean-up code of the parent runs
+        parent.wait()
+        ended, _, _ = select.select([watch], [], [], 30)  # readable once the process has ended
+        assert ended, "Synapse outlived the process that started it"
+        os.close(watch)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
