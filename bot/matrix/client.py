@@ -41,6 +41,9 @@ from bot.matrix.render import render_message
 from bot.matrix.store import EVENT, NEXT_BATCH, ROOM, USER, MatrixStore
 
 log = logging.getLogger(__name__)
+#: mautrix logs every request's body at DEBUG: members' messages. Never below INFO, whatever LOG_LEVEL says.
+WIRE_LOG = logging.getLogger("bot.matrix.wire")
+WIRE_LOG.setLevel(logging.INFO)
 
 #: The staff group of each capability is the membership of this place's room.
 STAFF_PLACES: dict[Capability, Place] = {
@@ -89,7 +92,8 @@ class MatrixBot:
         self.config = config
         self._own_session = session is None
         self.session = session or ClientSession(timeout=ClientTimeout(total=None, sock_read=READ_TIMEOUT))
-        self.api = PacedAPI(config.homeserver, config.access_token, client_session=self.session, pacer=pacer)
+        self.api = PacedAPI(config.homeserver, config.access_token, client_session=self.session, pacer=pacer,
+                            log=WIRE_LOG)
         if backoff is not None:
             self.api.backoff = backoff
         self.store = MatrixStore(services.db, services.clock)
