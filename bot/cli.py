@@ -1,7 +1,8 @@
 """The `multinations-bot` command line (also `python -m bot`).
 
-    multinations-bot run                    connect to Discord (DISCORD_TOKEN)
+    multinations-bot run [--platform matrix] connect to Discord (DISCORD_TOKEN) or Matrix (MATRIX_*)
     multinations-bot console [--json]       the local guild simulator as a shell
+    multinations-bot matrix-tryout [--dir PATH]  a throwaway Matrix homeserver on 127.0.0.1 with the bot in it
     multinations-bot commands               the exact application-command JSON a sync would send
     multinations-bot sync [--guild ID]      sync application commands on purpose
     multinations-bot db migrate|backup PATH|check
@@ -40,6 +41,8 @@ log = logging.getLogger("bot")
 
 EXIT_USAGE = 2
 README_SETUP = "README.md, section \"Creating the Discord application\""
+README_MATRIX = "README.md, section \"Matrix\""
+MATRIX_SETTINGS = ("MATRIX_HOMESERVER", "MATRIX_USER_ID", "MATRIX_ACCESS_TOKEN", "MATRIX_SPACE")
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
@@ -62,6 +65,14 @@ def settings_problem(error: SettingsError) -> str:
             f"Discord application in DISCORD_TOKEN, either in the environment or in a .env file (copy "
             f".env.example to .env and fill it in). {README_SETUP} explains how to create the application "
             f"and get its token. To try the bot without Discord, run: multinations-bot console"
+        )
+    if error.setting in MATRIX_SETTINGS:
+        return (
+            f"The bot cannot start on Matrix: the setting {error.setting} {error.message} The bot needs "
+            f"MATRIX_HOMESERVER (the homeserver's URL), MATRIX_USER_ID and MATRIX_ACCESS_TOKEN (a user made for "
+            f"the bot and its access token) and MATRIX_SPACE (the community's space, which the bot user is "
+            f"invited to), in the environment or in a .env file (copy .env.example to .env). {README_MATRIX} "
+            f"explains how to get them."
         )
     return (
         f"The bot cannot start: the setting {error.setting} {error.message} Fix it in the environment or in "
@@ -89,6 +100,9 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     committed is lost, what was not committed is rolled back by SQLite, and interrupted jobs run
     again at the next start.
     """
+    platform = getattr(args, "platform", None) or settings.platform
+    if platform == "matrix":
+        return await cmd_run_matrix(args, settings)
     import discord
 
     token, services, bot = await _bot_for_discord(settings)
@@ -135,6 +149,35 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             await services.close()  # even when closing the connection failed: checkpoint, close, unlock
             _remove_signal_handlers(loop, handled)
         log.info("stopped cleanly" if clean else "stopped")
+    return 0
+
+
+async def cmd_run_matrix(args: argparse.Namespace, settings: Settings) -> int:
+    """Connect to a Matrix homeserver and run until SIGTERM/SIGINT (a second signal ends at once)."""
+    from bot.matrix.run import matrix_config, run_matrix
+
+    matrix_config(settings)  # a missing or malformed setting is explained before anything opens
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    handled: list[signal.Signals] = []
+
+    def request_stop(sig: signal.Signals) -> None:
+        if stopping.is_set():
+            _remove_signal_handlers(loop, handled)
+            signal.signal(sig, signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
+            return
+        log.info("shutdown requested (%s)", sig.name)
+        stopping.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            loop.add_signal_handler(sig, request_stop, sig)
+            handled.append(sig)
+    try:
+        await run_matrix(settings, stopping)
+    finally:
+        _remove_signal_handlers(loop, handled)
     return 0
 
 
@@ -262,6 +305,18 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     return await run_console(settings, json_mode=args.json, now=args.now, database=args.db)
 
 
+# ----- matrix-tryout --------------------------------------------------------------------------------
+async def cmd_matrix_tryout(args: argparse.Namespace, settings: Settings) -> int:
+    """A throwaway Synapse on 127.0.0.1 with the space, rooms, the bot and two members; Ctrl-C stops."""
+    from bot.matrix.homeserver import HomeserverFailed, HomeserverMissing, matrix_bot_runner, run_tryout
+
+    try:
+        return await run_tryout(Path(args.dir) if args.dir else None, matrix_bot_runner())
+    except (HomeserverMissing, HomeserverFailed) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+
+
 # ----- i18n ------------------------------------------------------------------------------------------
 async def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
     """Catalog status and maintenance."""
@@ -292,11 +347,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--db", metavar="PATH", help="database file (overrides DATABASE_PATH)")
         return p
 
-    with_db(sub.add_parser("run", help="connect to Discord")).set_defaults(func=cmd_run)
+    run = with_db(sub.add_parser("run", help="connect to Discord (or to Matrix with --platform matrix)"))
+    run.add_argument("--platform", choices=("discord", "matrix"),
+                     help="the chat platform (overrides PLATFORM; default discord)")
+    run.set_defaults(func=cmd_run)
     console = with_db(sub.add_parser("console", help="try the bot offline in a simulated guild"))
     console.add_argument("--json", action="store_true", help="one JSON object per action, for scripts")
     console.add_argument("--now", metavar="ISO-TIME", help="simulated start time, e.g. 2026-12-01T18:00+01:00")
     console.set_defaults(func=cmd_console)
+    tryout = sub.add_parser("matrix-tryout", help="a throwaway Matrix homeserver on 127.0.0.1 with the bot in it")
+    tryout.add_argument("--dir", metavar="PATH", help="keep the homeserver and the bot's database here "
+                        "(default: a temporary folder removed at the end)")
+    tryout.set_defaults(func=cmd_matrix_tryout)
     sub.add_parser("commands", help="print the application commands a sync would send").set_defaults(
         func=cmd_commands
     )
@@ -343,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # `commands` and `i18n` use no database, `console` a temporary one unless --db names one.
-    uses_configured_db = args.command not in {"commands", "i18n", "console"}
+    uses_configured_db = args.command not in {"commands", "i18n", "console", "matrix-tryout"}
     override = getattr(args, "db", None)
     try:
         settings = load_settings(check_database=uses_configured_db and not override)

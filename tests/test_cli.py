@@ -11,7 +11,8 @@ from bot.cli import main
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("DISCORD_TOKEN", "TIMEZONE", "DATABASE_PATH", "GUILD_ID", "DEFAULT_LANGUAGE"):
+    for name in ("DISCORD_TOKEN", "TIMEZONE", "DATABASE_PATH", "GUILD_ID", "DEFAULT_LANGUAGE", "PLATFORM",
+                 "MATRIX_HOMESERVER", "MATRIX_USER_ID", "MATRIX_ACCESS_TOKEN", "MATRIX_SPACE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no .env from the checkout
 
@@ -38,6 +39,41 @@ def test_invalid_settings_are_named(monkeypatch: pytest.MonkeyPatch, capsys, nam
     monkeypatch.setenv(name, value)
     assert main(["run"]) == 2
     assert name in capsys.readouterr().err
+
+
+MATRIX_OK = {"MATRIX_HOMESERVER": "http://127.0.0.1:8008", "MATRIX_USER_ID": "@bot:example.org",
+             "MATRIX_ACCESS_TOKEN": "syt_Ym90_abcdef", "MATRIX_SPACE": "!space:example.org"}
+
+
+@pytest.mark.parametrize("missing", sorted(MATRIX_OK))
+def test_run_on_matrix_names_a_missing_setting(monkeypatch: pytest.MonkeyPatch, capsys, missing: str) -> None:
+    for name, value in MATRIX_OK.items():
+        if name != missing:
+            monkeypatch.setenv(name, value)
+    assert main(["run", "--platform", "matrix"]) == 2
+    err = capsys.readouterr().err
+    assert f"the setting {missing} is not set" in " ".join(err.split())
+    assert "section \"Matrix\"" in " ".join(err.split())
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("name", "value"), [("MATRIX_HOMESERVER", "matrix.example.org"),
+                                             ("MATRIX_USER_ID", "bot"), ("MATRIX_SPACE", "space"),
+                                             ("MATRIX_ACCESS_TOKEN", "two words")])
+def test_run_on_matrix_names_a_malformed_setting(monkeypatch: pytest.MonkeyPatch, capsys, name: str,
+                                                 value: str) -> None:
+    monkeypatch.setenv("PLATFORM", "matrix")  # the setting instead of --platform
+    for key, good in MATRIX_OK.items():
+        monkeypatch.setenv(key, value if key == name else good)
+    assert main(["run"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"the setting {name}" in err and "Traceback" not in err
+
+
+def test_an_unknown_platform_is_named(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("PLATFORM", "irc")
+    assert main(["run"]) == 2
+    assert "PLATFORM" in capsys.readouterr().err
 
 
 def test_db_migrate_backup_and_check(tmp_path: Path, capsys) -> None:

@@ -23,6 +23,11 @@ MAX_RETENTION_DAYS = 3650
 # The last mentoring check-in (`3m`) is asked 90 days after a match starts.
 MIN_MENTORING_RETENTION_DAYS = 90
 
+PLATFORMS = ("discord", "matrix")
+_MATRIX_USER_RE = re.compile(r"^@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(:\d+)?$")
+# Room ids: `!opaque:server`, or from room version 12 on `!opaque` alone; aliases `#name:server`.
+_MATRIX_SPACE_RE = re.compile(r"^(![^\s:]+(:[A-Za-z0-9.-]+(:\d+)?)?|#[^\s:]+:[A-Za-z0-9.-]+(:\d+)?)$")
+
 # A bot token is three base64url segments separated by dots (id.timestamp.hmac).
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 
@@ -65,6 +70,12 @@ class Settings:
     grace_minutes: int = 30
     backup_dir: Path | None = None
     backup_interval_hours: int = 0
+    # The chat platform `run` connects to: "discord" or "matrix".
+    platform: str = "discord"
+    matrix_homeserver: str | None = None
+    matrix_user_id: str | None = None
+    matrix_access_token: str | None = None
+    matrix_space: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -169,6 +180,10 @@ def load_settings(
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError("LOG_LEVEL", f"must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}.")
 
+    platform = (env.get("PLATFORM", "").strip() or "discord").lower()
+    if platform not in PLATFORMS:
+        raise SettingsError("PLATFORM", f"must be discord or matrix, got {platform!r}.")
+
     backup_raw = env.get("BACKUP_DIR", "").strip()
     return Settings(
         discord_token=env.get("DISCORD_TOKEN", "").strip() or None,
@@ -191,6 +206,11 @@ def load_settings(
         grace_minutes=_int(env, "GRACE_MINUTES", 30),
         backup_dir=Path(backup_raw) if backup_raw else None,
         backup_interval_hours=_int(env, "BACKUP_INTERVAL_HOURS", 0),
+        platform=platform,
+        matrix_homeserver=env.get("MATRIX_HOMESERVER", "").strip() or None,
+        matrix_user_id=env.get("MATRIX_USER_ID", "").strip() or None,
+        matrix_access_token=env.get("MATRIX_ACCESS_TOKEN", "").strip() or None,
+        matrix_space=env.get("MATRIX_SPACE", "").strip() or None,
     )
 
 
@@ -201,3 +221,30 @@ def validate_token(token: str | None) -> str:
     if not _TOKEN_RE.match(token):
         raise SettingsError("DISCORD_TOKEN", "does not look like a Discord bot token (three parts separated by dots).")
     return token
+
+
+def validate_matrix(settings: Settings) -> tuple[str, str, str, str]:
+    """(homeserver URL, user id, access token, space) when they look right, else `SettingsError`."""
+    homeserver = settings.matrix_homeserver
+    if not homeserver:
+        raise SettingsError("MATRIX_HOMESERVER", "is not set.")
+    if not re.match(r"^https?://[^\s/]+", homeserver):
+        raise SettingsError("MATRIX_HOMESERVER", f"must be the homeserver's URL (https://matrix.example.org), got "
+                            f"{homeserver!r}.")
+    user_id = settings.matrix_user_id
+    if not user_id:
+        raise SettingsError("MATRIX_USER_ID", "is not set.")
+    if not _MATRIX_USER_RE.match(user_id):
+        raise SettingsError("MATRIX_USER_ID", f"must be a Matrix user id like @bot:example.org, got {user_id!r}.")
+    token = settings.matrix_access_token
+    if not token:
+        raise SettingsError("MATRIX_ACCESS_TOKEN", "is not set.")
+    if any(c.isspace() for c in token):
+        raise SettingsError("MATRIX_ACCESS_TOKEN", "contains spaces; paste the token alone.")
+    space = settings.matrix_space
+    if not space:
+        raise SettingsError("MATRIX_SPACE", "is not set.")
+    if not _MATRIX_SPACE_RE.match(space):
+        raise SettingsError("MATRIX_SPACE", f"must be the space's id (!abc:example.org) or alias "
+                            f"(#community:example.org), got {space!r}.")
+    return homeserver.rstrip("/"), user_id, token, space
