@@ -17,7 +17,10 @@ from typing import Any
 
 import discord
 
+from bot.core.commands import Where
 from bot.core.conversation import UserRef
+from bot.core.errors import UserError
+from bot.core.i18n import N_
 from bot.edge.conversation import DiscordExchange
 
 
@@ -30,5 +33,10 @@ def _value(value: Any) -> Any:
 async def run_command(interaction: discord.Interaction[Any], path: Sequence[str], **options: Any) -> None:
     """Run the declared command at `path` for this interaction (errors take the cog's error path)."""
     commands = interaction.client.services.commands
+    declared = commands.get(tuple(path))
+    if declared is not None and declared.where is Where.COMMUNITY and interaction.guild_id is None:
+        # A direct message is not one of the community's places, though the exchange names the configured
+        # guild (flows pressed in direct messages need it).
+        raise UserError(N_("This only works in the server, not in direct messages."))
     exchange = await DiscordExchange.of(interaction)
     await commands.run(exchange, tuple(path), {name: _value(value) for name, value in options.items()})
