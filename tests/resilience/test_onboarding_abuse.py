@@ -11,8 +11,8 @@ import pytest
 from bot.core.text import clean_text
 from bot.edge.conversation import render_text
 from bot.edge.ui import user_text
-from bot.features.onboarding.steps import card_text
 from bot.features.onboarding.model import MemberState
+from bot.features.onboarding.steps import card_text
 from bot.simulator import Simulator
 from bot.simulator.discord_side import GUILD_ID
 from tests.cogs.test_onboarding import pause, uid, walk
