@@ -418,11 +418,18 @@ class OnboardingFlows:
         if mentoring is None:
             return Text.plain(t._("There is no mentor programme on this server yet; a volunteer will say hello "
                                   "instead."))
+        # Asked only when the member said yes with their answers stored, or said yes again after being told what a
+        # request keeps without them (`steps.mentor_consent_message`): the request itself is consented to, the
+        # answers only with the consent step's yes. The mentoring helper's contract (`MentorConsent`) takes that
+        # as a value; until it is on main the answers are left out here.
+        consent_type = getattr(caps, "MentorConsent", None)
+        extra = {"consent": consent_type(keep_request=True, keep_answers=bool(state.consent))} if consent_type else {}
         try:
             created = await mentoring.request_from_onboarding(
                 state.guild_id, state.user_id, [language],
                 state.help_topics if state.consent else [],
                 state.area if state.consent and state.area != AREA_OTHER else None,
+                **extra,
             )
         except Exception:
             log.exception("mentoring request from onboarding failed")
