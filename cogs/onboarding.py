@@ -9,6 +9,7 @@ declarations (descriptions, option types).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -17,15 +18,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core import capabilities as caps
 from bot.core.conversation import MessageRef, Text, UserRef
 from bot.core.services import Services
 from bot.edge.client import MultinationsBot
 from bot.edge.commands import run_command
 from bot.edge.conversation import DiscordConversation, render_text
 from bot.edge.mentions import MESSAGES_PER_FLUSH, plan_chunks
-from bot.features.onboarding.flows import OnboardingFlows
-from bot.features.onboarding.service import OnboardingService
+from bot.features.onboarding.flows import OnboardingFlows, install, uninstall
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +37,17 @@ def _greeting_chunks(header: Text, user_ids: Sequence[int]) -> list[list[int]]:
     return plan_chunks(render_text(header), user_ids)
 
 
+async def _message_exists(bot: MultinationsBot, ref: MessageRef) -> bool:
+    """Whether a posted message is still there (an answer other than "not found" counts as there)."""
+    try:
+        await bot.get_partial_messageable(int(ref.place.id)).fetch_message(int(ref.id))
+    except discord.NotFound:
+        return False
+    except discord.HTTPException:
+        log.warning("could not look for the start message in channel %s", ref.place.id)
+    return True
+
+
 def _id(value: discord.abc.Snowflake | None) -> str | None:
     """A channel or role option as the declared command takes it: its id as text."""
     return str(value.id) if value is not None else None
@@ -46,12 +56,11 @@ def _id(value: discord.abc.Snowflake | None) -> str | None:
 class OnboardingCog(commands.Cog):
     """The welcome's Discord surface."""
 
-    def __init__(self, bot: MultinationsBot, service: OnboardingService) -> None:
+    def __init__(self, bot: MultinationsBot, flows: OnboardingFlows) -> None:
         self.bot = bot
-        self.service = service
+        self.flows = flows
+        self.service = flows.service
         self.services: Services = bot.services
-        self.flows = OnboardingFlows(service, bot.services, DiscordConversation(bot), greet_chunks=_greeting_chunks,
-                                     greet_per_flush=MESSAGES_PER_FLUSH, message_exists=self.message_exists)
 
     async def cog_load(self) -> None:
         """Start the flows: their jobs, routed controls and declared commands."""
@@ -60,16 +69,6 @@ class OnboardingCog(commands.Cog):
     async def cog_unload(self) -> None:
         """Stop the flows (planned rows stay)."""
         self.flows.stop()
-
-    async def message_exists(self, ref: MessageRef) -> bool:
-        """Whether a posted message is still there (an answer other than "not found" counts as there)."""
-        try:
-            await self.bot.get_partial_messageable(int(ref.place.id)).fetch_message(int(ref.id))
-        except discord.NotFound:
-            return False
-        except discord.HTTPException:
-            log.warning("could not look for the start message in channel %s", ref.place.id)
-        return True
 
     # ----- gateway events --------------------------------------------------------------------------------
     @commands.Cog.listener()
@@ -168,17 +167,12 @@ class OnboardingCog(commands.Cog):
 
 
 async def setup(bot: MultinationsBot) -> None:
-    """Extension entry point: build the service, publish it, add the cog (which starts the flows)."""
-    services = bot.services
-    service = OnboardingService(services.db, services.clock, services.jobs, services.prefs, services.guild_config)
-    services.privacy.register(service.privacy_section())
-    services.privacy.register(service.hellos_section())
-    services.capabilities[caps.ONBOARDING] = service
-    await bot.add_cog(OnboardingCog(bot, service))
+    """Extension entry point: the welcome installed over the Discord adapter; the cog's load starts its flows."""
+    flows = install(bot.services, DiscordConversation(bot), greet_chunks=_greeting_chunks,
+                    greet_per_flush=MESSAGES_PER_FLUSH, message_exists=functools.partial(_message_exists, bot))
+    await bot.add_cog(OnboardingCog(bot, flows))
 
 
 async def teardown(bot: MultinationsBot) -> None:
     """Extension exit point."""
-    bot.services.privacy.unregister("onboarding")
-    bot.services.privacy.unregister("onboarding_hellos")
-    bot.services.capabilities.pop(caps.ONBOARDING, None)
+    uninstall(bot.services)

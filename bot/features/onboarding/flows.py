@@ -7,8 +7,10 @@ the coalesced greeting of joins, the after-finish settle (labels and the volunte
 reminder, the card redrawn or blanked after a deletion.
 
 Entry points for a platform adapter (Discord's cog calls the same ones from its gateway listeners):
-`member_joined`, `screening_passed`, `member_left`, `catch_up_joins`, `ensure_start`; a member's
-presses go through `services.routes` (feature `onb`), commands through `services.commands`.
+`install(services, chat)` builds the welcome, `await flows.start()` starts it; then `member_joined`,
+`screening_passed`, `member_left`, `catch_up_joins`, `ensure_start`, and `open(turn)` for a member's
+own start (what the Start button and `/welcome start` do); a member's presses go through
+`services.routes` (feature `onb`), commands through `services.commands` (`welcome start|queue|stats|setup`).
 """
 
 from __future__ import annotations
@@ -661,6 +663,23 @@ class OnboardingFlows:
                 "says I lack permission. Please delete it by hand: {link}", link=parts.jump(guild_id, card)))
             await self.chat.notify(guild_id, places.ORGANIZERS, Message(text), key=send_key(job.key, "organizers"))
         return True
+
+
+def install(services: Services, chat: Conversation, **platform: Any) -> OnboardingFlows:
+    """Build the welcome for a platform: its service (published as the onboarding capability, with its privacy
+    sections) and its flows over `chat` (`platform`: the flows' keyword options). Then `await flows.start()`."""
+    service = OnboardingService(services.db, services.clock, services.jobs, services.prefs, services.guild_config)
+    services.privacy.register(service.privacy_section())
+    services.privacy.register(service.hellos_section())
+    services.capabilities[caps.ONBOARDING] = service
+    return OnboardingFlows(service, services, chat, **platform)
+
+
+def uninstall(services: Services) -> None:
+    """Undo `install` (after `flows.stop()`)."""
+    services.privacy.unregister("onboarding")
+    services.privacy.unregister("onboarding_hellos")
+    services.capabilities.pop(caps.ONBOARDING, None)
 
 
 def _place(place: PlaceRef | None) -> PlaceLink | Plain:
