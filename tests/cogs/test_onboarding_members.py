@@ -19,7 +19,7 @@ async def test_the_first_step_names_every_language_in_its_own_words_for_a_tigrin
     await sim.join("Saba", locale="en-US")
     step = await sim.press("Saba", "onb:start")
     first = step.last("interaction_response")
-    assert "ትግርኛ: ቋንቋኻ ምረጽ።" in first.content  # her language's name and one short line in it
+    assert "ትግርኛ: ቋንቋኹም ምረጹ።" in first.content  # her language's name and one short line in it
     assert "Soomaali: Dooro luqaddaada." in first.content and "العربية: اختر لغتك." in first.content
     assert all(lang.native_name in first.content for lang in LANGUAGES.values())
     menu = first.components[0]

@@ -16,8 +16,8 @@ from bot.core.areas import MAX_AREAS, areas_of
 from bot.core.capabilities import HELP_TOPICS
 from bot.core.commands import Call, Param, Where
 from bot.core.conversation import Exchange, Label, Message, Parts, Text
-from bot.core.errors import UserError, Verbatim
-from bot.core.i18n import N_
+from bot.core.errors import UserError
+from bot.core.i18n import N_, Items
 from bot.core.languages import LANGUAGES
 from bot.core.text import clean_text
 from bot.features.onboarding.model import AREA, AREA_OTHER, FUNNEL_PATH, STAGE_TITLES, STEP_TITLES, TOPIC_TITLES
@@ -84,7 +84,7 @@ class Handlers:
         for state in waiting:
             language = await self.services.prefs.language(state.user_id) or "en"
             topics = t.join([t._(TOPIC_TITLES[x]) for x in state.help_topics]) if state.help_topics else "-"
-            lines.append(f"• {parts.mention(state.user_id)}: {language_name(t, language)}; {topics}")
+            lines.append(f"• {parts.mention(state.user_id)}: {t.clauses([language_name(t, language), topics])}")
         await turn.answer(Message(parts.text("\n".join(lines))))
 
     async def stats(self, turn: Exchange, call: Call) -> None:
@@ -137,7 +137,7 @@ class Handlers:
             if not role or (key not in LANGUAGES and key not in HELP_TOPICS):
                 raise UserError(N_("Please give both a role and what it is for: a language code ({languages}) or a "
                                    "help topic ({topics})."),
-                                languages=Verbatim(", ".join(LANGUAGES)), topics=Verbatim(", ".join(HELP_TOPICS)))
+                                languages=Items(LANGUAGES, "or"), topics=Items(HELP_TOPICS, "or"))
             kind = "language_roles" if key in LANGUAGES else "help_roles"
             mapping = dict(changes.get(kind) or await flows.config(guild_id, kind, {}))
             mapping[key] = _stored(str(role).strip())
@@ -165,7 +165,7 @@ class Handlers:
         if mapped:
             pairs = [f"{key} → {parts.label(Label(str(value), key))}" for key, value in sorted(mapped.items())]
             own_roles = t._("Own roles (otherwise lang-<code> and help-<topic>)")
-            lines.append(f"• {own_roles}: {', '.join(pairs)}")
+            lines.append(f"• {own_roles}: {t.join(pairs, 'unit')}")
         areas = await areas_of(self.services.guild_config, guild_id)
         lines.append(f"• {t._(STEP_TITLES[AREA])}: {parts.said(t.join(areas))}")
         return parts.text("\n".join(lines))
