@@ -42,10 +42,6 @@ NOT_YET_DECLARED: set[tuple[str, ...]] = {
     ('faq', 'todo'),
     ('faq', 'translate'),
     ('faq', 'unanswered'),
-    ('welcome', 'queue'),
-    ('welcome', 'setup'),
-    ('welcome', 'start'),
-    ('welcome', 'stats'),
 }
 
 

@@ -111,6 +111,30 @@ class Jump:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceLink:
+    """A place named in the text, as a link to it (Discord: `<#id>`; Matrix: a matrix.to link to the room)."""
+
+    place: PlaceRef
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A label a member can hold (Discord: a role; Matrix: whatever the adapter maps it to): the platform id
+    organizers chose for it, if any, and its conventional name (used when nothing was chosen, or the chosen
+    one is gone)."""
+
+    chosen: str | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRef:
+    """A label named in the text (Discord: the role's mention, which never pings here)."""
+
+    label: Label
+
+
+@dataclass(frozen=True, slots=True)
 class CommandRef:
     """A reference to one of the bot's commands, e.g. ("event", "show") with options {"event": "7"}.
 
@@ -129,7 +153,7 @@ class CommandRef:
 READER = "reader"
 
 
-Segment = Plain | Said | Mention | Moment | CommandRef | Jump
+Segment = Plain | Said | Mention | Moment | CommandRef | Jump | PlaceLink | LabelRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +170,9 @@ class Text:
     def __add__(self, other: Text | str) -> Text:
         extra = Text.plain(other) if isinstance(other, str) else other
         return Text(self.segments + extra.segments)
+
+    def __radd__(self, other: str) -> Text:
+        return Text.plain(other) + self
 
     def __bool__(self) -> bool:
         return any(not isinstance(s, Plain) or s.text for s in self.segments)
@@ -173,6 +200,10 @@ def _neutral(segment: Segment) -> str:
         return segment.fallback or segment.at.isoformat()
     if isinstance(segment, Jump):
         return f"{segment.message.place.id}/{segment.message.id}"
+    if isinstance(segment, PlaceLink):
+        return f"#{segment.place.id}"
+    if isinstance(segment, LabelRef):
+        return f"@{segment.label.chosen or segment.label.name}"
     options = "".join(f" {name}:{value}" for name, value in segment.options)
     return " ".join(segment.path) + options
 
@@ -216,6 +247,14 @@ class Parts:
     def jump(self, community: int, message: MessageRef) -> str:
         """A marker for a link to a posted message."""
         return self._mark(Jump(community, message))
+
+    def place(self, place: PlaceRef) -> str:
+        """A marker for a link to a place."""
+        return self._mark(PlaceLink(place))
+
+    def label(self, label: Label) -> str:
+        """A marker for a label (role) named in the text."""
+        return self._mark(LabelRef(label))
 
     def text(self, translated: str) -> Text:
         """The translation with its markers replaced by their segments."""
@@ -379,6 +418,31 @@ class Delivery(StrEnum):
         return self is Delivery.SENT
 
 
+@dataclass(frozen=True, slots=True)
+class Relabeled:
+    """The outcome of changing a member's labels. True when everything asked was done (labels that do not
+    exist on the platform are skipped). `refused`: the names of labels the platform refused for good (a
+    person must act, e.g. the bot's role is too low); `failed`: some change is worth trying again later."""
+
+    refused: tuple[str, ...] = ()
+    failed: bool = False
+
+    def __bool__(self) -> bool:
+        return not self.refused and not self.failed
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """The outcome of a post: where it is (`ref`, None unless `SENT`) and why not (`CLOSED`: the place is
+    missing or refuses the bot, a person must act; `FAILED`: worth trying again later)."""
+
+    ref: MessageRef | None
+    outcome: Delivery
+
+    def __bool__(self) -> bool:
+        return self.outcome is Delivery.SENT
+
+
 class Unreachable(Exception):
     """The platform could not be asked (it did not answer or refused to list): try again later."""
 
@@ -423,9 +487,18 @@ class Conversation(Protocol):
                    key: str | None = None) -> MessageRef | None:
         """Post in a place (a registry `Place` or a concrete one); None when it could not."""
 
+    async def publish(self, community: int, place: Place | PlaceRef, message: Message, *,
+                      key: str | None = None) -> Posted:
+        """`post` with its outcome: a flow that must tell a refusing place (a person must act) from a passing
+        failure (try again) uses this."""
+
     async def direct(self, user: UserRef, message: Message, *, key: str | None = None,
                      community: int | None = None, only_if_allowed: bool = False) -> Delivery:
         """Write to a member directly. `only_if_allowed`: only if they allowed the bot to."""
+
+    async def is_member(self, community: int, user: UserRef) -> bool:
+        """Whether the user is a member of the community right now (a turn from a direct conversation names
+        only the user; a member who left must not continue what is for members)."""
 
     async def notify(self, community: int, group: Place, message: Message, *, key: str | None = None) -> Delivery:
         """Tell a staff group (its place in the registry): `SENT`, `CLOSED` when its place is missing or refuses
@@ -455,6 +528,7 @@ class Conversation(Protocol):
     async def close_private(self, space: PlaceRef) -> bool:
         """Close a private space (archived, read-only)."""
 
-    async def relabel(self, community: int, user: UserRef, *, add: Sequence[str] = (),
-                      remove: Sequence[str] = ()) -> bool:
-        """Change a member's labels (Discord roles) by their platform ids; False when it could not."""
+    async def relabel(self, community: int, user: UserRef, *, add: Sequence[Label] = (),
+                      remove: Sequence[Label] = ()) -> Relabeled:
+        """Give the member the labels of `add` they do not hold and take away those of `remove` they hold
+        (Discord: roles, by the chosen id, else by name). A member no longer in the community needs nothing."""

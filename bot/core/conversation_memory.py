@@ -13,7 +13,18 @@ from datetime import datetime
 from itertools import count
 
 from bot.core.access import Capability
-from bot.core.conversation import Delivery, Form, Message, MessageRef, PlaceRef, Unreachable, UserRef
+from bot.core.conversation import (
+    Delivery,
+    Form,
+    Label,
+    Message,
+    MessageRef,
+    PlaceRef,
+    Posted,
+    Relabeled,
+    Unreachable,
+    UserRef,
+)
 from bot.core.places import Place
 
 
@@ -44,6 +55,10 @@ class MemoryConversation:
     members: dict[str, set[str]] = field(default_factory=dict)
     closed_spaces: set[str] = field(default_factory=set)
     labels: dict[str, set[str]] = field(default_factory=dict)
+    #: Label names the platform refuses to give or take (the bot's role is too low).
+    refused_labels: set[str] = field(default_factory=set)
+    #: Users who are not (or no longer) members of the community.
+    strangers: set[str] = field(default_factory=set)
     _keys: set[str] = field(default_factory=set)
     _ids: count = field(default_factory=lambda: count(1))
 
@@ -68,6 +83,18 @@ class MemoryConversation:
         if not self._seen(key):
             self.sent.append(Sent("post", name, message, key, ref))
         return ref
+
+    async def publish(self, community: int, place: Place | PlaceRef, message: Message, *,
+                      key: str | None = None) -> Posted:
+        name = place.name if isinstance(place, Place) else place.id
+        if name in self.refused_places or name in self.missing_places:
+            return Posted(None, Delivery.CLOSED)
+        if self.failing:
+            return Posted(None, Delivery.FAILED)
+        return Posted(await self.post(community, place, message, key=key), Delivery.SENT)
+
+    async def is_member(self, community: int, user: UserRef) -> bool:
+        return user.id not in self.strangers
 
     async def direct(self, user: UserRef, message: Message, *, key: str | None = None,
                      community: int | None = None, only_if_allowed: bool = False) -> Delivery:
@@ -139,15 +166,20 @@ class MemoryConversation:
         self.sent.append(Sent("close", space.id))
         return True
 
-    async def relabel(self, community: int, user: UserRef, *, add: Sequence[str] = (),
-                      remove: Sequence[str] = ()) -> bool:
+    async def relabel(self, community: int, user: UserRef, *, add: Sequence[Label] = (),
+                      remove: Sequence[Label] = ()) -> Relabeled:
         if self.failing:
-            return False
+            return Relabeled(failed=True)
         held = self.labels.setdefault(user.id, set())
-        held.update(add)
-        held.difference_update(remove)
-        self.sent.append(Sent("relabel", user.id, detail=(*(f"+{a}" for a in add), *(f"-{r}" for r in remove))))
-        return True
+        adding = [label.name for label in add if label.name not in held]
+        removing = [label.name for label in remove if label.name in held and label.name not in adding]
+        refused = tuple(name for name in (*adding, *removing) if name in self.refused_labels)
+        held.update(name for name in adding if name not in refused)
+        held.difference_update(name for name in removing if name not in refused)
+        if adding or removing:
+            self.sent.append(Sent("relabel", user.id, detail=(*(f"+{a}" for a in adding if a not in refused),
+                                                              *(f"-{r}" for r in removing if r not in refused))))
+        return Relabeled(refused=refused)
 
 
 @dataclass

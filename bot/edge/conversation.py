@@ -29,12 +29,17 @@ from bot.core.conversation import (
     Delivery,
     Form,
     Jump,
+    Label,
+    LabelRef,
     Mention,
     Message,
     MessageRef,
     Moment,
+    PlaceLink,
     PlaceRef,
     Plain,
+    Posted,
+    Relabeled,
     Said,
     Style,
     Text,
@@ -50,6 +55,7 @@ from bot.edge.translator import render_command
 from bot.edge.ui import (
     EMBED_DESCRIPTION_LIMIT,
     SafeModal,
+    acknowledge_if_busy,
     clip,
     member_is_manager,
     member_role_ids,
@@ -95,6 +101,11 @@ def render_text(text: Text, translator: Callable[[str], Translator] | None = Non
         elif isinstance(segment, Jump):
             out.append(f"https://discord.com/channels/{segment.community}/{segment.message.place.id}/"
                        f"{segment.message.id}")
+        elif isinstance(segment, PlaceLink):
+            out.append(f"<#{segment.place.id}>" if segment.place.id.isdigit() else f"#{user_text(segment.place.id)}")
+        elif isinstance(segment, LabelRef):
+            chosen = segment.label.chosen
+            out.append(f"<@&{chosen}>" if chosen and chosen.isdigit() else f"@{user_text(segment.label.name)}")
         elif isinstance(segment, CommandRef):
             code = reader if segment.language == READER else segment.language
             out.append(render_command(segment, translator(code) if translator is not None and code else None))
@@ -141,6 +152,10 @@ class Routed(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?P<wire>[
             return
         if routes.asks_form(self.action):
             modal_follows(interaction)  # a slow database gives up in time instead of acknowledging
+        else:
+            # Under a burst every member gets a first response at once (the answer or the replaced
+            # prompt follows); otherwise the answer itself is the first response.
+            await acknowledge_if_busy(interaction, update=True)
         values = tuple(getattr(self.item, "values", ()) or ())
         await routes.dispatch(await DiscordExchange.of(interaction), self.action, Answer(values=values))
 
@@ -220,6 +235,23 @@ class DiscordConversation:
                    key: str | None = None) -> MessageRef | None:
         ref, _outcome = await self._post(community, place, message, key)
         return ref
+
+    async def publish(self, community: int, place: Place | PlaceRef, message: Message, *,
+                      key: str | None = None) -> Posted:
+        ref, outcome = await self._post(community, place, message, key)
+        return Posted(ref, outcome)
+
+    async def is_member(self, community: int, user: UserRef) -> bool:
+        guild = self._client.get_guild(community)
+        if guild is None or not user.id.isdigit():
+            return False
+        if guild.get_member(int(user.id)) is not None:
+            return True
+        try:
+            await guild.fetch_member(int(user.id))
+        except discord.NotFound:
+            return False
+        return True
 
     async def _post(self, community: int, place: Place | PlaceRef, message: Message,
                     key: str | None) -> tuple[MessageRef | None, Delivery]:
@@ -348,17 +380,38 @@ class DiscordConversation:
             return False
         return True
 
-    async def relabel(self, community: int, user: UserRef, *, add: Sequence[str] = (),
-                      remove: Sequence[str] = ()) -> bool:
-        try:
-            for role in add:
-                await self._client.http.add_role(community, int(user.id), int(role))
-            for role in remove:
-                await self._client.http.remove_role(community, int(user.id), int(role))
-        except discord.HTTPException as exc:
-            log.warning("could not change the roles of user %s (HTTP %s)", user.id, exc.status)
-            return False
-        return True
+    async def relabel(self, community: int, user: UserRef, *, add: Sequence[Label] = (),
+                      remove: Sequence[Label] = ()) -> Relabeled:
+        guild = self._client.get_guild(community)
+        member = guild.get_member(int(user.id)) if guild is not None and user.id.isdigit() else None
+        if guild is None or member is None:
+            return Relabeled()  # not (or no longer) a member here: nothing to give
+
+        def role(label: Label) -> discord.Role | None:
+            found = guild.get_role(int(label.chosen)) if label.chosen and label.chosen.isdigit() else None
+            return found or discord.utils.get(guild.roles, name=label.name)
+
+        held = {r.id for r in member.roles}
+        giving = list({r.id: r for label in add if (r := role(label)) is not None and r.id not in held}.values())
+        wanted = {r.id for label in add if (r := role(label)) is not None}
+        taking = list({r.id: r for label in remove
+                       if (r := role(label)) is not None and r.id in held and r.id not in wanted}.values())
+        refused: list[str] = []
+        failed = False
+        for found, adding in [*((r, True) for r in giving), *((r, False) for r in taking)]:
+            try:
+                if adding:
+                    await member.add_roles(found, reason="welcome finished")
+                else:
+                    await member.remove_roles(found, reason="welcome answers changed")
+            except discord.Forbidden:
+                refused.append(found.name)
+            except discord.NotFound:
+                log.warning("a role or the member is gone in guild %s", community)
+            except discord.HTTPException as exc:
+                log.warning("could not change a role of user %s (HTTP %s)", user.id, exc.status)
+                failed = True
+        return Relabeled(tuple(refused), failed)
 
 
 class DiscordExchange:

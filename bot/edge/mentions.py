@@ -46,7 +46,3 @@ def render_chunk(header: str, user_ids: Sequence[int]) -> str:
     """The message text of one chunk."""
     return f"{header}\n" + " ".join(mention(uid) for uid in user_ids)
 
-
-def greeting_nonce(user_id: int) -> str:
-    """A stable nonce for the message that greets a chunk starting with `user_id` (Discord dedupes)."""
-    return f"onbg{user_id:x}"[:25]

@@ -109,7 +109,8 @@ async def test_under_a_burst_the_welcome_is_acknowledged_first_and_ends_the_same
     await sim.join("Sven", locale="sv-SE")
     sim.running_bot.busy_threshold = -1  # as if many members were being answered at this moment
     step = await sim.press("Sven", "onb:start")
-    assert step.actions[0].kind == "defer" and step.actions[0].visible_to == "Sven"
+    # Acknowledged first (an update that changes nothing on the Start post): the answer is a follow-up.
+    assert step.actions[0].kind == "followup" and not step.of("interaction_response")
     first = step.last("followup")
     assert "Välkommen" in first.content and first.visible_to == "Sven"
     step = await press_step(sim, "Sven", "language", "sv")
@@ -342,3 +343,39 @@ async def test_the_start_message_is_posted_once_and_survives_restarts(sim: Simul
     assert "Starta" in posts[0].buttons()[0]["label"] and "Start" in posts[0].buttons()[0]["label"]
     await sim.restart()
     assert len(sim.sent_to("#start-here")) == 1
+
+
+def old_message(sim: Simulator, channel: str, custom_ids: list[str], *, visible_to: str | None = None):
+    """A message as the welcome's earlier version posted it: one component class per button, ids by hand."""
+    from bot.simulator.discord_side import EPHEMERAL, Message, snowflake, stored_components
+
+    rows = [{"type": 1, "components": [{"type": 2, "style": 2, "label": cid, "custom_id": cid}]} for cid in custom_ids]
+    member = sim.member(visible_to).id if visible_to else None
+    message = Message(snowflake(), sim.discord.channel_named(channel).id, "…", [], stored_components(rows),
+                      flags=EPHEMERAL if member else 0, visible_to=member)
+    sim.discord.messages[message.id] = message
+    return message
+
+
+async def test_buttons_posted_by_the_earlier_welcome_reach_todays_flows(sim: Simulator) -> None:
+    """Start, a step and a claim as the earlier version's components wrote them (same ids: nothing to translate)."""
+    await sim.join("Amal")
+    await sim.join("Vera")
+    await sim.grant("Vera", "volunteer")
+    start = old_message(sim, "start-here", ["onb:start"])
+    step = await sim.press("Amal", "onb:start", message=start)
+    assert step.last().visible_to == "Amal" and step.last().components  # the language step
+    await pick_step(sim, "Amal", "language", ["en"])
+    old_step = old_message(sim, "start-here", [f"onb:step:{uid(sim, 'Amal')}:consent:yes"], visible_to="Amal")
+    await pause(sim)
+    step = await sim.press("Amal", f"onb:step:{uid(sim, 'Amal')}:consent:yes", message=old_step)
+    state = await sim.running_bot.services.capabilities["onboarding"].get(GUILD_ID, uid(sim, "Amal"))
+    assert state.consent is True and state.step == "topics"
+    await pick_step(sim, "Amal", "topics", ["work"])
+    await press_step(sim, "Amal", "area", "none")
+    await press_step(sim, "Amal", "mentor", "no")
+    old_card = old_message(sim, "volunteers", [f"onb:claim:{uid(sim, 'Amal')}"])
+    step = await sim.press("Vera", f"onb:claim:{uid(sim, 'Amal')}", message=old_card)
+    assert f"<@{uid(sim, 'Amal')}>" in step.last().content and step.last().visible_to == "Vera"
+    state = await sim.running_bot.services.capabilities["onboarding"].get(GUILD_ID, uid(sim, "Amal"))
+    assert state.claimed_by == uid(sim, "Vera")

@@ -113,7 +113,7 @@ async def _delete_scenario(tmp_path, catalogs, crash_at: int | None) -> tuple[Si
     await service.set_area(GUILD_ID, user, "Kusfors")
     await service.set_mentor(GUILD_ID, user, False)
     state, _ = await service.finish(GUILD_ID, user)
-    await sim.running_bot.get_cog("OnboardingCog").post_card(sim.running_bot.guilds[0], state, "en")
+    await sim.running_bot.get_cog("OnboardingCog").flows.post_card(state, "en")
     step = await sim.slash("Amal", "/privacy delete")
     switch = sim.arm_crash(crash_at)
     await sim.press("Amal", step.last().buttons()[0]["custom_id"])

@@ -181,7 +181,7 @@ class FakeMentoring:
 
 class FakeFaq:
     async def entries_for_topics(self, topics, language, limit=5):
-        return [LinkItem(title=f"Bostad ({language})", hint=CommandRef(("faq",), (("entry", "housing"),)))]
+        return [LinkItem(title=f"Bostad ({language})", hint=CommandRef(("faq", "search"), (("query", "housing"),)))]
 
 
 class FakeEvents:
@@ -198,7 +198,9 @@ async def test_mentor_faq_and_events_are_linked_when_installed(sim: Simulator) -
     done = step.last("edit")
     assert "asked for a mentor" in done.content
     assert mentoring.calls == [(sim.running_bot.guilds[0].id, uid(sim, "Amal"), ["en"], ["housing"], "Kusfors")]
-    assert "Bostad (en)" in done.text and "/faq entry:housing" in done.text
+    # The FAQ entry is a press that opens it in the member's language (the FAQ's route), not a slug to retype.
+    assert "Bostad (en)" in done.text and "faq:open:housing" in [b["custom_id"] for b in done.buttons()]
+    assert [b["label"] for b in done.buttons() if b["custom_id"] == "faq:open:housing"] == ["Bostad (en)"]
     assert "Språkcafé" in done.text
 
 

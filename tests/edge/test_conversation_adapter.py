@@ -12,9 +12,11 @@ from bot.core.conversation import (
     Card,
     Choice,
     CommandRef,
+    Label,
     Message,
     Option,
     Parts,
+    PlaceRef,
     Text,
     UserRef,
 )
@@ -33,6 +35,15 @@ def test_segments_become_discord_markdown_and_member_text_is_escaped() -> None:
     assert shown.startswith("<@42> ")
     assert "@everyone" not in shown.replace("@\u200beveryone", "") and "\\*hi\\*" in shown
     assert f"<t:{int(at.timestamp())}:R>" in shown and shown.endswith("/event show event:7")
+
+
+def test_places_and_labels_are_links_that_never_ping_and_a_name_without_an_id_is_shown_escaped() -> None:
+    parts = Parts()
+    text = parts.text(f"{parts.place(PlaceRef('77'))} {parts.label(Label('88', 'newcomer'))} "
+                      f"{parts.label(Label(None, 'help_*work*'))}")
+    assert render_text(text) == "<#77> <@&88> @help\\_\\*work\\*"
+    message = render(Message(text))
+    assert message["allowed_mentions"].roles is False
 
 
 def test_command_names_are_shown_as_discord_shows_them_in_the_readers_language(catalogs: Catalogs) -> None:

@@ -9,8 +9,10 @@ from datetime import timedelta
 import pytest
 
 from bot.core.text import clean_text
+from bot.edge.conversation import render_text
 from bot.edge.ui import user_text
 from bot.features.onboarding.model import MemberState
+from bot.features.onboarding.steps import card_text
 from bot.simulator import Simulator
 from bot.simulator.discord_side import GUILD_ID
 from tests.cogs.test_onboarding import pause, uid, walk
@@ -88,11 +90,10 @@ async def test_area_names_never_ping_and_are_escaped_on_the_volunteer_card(sim: 
     stored = await config(sim, "areas")
     assert stored == [clean_text(v, limit=100) for v in values.values()]
     # Every area as the card shows it to volunteers.
-    cog = sim.running_bot.get_cog("OnboardingCog")
     t = sim.running_bot.services.translator("sv")
     for area in stored:
         state = MemberState(GUILD_ID, 1, consent=True, area=area, help_topics=["work"])
-        text = cog.card_text(t, state, "en", None)
+        text = render_text(card_text(t, state, "en", None))
         assert user_text(area) in text
         assert "@everyone" not in text and "@here" not in text and "<@&" not in text
     # And end to end: a newcomer picks the worst one; the card pings nobody.

@@ -79,8 +79,9 @@ async def test_a_welcome_channel_the_bot_cannot_post_in_is_told_to_organizers_on
     await sim.advance(timedelta(seconds=10))
     notes = sim.sent_to("#organizers")
     assert len(notes) == 1
-    # In the server's language (Swedish), naming the channel and what to do, pinging nobody.
-    assert f"<#{welcome.id}>" in notes[0].content and "/welcome setup" in notes[0].content
+    # In the server's language (Swedish), naming the channel and what to do (the command as a Swedish client
+    # shows it), pinging nobody.
+    assert f"<#{welcome.id}>" in notes[0].content and "/välkommen inställningar" in notes[0].content
     assert "Kontrollera" in notes[0].content
     assert notes[0].mentions == [] and not notes[0].pinged_everyone
     # No retry storm, and the next joins do not repeat the note the same day.

@@ -1,7 +1,8 @@
 """Which labels (Discord roles, Matrix power or tags) a member who finished the welcome should hold.
 
-Policy only: the platform adapter turns each `Label` into its own role, falling back to the
-conventional name when organizers chose none (`newcomer`, `lang-<code>`, `help-<topic>`).
+Policy only: the platform adapter turns each `Label` (`bot.core.conversation`) into its own role through
+`Conversation.relabel`, falling back to the conventional name when organizers chose none (`newcomer`,
+`lang-<code>`, `help-<topic>`).
 """
 
 from __future__ import annotations
@@ -11,15 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.capabilities import HELP_TOPICS
+from bot.core.conversation import Label
 from bot.core.languages import LANGUAGES
 
-
-@dataclass(frozen=True, slots=True)
-class Label:
-    """One label: the id organizers chose for it (if any) and its conventional name."""
-
-    chosen: str | None
-    fallback: str
+__all__ = ["Label", "LabelChoices", "unwanted", "wanted"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ def test_a_newcomer_holds_newcomer_their_language_and_their_topics_with_chosen_i
 
 def test_other_languages_go_and_topics_only_when_the_whole_set_is_known() -> None:
     choices = LabelChoices()
-    assert {label.fallback for label in unwanted(choices, "sv", prune_help=False)} == {
+    assert {label.name for label in unwanted(choices, "sv", prune_help=False)} == {
         f"lang-{code}" for code in LANGUAGES if code != "sv"}
-    pruned = {label.fallback for label in unwanted(choices, "sv", prune_help=True)}
+    pruned = {label.name for label in unwanted(choices, "sv", prune_help=True)}
     assert {f"help-{topic}" for topic in HELP_TOPICS} <= pruned and "lang-sv" not in pruned
