@@ -17,7 +17,10 @@ from typing import Any
 
 import discord
 
+from bot.core.commands import Where
 from bot.core.conversation import UserRef
+from bot.core.errors import UserError
+from bot.core.i18n import N_
 from bot.edge.conversation import DiscordExchange
 
 
@@ -30,5 +33,10 @@ def _value(value: Any) -> Any:
 async def run_command(interaction: discord.Interaction[Any], path: Sequence[str], **options: Any) -> None:
     """Run the declared command at `path` for this interaction (errors take the cog's error path)."""
     commands = interaction.client.services.commands
+    command = commands.get(tuple(path))
+    # The turn's community falls back to the home server in direct messages (flows that answer there need
+    # it), so a command that works only in the server is refused here by where it was used.
+    if command is not None and command.where is Where.COMMUNITY and interaction.guild_id is None:
+        raise UserError(N_("This only works in the server, not in direct messages."))
     exchange = await DiscordExchange.of(interaction)
     await commands.run(exchange, tuple(path), {name: _value(value) for name, value in options.items()})

@@ -63,6 +63,9 @@ _ARABIC_ARTICLE = re.compile(r"^(?:وال|بال|فال|كال|کال|لل|ال)
 
 #: Field weights: what a token in each kind of text is worth.
 QUESTION, ALIAS, ANSWER = 1.0, 1.0, 0.45
+#: A search is answered with confidence from this score and this many letters on (else "did you mean").
+SURE_SCORE = 0.5
+SURE_LETTERS = 2
 #: How much of an answer is indexed (its start carries the topic words).
 ANSWER_PREFIX = 240
 
@@ -236,6 +239,11 @@ class SearchIndex:
                     if found.get(word, 0.0) < similarity:
                         found[word] = similarity
         return found
+
+    def confident(self, query: str, hits: list[Hit]) -> bool:
+        """Whether the best hit is a confident answer to `query` (a lone letter or a weak match is not)."""
+        letters = sum(len(token) for token in tokens(query))
+        return bool(hits) and letters >= SURE_LETTERS and hits[0].score >= SURE_SCORE
 
     def search(self, query: str, limit: int = 10, min_score: float = 0.3) -> list[Hit]:
         """Entries best matching `query`, best first."""

@@ -81,6 +81,16 @@ class AnswerView:
     wanted_language: str
     # None: the reader's own current text; otherwise Status.MISSING or Status.STALE in their language.
     notice: Status | None
+    #: The text shown was made before the source's last change (it may miss that change).
+    shown_stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What a search found, best first, and whether the best one fits well enough to be given as the answer."""
+
+    entries: list[Entry]
+    sure: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +251,21 @@ class FaqService:
                 found.append(entry)
         return found[:limit]
 
+    def answers(self, query: str, limit: int = 4) -> Found:
+        """The entries for a member's search, and whether the best is a confident answer (else: "did you mean")."""
+        query = _clean_query(query)
+        if not query:
+            return Found([], False)
+        exact = self.find(query) if SLUG_RE.match(query.strip().lower()) else None
+        hits = self.index.search(query, limit=limit)
+        entries = [exact] if exact is not None else []
+        for hit in hits:
+            entry = self._entries.get(hit.entry_id)
+            if entry is not None and not entry.removed and entry not in entries:
+                entries.append(entry)
+        sure = exact is not None or bool(hits and self.index.confident(query, hits))
+        return Found(entries[:limit], sure)
+
     def title(self, entry: Entry, language: str) -> str:
         """The entry's question in the reader's language, with fallback."""
         return self.view(entry, language).text.question
@@ -258,13 +283,20 @@ class FaqService:
         return choices
 
     def view(self, entry: Entry, language: str) -> AnswerView:
-        """The best text for a reader of `language`, and whether a notice is needed."""
+        """The best text for a reader of `language`, and whether a notice is needed.
+
+        A translation made before the source's last change is still shown in the reader's language (with a
+        notice): a small edit of the Swedish text must not turn an Arabic reader's answer into Swedish. A
+        missing one falls back to a related language, then English (current or not), and only then to the
+        source language."""
         status = entry.status(language)
-        if status is Status.CURRENT:
-            return AnswerView(entry, entry.texts[language], language, language, None)
+        if status is not Status.MISSING:
+            return AnswerView(entry, entry.texts[language], language, language,
+                              None if status is Status.CURRENT else Status.STALE, status is Status.STALE)
         for candidate in fallback_chain(language, entry.source_language):
-            if candidate != language and entry.status(candidate) is Status.CURRENT:
-                return AnswerView(entry, entry.texts[candidate], candidate, language, status)
+            found = entry.status(candidate)
+            if candidate != language and found is not Status.MISSING:
+                return AnswerView(entry, entry.texts[candidate], candidate, language, status, found is Status.STALE)
         return AnswerView(entry, entry.source, entry.source_language, language, status)
 
     def view_in(self, entry: Entry, language: str) -> AnswerView:
@@ -272,8 +304,8 @@ class FaqService:
         text = entry.texts.get(language)
         if text is None or not text.has_content:
             return self.view(entry, language)
-        status = entry.status(language)
-        return AnswerView(entry, text, language, language, status if status is Status.STALE else None)
+        stale = entry.status(language) is Status.STALE
+        return AnswerView(entry, text, language, language, Status.STALE if stale else None, stale)
 
     def readable_languages(self, entry: Entry) -> list[str]:
         """Languages the entry has a question and answer in."""
