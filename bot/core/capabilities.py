@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.conversation import CommandRef
+from bot.core.conversation import Action, CommandRef
 
 FAQ = "faq"
 EVENTS = "events"
@@ -38,6 +38,9 @@ class LinkItem:
     #: The command that opens it, e.g. ("faq", "search") with {"query": "sfi"}; the adapter writes it its way.
     hint: CommandRef
     when: datetime | None = None
+    #: The control that opens it for the member, privately and in their language (a FAQ entry:
+    #: `faq:open:<slug>`); None when only the command leads there.
+    action: Action | None = None
 
 
 class FaqCapability(Protocol):

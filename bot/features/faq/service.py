@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import logging
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 from bot.core.capabilities import HELP_TOPICS, LinkItem
 from bot.core.clock import Clock
-from bot.core.conversation import CommandRef
+from bot.core.conversation import Action, CommandRef
 from bot.core.db import Database, Reads, Tx
 from bot.core.errors import Msg, TooLong, UserError
 from bot.core.i18n import N_
@@ -636,28 +637,38 @@ class FaqService:
     async def entries_for_topics(self, topics: list[str], language: str, limit: int = 5) -> list[LinkItem]:
         """FAQ entries matching onboarding help topics, titled in `language` (with fallback).
 
-        Topic by topic, entries of the topic's own category first, then entries tagged with it, in
-        display order; it stops as soon as `limit` are picked (a FAQ of thousands of entries is walked
-        at most twice per topic, never sorted per topic)."""
+        One entry per chosen topic first (someone who chose Swedish lessons, housing, work and healthcare
+        sees one answer for each), then a second round, and so on. Per topic, entries of the topic's own
+        category come first, then entries tagged with it, in display order; each topic's candidates are
+        walked lazily (a FAQ of thousands of entries is walked at most twice per topic, never sorted per
+        topic)."""
         wanted = list(dict.fromkeys(t for t in topics if t in HELP_TOPICS))
         ordered = sorted(self.entries, key=_display_order) if wanted else []
-        picked: list[Entry] = []
-        seen: set[int] = set()
-        for topic in wanted:
+
+        def candidates(topic: str) -> Iterator[Entry]:
             for own_category in (True, False):
                 for entry in ordered:
-                    if len(picked) >= limit:
-                        break
                     in_category = CATEGORY_TOPICS.get(entry.category) == topic
-                    if entry.id in seen or in_category != own_category or (
-                        not in_category and topic not in entry.topics
-                    ):
-                        continue
-                    picked.append(entry)
-                    seen.add(entry.id)
+                    if in_category == own_category and (in_category or topic in entry.topics):
+                        yield entry
+
+        queues = [candidates(topic) for topic in wanted]
+        picked: list[Entry] = []
+        seen: set[int] = set()
+        while queues and len(picked) < limit:
+            for queue in list(queues):
+                entry = next((e for e in queue if e.id not in seen), None)
+                if entry is None:
+                    queues.remove(queue)
+                    continue
+                picked.append(entry)
+                seen.add(entry.id)
+                if len(picked) >= limit:
+                    break
         return [
-            LinkItem(title=self.title(entry, language), hint=CommandRef(("faq", "search"), (("query", entry.slug),)))
-            for entry in picked[:limit]
+            LinkItem(title=self.title(entry, language), hint=CommandRef(("faq", "search"), (("query", entry.slug),)),
+                     action=Action("faq", "open", (entry.slug,)))
+            for entry in picked
         ]
 
     # ----- privacy -------------------------------------------------------------------------------
