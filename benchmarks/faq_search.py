@@ -99,8 +99,9 @@ def report(service: FaqService, part: str, items: list[dict]) -> None:
         counts[0] += 1
         counts[1] += bool(found) and found[0] == item["expect"]
         counts[2] += item["expect"] in found
-        if item["expect"] not in found:
-            misses.append(f"{item['query']!r} -> {found} (expected {item['expect']})")
+        if not found or found[0] != item["expect"]:
+            where = "top-3" if item["expect"] not in found else "top-1"
+            misses.append(f"{where}: {item['query']!r} -> {found} (expected {item['expect']})")
     n = len(items)
     top1 = sum(c[1] for c in by_language.values())
     top3 = sum(c[2] for c in by_language.values())

@@ -48,7 +48,7 @@ from bot.features.faq.models import (
     is_source_link,
 )
 from bot.features.faq.repository import Revision, Unanswered
-from bot.features.faq.search import ALIAS, ANSWER, QUESTION, Document, SearchIndex
+from bot.features.faq.search import ALIAS, ANSWER, QUESTION, Document, SearchIndex, expansions, tokens
 from bot.features.faq.transfer import ImportProblem, PoTranslation, parse_document, parse_po
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,8 @@ REASON_LIMIT = 200
 HELPED_PREFIX = "helped:"
 #: `/faq browse` shows this many questions per page (a select menu holds at most 25).
 BROWSE_PAGE = 20
+#: An answer found by a search comes with the other answers scoring at least this share of its score.
+OTHERS_SHARE = 0.6
 #: Questions one member may send to the volunteers in a day; counted in memory only, never stored.
 QUESTIONS_PER_DAY = 5
 QUESTION_WINDOW = timedelta(days=1)
@@ -259,12 +261,15 @@ class FaqService:
             return Found([], False)
         exact = self.find(query) if SLUG_RE.match(query.strip().lower()) else None
         hits = self.index.search(query, limit=limit)
+        sure = exact is not None or self.index.confident(query, hits)
+        if sure and hits:
+            # Other answers are offered only when they fit nearly as well as the best one.
+            hits = [hit for hit in hits if hit.score >= OTHERS_SHARE * hits[0].score]
         entries = [exact] if exact is not None else []
         for hit in hits:
             entry = self._entries.get(hit.entry_id)
             if entry is not None and not entry.removed and entry not in entries:
                 entries.append(entry)
-        sure = exact is not None or bool(hits and self.index.confident(query, hits))
         return Found(entries[:limit], sure)
 
     def title(self, entry: Entry, language: str) -> str:
@@ -752,6 +757,10 @@ def _documents(entry: Entry) -> list[Document]:
         if text.answer:
             docs.append(Document(text.language, ANSWER, text.answer))
     docs.append(Document(entry.source_language, ALIAS, entry.slug.replace("-", " ")))
+    # How newcomers write the Swedish words the entry names (in its questions and search words).
+    named = [word for text in entry.texts.values() for part in (text.question, *text.aliases) for word in tokens(part)]
+    named += entry.slug.split("-")
+    docs += [Document(entry.source_language, ALIAS, spelling) for spelling in expansions(named)]
     return docs
 
 
