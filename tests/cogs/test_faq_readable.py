@@ -162,3 +162,16 @@ async def test_old_buttons_and_menus_of_the_faq_still_work(sim: Simulator) -> No
     listing.components.append({"type": 1, "components": [{"type": 2, "style": 2, "label": "Next", "custom_id": page}]})
     step = await sim.press("Hodan", page, message=listing)
     assert step.last("edit").visible_to == "Hodan" and faq(sim).get("healthcare").texts["so"].question in seen(step)
+
+
+async def test_commands_named_in_answers_are_written_as_the_members_platform_writes_them(sim: Simulator) -> None:
+    await sim.join("Amal")
+    await speak(sim, "Amal", "ar")
+    await sim.grant("Amal", "volunteer")
+    step = await sim.slash("Amal", "/faq remove", options={"entry": "winter-life", "reason": "قديم"})
+    reply = step.last("interaction_response")
+    assert reply.content.startswith("تمت إزالة") and "/faq rollback" in reply.content  # a command reference
+    await pause(sim)
+    await sim.slash("Amal", "/faq add", options={"slug": "fishing", "category": "community"})
+    step = await sim.submit("Amal", {"question": "Var köper jag fiskekort?", "answer": "På turistbyrån."})
+    assert "/faq translate" in step.last("interaction_response").content
