@@ -171,7 +171,7 @@ class FaqService:
         async with self._db.transaction() as tx:
             if await repo.get_meta(tx, STARTER_KEY) == marker:
                 return 0
-            existing = {row["slug"] for row in await tx.fetchall("SELECT slug FROM faq_entries")}
+            existing = await repo.slugs(tx)
             filled = 0
             for entry in parsed:
                 if entry.slug in existing:
@@ -373,10 +373,10 @@ class FaqService:
             last_checked=now.date(), texts={source_language: text},
         )
         async with self._db.transaction() as tx:
-            if await tx.fetchval("SELECT 1 FROM faq_entries WHERE slug = ?", (slug,)):
+            if await repo.slug_taken(tx, slug):
                 raise UserError(N_("An entry called {slug} already exists."), slug=slug)
             entry = replace(entry, id=await repo.insert(tx, entry, now))
-            await tx.execute("UPDATE faq_texts SET updated_by = ? WHERE entry_id = ?", (actor, entry.id))
+            await repo.set_text_editor(tx, entry.id, actor)
             await repo.add_revision(tx, entry, actor, "create", reason, now)
         self._remember(entry)
         return entry
@@ -547,11 +547,7 @@ class FaqService:
         if self.by_id(entry_id) is None:
             return False
         async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO faq_meta(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE"
-                " SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
-                (f"{HELPED_PREFIX}{entry_id}",),
-            )
+            await repo.count_up(tx, f"{HELPED_PREFIX}{entry_id}")
         return True
 
     async def helped_count(self, slug: str) -> int:
@@ -564,12 +560,12 @@ class FaqService:
     async def helped_counts(self) -> dict[str, int]:
         """Every entry's "this helped" count by slug (entries never marked are left out)."""
         async with self._db.read() as tx:
-            rows = await tx.fetchall("SELECT key, value FROM faq_meta WHERE key LIKE ?", (f"{HELPED_PREFIX}%",))
+            rows = await repo.meta_with_prefix(tx, HELPED_PREFIX)
         counts: dict[str, int] = {}
-        for row in rows:
-            entry = self._entries.get(int(row["key"][len(HELPED_PREFIX):]))
+        for key, value in rows:
+            entry = self._entries.get(int(key[len(HELPED_PREFIX):]))
             if entry is not None:
-                counts[entry.slug] = int(row["value"])
+                counts[entry.slug] = int(value)
         return counts
 
     async def unanswered(self, guild_id: int | None, limit: int = UNANSWERED_SHOWN) -> list[Unanswered]:
@@ -681,20 +677,8 @@ class FaqService:
         """What the FAQ stores about a member: revisions they wrote and entries they look after."""
 
         async def export(tx: Tx, user_id: int) -> dict[str, Any] | None:
-            rows = await tx.fetchall(
-                "SELECT e.slug, r.number, r.action, r.reason, r.created_at FROM faq_revisions r"
-                " JOIN faq_entries e ON e.id = r.entry_id WHERE r.author_id = ? ORDER BY r.created_at",
-                (user_id,),
-            )
-            owned = await tx.fetchall("SELECT slug FROM faq_entries WHERE owner_id = ? ORDER BY slug", (user_id,))
-            texts = await tx.fetchall(
-                "SELECT e.slug, t.language FROM faq_texts t JOIN faq_entries e ON e.id = t.entry_id"
-                " WHERE t.updated_by = ? ORDER BY e.slug, t.language",
-                (user_id,),
-            )
-            asked = await tx.fetchall(
-                "SELECT question, language, created_at, resolved_at FROM faq_unanswered WHERE asked_by = ? "
-                "ORDER BY created_at, id", (await _asker_digest(tx, user_id),))
+            found = await repo.member_data(tx, user_id, await _asker_digest(tx, user_id))
+            rows, owned, texts, asked = found["revisions"], found["owned"], found["texts"], found["asked"]
             if not rows and not owned and not texts and not asked:
                 return None
             return {
@@ -713,12 +697,7 @@ class FaqService:
             }
 
         async def delete(tx: Tx, user_id: int) -> None:
-            await tx.execute(
-                "UPDATE faq_revisions SET author_id = NULL, author_deleted = 1 WHERE author_id = ?", (user_id,)
-            )
-            await tx.execute("UPDATE faq_entries SET owner_id = NULL WHERE owner_id = ?", (user_id,))
-            await tx.execute("UPDATE faq_texts SET updated_by = NULL WHERE updated_by = ?", (user_id,))
-            await tx.execute("DELETE FROM faq_unanswered WHERE asked_by = ?", (await _asker_digest(tx, user_id),))
+            await repo.forget_member(tx, user_id, await _asker_digest(tx, user_id))
 
         async def after_delete(user_id: int) -> None:
             # The in-memory entries follow the database only once the deletion has committed.
