@@ -270,8 +270,9 @@ class SearchIndex:
                     break
                 if word != token:
                     found.setdefault(word, 0.9 if size >= 4 else 0.75)
-        if size >= STEM_FROM:
-            # A longer form of a known word (an ending, an article, a compound's first part).
+        if size >= STEM_FROM and not found:
+            # A longer form of a known word (an ending, an article, a compound's first part); only for a word
+            # the FAQ does not use as it is, so that known words cost nothing more.
             for length in range(size - 1, max(3, math.ceil(size * STEM_SHARE)) - 1, -1):
                 stem = token[:length]
                 if stem in self._postings:
