@@ -270,15 +270,6 @@ class SearchIndex:
                     break
                 if word != token:
                     found.setdefault(word, 0.9 if size >= 4 else 0.75)
-        if size >= STEM_FROM and not found:
-            # A longer form of a known word (an ending, an article, a compound's first part); only for a word
-            # the FAQ does not use as it is, so that known words cost nothing more.
-            for length in range(size - 1, max(3, math.ceil(size * STEM_SHARE)) - 1, -1):
-                stem = token[:length]
-                if stem in self._postings:
-                    if found.get(stem, 0.0) < STEM_SIMILARITY:
-                        found[stem] = STEM_SIMILARITY
-                    break
         if size >= 4:
             cutoff = 75.0 if size >= 6 else 80.0
             spread = 1  # one typo changes the length by at most one
@@ -298,6 +289,15 @@ class SearchIndex:
                     similarity = score / 100.0 * 0.95
                     if found.get(word, 0.0) < similarity:
                         found[word] = similarity
+        if size >= STEM_FROM and not found:
+            # A longer form of a known word (an ending, an article, a compound's first part); only for a word
+            # nothing else matched, so that searching costs no more than before.
+            for length in range(size - 1, max(3, math.ceil(size * STEM_SHARE)) - 1, -1):
+                stem = token[:length]
+                if stem in self._postings:
+                    if found.get(stem, 0.0) < STEM_SIMILARITY:
+                        found[stem] = STEM_SIMILARITY
+                    break
         return found
 
     def confident(self, query: str, hits: list[Hit]) -> bool:
