@@ -30,18 +30,6 @@ NOT_YET_DECLARED: set[tuple[str, ...]] = {
     ('event', 'reminders'),
     ('event', 'show'),
     ('event', 'translate'),
-    ('faq', 'add'),
-    ('faq', 'browse'),
-    ('faq', 'checked'),
-    ('faq', 'edit'),
-    ('faq', 'history'),
-    ('faq', 'remove'),
-    ('faq', 'review'),
-    ('faq', 'rollback'),
-    ('faq', 'search'),
-    ('faq', 'todo'),
-    ('faq', 'translate'),
-    ('faq', 'unanswered'),
 }
 
 

@@ -45,7 +45,7 @@ REMAINING: dict[tuple[str, str], int] = {
 }
 #: No cog is over this many lines except those still listed (lower these as flows move out).
 COG_LINES = 450
-LONG_COGS = {"cogs/events.py": 1047, "cogs/faq.py": 686}
+LONG_COGS = {"cogs/events.py": 1047}
 
 
 def _count(paths: list[Path], rules: dict) -> Counter[tuple[str, str]]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from bot.core.conversation import CommandRef
+from bot.core.conversation import Action, CommandRef
 from bot.core.i18n import N_
 
 FAQ = "faq"
@@ -40,6 +40,9 @@ class LinkItem:
     #: The command that opens it, e.g. ("faq", "search") with {"query": "sfi"}; the adapter writes it its way.
     hint: CommandRef
     when: datetime | None = None
+    #: The control that opens it for the member, privately and in their language (a FAQ entry:
+    #: `faq:open:<slug>`); None when only the command leads there.
+    action: Action | None = None
 
 
 class FaqCapability(Protocol):

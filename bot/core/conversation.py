@@ -80,9 +80,13 @@ class Plain:
 
 @dataclass(frozen=True, slots=True)
 class Said:
-    """Text a member wrote, shown to others: the adapter neutralises markup and mentions in it."""
+    """Text a member wrote, shown to others: the adapter neutralises markup and mentions in it.
+
+    `formatted`: the writer's formatting (bold, lists, links) is kept, as for FAQ answers volunteers
+    write; mentions are still neutralised."""
 
     text: str
+    formatted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,7 +93,7 @@ def render_text(text: Text, translator: Callable[[str], Translator] | None = Non
         if isinstance(segment, Plain):
             out.append(segment.text)
         elif isinstance(segment, Said):
-            out.append(user_text(segment.text))
+            out.append(discord.utils.escape_mentions(segment.text) if segment.formatted else user_text(segment.text))
         elif isinstance(segment, Mention):
             out.append(f"<@{segment.user.id}>" if segment.user.id.isdigit() else user_text(segment.user.id))
         elif isinstance(segment, Moment):
@@ -114,7 +114,7 @@ def render_text(text: Text, translator: Callable[[str], Translator] | None = Non
 
 def render_card(card: Card, translator: Callable[[str], Translator] | None = None) -> discord.Embed:
     """A card as an embed."""
-    embed = discord.Embed(title=clip(card.title, 256),
+    embed = discord.Embed(title=clip(discord.utils.escape_mentions(card.title), 256),
                           description=clip(render_text(card.body, translator), EMBED_DESCRIPTION_LIMIT) or None)
     for label, value in card.fields[:25]:
         embed.add_field(name=clip(label, 256), value=clip(render_text(value, translator), 1024) or "-", inline=False)
@@ -123,7 +123,7 @@ def render_card(card: Card, translator: Callable[[str], Translator] | None = Non
     return embed
 
 
-class Routed(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?P<wire>[^\s]+)"):
+class Routed(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?P<wire>.+)"):
     """The one component type of flows: its custom id is an `Action`, its callback the routed handler.
 
     It matches every custom id and ignores those no flow is routed for (other components handle them),

@@ -17,7 +17,8 @@ from bot.core.conversation import Conversation, Delivery, Message, Parts
 from bot.core.jobs import Job
 from bot.core.outbox import send_key
 from bot.core.services import Services
-from bot.features.faq.service import STALE_JOB, language_name
+from bot.features.faq.commands import FaqCommands
+from bot.features.faq.service import STALE_JOB, FaqService, language_name
 
 log = logging.getLogger(__name__)
 
@@ -26,19 +27,24 @@ STALE_RETRY = timedelta(minutes=10)
 
 
 class FaqFlows:
-    """The translators' notice, over the conversation port."""
+    """The translators' notice, over the conversation port; with `service`, the commands and controls too."""
 
-    def __init__(self, services: Services, chat: Conversation) -> None:
+    def __init__(self, services: Services, chat: Conversation, service: FaqService | None = None) -> None:
         self.services = services
         self.chat = chat
+        self.commands = FaqCommands(services, service) if service is not None else None
 
     async def start(self) -> None:
-        """Handle the planned notices."""
+        """Handle the planned notices; declare the commands and route the controls."""
         self.services.outbox.register(STALE_JOB, self.tell_translators, grace=None, retry=STALE_RETRY)
+        if self.commands is not None:
+            self.commands.start()
 
     def stop(self) -> None:
         """Stop handling them (rows stay planned)."""
         self.services.outbox.unregister(STALE_JOB)
+        if self.commands is not None:
+            self.commands.stop()
 
     async def tell_translators(self, job: Job) -> bool:
         """Which languages of an entry need work; False when worth trying again later."""

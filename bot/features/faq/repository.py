@@ -238,3 +238,57 @@ async def set_meta(tx: Tx, key: str, value: str) -> None:
         "INSERT INTO faq_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+async def slugs(tx: Tx) -> set[str]:
+    """Every entry's slug, removed ones too."""
+    return {row["slug"] for row in await tx.fetchall("SELECT slug FROM faq_entries")}
+
+
+async def slug_taken(tx: Tx, slug: str) -> bool:
+    """Whether an entry (removed or not) has this slug."""
+    return bool(await tx.fetchval("SELECT 1 FROM faq_entries WHERE slug = ?", (slug,)))
+
+
+async def set_text_editor(tx: Tx, entry_id: int, editor_id: int | None) -> None:
+    """Record who last edited every text of an entry."""
+    await tx.execute("UPDATE faq_texts SET updated_by = ? WHERE entry_id = ?", (editor_id, entry_id))
+
+
+async def count_up(tx: Tx, key: str) -> None:
+    """Add one to a counter kept in the FAQ's settings (created at 1)."""
+    await tx.execute(
+        "INSERT INTO faq_meta(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE"
+        " SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+        (key,),
+    )
+
+
+async def meta_with_prefix(tx: Tx, prefix: str) -> list[tuple[str, str]]:
+    """The FAQ's settings whose key starts with `prefix`."""
+    rows = await tx.fetchall("SELECT key, value FROM faq_meta WHERE key LIKE ?", (f"{prefix}%",))
+    return [(row["key"], row["value"]) for row in rows]
+
+
+async def member_data(tx: Tx, user_id: int, asker: str) -> dict[str, list[Any]]:
+    """What the FAQ stores about a member (`asker`: their keyed digest): revisions, entries, texts, questions."""
+    return {
+        "revisions": await tx.fetchall(
+            "SELECT e.slug, r.number, r.action, r.reason, r.created_at FROM faq_revisions r"
+            " JOIN faq_entries e ON e.id = r.entry_id WHERE r.author_id = ? ORDER BY r.created_at", (user_id,)),
+        "owned": await tx.fetchall("SELECT slug FROM faq_entries WHERE owner_id = ? ORDER BY slug", (user_id,)),
+        "texts": await tx.fetchall(
+            "SELECT e.slug, t.language FROM faq_texts t JOIN faq_entries e ON e.id = t.entry_id"
+            " WHERE t.updated_by = ? ORDER BY e.slug, t.language", (user_id,)),
+        "asked": await tx.fetchall(
+            "SELECT question, language, created_at, resolved_at FROM faq_unanswered WHERE asked_by = ? "
+            "ORDER BY created_at, id", (asker,)),
+    }
+
+
+async def forget_member(tx: Tx, user_id: int, asker: str) -> None:
+    """A member's FAQ data deleted: their changes shown as a deleted member's, their questions gone."""
+    await tx.execute("UPDATE faq_revisions SET author_id = NULL, author_deleted = 1 WHERE author_id = ?", (user_id,))
+    await tx.execute("UPDATE faq_entries SET owner_id = NULL WHERE owner_id = ?", (user_id,))
+    await tx.execute("UPDATE faq_texts SET updated_by = NULL WHERE updated_by = ?", (user_id,))
+    await tx.execute("DELETE FROM faq_unanswered WHERE asked_by = ?", (asker,))

@@ -9,10 +9,16 @@ How it works:
 - every text (question, aliases and the start of the answer, in each language) is normalised
   (`normalize`) and split into word tokens; an inverted index maps a token to the entries that use
   it, with a field weight (question and aliases count more than the answer);
-- a query token matches vocabulary tokens exactly, by prefix (the member is still typing) or by
-  `fuzz.ratio` within a few characters of its length (typos);
+- a query token matches vocabulary tokens exactly, by prefix (the member is still typing), as a
+  longer form of a vocabulary word (a light stemming for every language: Somali "isbitaalka" finds
+  "isbitaal", Swedish "körkortet" finds "körkort"), or by `fuzz.ratio` within a few characters of its
+  length (typos);
+- filler words ("how", "do I get", Somali "sidee baan", Arabic "كيف", ...; `FILLER`) count for little,
+  so the content words decide ("sidee baan ku helaa personnumer" is about the personnummer);
 - an entry's score is the IDF-weighted share of query tokens it matched, plus a small bonus for
-  how close the whole query is to one of its questions or aliases.
+  how close the whole query is to one of its questions or aliases;
+- Swedish words newcomers write in their own script ("بيرسون نومر", "ፐርሶን ኑመር", "персонумер") come
+  from `search_terms.yaml` and are indexed with every entry that names the Swedish word (`expansions`).
 The index is built at load from the database and updated entry by entry on every edit.
 """
 
@@ -26,8 +32,11 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import yaml
 from rapidfuzz import fuzz, process
 
 if TYPE_CHECKING:
@@ -63,9 +72,35 @@ _ARABIC_ARTICLE = re.compile(r"^(?:وال|بال|فال|كال|کال|لل|ال)
 
 #: Field weights: what a token in each kind of text is worth.
 QUESTION, ALIAS, ANSWER = 1.0, 1.0, 0.45
+#: A search is answered with confidence from this score and this many letters on (else "did you mean").
+SURE_SCORE = 0.5
+SURE_LETTERS = 3
 #: How much of an answer is indexed (its start carries the topic words).
 ANSWER_PREFIX = 240
 
+
+#: What a filler word of a query is worth compared with a content word.
+FILLER_WEIGHT = 0.2
+#: A query word this long may be a longer form of a vocabulary word (stem) of at least `STEM_SHARE` of it.
+STEM_FROM = 5
+STEM_SHARE = 0.6
+STEM_SIMILARITY = 0.8
+TERMS_FILE = Path(__file__).resolve().parent / "search_terms.yaml"
+
+#: Words of a search that say little about what is sought, per language (normalised by `tokens` below).
+_FILLER_WORDS = {
+    "sv": "hur var vad jag far kan en ett i pa for med och att min mitt mina till om ar det den som",
+    "en": "how do does i get can where what a an the for in on to my is of and with me it",
+    "so": "sidee sideen sidii baan ban ku u ka ma waa iyo ee helaa heli helo karaa aan waxaan maxaan xagee "
+          "halkee miyaa la soo ah",
+    "ar": "كيف اين ماذا هل انا على عن في من الى اريد احصل ابحث اجد يمكن",
+    "fa": "چطور چگونه کجا چه من را به از در با برای می خواهم بگیرم کنم است",
+    "ti": "ከመይ ይርከብ እንታይ ኣበይ ናበይ ክረክብ እኽእል ገይረ ኣብ ናይ ካብ ምስ ድዩ እዩ",
+    "uk": "як де що я мені отримати можна в у на для з і та чи",
+    "hi": "कैसे क्या कहाँ मैं मुझे का की के में से पर है हूँ को लिए",
+    "de": "wie wo was ich bekomme bekommen kann der die das ein eine fur in im mit und zu mein meine",
+    "nl": "hoe waar wat ik krijg kan de het een voor in met en mijn van",
+}
 
 #: Buckets of at least this many words get a letter-count prefilter (smaller ones are scored directly).
 _BAG_FROM = 48
@@ -120,6 +155,25 @@ def tokens(text: str) -> list[str]:
         if not word:
             continue
         out.append(_ARABIC_ARTICLE.sub("", word) if word[0] in _ARTICLE_STARTS else word)
+    return out
+
+
+FILLER: frozenset[str] = frozenset(t for words in _FILLER_WORDS.values() for t in tokens(words))
+
+
+@cache
+def _terms() -> dict[str, tuple[str, ...]]:
+    """Swedish word (normalised) -> how newcomers write it (`search_terms.yaml`)."""
+    data = yaml.safe_load(TERMS_FILE.read_text(encoding="utf-8")) or {}
+    return {normalize(str(key)): tuple(str(v) for v in values) for key, values in data.items()}
+
+
+def expansions(words: Iterable[str]) -> list[str]:
+    """The spellings newcomers use for the Swedish words among `words` (normalised tokens)."""
+    terms = _terms()
+    out: list[str] = []
+    for word in dict.fromkeys(words):
+        out += terms.get(word, ())
     return out
 
 
@@ -235,7 +289,25 @@ class SearchIndex:
                     similarity = score / 100.0 * 0.95
                     if found.get(word, 0.0) < similarity:
                         found[word] = similarity
+        if size >= STEM_FROM and not found:
+            # A longer form of a known word (an ending, an article, a compound's first part); only for a word
+            # nothing else matched, so that searching costs no more than before.
+            for length in range(size - 1, max(3, math.ceil(size * STEM_SHARE)) - 1, -1):
+                stem = token[:length]
+                if stem in self._postings:
+                    if found.get(stem, 0.0) < STEM_SIMILARITY:
+                        found[stem] = STEM_SIMILARITY
+                    break
         return found
+
+    def confident(self, query: str, hits: list[Hit]) -> bool:
+        """Whether the best hit is a confident answer to `query`: a weak match is not, nor a letter or two
+        that only begin words (a short word the FAQ uses, such as Tigrinya "ገዛ", is)."""
+        if not hits or hits[0].score < SURE_SCORE:
+            return False
+        words = tokens(query)
+        return sum(len(word) for word in words) >= SURE_LETTERS or any(
+            len(word) > 1 and word not in FILLER and word in self._postings for word in words)
 
     def search(self, query: str, limit: int = 10, min_score: float = 0.3) -> list[Hit]:
         """Entries best matching `query`, best first."""
@@ -245,17 +317,20 @@ class SearchIndex:
             return []
         totals: dict[int, float] = defaultdict(float)
         norm = 0.0
+        # Filler words count for little, unless the search is nothing else.
+        content = [token for token in query_tokens if token not in FILLER]
         for i, token in enumerate(query_tokens):
+            worth = FILLER_WEIGHT if content and token not in content else 1.0
             matches = self._matches(token, last=i == len(query_tokens) - 1)
             if not matches:
                 # An unknown word still counts, so that "foo bankid" ranks below "bankid".
-                norm += math.log(1.0 + len(self._entry_tokens) + 1)
+                norm += worth * math.log(1.0 + len(self._entry_tokens) + 1)
                 continue
             idf = {word: self._idf(word) for word in matches}
-            norm += max(idf.values())
+            norm += worth * max(idf.values())
             per_entry: dict[int, float] = {}
             for word, similarity in matches.items():
-                weight = similarity * idf[word]
+                weight = worth * similarity * idf[word]
                 for entry_id, field in self._postings[word].items():
                     value = weight * field
                     if per_entry.get(entry_id, 0.0) < value:

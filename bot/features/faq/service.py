@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import logging
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 from bot.core.capabilities import HELP_TOPICS, LinkItem
 from bot.core.clock import Clock
-from bot.core.conversation import CommandRef
+from bot.core.conversation import Action, CommandRef
 from bot.core.db import Database, Reads, Tx
 from bot.core.errors import Msg, TooLong, UserError
 from bot.core.i18n import N_
@@ -47,7 +48,7 @@ from bot.features.faq.models import (
     is_source_link,
 )
 from bot.features.faq.repository import Revision, Unanswered
-from bot.features.faq.search import ALIAS, ANSWER, QUESTION, Document, SearchIndex
+from bot.features.faq.search import ALIAS, ANSWER, QUESTION, Document, SearchIndex, expansions, tokens
 from bot.features.faq.transfer import ImportProblem, PoTranslation, parse_document, parse_po
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ REASON_LIMIT = 200
 HELPED_PREFIX = "helped:"
 #: `/faq browse` shows this many questions per page (a select menu holds at most 25).
 BROWSE_PAGE = 20
+#: An answer found by a search comes with the other answers scoring at least this share of its score.
+OTHERS_SHARE = 0.6
 #: Questions one member may send to the volunteers in a day; counted in memory only, never stored.
 QUESTIONS_PER_DAY = 5
 QUESTION_WINDOW = timedelta(days=1)
@@ -81,6 +84,16 @@ class AnswerView:
     wanted_language: str
     # None: the reader's own current text; otherwise Status.MISSING or Status.STALE in their language.
     notice: Status | None
+    #: The text shown was made before the source's last change (it may miss that change).
+    shown_stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What a search found, best first, and whether the best one fits well enough to be given as the answer."""
+
+    entries: list[Entry]
+    sure: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +171,7 @@ class FaqService:
         async with self._db.transaction() as tx:
             if await repo.get_meta(tx, STARTER_KEY) == marker:
                 return 0
-            existing = {row["slug"] for row in await tx.fetchall("SELECT slug FROM faq_entries")}
+            existing = await repo.slugs(tx)
             filled = 0
             for entry in parsed:
                 if entry.slug in existing:
@@ -241,6 +254,24 @@ class FaqService:
                 found.append(entry)
         return found[:limit]
 
+    def answers(self, query: str, limit: int = 4) -> Found:
+        """The entries for a member's search, and whether the best is a confident answer (else: "did you mean")."""
+        query = _clean_query(query)
+        if not query:
+            return Found([], False)
+        exact = self.find(query) if SLUG_RE.match(query.strip().lower()) else None
+        hits = self.index.search(query, limit=limit)
+        sure = exact is not None or self.index.confident(query, hits)
+        if sure and hits:
+            # Other answers are offered only when they fit nearly as well as the best one.
+            hits = [hit for hit in hits if hit.score >= OTHERS_SHARE * hits[0].score]
+        entries = [exact] if exact is not None else []
+        for hit in hits:
+            entry = self._entries.get(hit.entry_id)
+            if entry is not None and not entry.removed and entry not in entries:
+                entries.append(entry)
+        return Found(entries[:limit], sure)
+
     def title(self, entry: Entry, language: str) -> str:
         """The entry's question in the reader's language, with fallback."""
         return self.view(entry, language).text.question
@@ -258,13 +289,20 @@ class FaqService:
         return choices
 
     def view(self, entry: Entry, language: str) -> AnswerView:
-        """The best text for a reader of `language`, and whether a notice is needed."""
+        """The best text for a reader of `language`, and whether a notice is needed.
+
+        A translation made before the source's last change is still shown in the reader's language (with a
+        notice): a small edit of the Swedish text must not turn an Arabic reader's answer into Swedish. A
+        missing one falls back to a related language, then English (current or not), and only then to the
+        source language."""
         status = entry.status(language)
-        if status is Status.CURRENT:
-            return AnswerView(entry, entry.texts[language], language, language, None)
+        if status is not Status.MISSING:
+            return AnswerView(entry, entry.texts[language], language, language,
+                              None if status is Status.CURRENT else Status.STALE, status is Status.STALE)
         for candidate in fallback_chain(language, entry.source_language):
-            if candidate != language and entry.status(candidate) is Status.CURRENT:
-                return AnswerView(entry, entry.texts[candidate], candidate, language, status)
+            found = entry.status(candidate)
+            if candidate != language and found is not Status.MISSING:
+                return AnswerView(entry, entry.texts[candidate], candidate, language, status, found is Status.STALE)
         return AnswerView(entry, entry.source, entry.source_language, language, status)
 
     def view_in(self, entry: Entry, language: str) -> AnswerView:
@@ -272,8 +310,8 @@ class FaqService:
         text = entry.texts.get(language)
         if text is None or not text.has_content:
             return self.view(entry, language)
-        status = entry.status(language)
-        return AnswerView(entry, text, language, language, status if status is Status.STALE else None)
+        stale = entry.status(language) is Status.STALE
+        return AnswerView(entry, text, language, language, Status.STALE if stale else None, stale)
 
     def readable_languages(self, entry: Entry) -> list[str]:
         """Languages the entry has a question and answer in."""
@@ -335,10 +373,10 @@ class FaqService:
             last_checked=now.date(), texts={source_language: text},
         )
         async with self._db.transaction() as tx:
-            if await tx.fetchval("SELECT 1 FROM faq_entries WHERE slug = ?", (slug,)):
+            if await repo.slug_taken(tx, slug):
                 raise UserError(N_("An entry called {slug} already exists."), slug=slug)
             entry = replace(entry, id=await repo.insert(tx, entry, now))
-            await tx.execute("UPDATE faq_texts SET updated_by = ? WHERE entry_id = ?", (actor, entry.id))
+            await repo.set_text_editor(tx, entry.id, actor)
             await repo.add_revision(tx, entry, actor, "create", reason, now)
         self._remember(entry)
         return entry
@@ -509,11 +547,7 @@ class FaqService:
         if self.by_id(entry_id) is None:
             return False
         async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO faq_meta(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE"
-                " SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
-                (f"{HELPED_PREFIX}{entry_id}",),
-            )
+            await repo.count_up(tx, f"{HELPED_PREFIX}{entry_id}")
         return True
 
     async def helped_count(self, slug: str) -> int:
@@ -526,12 +560,12 @@ class FaqService:
     async def helped_counts(self) -> dict[str, int]:
         """Every entry's "this helped" count by slug (entries never marked are left out)."""
         async with self._db.read() as tx:
-            rows = await tx.fetchall("SELECT key, value FROM faq_meta WHERE key LIKE ?", (f"{HELPED_PREFIX}%",))
+            rows = await repo.meta_with_prefix(tx, HELPED_PREFIX)
         counts: dict[str, int] = {}
-        for row in rows:
-            entry = self._entries.get(int(row["key"][len(HELPED_PREFIX):]))
+        for key, value in rows:
+            entry = self._entries.get(int(key[len(HELPED_PREFIX):]))
             if entry is not None:
-                counts[entry.slug] = int(row["value"])
+                counts[entry.slug] = int(value)
         return counts
 
     async def unanswered(self, guild_id: int | None, limit: int = UNANSWERED_SHOWN) -> list[Unanswered]:
@@ -604,28 +638,38 @@ class FaqService:
     async def entries_for_topics(self, topics: list[str], language: str, limit: int = 5) -> list[LinkItem]:
         """FAQ entries matching onboarding help topics, titled in `language` (with fallback).
 
-        Topic by topic, entries of the topic's own category first, then entries tagged with it, in
-        display order; it stops as soon as `limit` are picked (a FAQ of thousands of entries is walked
-        at most twice per topic, never sorted per topic)."""
+        One entry per chosen topic first (someone who chose Swedish lessons, housing, work and healthcare
+        sees one answer for each), then a second round, and so on. Per topic, entries of the topic's own
+        category come first, then entries tagged with it, in display order; each topic's candidates are
+        walked lazily (a FAQ of thousands of entries is walked at most twice per topic, never sorted per
+        topic)."""
         wanted = list(dict.fromkeys(t for t in topics if t in HELP_TOPICS))
         ordered = sorted(self.entries, key=_display_order) if wanted else []
-        picked: list[Entry] = []
-        seen: set[int] = set()
-        for topic in wanted:
+
+        def candidates(topic: str) -> Iterator[Entry]:
             for own_category in (True, False):
                 for entry in ordered:
-                    if len(picked) >= limit:
-                        break
                     in_category = CATEGORY_TOPICS.get(entry.category) == topic
-                    if entry.id in seen or in_category != own_category or (
-                        not in_category and topic not in entry.topics
-                    ):
-                        continue
-                    picked.append(entry)
-                    seen.add(entry.id)
+                    if in_category == own_category and (in_category or topic in entry.topics):
+                        yield entry
+
+        queues = [candidates(topic) for topic in wanted]
+        picked: list[Entry] = []
+        seen: set[int] = set()
+        while queues and len(picked) < limit:
+            for queue in list(queues):
+                entry = next((e for e in queue if e.id not in seen), None)
+                if entry is None:
+                    queues.remove(queue)
+                    continue
+                picked.append(entry)
+                seen.add(entry.id)
+                if len(picked) >= limit:
+                    break
         return [
-            LinkItem(title=self.title(entry, language), hint=CommandRef(("faq", "search"), (("query", entry.slug),)))
-            for entry in picked[:limit]
+            LinkItem(title=self.title(entry, language), hint=CommandRef(("faq", "search"), (("query", entry.slug),)),
+                     action=Action("faq", "open", (entry.slug,)))
+            for entry in picked
         ]
 
     # ----- privacy -------------------------------------------------------------------------------
@@ -633,20 +677,8 @@ class FaqService:
         """What the FAQ stores about a member: revisions they wrote and entries they look after."""
 
         async def export(tx: Tx, user_id: int) -> dict[str, Any] | None:
-            rows = await tx.fetchall(
-                "SELECT e.slug, r.number, r.action, r.reason, r.created_at FROM faq_revisions r"
-                " JOIN faq_entries e ON e.id = r.entry_id WHERE r.author_id = ? ORDER BY r.created_at",
-                (user_id,),
-            )
-            owned = await tx.fetchall("SELECT slug FROM faq_entries WHERE owner_id = ? ORDER BY slug", (user_id,))
-            texts = await tx.fetchall(
-                "SELECT e.slug, t.language FROM faq_texts t JOIN faq_entries e ON e.id = t.entry_id"
-                " WHERE t.updated_by = ? ORDER BY e.slug, t.language",
-                (user_id,),
-            )
-            asked = await tx.fetchall(
-                "SELECT question, language, created_at, resolved_at FROM faq_unanswered WHERE asked_by = ? "
-                "ORDER BY created_at, id", (await _asker_digest(tx, user_id),))
+            found = await repo.member_data(tx, user_id, await _asker_digest(tx, user_id))
+            rows, owned, texts, asked = found["revisions"], found["owned"], found["texts"], found["asked"]
             if not rows and not owned and not texts and not asked:
                 return None
             return {
@@ -665,12 +697,7 @@ class FaqService:
             }
 
         async def delete(tx: Tx, user_id: int) -> None:
-            await tx.execute(
-                "UPDATE faq_revisions SET author_id = NULL, author_deleted = 1 WHERE author_id = ?", (user_id,)
-            )
-            await tx.execute("UPDATE faq_entries SET owner_id = NULL WHERE owner_id = ?", (user_id,))
-            await tx.execute("UPDATE faq_texts SET updated_by = NULL WHERE updated_by = ?", (user_id,))
-            await tx.execute("DELETE FROM faq_unanswered WHERE asked_by = ?", (await _asker_digest(tx, user_id),))
+            await repo.forget_member(tx, user_id, await _asker_digest(tx, user_id))
 
         async def after_delete(user_id: int) -> None:
             # The in-memory entries follow the database only once the deletion has committed.
@@ -709,6 +736,10 @@ def _documents(entry: Entry) -> list[Document]:
         if text.answer:
             docs.append(Document(text.language, ANSWER, text.answer))
     docs.append(Document(entry.source_language, ALIAS, entry.slug.replace("-", " ")))
+    # How newcomers write the Swedish words the entry names (in its questions and search words).
+    named = [word for text in entry.texts.values() for part in (text.question, *text.aliases) for word in tokens(part)]
+    named += entry.slug.split("-")
+    docs += [Document(entry.source_language, ALIAS, spelling) for spelling in expansions(named)]
     return docs
 
 

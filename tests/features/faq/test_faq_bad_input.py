@@ -11,11 +11,11 @@ import pytest
 import yaml
 
 from bot.core.clock import FixedClock
-from bot.core.conversation import CommandRef
+from bot.core.conversation import Action, CommandRef
 from bot.core.db import Database
 from bot.core.settings import Settings
 from bot.features.faq.cli import register_cli
-from bot.features.faq.models import Entry
+from bot.features.faq.models import CATEGORY_TOPICS, Entry
 from bot.features.faq.service import FaqService
 from bot.features.faq.transfer import ImportProblem, export_po
 
@@ -129,7 +129,11 @@ async def test_the_welcome_picks_five_of_five_thousand_entries_without_comparing
 
     monkeypatch.setattr(Entry, "__eq__", counting)
     items = await service.entries_for_topics(["work", "housing", "swedish"], "en", limit=5)
-    # The five come from the first topic's own category, in display order (the starter's work entries first).
-    work = [e for e in sorted(service.entries, key=lambda e: e.id) if e.category == "work"][:5]
-    assert [item.hint for item in items] == [CommandRef(("faq", "search"), (("query", e.slug),)) for e in work]
+    # One per chosen topic first, each from the topic's own category in display order, then a second round.
+    by_id = sorted(service.entries, key=lambda e: e.id)
+    own = {topic: [e for e in by_id if CATEGORY_TOPICS.get(e.category) == topic] for topic in ("work", "housing",
+                                                                                               "swedish")}
+    picked = [own["work"][0], own["housing"][0], own["swedish"][0], own["work"][1], own["housing"][1]]
+    assert [item.hint for item in items] == [CommandRef(("faq", "search"), (("query", e.slug),)) for e in picked]
+    assert [item.action for item in items] == [Action("faq", "open", (e.slug,)) for e in picked]
     assert compared == 0

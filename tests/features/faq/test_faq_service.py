@@ -104,7 +104,13 @@ async def test_editing_the_answer_makes_current_translations_stale(service: FaqS
     assert {"en", "ar", "uk"} <= set(result.stale_languages)
     assert result.entry.status("ar") is Status.STALE
     view = service.view(result.entry, "ar")
-    assert view.notice is Status.STALE and view.shown_language == "sv"  # English is stale too
+    # The Arabic reader keeps the Arabic text, marked as possibly out of date (never the editor's Swedish).
+    assert view.notice is Status.STALE and view.shown_language == "ar" and view.shown_stale
+    assert view.text == result.entry.texts["ar"]
+    # A reader whose language has no text gets English, not yet updated, rather than Swedish.
+    await untranslated(service, service._db, "bankid", "de")
+    view = service.view(service.get("bankid"), "de")
+    assert (view.shown_language, view.notice, view.shown_stale) == ("en", Status.MISSING, True)
     # Aliases alone do not make translations stale.
     result = await service.edit(VOLUNTEER, "sfi", reason="aliases", question=service.get("sfi").source.question,
                                 answer=service.get("sfi").source.answer, aliases=("svenskkurs",))
