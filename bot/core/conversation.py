@@ -129,7 +129,14 @@ class CommandRef:
 READER = "reader"
 
 
-Segment = Plain | Said | Mention | Moment | CommandRef | Jump
+@dataclass(frozen=True, slots=True)
+class PlaceLink:
+    """A place named in the text (Discord: a channel mention; Matrix: a room link)."""
+
+    place: PlaceRef
+
+
+Segment = Plain | Said | Mention | Moment | CommandRef | Jump | PlaceLink
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +180,8 @@ def _neutral(segment: Segment) -> str:
         return segment.fallback or segment.at.isoformat()
     if isinstance(segment, Jump):
         return f"{segment.message.place.id}/{segment.message.id}"
+    if isinstance(segment, PlaceLink):
+        return f"#{segment.place.id}"
     options = "".join(f" {name}:{value}" for name, value in segment.options)
     return " ".join(segment.path) + options
 
@@ -216,6 +225,10 @@ class Parts:
     def jump(self, community: int, message: MessageRef) -> str:
         """A marker for a link to a posted message."""
         return self._mark(Jump(community, message))
+
+    def place(self, place: PlaceRef) -> str:
+        """A marker for a place named in the text."""
+        return self._mark(PlaceLink(place))
 
     def text(self, translated: str) -> Text:
         """The translation with its markers replaced by their segments."""
@@ -309,6 +322,15 @@ Control = Button | Choice
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that goes with a message (a calendar file)."""
+
+    name: str
+    data: bytes
+    media_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """What is sent: text, an optional card, controls; `ping` lists the members it may notify."""
 
@@ -316,6 +338,9 @@ class Message:
     card: Card | None = None
     controls: tuple[Control, ...] = ()
     ping: tuple[UserRef, ...] = ()
+    files: tuple[Attachment, ...] = ()
+    #: Posted as an answer under this message (Discord: a reply; Matrix: a reply relation).
+    reply_to: MessageRef | None = None
 
     @classmethod
     def of(cls, text: Text | str, *controls: Control, card: Card | None = None,
@@ -407,6 +432,11 @@ class Conversation(Protocol):
     async def post(self, community: int, place: Place | PlaceRef, message: Message, *,
                    key: str | None = None) -> MessageRef | None:
         """Post in a place (a registry `Place` or a concrete one); None when it could not."""
+
+    async def publish(self, community: int, place: Place | PlaceRef, message: Message, *,
+                      key: str | None = None) -> tuple[MessageRef | None, Delivery]:
+        """Post, saying why not when it could not: `CLOSED` (the place is missing or refuses the bot: a person
+        must act) or `FAILED` (worth trying again later)."""
 
     async def direct(self, user: UserRef, message: Message, *, key: str | None = None,
                      community: int | None = None, only_if_allowed: bool = False) -> Delivery:

@@ -69,6 +69,14 @@ class MemoryConversation:
             self.sent.append(Sent("post", name, message, key, ref))
         return ref
 
+    async def publish(self, community: int, place: Place | PlaceRef, message: Message, *,
+                      key: str | None = None) -> tuple[MessageRef | None, Delivery]:
+        name = place.name if isinstance(place, Place) else place.id
+        if name in self.refused_places or name in self.missing_places:
+            return None, Delivery.CLOSED
+        ref = await self.post(community, place, message, key=key)
+        return ref, Delivery.SENT if ref is not None else Delivery.FAILED
+
     async def direct(self, user: UserRef, message: Message, *, key: str | None = None,
                      community: int | None = None, only_if_allowed: bool = False) -> Delivery:
         if only_if_allowed and self.allows_dms is not None and not await self.allows_dms(user):

@@ -9,12 +9,15 @@ one generic component type (`Routed`) hands every press or pick to the flow hand
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import io
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 import discord
 
 from bot.core.access import Capability
@@ -32,6 +35,7 @@ from bot.core.conversation import (
     Message,
     MessageRef,
     Moment,
+    PlaceLink,
     PlaceRef,
     Plain,
     Said,
@@ -71,6 +75,8 @@ ARCHIVED_LOOKUP_LIMIT = 200
 
 _STYLES = {Style.PRIMARY: discord.ButtonStyle.primary, Style.SECONDARY: discord.ButtonStyle.secondary,
            Style.SUCCESS: discord.ButtonStyle.success, Style.DANGER: discord.ButtonStyle.danger}
+#: No answer from Discord at all (a timeout, a dropped connection): worth trying again, like a 5xx.
+UNREACHABLE = (asyncio.TimeoutError, aiohttp.ClientError, OSError)
 _TIME_STYLES = {"full": "F", "date": "D", "time": "t", "relative": "R", "short": "f"}
 
 
@@ -94,6 +100,8 @@ def render_text(text: Text, translator: Callable[[str], Translator] | None = Non
         elif isinstance(segment, Jump):
             out.append(f"https://discord.com/channels/{segment.community}/{segment.message.place.id}/"
                        f"{segment.message.id}")
+        elif isinstance(segment, PlaceLink):
+            out.append(f"<#{segment.place.id}>" if segment.place.id.isdigit() else user_text(segment.place.id))
         elif isinstance(segment, CommandRef):
             code = reader if segment.language == READER else segment.language
             out.append(render_command(segment, translator(code) if translator is not None and code else None))
@@ -220,15 +228,25 @@ class DiscordConversation:
         ref, _outcome = await self._post(community, place, message, key)
         return ref
 
+    async def publish(self, community: int, place: Place | PlaceRef, message: Message, *,
+                      key: str | None = None) -> tuple[MessageRef | None, Delivery]:
+        return await self._post(community, place, message, key)
+
     async def _post(self, community: int, place: Place | PlaceRef, message: Message,
                     key: str | None) -> tuple[MessageRef | None, Delivery]:
         channel_id = await self._target(community, place)
         if channel_id is None:
             log.warning("no channel for a post in guild %s", community)
             return None, Delivery.CLOSED
+        kwargs = _sendable(render(message, self._services.translator), key)
+        if message.reply_to is not None and message.reply_to.id.isdigit():
+            kwargs["reference"] = discord.MessageReference(message_id=int(message.reply_to.id), channel_id=channel_id,
+                                                           fail_if_not_exists=False)
         try:
-            sent = await self._client.get_partial_messageable(channel_id, guild_id=community).send(
-                **_sendable(render(message, self._services.translator), key))
+            sent = await self._client.get_partial_messageable(channel_id, guild_id=community).send(**kwargs)
+        except UNREACHABLE:
+            log.warning("could not post in channel %s of guild %s (no answer)", channel_id, community)
+            return None, Delivery.FAILED
         except (discord.Forbidden, discord.NotFound) as exc:
             log.warning("cannot post in channel %s of guild %s (HTTP %s)", channel_id, community, exc.status)
             return None, Delivery.CLOSED
@@ -278,6 +296,9 @@ class DiscordConversation:
             return Delivery.CLOSED
         except discord.HTTPException as exc:
             log.warning("could not edit message %s (HTTP %s)", ref.id, exc.status)
+            return Delivery.FAILED
+        except UNREACHABLE:
+            log.warning("could not edit message %s (no answer)", ref.id)
             return Delivery.FAILED
         return Delivery.SENT
 
@@ -396,7 +417,9 @@ class DiscordExchange:
 
     async def answer(self, message: Message) -> None:
         kwargs = self._render(message)
-        await respond(self.interaction, kwargs["content"], embed=kwargs["embed"], view=kwargs["view"])
+        files = [discord.File(io.BytesIO(f.data), filename=f.name) for f in message.files[:1]]
+        await respond(self.interaction, kwargs["content"], embed=kwargs["embed"], view=kwargs["view"],
+                      file=files[0] if files else None)
 
     async def replace(self, message: Message) -> None:
         kwargs = self._render(message)

@@ -24,6 +24,7 @@ from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.installation import installation_id
 from bot.core.jobs import JobQueue
+from bot.core.outbox import send_key
 from bot.core.privacy import PrivacySection
 from bot.core.text import clean_text
 from bot.features.events import ics, planning
@@ -333,6 +334,11 @@ class EventsService:
         title, description = texts.get(language, (event.title, event.description))
         return title, description or event.description
 
+    async def languages(self, event: Event) -> list[str]:
+        """The event's own language first, then those it was translated into."""
+        texts = await load_texts(self._db, event.id)
+        return [event.language, *sorted(code for code in texts if code != event.language)]
+
     async def next_occurrences(
         self, event: Event, *, after: datetime | None = None, limit: int = 5
     ) -> list[Occurrence]:
@@ -471,13 +477,13 @@ class EventsService:
 
     # ----- posts ---------------------------------------------------------------------------------
     async def ensure_post(self, event_id: int, occurrence: str, channel_id: int | None) -> Post:
-        """The post row of an occurrence, created with its deterministic nonce on first use."""
-        nonce = planning.nonce_for(planning.announce_key(event_id, occurrence))
+        """The post row of an occurrence, created with its idempotency key on first use."""
+        key = send_key(planning.announce_key(event_id, occurrence))
         async with self._db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO event_posts(event_id, occurrence, channel_id, nonce) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(event_id, occurrence) DO NOTHING",
-                (event_id, occurrence, channel_id, nonce),
+                (event_id, occurrence, channel_id, key),
             )
             row = await tx.fetchone("SELECT * FROM event_posts WHERE event_id = ? AND occurrence = ?",
                                     (event_id, occurrence))
@@ -847,7 +853,7 @@ class EventsService:
                                      "ORDER BY occurrence", (event.id,))
             posts: list[Post] = [post_from_row(r) for r in rows if r["occurrence"] in chosen_locals]
             # What must reach people is planned in the same transaction: the cog delivers it right away,
-            # and these rows deliver it after a crash (each send carries a nonce from its key).
+            # and these rows deliver it after a crash (each send carries an idempotency key).
             later = now + NOTICE_SAFETY_DELAY
             for user_id, local in people:
                 await self._jobs.schedule(planning.CANCEL_NOTICE, planning.cancel_notice_key(event.id, local, user_id),
@@ -981,14 +987,14 @@ class EventsService:
         return planned
 
     async def ensure_free_post(self, announcement_id: int, occurrence: str) -> tuple[int | None, str]:
-        """(message id if already posted, nonce) of one posting."""
-        nonce = planning.nonce_for(planning.free_post_key(announcement_id, occurrence))
+        """(message id if already posted, idempotency key) of one posting."""
+        key = send_key(planning.free_post_key(announcement_id, occurrence))
         async with self._db.transaction() as tx:
             await tx.execute("INSERT OR IGNORE INTO announcement_posts(announcement_id, occurrence, nonce) "
-                             "VALUES (?, ?, ?)", (announcement_id, occurrence, nonce))
+                             "VALUES (?, ?, ?)", (announcement_id, occurrence, key))
             message_id = await tx.fetchval("SELECT message_id FROM announcement_posts WHERE announcement_id = ? "
                                            "AND occurrence = ?", (announcement_id, occurrence))
-        return message_id, nonce
+        return message_id, key
 
     async def record_free_post(self, announcement_id: int, occurrence: str, message_id: int) -> None:
         """Discord confirmed the posting."""
