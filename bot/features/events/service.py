@@ -148,6 +148,8 @@ class MineItem:
     event: Event
     occurrence: Occurrence
     status: str
+    #: The member's place on the waiting list (0 unless waiting).
+    position: int = 0
 
 
 @dataclass(slots=True)
@@ -685,7 +687,9 @@ class EventsService:
     async def mine(self, guild_id: int, user_id: int) -> list[MineItem]:
         """The member's answers for occurrences not yet over (not "can't")."""
         rows = await self._db.fetchall(
-            "SELECT r.occurrence, r.status, e.* FROM event_rsvps r JOIN events e ON e.id = r.event_id "
+            "SELECT r.occurrence, r.status, (SELECT COUNT(*) FROM event_rsvps w WHERE w.event_id = r.event_id "
+            "AND w.occurrence = r.occurrence AND w.status = 'waiting' AND w.seq <= r.seq) AS position, e.* "
+            "FROM event_rsvps r JOIN events e ON e.id = r.event_id "
             "WHERE r.user_id = ? AND e.guild_id = ? AND e.status = 'active' AND r.status != 'cant'",
             (user_id, guild_id))
         now = self._clock.now()
@@ -694,7 +698,8 @@ class EventsService:
             event = event_from_row(row)
             occ = self.occurrence_of(event, row["occurrence"])
             if occ.at + timedelta(minutes=event.duration_minutes) > now:
-                items.append(MineItem(event, occ, row["status"]))
+                items.append(MineItem(event, occ, row["status"],
+                                      int(row["position"]) if row["status"] == "waiting" else 0))
         items.sort(key=lambda item: item.occurrence.at)
         return items
 
@@ -714,6 +719,17 @@ class EventsService:
         await self._db.execute(
             "INSERT OR REPLACE INTO event_reminder_log(event_id, occurrence, minutes, user_id, outcome) "
             "VALUES (?, ?, ?, ?, ?)", (event_id, occurrence, minutes, user_id, outcome))
+
+    async def reminders_enabled(self, user_id: int) -> bool:
+        """Whether the member wants reminders (the default is yes)."""
+        value = await self._db.fetchval("SELECT reminders FROM event_member_settings WHERE user_id = ?", (user_id,))
+        return value is None or bool(value)
+
+    async def post_of(self, event_id: int, occurrence: str) -> Post | None:
+        """The posted announcement of one occurrence, if it was posted."""
+        row = await self._db.fetchone("SELECT * FROM event_posts WHERE event_id = ? AND occurrence = ? "
+                                      "AND message_id IS NOT NULL", (event_id, occurrence))
+        return None if row is None else post_from_row(row)
 
     async def set_reminders(self, user_id: int, enabled: bool) -> None:
         """The member's own choice: reminders for events they are going to, or none."""
