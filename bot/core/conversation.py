@@ -247,9 +247,10 @@ class Parts:
 # ----- cards and controls --------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Card:
-    """A framed summary (Discord: an embed; Matrix: a formatted block)."""
+    """A framed summary (Discord: an embed; Matrix: a formatted block). A title a member wrote is `Text`
+    with a `Said` segment (escaped like the rest of their text)."""
 
-    title: str
+    title: str | Text
     body: Text = field(default_factory=Text)
     fields: tuple[tuple[str, Text], ...] = ()
     footer: str = ""

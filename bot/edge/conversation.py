@@ -110,7 +110,8 @@ def render_text(text: Text, translator: Callable[[str], Translator] | None = Non
 
 def render_card(card: Card, translator: Callable[[str], Translator] | None = None) -> discord.Embed:
     """A card as an embed."""
-    embed = discord.Embed(title=clip(card.title, 256),
+    title = card.title if isinstance(card.title, str) else render_text(card.title, translator)
+    embed = discord.Embed(title=clip(title, 256),
                           description=clip(render_text(card.body, translator), EMBED_DESCRIPTION_LIMIT) or None)
     for label, value in card.fields[:25]:
         embed.add_field(name=clip(label, 256), value=clip(render_text(value, translator), 1024) or "-", inline=False)

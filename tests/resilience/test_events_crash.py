@@ -101,7 +101,7 @@ async def _rsvp_check(sim: Simulator, point: int) -> None:
     # Amal can simply press again; the post then shows the true counts.
     step = await sim.press("Amal", "events:rsvp:1:cant")
     labels = [b["label"] for b in step.last("edit").buttons()]
-    assert labels[:3] == ["Kommer · 1", "Kanske · 0", "Kan inte · 1"], (point, labels)
+    assert labels[:3] == ["✅ Kommer · 1", "❔ Kanske · 0", "❌ Kan inte · 1"], (point, labels)
     await sim.advance(timedelta(minutes=5))
     assert len(dms(sim, "Bashir", "Sauna evening")) == 1, point
     assert dms(sim, "Chen", "Sauna evening") == []

@@ -71,6 +71,9 @@ class EventsFlows:
         from bot.features.events.commands import EventCommands
 
         self.commands = EventCommands(self)
+        # How a held reminder or promotion is written at the member's next turn (also before `start`).
+        services.notices.register(REMINDER_NOTICE, self.render_reminder)
+        services.notices.register(PROMOTED_NOTICE, self.render_promoted)
 
     async def start(self) -> None:
         """Handle the posts, reminders and planned notices, the members' presses and the commands."""
@@ -81,8 +84,6 @@ class EventsFlows:
                                       retry=NOTICE_RETRY)
         self.services.outbox.register(planning.PROMOTED, self.run_promoted, grace=timedelta(days=7),
                                       retry=NOTICE_RETRY)
-        self.services.notices.register(REMINDER_NOTICE, self.render_reminder)
-        self.services.notices.register(PROMOTED_NOTICE, self.render_promoted)
         routes = self.services.routes
         routes.add("events", "rsvp", self.on_rsvp)
         routes.add("events", "show", self.on_show)

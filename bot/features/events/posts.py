@@ -76,8 +76,8 @@ def when_text(t: Translator, parts: Parts, at_: Occurrence, duration_minutes: in
 def event_card(t: Translator, event: Event, title: str, description: str, occ: Occurrence, counts: Counts | None,
                *, late: bool = False, cancelled: bool = False) -> Card:
     """The announcement of one occurrence in one language."""
-    heading = t._("Cancelled: {title}", title=title) if cancelled else title
     parts = Parts()
+    heading = parts.text(t._("Cancelled: {title}", title=parts.said(title)) if cancelled else parts.said(title))
     fields: list[tuple[str, Text]] = [(t._("When"), parts.text(when_text(t, parts, occ, event.duration_minutes)))]
     if event.place:
         fields.append((t._("Where"), Text((Said(event.place),))))
