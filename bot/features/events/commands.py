@@ -202,12 +202,17 @@ class EventCommands:
         """"This cancels every date ahead": the next few named, the rest counted, and two buttons."""
         parts = Parts()
         named = t.join(t.date(o.at) for o in dates[:NAMED_DATES])
-        text = t.n_("{title} repeats: this cancels its {n} date ahead ({dates}). To cancel one date only, give "
-                    "{command}.",
-                    "{title} repeats: this cancels all {n} dates ahead, starting {dates}. To cancel one date only, "
-                    "give {command}.", len(dates), title=parts.said(event.title), dates=named,
-                    command=parts.command("event", "cancel", shown_in=t.code, event=event.id,
-                                          date=dates[0].local.date().isoformat()))
+        command = parts.command("event", "cancel", shown_in=t.code, event=event.id,
+                                date=dates[0].local.date().isoformat())
+        if event.until is None:
+            text = t._("{title} repeats with no end date: this cancels every date from {dates} on. To cancel one "
+                       "date only, give {command}.", title=parts.said(event.title), dates=named, command=command)
+        else:
+            text = t.n_("{title} repeats: this cancels its {n} date ahead ({dates}). To cancel one date only, give "
+                        "{command}.",
+                        "{title} repeats: this cancels all {n} dates ahead, starting {dates}. To cancel one date "
+                        "only, give {command}.", len(dates), title=parts.said(event.title), dates=named,
+                        command=command)
         return Message(parts.text(text), controls=(
             Button(Action("events", "cancel-all", (str(event.id),)), t._("Cancel every date"), Style.DANGER),
             Button(Action("events", "keep", (str(event.id),)), t._("Keep the event"))))

@@ -356,6 +356,9 @@ class EventsFlows:
         if date_text or len(dates) <= 1:
             shown = t.join(t.date(at) for at in dates) or "-"
             return Message(parts.text(t._("Cancelled: {dates}.", dates=shown) + " " + people))
+        if ev.until is None:
+            return Message(parts.text(t._("Cancelled {title}: every date from {first} on.", title=parts.said(ev.title),
+                                          first=t.date(dates[0])) + " " + people))
         return Message(parts.text(t.n_(
             "Cancelled {title}: {n} date from {first}.", "Cancelled {title}: all {n} dates from {first}.",
             len(dates), title=parts.said(ev.title), first=t.date(dates[0])) + " " + people))
