@@ -176,3 +176,19 @@ async def test_buttons_of_a_post_made_by_the_previous_version_still_work(sim: Si
     assert message.components[0]["components"][0]["label"] == "✅ Kommer · 1"
     step = await sim.press("Amal", "På mitt språk", message=message)
     assert "Språkcafé" in step.last("interaction_response").text
+
+
+async def test_a_somali_reminder_that_could_not_be_sent_is_shown_at_the_next_turn_before_the_start(
+        sim: Simulator) -> None:
+    await speaks(sim, "Hodan", "so")
+    await create(sim, 'title:"Språkcafé" date:2026-12-04 time:18:00 reminders:"2h"')
+    await sim.advance(timedelta(days=2, hours=6))
+    await sim.press("Hodan", "events:rsvp:1:going")
+    step = await sim.advance(timedelta(hours=21, minutes=30))  # 4 December, 16:30 in Norsjö: after the reminder
+    assert not [a for a in step.actions if a.kind == "dm"]
+    step = await sim.slash("Hodan", "/event list")
+    [held] = [a for a in step.actions if a.visible_to == "Hodan" and "events:rsvp:1:cant" in ids(a)]
+    assert "Språkcafé" in held.text and "❌" in held.text
+    assert "core:allow-dm" in ids(held)
+    step = await sim.slash("Hodan", "/event list")
+    assert not [a for a in step.actions if "events:rsvp:1:cant" in ids(a)]  # shown once

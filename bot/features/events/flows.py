@@ -337,7 +337,8 @@ class EventsFlows:
         if event.status != "active":
             await turn.replace(Message.of(t._("This was already handled.")))
             return
-        await turn.replace(await self.cancel(t, event, None))
+        await turn.replace(Message.of(t._("Cancelling every date…")))  # the first answer, before the messages go out
+        await turn.answer(await self.cancel(t, event, None))
 
     async def cancel(self, t: Translator, event: Event, date_text: str | None) -> Message:
         """Cancel the event (or one date), tell those who answered, mark the posts; a one-line summary."""

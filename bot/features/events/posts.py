@@ -61,6 +61,11 @@ LABEL_WORDS = 40
 STAFF_ONLY = N_("Sorry, only {roles} can do this.")
 
 
+def _stored(value: int | str) -> int:
+    """An id as the database keeps it (a number where the platform's ids are numbers, else its text)."""
+    return int(value) if isinstance(value, int) or value.isdigit() else value  # type: ignore[return-value]
+
+
 class PostUndeliverable(Exception):
     """The place is gone or the bot may not post there; the organizers were told."""
 
@@ -271,7 +276,7 @@ class EventPosts:
             return
         place = (PlaceRef.of(event.channel_id) if event.channel_id
                  else await self.chat.locate(event.guild_id, places.ANNOUNCEMENTS))
-        post = await self.service.ensure_post(event_id, occurrence, int(place.stored) if place else None)
+        post = await self.service.ensure_post(event_id, occurrence, _stored(place.stored) if place else None)
         if post.message_id is None:
             if place is None:
                 await self.undeliverable(event.guild_id, job.key, event.title)
@@ -279,7 +284,7 @@ class EventPosts:
             late = job.late or bool(job.payload.get("delayed"))
             message = await self.render_post(event, post, late=late)
             ref = await self.send_post(event.guild_id, place, job, event.title, message)
-            await self.service.record_posted(post.id, int(ref.place.stored), int(ref.id), late)
+            await self.service.record_posted(post.id, _stored(ref.place.stored), _stored(ref.id), late)
         if event.mirror and await self.sync_mirror(event_id, job.key) is Synced.RETRY:
             await self.service.plan_mirror(event_id)  # tried again through the job queue
         await self.service.plan(event_id)
@@ -348,7 +353,7 @@ class EventPosts:
             first = ann.texts[0][1]
             ref = await self.send_post(ann.guild_id, PlaceRef.of(ann.channel_id), job,
                                        first if len(first) <= 60 else first[:59] + "…", Message(text))
-            await self.service.record_free_post(ann_id, occurrence, int(ref.id))
+            await self.service.record_free_post(ann_id, occurrence, _stored(ref.id))
         await self.service.plan_announcement(ann_id)
 
     async def on_late(self, turn: Exchange, action: Action, _answer: Answer) -> None:
