@@ -52,14 +52,18 @@ STATUS_TEXT = {
 NAMED_DATES = 3
 
 
-def _place(text: str | None) -> int | None:
-    """A place as a member typed or picked it (its id; a channel mention's digits on Discord)."""
+def _place(text: str | None) -> int | str | None:
+    """A place as a member picked or typed it: the platform's id (a number on Discord, where a channel
+    mention's digits are accepted too; a room id as text elsewhere)."""
     if not text:
         return None
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if not digits:
+    value = text.strip()
+    inner = value.removeprefix("<#").removesuffix(">")
+    if inner.isdigit():
+        return int(inner)
+    if not value or any(ch.isspace() for ch in value):
         raise UserError(N_("I could not find that channel."))
-    return int(PlaceRef(digits).stored)
+    return PlaceRef(value).stored
 
 
 class EventCommands:
