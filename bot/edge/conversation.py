@@ -408,6 +408,14 @@ class DiscordExchange:
     def language(self) -> str:
         return self._language
 
+    @property
+    def prompt(self) -> MessageRef | None:
+        """The message whose control the member used (None for a command)."""
+        message = self.interaction.message
+        if message is None:
+            return None
+        return MessageRef(PlaceRef(str(message.channel.id)), str(message.id))
+
     def holds(self, *capabilities: Capability) -> bool:
         access = self.interaction.client.services.access
         return access.allows(member_role_ids(self.interaction), *capabilities,

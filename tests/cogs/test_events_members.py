@@ -59,9 +59,9 @@ async def test_a_reminder_in_arabic_carries_the_answers_and_cant_from_it_frees_t
     step = await sim.advance(timedelta(days=1))
     [reminder] = [a for a in step.actions if a.kind == "dm" and a.to == "dm:Amal"]
     assert "❌" in reminder.text and "Kan inte" not in reminder.text  # names the button it carries
-    assert ids(reminder) == ["events:rsvp:1:going", "events:rsvp:1:maybe", "events:rsvp:1:cant"]
+    assert ids(reminder) == ["events:answer:1:going", "events:answer:1:maybe", "events:answer:1:cant"]
     assert [b["label"] for b in reminder.buttons()][2] == "❌ لا أستطيع"
-    step = await sim.press("Amal", "events:rsvp:1:cant", message=sim.discord.messages[reminder.message_id])
+    step = await sim.press("Amal", "events:answer:1:cant", message=sim.discord.messages[reminder.message_id])
     assert step.last("interaction_response").visible_to == "Amal"
     assert await sim.running_bot.services.db.fetchval("SELECT status FROM event_rsvps") == "cant"
     [post] = posts(sim)
@@ -99,7 +99,7 @@ async def test_a_tigrinya_member_promoted_without_direct_messages_sees_it_at_the
     step = await sim.slash("Selam", "/event list")
     [held] = [a for a in step.actions if a.visible_to == "Selam" and "Bastu" in a.text and "❌" in a.text]
     assert "ቦታ" in held.text  # "a place freed up", in Tigrinya
-    assert "events:rsvp:1:cant" in ids(held) and "core:allow-dm" in ids(held)
+    assert "events:answer:1:cant" in ids(held) and "core:allow-dm" in ids(held)
     assert await db.fetchval("SELECT COUNT(*) FROM held_notices") == 0
     mine = await sim.slash("Selam", "/event mine")
     assert "ክመጽእ እየ" in mine.last().text  # going now
@@ -117,8 +117,8 @@ async def test_a_translated_post_reads_in_arabic_and_answers_from_the_translated
     step = await sim.press("Amal", "events:show:1")
     view = step.last("interaction_response")
     assert view.visible_to == "Amal" and "مقهى اللغة" in view.text
-    assert ids(view) == ["events:rsvp:1:going", "events:rsvp:1:maybe", "events:rsvp:1:cant"]
-    step = await sim.press("Amal", "events:rsvp:1:going", message=sim.discord.messages[view.message_id])
+    assert ids(view) == ["events:answer:1:going", "events:answer:1:maybe", "events:answer:1:cant"]
+    step = await sim.press("Amal", "events:answer:1:going", message=sim.discord.messages[view.message_id])
     assert "مقهى اللغة" in step.last("interaction_response").text
     assert sim.discord.messages[post.message_id].components[0]["components"][0]["label"] == "✅ Kommer / سأحضر · 1"
 
@@ -187,8 +187,8 @@ async def test_a_somali_reminder_that_could_not_be_sent_is_shown_at_the_next_tur
     step = await sim.advance(timedelta(hours=21, minutes=30))  # 4 December, 16:30 in Norsjö: after the reminder
     assert not [a for a in step.actions if a.kind == "dm"]
     step = await sim.slash("Hodan", "/event list")
-    [held] = [a for a in step.actions if a.visible_to == "Hodan" and "events:rsvp:1:cant" in ids(a)]
+    [held] = [a for a in step.actions if a.visible_to == "Hodan" and "events:answer:1:cant" in ids(a)]
     assert "Språkcafé" in held.text and "❌" in held.text
     assert "core:allow-dm" in ids(held)
     step = await sim.slash("Hodan", "/event list")
-    assert not [a for a in step.actions if "events:rsvp:1:cant" in ids(a)]  # shown once
+    assert not [a for a in step.actions if "events:answer:1:cant" in ids(a)]  # shown once

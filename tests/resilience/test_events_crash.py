@@ -312,7 +312,8 @@ async def test_privacy_delete_of_someone_going_killed_at_every_write(tmp_path: P
 
 # ----- /event cancel of the whole event ------------------------------------------------------------------
 async def _cancel_all_action(sim: Simulator) -> None:
-    await sim.slash("Bertil", "/event cancel event:1")
+    step = await sim.slash("Bertil", "/event cancel event:1")  # a repeating event: asked first
+    await sim.press("Bertil", "events:cancel-all:1", message=sim.discord.messages[step.last().message_id])
 
 
 async def _cancel_all_check(sim: Simulator, point: int) -> None:

@@ -86,6 +86,7 @@ class EventsFlows:
                                       retry=NOTICE_RETRY)
         routes = self.services.routes
         routes.add("events", "rsvp", self.on_rsvp)
+        routes.add("events", "answer", self.on_rsvp)
         routes.add("events", "show", self.on_show)
         routes.add("events", "save", self.on_draft)
         routes.add("events", "discard", self.on_draft)
@@ -220,14 +221,18 @@ class EventsFlows:
 
     # ----- the members' presses ------------------------------------------------------------------------
     async def on_rsvp(self, turn: Exchange, action: Action, _answer: Answer) -> None:
-        """Going / Maybe / Can't, wherever the buttons are (the post, the translated view, a reminder): the
-        answer is recorded, the post's counts redrawn, and the member told privately where they stand."""
+        """Going / Maybe / Can't on the post (`rsvp`, only there) or under the translated view and a reminder
+        (`answer`): the answer is recorded, the post's counts redrawn, and the member told privately where
+        they stand."""
         if len(action.args) < 2 or not action.args[0].isdigit():
             raise UserError(N_("This button does not belong to this message."))
         post_id, choice = int(action.args[0]), action.args[1]
         post = await self.service.post(post_id)
         if post is None:
             raise UserError(N_("This event no longer exists."))
+        prompt = getattr(turn, "prompt", None)  # where the press came from, where the platform says
+        if action.name == "rsvp" and prompt is not None and prompt.id != str(post.message_id):
+            raise UserError(N_("This button does not belong to this message."))  # a replayed id
         event = await self.service.event(post.event_id)
         if event is None or (turn.community is not None and event.guild_id != turn.community):
             raise UserError(N_("This event no longer exists."))

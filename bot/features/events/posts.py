@@ -110,10 +110,12 @@ def label(translators: list[Translator], what: str, count: int | None = None) ->
 
 def rsvp_controls(translators: list[Translator], post_id: int, counts: Counts | None, *,
                   show: bool = True) -> tuple[Control, ...]:
-    """Going / Maybe / Can't (with their counts when given) and "in my language"."""
+    """Going / Maybe / Can't (with their counts when given) and "in my language". On the post itself the
+    action is `rsvp` (pressed only there); elsewhere (`counts` None: the translated view, a reminder) `answer`."""
     styles = {"going": Style.SUCCESS, "maybe": Style.SECONDARY, "cant": Style.SECONDARY}
+    name = "rsvp" if counts is not None else "answer"
     controls: list[Control] = [
-        Button(Action("events", "rsvp", (str(post_id), choice)),
+        Button(Action("events", name, (str(post_id), choice)),
                label(translators, choice, None if counts is None else getattr(counts, choice)), styles[choice])
         for choice in ("going", "maybe", "cant")]
     if show:

@@ -10,9 +10,9 @@ import pytest
 
 from bot.core.access import Capability
 from bot.core.clock import FixedClock
-from bot.core.conversation import Action, Attachment, UserRef
+from bot.core.conversation import Action, Attachment, MessageRef, PlaceRef, UserRef
 from bot.core.conversation_memory import MemoryConversation, MemoryExchange
-from bot.core.errors import NotAllowed
+from bot.core.errors import NotAllowed, UserError
 from bot.core.flows import Answer
 from bot.core.i18n import Catalogs
 from bot.core.jobs import Job, RetryLater
@@ -80,6 +80,21 @@ async def test_a_failing_platform_is_tried_again_before_organizers_are_asked(ser
     assert chat.sent == []
 
 
+async def test_the_answer_on_a_post_counts_only_pressed_on_that_post(services: Services) -> None:
+    chat = MemoryConversation()
+    service, flows, event = await event_with_flows(services, chat)
+    post = await service.ensure_post(event.id, OCC, 99)
+    await service.record_posted(post.id, 99, 500, False)
+    elsewhere = MessageRef(PlaceRef("99"), "501")
+    replayed = MemoryExchange(UserRef("7"), community=GUILD, prompt=elsewhere)
+    with pytest.raises(UserError):
+        await flows.on_rsvp(replayed, Action("events", "rsvp", (str(post.id), "going")), Answer())
+    assert await service.status_of(event.id, OCC, 7) is None
+    from_reminder = MemoryExchange(UserRef("7"), community=None, prompt=elsewhere)  # a direct message
+    await flows.on_rsvp(from_reminder, Action("events", "answer", (str(post.id), "going")), Answer())
+    assert await service.status_of(event.id, OCC, 7) == "going"
+
+
 async def test_post_now_is_for_organizers_only(services: Services) -> None:
     chat = MemoryConversation()
     _service, flows, event = await event_with_flows(services, chat)
@@ -118,7 +133,7 @@ async def test_a_reminder_carries_the_answers_of_its_post(services: Services) ->
     message = await flows.render_reminder({"event": event.id, "occ": OCC, "user": 7}, services.translator("so"))
     assert message is not None
     assert [str(a) for a in message.actions] == [
-        f"events:rsvp:{post.id}:going", f"events:rsvp:{post.id}:maybe", f"events:rsvp:{post.id}:cant"]
+        f"events:answer:{post.id}:going", f"events:answer:{post.id}:maybe", f"events:answer:{post.id}:cant"]
     await service.rsvp(post.id, GUILD, 7, "cant")
     assert await flows.render_reminder({"event": event.id, "occ": OCC, "user": 7}, services.translator("so")) is None
 
