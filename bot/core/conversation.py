@@ -22,7 +22,7 @@ post, open and close a private space for a pair, change a member's labels (roles
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -277,9 +277,10 @@ class Parts:
 # ----- cards and controls --------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Card:
-    """A framed summary (Discord: an embed; Matrix: a formatted block)."""
+    """A framed summary (Discord: an embed; Matrix: a formatted block). A title a member wrote is `Text`
+    with a `Said` segment (escaped like the rest of their text)."""
 
-    title: str
+    title: str | Text
     body: Text = field(default_factory=Text)
     fields: tuple[tuple[str, Text], ...] = ()
     footer: str = ""
@@ -353,7 +354,7 @@ Control = Button | Choice
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file that comes with an answer (a member's data export): its name, bytes and media type.
+    """A file that comes with an answer (a member's data export, a calendar file): its name, bytes and media type.
 
     Discord attaches it to the private answer; Matrix uploads it to the media repository and sends it
     as an `m.file` event in the member's direct room."""
@@ -374,6 +375,8 @@ class Message:
     controls: tuple[Control, ...] = ()
     ping: tuple[UserRef, ...] = ()
     files: tuple[Attachment, ...] = ()
+    #: Posted as an answer under this message (Discord: a reply; Matrix: a reply relation).
+    reply_to: MessageRef | None = None
 
     @classmethod
     def of(cls, text: Text | str, *controls: Control, card: Card | None = None,
@@ -445,6 +448,10 @@ class Posted:
 
     def __bool__(self) -> bool:
         return self.outcome is Delivery.SENT
+
+    def __iter__(self) -> Iterator[MessageRef | Delivery | None]:
+        """`ref, outcome = await chat.publish(...)` reads it too."""
+        return iter((self.ref, self.outcome))
 
 
 class Unreachable(Exception):

@@ -191,6 +191,8 @@ class MemoryExchange:
     language: str = "en"
     staff: frozenset[Capability] = frozenset()
     manager: bool = False
+    #: The message whose control the member used (None: a command).
+    prompt: MessageRef | None = None
     answers: list[Message] = field(default_factory=list)
     replaced: list[Message] = field(default_factory=list)
     forms: list[Form] = field(default_factory=list)

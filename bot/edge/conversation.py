@@ -9,6 +9,7 @@ one generic component type (`Routed`) hands every press or pick to the flow hand
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import logging
@@ -16,6 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 import discord
 
 from bot.core.access import Capability
@@ -78,6 +80,8 @@ ARCHIVED_LOOKUP_LIMIT = 200
 
 _STYLES = {Style.PRIMARY: discord.ButtonStyle.primary, Style.SECONDARY: discord.ButtonStyle.secondary,
            Style.SUCCESS: discord.ButtonStyle.success, Style.DANGER: discord.ButtonStyle.danger}
+#: No answer from Discord at all (a timeout, a dropped connection): worth trying again, like a 5xx.
+UNREACHABLE = (asyncio.TimeoutError, aiohttp.ClientError, OSError)
 _TIME_STYLES = {"full": "F", "date": "D", "time": "t", "relative": "R", "short": "f"}
 
 
@@ -114,7 +118,9 @@ def render_text(text: Text, translator: Callable[[str], Translator] | None = Non
 
 def render_card(card: Card, translator: Callable[[str], Translator] | None = None) -> discord.Embed:
     """A card as an embed."""
-    embed = discord.Embed(title=clip(discord.utils.escape_mentions(card.title), 256),
+    title = (discord.utils.escape_mentions(card.title) if isinstance(card.title, str)
+             else render_text(card.title, translator))
+    embed = discord.Embed(title=clip(title, 256),
                           description=clip(render_text(card.body, translator), EMBED_DESCRIPTION_LIMIT) or None)
     for label, value in card.fields[:25]:
         embed.add_field(name=clip(label, 256), value=clip(render_text(value, translator), 1024) or "-", inline=False)
@@ -259,9 +265,15 @@ class DiscordConversation:
         if channel_id is None:
             log.warning("no channel for a post in guild %s", community)
             return None, Delivery.CLOSED
+        kwargs = _sendable(render(message, self._services.translator), key)
+        if message.reply_to is not None and message.reply_to.id.isdigit():
+            kwargs["reference"] = discord.MessageReference(message_id=int(message.reply_to.id), channel_id=channel_id,
+                                                           fail_if_not_exists=False)
         try:
-            sent = await self._client.get_partial_messageable(channel_id, guild_id=community).send(
-                **_sendable(render(message, self._services.translator), key))
+            sent = await self._client.get_partial_messageable(channel_id, guild_id=community).send(**kwargs)
+        except UNREACHABLE:
+            log.warning("could not post in channel %s of guild %s (no answer)", channel_id, community)
+            return None, Delivery.FAILED
         except (discord.Forbidden, discord.NotFound) as exc:
             log.warning("cannot post in channel %s of guild %s (HTTP %s)", channel_id, community, exc.status)
             return None, Delivery.CLOSED
@@ -311,6 +323,9 @@ class DiscordConversation:
             return Delivery.CLOSED
         except discord.HTTPException as exc:
             log.warning("could not edit message %s (HTTP %s)", ref.id, exc.status)
+            return Delivery.FAILED
+        except UNREACHABLE:
+            log.warning("could not edit message %s (no answer)", ref.id)
             return Delivery.FAILED
         return Delivery.SENT
 
@@ -439,6 +454,14 @@ class DiscordExchange:
     @property
     def language(self) -> str:
         return self._language
+
+    @property
+    def prompt(self) -> MessageRef | None:
+        """The message whose control the member used (None for a command)."""
+        message = self.interaction.message
+        if message is None:
+            return None
+        return MessageRef(PlaceRef(str(message.channel.id)), str(message.id))
 
     def holds(self, *capabilities: Capability) -> bool:
         access = self.interaction.client.services.access

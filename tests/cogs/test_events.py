@@ -44,7 +44,8 @@ async def test_announcement_is_posted_the_day_before_with_timestamps_and_norsjo_
     assert unix_times(post) == [int(datetime(2026, 12, 3, 18, tzinfo=STOCKHOLM).timestamp())]
     assert "<t:" in post.text and ":R>" in post.text
     assert "18:00" in post.text and "Library" in post.text
-    assert [b["label"].split(" · ")[0] for b in post.buttons()][:3] == ["Kommer", "Kanske", "Kan inte"]  # sv guild
+    # sv guild: an icon anyone can read, then the word in the post's language
+    assert [b["label"].split(" · ")[0] for b in post.buttons()][:3] == ["✅ Kommer", "❔ Kanske", "❌ Kan inte"]
     assert not post.pinged_everyone
 
 
@@ -224,9 +225,9 @@ async def test_rsvp_with_capacity_waiting_list_and_promotion(esim: Simulator) ->
     await create(esim, 'title:"Sauna evening" date:2026-12-03 time:18:00 capacity:1 reminders:""')
     await esim.advance(timedelta(days=1, hours=6))
     step = await esim.press("Amal", "events:rsvp:1:going")
-    assert "going" in step.last("followup").text.lower()
+    assert "going" in step.last("interaction_response").text.lower()
     step = await esim.press("Bashir", "events:rsvp:1:going")
-    reply = step.last("followup")
+    reply = step.last("interaction_response")
     assert reply.visible_to == "Bashir" and "waiting list" in reply.text and "1" in reply.text
     edited = step.last("edit")
     assert "1 person på väntelistan" in edited.text and "0 platser kvar" in edited.text
@@ -234,7 +235,7 @@ async def test_rsvp_with_capacity_waiting_list_and_promotion(esim: Simulator) ->
     [dm] = [a for a in step.actions if a.kind == "dm"]
     assert dm.to == "dm:Bashir" and "Sauna evening" in dm.text
     labels = [b["label"] for b in step.last("edit").buttons()]
-    assert labels[:3] == ["Kommer · 1", "Kanske · 0", "Kan inte · 1"]
+    assert labels[:3] == ["✅ Kommer · 1", "❔ Kanske · 0", "❌ Kan inte · 1"]
     mine = await esim.slash("Bashir", "/event mine")
     assert "Sauna evening" in mine.last().text
 
@@ -258,13 +259,14 @@ async def test_under_a_burst_answers_are_acknowledged_first_and_the_counts_redra
     for name, token in zip(names, tokens, strict=True):
         info = esim.discord.interactions[token]
         assert info["first_response"] is not None and info["first_response"] <= info["final_response"]
-        [reply] = [a for a in actions if a.kind == "followup" and a.visible_to == name]
+        [reply] = [a for a in actions if a.kind in ("interaction_response", "followup") and a.visible_to == name]
         assert "going" in reply.text.lower() or "waiting list" in reply.text
-    assert sum("waiting list" in a.text for a in actions if a.kind == "followup") == 2
+    assert sum("waiting list" in a.text for a in actions
+               if a.kind in ("interaction_response", "followup") and a.visible_to) == 2
     redraws = [a for a in actions if a.kind == "edit" and a.message_id == post.message_id]
     assert 1 <= len(redraws) < len(names)
     labels = [b["label"] for b in esim.discord.messages[post.message_id].components[0]["components"]]
-    assert labels[0] == "Kommer · 4"
+    assert labels[0] == "✅ Kommer · 4"
     assert await esim.running_bot.services.db.fetchval(
         "SELECT COUNT(*) FROM event_rsvps WHERE status = 'going'") == 4
 
@@ -497,7 +499,7 @@ async def test_raising_the_capacity_promotes_and_tells_the_waiting(esim: Simulat
     step = await esim.slash("Bertil", f"/event edit event:{event_id} capacity:2")
     assert [a.to for a in step.of("dm")] == ["dm:Bashir"]
     edited = [a for a in step.actions if a.kind == "edit" and a.to == "#announcements"][-1]
-    assert edited.buttons()[0]["label"] == "Kommer · 2"
+    assert edited.buttons()[0]["label"] == "✅ Kommer · 2"
 
 
 async def test_announce_list_and_cancel_and_only_organizers_may(esim: Simulator) -> None:

@@ -48,7 +48,7 @@ async def test_privacy_delete_of_someone_going_promotes_the_first_waiting_and_te
     assert "Sauna evening" in dms[0].text
     # The announcement shows the new counts; nobody is pinged, and the deleted member is not named.
     edit = [a for a in step.actions if a.kind == "edit" and a.to == "#announcements"][-1]
-    assert [b["label"] for b in edit.buttons()][:3] == ["Kommer · 1", "Kanske · 0", "Kan inte · 0"]
+    assert [b["label"] for b in edit.buttons()][:3] == ["✅ Kommer · 1", "❔ Kanske · 0", "❌ Kan inte · 0"]
     assert "1 person på väntelistan" in edit.text
     assert not any(a.mentions or a.pinged_everyone for a in esim.actions)
     await esim.restart()

@@ -136,7 +136,7 @@ async def test_an_rsvp_while_another_program_holds_the_database_is_answered_in_t
 
         await pause(sim)
         step = await sim.press("Amal", "events:rsvp:1:going")  # the file is free again
-        assert "going" in step.last("followup").text.lower()
+        assert "going" in step.last("interaction_response").text.lower()
         assert await db.fetchval("SELECT COUNT(*) FROM event_rsvps") == 1
     finally:
         await sim.close()
@@ -177,7 +177,7 @@ async def test_a_short_hold_is_waited_for_after_acknowledging_and_the_handler_an
         info = sim.discord.interactions[token]
         assert info["first_response"] - info["started"] < 3.0
         edits = [a for a in sim.actions if a.kind == "edit" and a.to == "#announcements"]
-        assert "Kommer · 1" in [b["label"] for b in edits[-1].buttons()]
+        assert "✅ Kommer · 1" in [b["label"] for b in edits[-1].buttons()]
         [reply] = [a for a in sim.actions if a.kind == "followup" and a.visible_to == "Amal"]
         assert "You are going to Sauna evening" in reply.text
         assert await sim.running_bot.services.db.fetchval("SELECT COUNT(*) FROM event_rsvps") == 1

@@ -49,7 +49,7 @@ async def test_a_member_who_leaves_frees_their_going_place_for_the_waiting_list(
     assert "Sauna evening" in dm.text
     post = posts(esim, "#announcements")[-1]
     labels = [b["label"] for b in esim.discord.messages[post.message_id].components[0]["components"]]
-    assert labels[0] == "Kommer · 1"
+    assert labels[0] == "✅ Kommer · 1"
     events = esim.running_bot.services.capabilities["events"]
     assert await events.status_of(1, "2026-12-03T18:00", esim.member("Amal").id) is None
     assert await events.status_of(1, "2026-12-03T18:00", esim.member("Bashir").id) == "going"

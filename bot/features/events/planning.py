@@ -1,14 +1,13 @@
-"""Announcement planning: stable job keys, message nonces and due times for every planned post.
+"""Announcement planning: stable job keys and due times for every planned post.
 
 Every post and reminder is a `scheduled_jobs` row whose key names the event (or announcement), the
 occurrence's local wall-clock start and what happens; planning again with the same key is
-idempotent. The message nonce is derived from the key, so a send repeated after a crash is
-deduplicated by Discord.
+idempotent. A send's idempotency key is derived from the job key (`bot.core.outbox.send_key`), so a
+send repeated after a crash is not shown twice.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -91,12 +90,6 @@ def change_key(prefix: str, now: datetime) -> str:
 def event_prefix(event_id: int) -> str:
     """The prefix of every job key of an event."""
     return f"events:{event_id}:"
-
-
-def nonce_for(key: str, user_id: int | None = None) -> str:
-    """A deterministic Discord message nonce (at most 25 characters) for a job key (and recipient)."""
-    digest = hashlib.sha256(f"{key}|{user_id or ''}".encode()).hexdigest()
-    return digest[:24]
 
 
 def announce_due(start_local: datetime, start_at: datetime, days_before: int, at: time, zone: ZoneInfo) -> datetime:

@@ -90,7 +90,8 @@ class Post:
     occurrence: str
     channel_id: int | None
     message_id: int | None
-    nonce: str
+    #: The idempotency key of its send (kept in the `nonce` column).
+    key: str
 
 
 def post_from_row(row: sqlite3.Row) -> Post:

@@ -24,6 +24,7 @@ from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.installation import installation_id
 from bot.core.jobs import JobQueue
+from bot.core.outbox import send_key
 from bot.core.privacy import PrivacySection
 from bot.core.text import clean_text
 from bot.features.events import ics, planning
@@ -147,6 +148,8 @@ class MineItem:
     event: Event
     occurrence: Occurrence
     status: str
+    #: The member's place on the waiting list (0 unless waiting).
+    position: int = 0
 
 
 @dataclass(slots=True)
@@ -333,6 +336,11 @@ class EventsService:
         title, description = texts.get(language, (event.title, event.description))
         return title, description or event.description
 
+    async def languages(self, event: Event) -> list[str]:
+        """The event's own language first, then those it was translated into."""
+        texts = await load_texts(self._db, event.id)
+        return [event.language, *sorted(code for code in texts if code != event.language)]
+
     async def next_occurrences(
         self, event: Event, *, after: datetime | None = None, limit: int = 5
     ) -> list[Occurrence]:
@@ -471,13 +479,13 @@ class EventsService:
 
     # ----- posts ---------------------------------------------------------------------------------
     async def ensure_post(self, event_id: int, occurrence: str, channel_id: int | None) -> Post:
-        """The post row of an occurrence, created with its deterministic nonce on first use."""
-        nonce = planning.nonce_for(planning.announce_key(event_id, occurrence))
+        """The post row of an occurrence, created with its idempotency key on first use."""
+        key = send_key(planning.announce_key(event_id, occurrence))
         async with self._db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO event_posts(event_id, occurrence, channel_id, nonce) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(event_id, occurrence) DO NOTHING",
-                (event_id, occurrence, channel_id, nonce),
+                (event_id, occurrence, channel_id, key),
             )
             row = await tx.fetchone("SELECT * FROM event_posts WHERE event_id = ? AND occurrence = ?",
                                     (event_id, occurrence))
@@ -679,7 +687,9 @@ class EventsService:
     async def mine(self, guild_id: int, user_id: int) -> list[MineItem]:
         """The member's answers for occurrences not yet over (not "can't")."""
         rows = await self._db.fetchall(
-            "SELECT r.occurrence, r.status, e.* FROM event_rsvps r JOIN events e ON e.id = r.event_id "
+            "SELECT r.occurrence, r.status, (SELECT COUNT(*) FROM event_rsvps w WHERE w.event_id = r.event_id "
+            "AND w.occurrence = r.occurrence AND w.status = 'waiting' AND w.seq <= r.seq) AS position, e.* "
+            "FROM event_rsvps r JOIN events e ON e.id = r.event_id "
             "WHERE r.user_id = ? AND e.guild_id = ? AND e.status = 'active' AND r.status != 'cant'",
             (user_id, guild_id))
         now = self._clock.now()
@@ -688,7 +698,8 @@ class EventsService:
             event = event_from_row(row)
             occ = self.occurrence_of(event, row["occurrence"])
             if occ.at + timedelta(minutes=event.duration_minutes) > now:
-                items.append(MineItem(event, occ, row["status"]))
+                items.append(MineItem(event, occ, row["status"],
+                                      int(row["position"]) if row["status"] == "waiting" else 0))
         items.sort(key=lambda item: item.occurrence.at)
         return items
 
@@ -708,6 +719,17 @@ class EventsService:
         await self._db.execute(
             "INSERT OR REPLACE INTO event_reminder_log(event_id, occurrence, minutes, user_id, outcome) "
             "VALUES (?, ?, ?, ?, ?)", (event_id, occurrence, minutes, user_id, outcome))
+
+    async def reminders_enabled(self, user_id: int) -> bool:
+        """Whether the member wants reminders (the default is yes)."""
+        value = await self._db.fetchval("SELECT reminders FROM event_member_settings WHERE user_id = ?", (user_id,))
+        return value is None or bool(value)
+
+    async def post_of(self, event_id: int, occurrence: str) -> Post | None:
+        """The posted announcement of one occurrence, if it was posted."""
+        row = await self._db.fetchone("SELECT * FROM event_posts WHERE event_id = ? AND occurrence = ? "
+                                      "AND message_id IS NOT NULL", (event_id, occurrence))
+        return None if row is None else post_from_row(row)
 
     async def set_reminders(self, user_id: int, enabled: bool) -> None:
         """The member's own choice: reminders for events they are going to, or none."""
@@ -847,7 +869,7 @@ class EventsService:
                                      "ORDER BY occurrence", (event.id,))
             posts: list[Post] = [post_from_row(r) for r in rows if r["occurrence"] in chosen_locals]
             # What must reach people is planned in the same transaction: the cog delivers it right away,
-            # and these rows deliver it after a crash (each send carries a nonce from its key).
+            # and these rows deliver it after a crash (each send carries an idempotency key).
             later = now + NOTICE_SAFETY_DELAY
             for user_id, local in people:
                 await self._jobs.schedule(planning.CANCEL_NOTICE, planning.cancel_notice_key(event.id, local, user_id),
@@ -981,14 +1003,14 @@ class EventsService:
         return planned
 
     async def ensure_free_post(self, announcement_id: int, occurrence: str) -> tuple[int | None, str]:
-        """(message id if already posted, nonce) of one posting."""
-        nonce = planning.nonce_for(planning.free_post_key(announcement_id, occurrence))
+        """(message id if already posted, idempotency key) of one posting."""
+        key = send_key(planning.free_post_key(announcement_id, occurrence))
         async with self._db.transaction() as tx:
             await tx.execute("INSERT OR IGNORE INTO announcement_posts(announcement_id, occurrence, nonce) "
-                             "VALUES (?, ?, ?)", (announcement_id, occurrence, nonce))
+                             "VALUES (?, ?, ?)", (announcement_id, occurrence, key))
             message_id = await tx.fetchval("SELECT message_id FROM announcement_posts WHERE announcement_id = ? "
                                            "AND occurrence = ?", (announcement_id, occurrence))
-        return message_id, nonce
+        return message_id, key
 
     async def record_free_post(self, announcement_id: int, occurrence: str, message_id: int) -> None:
         """Discord confirmed the posting."""
