@@ -41,6 +41,9 @@ from bot.matrix.render import render_message
 from bot.matrix.store import EVENT, NEXT_BATCH, ROOM, USER, MatrixStore
 
 log = logging.getLogger(__name__)
+#: mautrix logs every request's body at DEBUG: members' messages. Never below INFO, whatever LOG_LEVEL says.
+WIRE_LOG = logging.getLogger("bot.matrix.wire")
+WIRE_LOG.setLevel(logging.INFO)
 
 #: The staff group of each capability is the membership of this place's room.
 STAFF_PLACES: dict[Capability, Place] = {
@@ -89,7 +92,8 @@ class MatrixBot:
         self.config = config
         self._own_session = session is None
         self.session = session or ClientSession(timeout=ClientTimeout(total=None, sock_read=READ_TIMEOUT))
-        self.api = PacedAPI(config.homeserver, config.access_token, client_session=self.session, pacer=pacer)
+        self.api = PacedAPI(config.homeserver, config.access_token, client_session=self.session, pacer=pacer,
+                            log=WIRE_LOG)
         if backoff is not None:
             self.api.backoff = backoff
         self.store = MatrixStore(services.db, services.clock)
@@ -114,6 +118,7 @@ class MatrixBot:
                                          services.settings.retention_days_after_leave)
         self.retention.register()
         self._community_members: set[str] = set()
+        self._direct_locks: dict[int, asyncio.Lock] = {}
         from bot.matrix.conversation import MatrixConversation
         from bot.matrix.dispatch import Dispatcher
 
@@ -276,9 +281,14 @@ class MatrixBot:
     # ----- direct rooms ---------------------------------------------------------------------------
     async def direct_room(self, user: int, matrix_user: str) -> str:
         """The member's direct room, created now (unencrypted, marked direct) when there is none."""
-        existing = await self.store.direct_room(user)
-        if existing is not None:
-            return existing
+        lock = self._direct_locks.setdefault(user, asyncio.Lock())
+        async with lock:  # a job and a turn writing to the same member make one room
+            existing = await self.store.direct_room(user)
+            if existing is not None:
+                return existing
+            return await self._new_direct_room(user, matrix_user)
+
+    async def _new_direct_room(self, user: int, matrix_user: str) -> str:
         created = await self.call(Method.POST, Path.v3.createRoom, {
             "preset": "trusted_private_chat", "is_direct": True, "invite": [matrix_user],
             "creation_content": {"m.federate": False},
@@ -394,10 +404,12 @@ class MatrixBot:
                 log.info("could not accept an invite (HTTP %s)", exc.http_status)
 
     async def handle_sync(self, data: dict[str, Any]) -> None:
-        """Apply state in order, then run members' turns (each member's in order, members side by side)."""
+        """Apply state in order, then joins and departures, then members' turns (each member's in order,
+        members side by side)."""
         await self._accept_invites(data)
         turns: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         arrivals: list[tuple[str, bool]] = []  # (member, joined: True / left the space: False), in order
+        left_direct: list[tuple[str, str]] = []
         for room_id, room in (data.get("rooms", {}).get("join") or {}).items():
             for event in (room.get("state") or {}).get("events", []):
                 self._apply_state(room_id, event)
@@ -405,9 +417,13 @@ class MatrixBot:
                 if "state_key" in event:
                     self._apply_state(room_id, event)
                     member = str(event.get("state_key", ""))
-                    if event.get("type") != "m.room.member" or member == self.user_id or not self.in_space(room_id):
+                    if event.get("type") != "m.room.member" or member == self.user_id:
                         continue
                     membership = (event.get("content") or {}).get("membership")
+                    if membership in ("leave", "ban") and room_id not in self._rooms_by_name.values():
+                        left_direct.append((room_id, member))
+                    if not self.in_space(room_id):
+                        continue
                     if membership == "join" and member not in self._community_members:
                         self._community_members.add(member)
                         arrivals.append((member, True))
@@ -422,6 +438,11 @@ class MatrixBot:
         for room_id, _room in (data.get("rooms", {}).get("leave") or {}).items():
             if await self.store.direct_member(room_id) is not None:
                 await self.store.forget_direct_room(room_id)
+        for room_id, member in left_direct:
+            await self._left_direct(room_id, member)
+        # Joins and departures first: a member's command after their join finds them welcomed.
+        for member, joined in arrivals:
+            await self._arrived(member) if joined else await self._departed(member)
 
         async def member_turns(items: list[tuple[str, dict[str, Any]]]) -> None:
             for room_id, event in items:
@@ -432,8 +453,15 @@ class MatrixBot:
                 self.handled += 1
 
         await asyncio.gather(*(member_turns(items) for items in turns.values()))
-        for member, joined in arrivals:
-            await self._arrived(member) if joined else await self._departed(member)
+
+    async def _left_direct(self, room_id: str, matrix_user: str) -> None:
+        """The member left their direct room: forget it and leave too (the next message makes a new one)."""
+        owner = await self.store.direct_member(room_id)
+        if owner is None or owner != await self.store.known_local(matrix_user):
+            return
+        await self.store.forget_direct_room(room_id)
+        with contextlib.suppress(MatrixRequestError, MatrixConnectionError):
+            await self.call(Method.POST, Path.v3.rooms[room_id].leave)
 
     async def _departed(self, matrix_user: str) -> None:
         user = await self.store.known_local(matrix_user)

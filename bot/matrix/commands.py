@@ -1,8 +1,8 @@
 """Typed commands on Matrix, parsed against the declarations of `bot.core.commands`.
 
     !faq search query:"bank id"      options by name
-    !faq search bank id              the positional form: options in declared order, the last one
-                                     takes the rest of the line
+    !faq search bank id              the positional form: the required options in declared order,
+                                     the last one takes the rest of the line
     !hjälp, !فاق ...                 every name also in each catalog's translation (msgctxt
                                      "command name", the names Discord shows), as an alias
 
@@ -143,7 +143,11 @@ class CommandParser:
                 raw[param] = value
             else:
                 positional.append(token)
-        open_params = [p for p in command.params if p.name not in raw]
+        # Positional words fill the required options in order (the last takes the rest of the line);
+        # optional ones are given by name, unless the command has no required option left.
+        open_params = [p for p in command.params if p.name not in raw and p.required]
+        if not open_params:
+            open_params = [p for p in command.params if p.name not in raw]
         while positional and open_params:
             param = open_params.pop(0)
             if not open_params:  # the last open option takes the rest of the line

@@ -101,7 +101,11 @@ class MatrixConversation:
             prompt = await self.bot.store.open_prompt(
                 user_id=user, room_id=room_id, kind="choice", action="", options=entries, language=language,
                 least=least, most=most, community=community)
-            event_id = await self.bot.send(room_id, content, key=key)
+            try:
+                event_id = await self.bot.send(room_id, content, key=key)
+            except BaseException:
+                await self.bot.store.close_prompt(prompt)  # nothing shows it
+                raise
             await self.bot.store.attach_event(prompt, event_id)
             return event_id
         return await self.bot.send(room_id, content, key=key)

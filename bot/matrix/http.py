@@ -31,8 +31,8 @@ from yarl import URL
 log = logging.getLogger(__name__)
 
 #: Default pacing: the whole bot, and one room (messages a second, burst).
-GLOBAL_RATE, GLOBAL_BURST = 5.0, 10
-ROOM_RATE, ROOM_BURST = 1.0, 5
+GLOBAL_RATE, GLOBAL_BURST = 20.0, 40
+ROOM_RATE, ROOM_BURST = 2.0, 10
 #: Retries of a 5xx or a timeout (repeatable requests only), and their first backoff (seconds, doubling).
 RETRIES = 3
 BACKOFF = 0.5
@@ -50,7 +50,7 @@ class RateLimited(Exception):
 
 
 class Bucket:
-    """A token bucket on the event loop's clock."""
+    """A token bucket on the event loop's clock; a request reserves its token and waits its turn."""
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
@@ -59,49 +59,47 @@ class Bucket:
         self.stamp: float | None = None
         self.blocked_until = 0.0
 
-    def delay(self, now: float) -> float:
-        """Seconds to wait before the next request may go (0: take a token now)."""
+    def reserve(self, now: float) -> float:
+        """Take the next token; how many seconds from `now` it may be used (0: at once)."""
         if self.stamp is not None:
             self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
-        if now < self.blocked_until:
-            return self.blocked_until - now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return 0.0
-        return (1.0 - self.tokens) / self.rate
+        self.tokens -= 1.0
+        wait = -self.tokens / self.rate if self.tokens < 0 else 0.0
+        return max(wait, self.blocked_until - now, 0.0)
 
 
 class Pacer:
-    """Per-room and global pacing of writes, and a pause for everyone after a 429."""
+    """Per-room and global pacing of writes, and a pause for everyone after a 429.
+
+    Each write reserves a token of the global bucket and of its room's at once (no lock: the event
+    loop runs this without interruption) and sleeps until both are due, so a busy room does not hold
+    up the others beyond the global pace."""
 
     def __init__(self, global_rate: float = GLOBAL_RATE, global_burst: int = GLOBAL_BURST,
                  room_rate: float = ROOM_RATE, room_burst: int = ROOM_BURST) -> None:
         self._global = Bucket(global_rate, global_burst)
         self._room_rate, self._room_burst = room_rate, room_burst
         self._rooms: dict[str, Bucket] = {}
-        self._lock = asyncio.Lock()
         self.waited = 0.0  # seconds spent pacing (for benchmarks and logs)
 
     async def wait(self, room: str | None) -> None:
         """Wait until a write to `room` (None: not about a room) may go."""
-        loop = asyncio.get_running_loop()
-        async with self._lock:  # first come, first served
-            while True:
-                now = loop.time()
-                delay = self._global.delay(now)
-                if delay <= 0 and room is not None:
-                    bucket = self._rooms.setdefault(room, Bucket(self._room_rate, self._room_burst))
-                    delay = bucket.delay(now)
-                    if delay > 0:
-                        self._global.tokens += 1.0  # give back the global token taken above
-                if delay <= 0:
-                    return
-                self.waited += delay
-                await asyncio.sleep(delay)
+        now = asyncio.get_running_loop().time()
+        delay = self._global.reserve(now)
+        if room is not None:
+            bucket = self._rooms.get(room)
+            if bucket is None:
+                if len(self._rooms) > 10_000:  # forget idle rooms' buckets now and then
+                    self._rooms.clear()
+                bucket = self._rooms[room] = Bucket(self._room_rate, self._room_burst)
+            delay = max(delay, bucket.reserve(now))
+        if delay > 0:
+            self.waited += delay
+            await asyncio.sleep(delay)
 
     def pause(self, seconds: float) -> None:
-        """The homeserver said wait: nothing goes before then."""
+        """The homeserver said wait: nothing new goes before then."""
         loop = asyncio.get_running_loop()
         self._global.blocked_until = max(self._global.blocked_until, loop.time() + seconds)
 

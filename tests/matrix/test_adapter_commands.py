@@ -166,3 +166,23 @@ async def test_a_form_is_a_dialogue_with_skip_and_cancel(matrix: MatrixCommunity
         await amal.send(room, "!echo after")
         assert await amal.next_text(room, sender=matrix.bot.user_id) == "echo: after"
     assert desk.forms == [{"name": "Amal", "note": "", "city": "Norsjö"}]
+
+
+async def test_a_swedish_member_types_the_swedish_names(matrix: MatrixCommunity, tmp_path: Path) -> None:
+    sara = await matrix.member("sara")
+    async with running_bot(matrix, tmp_path / "bot.db") as runner:
+        await runner.services.prefs.set_language(await runner.bot.local_user(sara.user_id), "sv")
+        await sara.send(matrix.room("welcome"), "!hjälp")
+        room = await direct_room_of(sara, matrix.bot.user_id)
+        hello = await sara.next_text(room, sender=matrix.bot.user_id)
+        assert "inte krypterat" in hello and "!hjälp" in hello
+        listing = await sara.next_text(room, sender=matrix.bot.user_id)
+        assert listing.startswith("Det här kan du göra:") and "!echo" in listing
+        await sara.send(room, "!okänt")
+        unknown = await sara.next_text(room, sender=matrix.bot.user_id)
+        assert unknown == "Jag känner inte till kommandot !okänt. Skriv !hjälp för att se vad du kan göra."
+        await sara.send(room, "!desk survey")
+        question = await sara.next_text(room, sender=matrix.bot.user_id)
+        assert "Fråga 1 av 3" in question and "”avbryt”" in question
+        await sara.send(room, "Avbryt")
+        assert await sara.next_text(room, sender=matrix.bot.user_id) == "Avbrutet: ingenting sparades."

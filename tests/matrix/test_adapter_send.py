@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
+from bot.core.access import Capability
 from bot.core.conversation import Delivery, Message, Parts, PlaceRef, UserRef
 from bot.core.places import PAIRS, VOLUNTEERS, WELCOME
 from tests.matrix.adapter import direct_room_of, running_bot
@@ -117,3 +119,44 @@ async def test_places_and_private_rooms(matrix: MatrixCommunity, tmp_path: Path)
                                                since=bot.services.clock.now()) is None
         nowhere = await conversation.post(bot.community, PlaceRef("999999"), Message.of("x"))
         assert nowhere is None
+
+
+async def test_a_member_who_left_their_direct_room_gets_a_new_one(matrix: MatrixCommunity, tmp_path: Path) -> None:
+    amal = await matrix.member("amal")
+    async with running_bot(matrix, tmp_path / "bot.db") as runner:
+        bot = runner.bot
+        amal_ref = UserRef.of(await bot.local_user(amal.user_id))
+        assert await bot.conversation.direct(amal_ref, Message.of("First")) is Delivery.SENT
+        first = await direct_room_of(amal, matrix.bot.user_id)
+        await amal.next_text(first, sender=matrix.bot.user_id)
+        assert await amal.next_text(first, sender=matrix.bot.user_id) == "First"
+        await amal.leave(first)
+        await amal.send(matrix.room("welcome"), "!echo back")  # seen after her leave
+        second = await direct_room_of(amal, matrix.bot.user_id)
+        assert second != first
+        assert "not encrypted" in await amal.next_text(second, sender=matrix.bot.user_id)
+        assert await amal.next_text(second, sender=matrix.bot.user_id) == "echo: back"
+
+
+async def test_a_staff_label_is_membership_of_the_staff_room(matrix: MatrixCommunity, tmp_path: Path) -> None:
+    amal = await matrix.member("amal")
+    async with running_bot(matrix, tmp_path / "bot.db") as runner:
+        bot = runner.bot
+        amal_ref = UserRef.of(await bot.local_user(amal.user_id))
+        assert await bot.conversation.relabel(bot.community, amal_ref, add=["volunteers", "lang-ar"])
+        room = await amal.next_invite()
+        assert room == matrix.room("volunteers")
+        await amal.join(room)
+        await amal.send(room, "!help")  # the bot sees her join before her command
+        dm = await direct_room_of(amal, matrix.bot.user_id)
+        await amal.next_text(dm, sender=matrix.bot.user_id)
+        await amal.next_text(dm, sender=matrix.bot.user_id)
+        assert await bot.staff_of(amal.user_id) == frozenset({Capability.VOLUNTEER})
+        assert await bot.store.labels(int(amal_ref.id), bot.community) == {"volunteers", "lang-ar"}
+        assert await bot.conversation.relabel(bot.community, amal_ref, remove=["volunteers"])
+        member = await amal.state(matrix.room("welcome"), "m.room.member", amal.user_id)
+        assert member["membership"] == "join"
+        joined = await matrix.admin.request("GET", f"/_matrix/client/v3/rooms/{quote(room, safe='')}/joined_members",
+                                            token=matrix.bot.access_token)
+        assert amal.user_id not in joined["joined"]
+        assert await bot.store.labels(int(amal_ref.id), bot.community) == {"lang-ar"}
