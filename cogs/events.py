@@ -98,7 +98,7 @@ def when_text(t: Translator, at: datetime, duration_minutes: int) -> tuple[str, 
     """(Discord timestamps shown in each reader's own zone, the Norsjö time line in `t`'s language)."""
     unix = int(at.timestamp())
     end = at + timedelta(minutes=duration_minutes)
-    local = f"{t.date(at, 'full')}, {t.time(at)}–{t.time(end)}"
+    local = t.when(at, end)
     return f"<t:{unix}:F> (<t:{unix}:R>)", t._("Norsjö time: {when}", when=local)
 
 

@@ -542,7 +542,7 @@ class FaqCog(commands.Cog):
                  Status.MISSING: t._("missing")}[status]
         embed = discord.Embed(title=clip(source.question, 256), description=clip(source.answer, 4000))
         if source.aliases:
-            embed.add_field(name=t._("Search words"), value=clip(", ".join(source.aliases), 1024), inline=False)
+            embed.add_field(name=t._("Search words"), value=clip(t.join(source.aliases, "unit"), 1024), inline=False)
         embed.set_footer(text=t._("Source text in {language}", language=language_name(found.source_language)))
         view = discord.ui.View(timeout=None)
         view.add_item(WriteTranslationButton(found.id, language, label=t._("Write the translation")))
@@ -635,12 +635,12 @@ class FaqCog(commands.Cog):
         lines: list[str] = []
         for code, slugs in work.stale.items():
             lines.append(t._("Out of date in {language}: {entries}", language=language_name(code),
-                             entries=", ".join(slugs)))
+                             entries=t.join(slugs)))
         for code, slugs in work.missing.items():
             lines.append(t._("Missing in {language}: {entries}", language=language_name(code),
-                             entries=", ".join(slugs)))
+                             entries=t.join(slugs)))
         if work.due_for_review:
-            lines.append(t._("Due for a check against the sources: {entries}", entries=", ".join(work.due_for_review)))
+            lines.append(t._("Due for a check against the sources: {entries}", entries=t.join(work.due_for_review)))
         text = "\n".join(lines) if lines else t._("Nothing to do. Thank you!")
         if len(text) <= MESSAGE_LIMIT:
             await respond(interaction, text)

@@ -24,8 +24,8 @@ from bot.core.access import Capability
 from bot.core.areas import MAX_AREAS, areas_of
 from bot.core.capabilities import HELP_TOPICS, LinkItem
 from bot.core.conversation import Message
-from bot.core.errors import UserError, Verbatim
-from bot.core.i18n import N_, Translator
+from bot.core.errors import UserError
+from bot.core.i18n import N_, Items, Translator
 from bot.core.jobs import Job, RetryLater
 from bot.core.languages import LANGUAGES, language_for_discord_locale
 from bot.core.places import Place
@@ -927,7 +927,7 @@ class OnboardingCog(commands.Cog):
         for state in waiting:
             language = await self.services.prefs.language(state.user_id) or "en"
             topics = t.join([t._(TOPIC_TITLES[x]) for x in state.help_topics]) if state.help_topics else "-"
-            lines.append(f"• <@{state.user_id}>: {language_name(t, language)}; {topics}")
+            lines.append(f"• <@{state.user_id}>: {t.clauses([language_name(t, language), topics])}")
         await respond(interaction, "\n".join(lines))
 
     @welcome.command(name="stats", description="How many newcomers reached each welcome step (organizers)")
@@ -1018,7 +1018,7 @@ class OnboardingCog(commands.Cog):
             if role is None or (key not in LANGUAGES and key not in HELP_TOPICS):
                 raise UserError(N_("Please give both a role and what it is for: a language code ({languages}) or a "
                                    "help topic ({topics})."),
-                                languages=Verbatim(", ".join(LANGUAGES)), topics=Verbatim(", ".join(HELP_TOPICS)))
+                                languages=Items(LANGUAGES, "or"), topics=Items(HELP_TOPICS, "or"))
             kind = "language_roles" if key in LANGUAGES else "help_roles"
             mapping = dict(changes.get(kind) or await self.config(guild_id, kind, {}))
             mapping[key] = role.id
@@ -1047,7 +1047,7 @@ class OnboardingCog(commands.Cog):
             if mapped:
                 own_roles = t._("Own roles (otherwise lang-<code> and help-<topic>)")
                 pairs = [f"{key} → <@&{value}>" for key, value in sorted(mapped.items())]
-                lines.append(f"• {own_roles}: {', '.join(pairs)}")
+                lines.append(f"• {own_roles}: {t.join(pairs, 'unit')}")
         lines.append(f"• {t._(STEP_TITLES[AREA])}: {user_text(t.join(await self.areas(guild_id)))}")
         await respond(interaction, "\n".join(lines))
 

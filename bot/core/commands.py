@@ -25,7 +25,7 @@ from typing import Any
 from bot.core.access import Capability
 from bot.core.conversation import Exchange, UserRef
 from bot.core.errors import Msg, NotAllowed, UserError, Verbatim
-from bot.core.i18n import N_
+from bot.core.i18n import N_, Items
 
 
 class Kind(StrEnum):
@@ -148,7 +148,7 @@ def parse_value(param: Param, raw: str, *, member: Callable[[str], UserRef | Non
         values = [value for value, _label in param.choices]
         if text not in values:
             raise UsageError(N_("“{value}” is not one of the choices for {option}: {choices}."), param=param,
-                             value=text, option=Verbatim(param.name), choices=Verbatim(", ".join(values)))
+                             value=text, option=Verbatim(param.name), choices=Items(values, "or"))
     if param.max_length is not None and len(text) > param.max_length:
         raise UsageError(N_("{option} can be at most {limit} characters long."), param=param,
                          option=Verbatim(param.name), limit=param.max_length)

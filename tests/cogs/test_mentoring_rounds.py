@@ -218,7 +218,7 @@ async def test_unmatched_newcomers_are_told_kindly_in_their_language(sim: Simula
     step = await sim.slash("Cora", "/match approve pairs:all")
     told = [a for a in step.of("dm") if a.to == "dm:Tesfay"]
     assert len(told) == 1
-    assert "ገና መማኸሪ ኣይረኸብናልካን" in told[0].text  # Tigrinya: "we have not found a mentor for you yet"
+    assert "ገና መማኸሪ ኣይረኸብናልኩምን" in told[0].text  # Tigrinya: "we have not found a mentor for you yet"
     assert "Tesfay" not in {a.to.removeprefix("dm:") for a in step.of("dm") if "mentoring:answer" in str(a.components)}
 
 

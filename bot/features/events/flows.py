@@ -59,7 +59,7 @@ class EventsFlows:
     def _when(self, t: Translator, event: Event, occurrence: str) -> str:
         occ = self.service.occurrence_of(event, occurrence)
         end = occ.at + timedelta(minutes=event.duration_minutes)
-        return t._("Norsjö time: {when}", when=f"{t.date(occ.at, 'full')}, {t.time(occ.at)}–{t.time(end)}")
+        return t._("Norsjö time: {when}", when=t.when(occ.at, end))
 
     async def cancel_notice(self, event: Event, occurrence: str, user_id: int) -> Delivery:
         """"Sorry: ... is cancelled" to one member who answered, in their language, if they allowed it."""

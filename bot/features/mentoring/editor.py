@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.core.conversation import CommandRef
-from bot.core.errors import UserError, Verbatim
-from bot.core.i18n import N_
+from bot.core.errors import UserError
+from bot.core.i18n import N_, Items
 from bot.features.mentoring.model import (
     AVAILABILITY,
     INTERESTS,
@@ -160,7 +160,7 @@ class Draft:
         if self.area:
             if self.area > len(areas) or area_check(areas[self.area - 1]) != self.area_check:
                 raise UserError(N_("Please choose your part of the municipality from the list: {choices}."),
-                                choices=Verbatim(", ".join(areas)))
+                                choices=Items(areas, "or"))
             area = areas[self.area - 1]
         return Profile(
             user_id, self.role, languages, help=help_, interests=self.codes("interests"), area=area,

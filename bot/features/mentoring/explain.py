@@ -57,7 +57,7 @@ def explain(t: Translator, reasons: Iterable[Reason]) -> str:
             parts.append(t._("both live in {area}", area=codes[0]))
         elif reason.kind == "availability":
             parts.append(t._("both are free {times}", times=t.join(availability_label(t, c) for c in codes)))
-    return "; ".join(parts)
+    return t.clauses(parts)
 
 
 def unmatched_text(t: Translator, code: str) -> str:

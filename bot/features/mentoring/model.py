@@ -15,8 +15,8 @@ from datetime import date, datetime
 from babel import Locale
 
 from bot.core.capabilities import HELP_TOPICS
-from bot.core.errors import UserError, Verbatim
-from bot.core.i18n import N_, Translator
+from bot.core.errors import UserError
+from bot.core.i18n import N_, Items, Translator
 from bot.core.languages import LANGUAGES
 
 MENTOR = "mentor"
@@ -144,7 +144,7 @@ def parse_codes(text: str | None, vocabulary: tuple[str, ...] | dict[str, str], 
         if token not in known:
             raise UserError(
                 N_("{value} is not one of the choices for {what}. Choose from: {choices}."),
-                value=token[:ECHO_LIMIT], what=what, choices=Verbatim(", ".join(known)),
+                value=token[:ECHO_LIMIT], what=what, choices=Items(known, "or"),
             )
         if token not in out:
             out.append(token)

@@ -19,8 +19,8 @@ from bot.core.areas import areas_of
 from bot.core.clock import Clock, from_db, to_db
 from bot.core.conversation import CommandRef
 from bot.core.db import Database, Tx
-from bot.core.errors import Msg, UserError, Verbatim
-from bot.core.i18n import N_
+from bot.core.errors import Msg, UserError
+from bot.core.i18n import N_, Items
 from bot.core.jobs import JobQueue, opaque_key
 from bot.core.members import GuildConfig
 from bot.core.privacy import PrivacySection
@@ -105,7 +105,7 @@ class MentoringService:
             known = {a.casefold(): a for a in await areas_of(self._config, guild_id)}
             if area.strip().casefold() not in known:
                 raise UserError(N_("Please choose your part of the municipality from the list: {choices}."),
-                                choices=Verbatim(", ".join(known.values())))
+                                choices=Items(known.values(), "or"))
             area = known[area.strip().casefold()]
         existing = [p for p in await self.profiles_of(guild_id, user_id) if p.role == role]
         return Profile(
@@ -274,7 +274,7 @@ class MentoringService:
         missing = [n for n in positions if n not in by_position]
         if missing:
             raise UserError(N_("There is no proposed pair number {numbers}. Run {command} to see the list."),
-                            numbers=", ".join(str(n) for n in missing), command=CommandRef(("match", "preview")))
+                            numbers=Items(missing), command=CommandRef(("match", "preview")))
         return [by_position[n] for n in positions]
 
     async def approve(self, guild_id: int, coordinator_id: int, positions: list[int] | None) -> tuple[list[Match],
