@@ -171,9 +171,11 @@ async def test_keep_only_my_language_then_yes_to_a_mentor_stores_no_request_tigr
     step = await walk(sim, "Selam", language="ti", consent=False, mentor=True)
     done = step.last("edit").content
     ti = t(sim, "ti")
-    refusal = ti._("You chose to keep only your language, so I have not stored a request for a mentor. If you "
-                   "would like one, {command} asks for it.", command=command(sim, "ti", "mentor", "request"))
-    assert refusal in done
+    # Before anything is stored she is told what a mentor request keeps, and asked again.
+    asked = ti._("You chose to keep only your language. A mentor request is stored by the mentoring coordinators: "
+                 "your language, and nothing else from this welcome. May I ask for a mentor for you? You can "
+                 "delete it any time with {command}.", command=command(sim, "ti", "privacy"))
+    assert asked in done
     assert ti._("I have asked for a mentor for you. A coordinator will be in touch.") not in done
     assert await profiles(sim, "Selam") == []
     # Consenting to store the answers covers the request (and what it keeps).
