@@ -73,9 +73,8 @@ class PostUndeliverable(Exception):
 def when_text(t: Translator, parts: Parts, at_: Occurrence, duration_minutes: int) -> str:
     """The moment (shown in each reader's own zone) and the Norsjö time line in `t`'s language."""
     end = at_.at + timedelta(minutes=duration_minutes)
-    local = f"{t.date(at_.at, 'full')}, {t.time(at_.at)}–{t.time(end)}"
     return (f"{parts.moment(at_.at, 'full', t.datetime(at_.at, 'short'))} ({parts.moment(at_.at, 'relative')})\n"
-            + t._("Norsjö time: {when}", when=local))
+            + t._("Norsjö time: {when}", when=t.when(at_.at, end)))
 
 
 def event_card(t: Translator, event: Event, title: str, description: str, occ: Occurrence, counts: Counts | None,
