@@ -210,6 +210,11 @@ class MemoryExchange:
         self.forms.append(form)
 
     @property
+    def asked_form(self) -> bool:
+        """Whether this turn answered with a form (as on Discord, nothing may follow it)."""
+        return bool(self.forms)
+
+    @property
     def last(self) -> Message:
         """The newest answer or replacement."""
         return (self.answers + self.replaced)[-1]

@@ -115,6 +115,8 @@ class HeldNotices:
         """Show the member their held notices privately (called after each of their turns); how many."""
         if not turn.user.id.isdigit():
             return 0
+        if getattr(turn, "asked_form", False):
+            return 0  # a form was this turn's answer (Discord allows nothing after it): the next turn shows them
         user_id = int(turn.user.id)
         rows = await self._db.fetchall(
             "SELECT id, kind, payload, created_at FROM held_notices WHERE user_id = ? ORDER BY id LIMIT ?",

@@ -435,6 +435,7 @@ class DiscordExchange:
     def __init__(self, interaction: discord.Interaction[Any], language: str) -> None:
         self.interaction = interaction
         self._language = language
+        self.asked_form = False
 
     @classmethod
     async def of(cls, interaction: discord.Interaction[Any]) -> DiscordExchange:
@@ -483,6 +484,7 @@ class DiscordExchange:
 
     async def ask(self, form: Form) -> None:
         await self.interaction.response.send_modal(_FormModal(form))
+        self.asked_form = True  # the form is this turn's one answer: nothing may follow it
 
 
 class _FormModal(SafeModal):

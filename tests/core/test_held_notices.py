@@ -120,3 +120,16 @@ async def test_held_notices_are_exported_and_deleted_with_the_members_data(db, c
                                          ["kept_since"]}]
     await privacy.delete(7)
     assert await notices.count(7) == 0
+
+
+async def test_a_turn_answered_with_a_form_keeps_the_notice_for_the_next_turn(db, catalogs):
+    from bot.core.conversation import Action, Form, FormField
+
+    _clock, _prefs, notices, _chat = setup(db, catalogs)
+    await notices.hold(7, 1, "events.promoted", "k", {"event": 1})
+    turn = MemoryExchange(UserRef("7"), community=1)
+    await turn.ask(Form(Action("faq", "question"), "Ask", (FormField("text", "Question"),)))
+    assert await notices.deliver(turn) == 0
+    assert await notices.count(7) == 1
+    later = MemoryExchange(UserRef("7"), community=1)
+    assert await notices.deliver(later) == 1
