@@ -192,3 +192,20 @@ async def test_a_somali_reminder_that_could_not_be_sent_is_shown_at_the_next_tur
     assert "core:allow-dm" in ids(held)
     step = await sim.slash("Hodan", "/event list")
     assert not [a for a in step.actions if "events:answer:1:cant" in ids(a)]  # shown once
+
+
+async def test_a_somali_member_without_direct_messages_hears_of_a_cancellation_at_her_next_turn(
+        sim: Simulator) -> None:
+    await speaks(sim, "Hodan", "so")
+    await create(sim, 'title:"Språkcafé" date:2026-12-04 time:18:00')
+    await sim.advance(timedelta(days=2, hours=6))  # announced on 3 December
+    await sim.press("Hodan", "events:rsvp:1:going")
+    step = await sim.slash("Bertil", "/event cancel event:1")
+    assert not [a for a in step.actions if a.kind == "dm" and a.to == "dm:Hodan"]  # she did not allow DMs
+    step = await sim.slash("Hodan", "/event mine")
+    so = sim.running_bot.services.translator("so")
+    sorry = so._("Sorry: {title} is cancelled. {when}", title="Språkcafé", when="").split("Språkcafé")[0]
+    held = [a for a in step.actions if a.visible_to == "Hodan" and sorry in a.text]
+    assert len(held) == 1 and "Språkcafé" in held[0].text
+    step = await sim.slash("Hodan", "/event mine")
+    assert not [a for a in step.actions if sorry in a.text]  # shown once

@@ -29,7 +29,6 @@ from bot.core.conversation import (
     Exchange,
     Message,
     Parts,
-    UserRef,
 )
 from bot.core.errors import NotAllowed, UserError
 from bot.core.flows import Answer
@@ -57,6 +56,7 @@ LOGGED = {Delivery.SENT: "sent", Delivery.CLOSED: "dms_closed", Delivery.NOT_ALL
 #: The held-notice kinds of events (`services.notices.register`).
 REMINDER_NOTICE = "events.reminder"
 PROMOTED_NOTICE = "events.promoted"
+CANCELLED_NOTICE = "events.cancelled"
 
 
 class EventsFlows:
@@ -74,6 +74,7 @@ class EventsFlows:
         # How a held reminder or promotion is written at the member's next turn (also before `start`).
         services.notices.register(REMINDER_NOTICE, self.render_reminder)
         services.notices.register(PROMOTED_NOTICE, self.render_promoted)
+        services.notices.register(CANCELLED_NOTICE, self.render_cancelled)
 
     async def start(self) -> None:
         """Handle the posts, reminders and planned notices, the members' presses and the commands."""
@@ -110,15 +111,24 @@ class EventsFlows:
 
     # ----- cancellation notices ------------------------------------------------------------------------
     async def cancel_notice(self, event: Event, occurrence: str, user_id: int) -> Delivery:
-        """"Sorry: ... is cancelled" to one member who answered, in their language, if they allowed it."""
-        t = await self.services.translator_for_user(user_id, event.guild_id)
+        """"Sorry: ... is cancelled" to one member who answered, in their language: directly when they allowed
+        it, else shown to them at their next turn (a held notice)."""
+        key = planning.cancel_notice_key(event.id, occurrence, user_id)
+        return await self.services.notices.reach(self.chat, user_id, event.guild_id, CANCELLED_NOTICE,
+                                                 send_key(key, user_id), {"event": event.id, "occ": occurrence})
+
+    async def render_cancelled(self, payload: dict[str, Any], t: Translator) -> Message | None:
+        """The cancellation in the reader's language (None once the date has passed: nothing left to tell)."""
+        event = await self.service.event(int(payload["event"]))
+        if event is None:
+            return None
+        occurrence = str(payload["occ"])
+        if self.service.occurrence_of(event, occurrence).at <= self.services.clock.now():
+            return None
         title = (await self.service.texts(event, t.code))[0]
         parts = Parts()
-        text = parts.text(t._("Sorry: {title} is cancelled. {when}", title=parts.said(title),
-                              when=self._when(t, event, occurrence)))
-        key = planning.cancel_notice_key(event.id, occurrence, user_id)
-        return await self.chat.direct(UserRef.of(user_id), Message(text), key=send_key(key, user_id),
-                                      community=event.guild_id, only_if_allowed=True)
+        return Message(parts.text(t._("Sorry: {title} is cancelled. {when}", title=parts.said(title),
+                                      when=self._when(t, event, occurrence))))
 
     async def cancel_notice_now(self, event: Event, occurrence: str, user_id: int) -> Delivery | None:
         """The organizer's own path: send a planned notice now (None when its job already did)."""
