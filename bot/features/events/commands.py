@@ -327,7 +327,7 @@ class EventCommands:
         parts = Parts()
         await turn.answer(Message(parts.text(t._(
             "Announcement {id} is planned for {when} in {channel}.", id=ann.id,
-            when=f"{t.date(at, 'full')} {t.time(at)}", channel=parts.place(PlaceRef.of(channel_id))))))
+            when=t.when(at), channel=parts.place(PlaceRef.of(channel_id))))))
 
     async def announce_translate(self, turn: Exchange, call: Call) -> None:
         """Another language in the same post."""
