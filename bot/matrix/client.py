@@ -113,6 +113,8 @@ class MatrixBot:
         self.ready = asyncio.Event()
         self._on_join: list[Callable[[int, UserRef], Awaitable[None]]] = []
         self.handled = 0
+        #: The features installed over this adapter (`bot.matrix.features`), by name.
+        self.features: dict[str, Any] = {}
         #: Departed members' data is deleted after the retention period, as on Discord.
         self.retention = MemberRetention(services.jobs, services.privacy, services.clock,
                                          services.settings.retention_days_after_leave)
