@@ -129,9 +129,9 @@ class MatrixBot:
 
     # ----- raw calls ------------------------------------------------------------------------------
     async def call(self, method: Method, path: Any, content: Any = None,
-                   query: dict[str, str] | None = None) -> Any:
+                   query: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Any:
         """One request to the client-server API."""
-        return await self.api.request(method, path, content, query_params=query)
+        return await self.api.request(method, path, content, headers=headers, query_params=query)
 
     async def send(self, room_id: str, content: dict[str, Any], *, key: str | None = None,
                    event_type: str = "m.room.message") -> str:
@@ -271,6 +271,10 @@ class MatrixBot:
             if matrix_user in self._members.get(room_id, set()):
                 held.add(cap)
         return frozenset(held)
+
+    def is_community_member(self, matrix_user: str) -> bool:
+        """Whether the user is joined to the community's space right now."""
+        return matrix_user in self._community_members
 
     def in_space(self, room_id: str) -> bool:
         """A room of the community (the space or one of its rooms)."""
