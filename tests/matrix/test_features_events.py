@@ -45,6 +45,8 @@ async def test_a_weekly_event_is_announced_once_and_rsvped_across_a_restart(
         events = runner.services.capabilities[capabilities.EVENTS]
         occurrence = (await events.next_occurrences(await events.event(1), limit=1))[0]
         assert occurrence.local.isoformat().startswith("2026-12-03T18:00")
+        attendees = await events.attendees(1, "2026-12-03T18:00")
+        assert await runner.bot.local_user(amal.user_id) in attendees["going"]
         posts = [e for e in amal.timeline[announcements]
                  if e.get("sender") == bot_user and "Language café" in e.get("content", {}).get("body", "")
                  and "m.relates_to" not in e.get("content", {})]
