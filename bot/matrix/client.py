@@ -112,6 +112,7 @@ class MatrixBot:
         #: commands from then on are answered.
         self.ready = asyncio.Event()
         self._on_join: list[Callable[[int, UserRef], Awaitable[None]]] = []
+        self._on_leave: list[Callable[[int, UserRef], Awaitable[None]]] = []
         self.handled = 0
         #: The features installed over this adapter (`bot.matrix.features`), by name.
         self.features: dict[str, Any] = {}
@@ -285,6 +286,10 @@ class MatrixBot:
         self._on_join.append(hook)
 
     # ----- direct rooms ---------------------------------------------------------------------------
+    def on_leave(self, hook: Callable[[int, UserRef], Awaitable[None]]) -> None:
+        """Call `hook(community, user)` when a member leaves the space (after the forgetting is planned)."""
+        self._on_leave.append(hook)
+
     async def direct_room(self, user: int, matrix_user: str) -> str:
         """The member's direct room, created now (unencrypted, marked direct) when there is none."""
         lock = self._direct_locks.setdefault(user, asyncio.Lock())
@@ -473,6 +478,11 @@ class MatrixBot:
         user = await self.store.known_local(matrix_user)
         if user is not None:
             await self.retention.member_left(self.community, user)
+            for hook in self._on_leave:
+                try:
+                    await hook(self.community, UserRef.of(user))
+                except Exception:
+                    log.exception("a leave hook failed")
             await self.services.waker.reschedule()
 
     async def _arrived(self, matrix_user: str) -> None:

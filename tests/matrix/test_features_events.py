@@ -4,12 +4,14 @@ answers it with a reaction; the count survives a restart."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.core import capabilities
+from bot.core.conversation import UserRef
 from bot.matrix.conversation import KEYCAPS
 from tests.matrix.adapter import running_bot
 from tests.matrix.conftest import MatrixCommunity
@@ -46,8 +48,23 @@ async def test_a_weekly_event_is_announced_once_and_rsvped_across_a_restart(
         occurrence = (await events.next_occurrences(await events.event(1), limit=1))[0]
         assert occurrence.local.isoformat().startswith("2026-12-03T18:00")
         attendees = await events.attendees(1, "2026-12-03T18:00")
-        assert await runner.bot.local_user(amal.user_id) in attendees["going"]
+        local = await runner.bot.local_user(amal.user_id)
+        assert local in attendees["going"]
         posts = [e for e in amal.timeline[announcements]
                  if e.get("sender") == bot_user and "Language café" in e.get("content", {}).get("body", "")
                  and "m.relates_to" not in e.get("content", {})]
         assert len(posts) == 1
+
+        # She leaves the community: she holds no place at the dates ahead.
+        left = asyncio.Event()
+
+        async def saw_leave(community: int, user: UserRef) -> None:
+            if int(user.id) == local:
+                left.set()
+
+        runner.bot.on_leave(saw_leave)
+        await amal.leave(announcements)
+        await amal.leave(matrix.room("welcome"))
+        await amal.leave(matrix.community.space_id)
+        await asyncio.wait_for(left.wait(), 30)
+        assert local not in (await events.attendees(1, "2026-12-03T18:00"))["going"]
