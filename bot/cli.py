@@ -154,6 +154,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_run_matrix(args: argparse.Namespace, settings: Settings) -> int:
     """Connect to a Matrix homeserver and run until SIGTERM/SIGINT (a second signal ends at once)."""
+    from bot.matrix.features import install_features
     from bot.matrix.run import matrix_config, run_matrix
 
     matrix_config(settings)  # a missing or malformed setting is explained before anything opens
@@ -175,7 +176,7 @@ async def cmd_run_matrix(args: argparse.Namespace, settings: Settings) -> int:
             loop.add_signal_handler(sig, request_stop, sig)
             handled.append(sig)
     try:
-        await run_matrix(settings, stopping)
+        await run_matrix(settings, stopping, installers=[install_features])
     finally:
         _remove_signal_handlers(loop, handled)
     return 0

@@ -16,6 +16,7 @@ from bot.core.services import Services
 from bot.edge.client import MultinationsBot
 from bot.edge.commands import run_command
 from bot.edge.conversation import DiscordConversation
+from bot.features.install import install_core
 
 
 class CoreCog(commands.Cog):
@@ -24,7 +25,7 @@ class CoreCog(commands.Cog):
     def __init__(self, bot: MultinationsBot, services: Services) -> None:
         self.bot = bot
         self.services = services
-        self.flows = CoreFlows(services, DiscordConversation(bot))
+        self.flows: CoreFlows = install_core(services, DiscordConversation(bot)).flows
 
     async def cog_load(self) -> None:
         """Declare the commands and register the forgetting and redaction jobs."""

@@ -17,7 +17,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core import capabilities
 from bot.core.languages import LANGUAGES
 from bot.edge.calendar import DiscordCalendar
 from bot.edge.client import GUILD_ONLY, MultinationsBot
@@ -27,6 +26,7 @@ from bot.edge.ui import acknowledge_if_busy
 from bot.features.events.flows import EventsFlows
 from bot.features.events.service import EventsService
 from bot.features.events.timeparse import format_local
+from bot.features.install import Installed, install_events, uninstall_events
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +51,15 @@ DATES_OFFERED = 10
 class EventsCog(commands.Cog):
     """Events, RSVPs, reminders and free announcements."""
 
-    def __init__(self, bot: MultinationsBot, service: EventsService) -> None:
+    def __init__(self, bot: MultinationsBot, feature: Installed) -> None:
         self.bot = bot
-        self.service = service
-        self.flows = EventsFlows(service, bot.services, DiscordConversation(bot), DiscordCalendar(bot))
+        self.feature = feature
+        self.service: EventsService = feature.service
+        self.flows: EventsFlows = feature.flows
 
     async def cog_load(self) -> None:
         """Start the flows and re-plan what has nothing pending (reconciliation at start)."""
-        await self.flows.start()
-        report = await self.service.reconcile()
-        log.info("events reconciled: %d events and %d announcements re-planned, %d posts undelivered",
-                 report.replanned_events, report.replanned_announcements, len(report.unposted))
+        await self.feature.start()
 
     async def cog_unload(self) -> None:
         """Stop handling the job kinds (their rows stay planned)."""
@@ -265,17 +263,12 @@ class EventsCog(commands.Cog):
 
 async def setup(bot: MultinationsBot) -> None:
     """Extension entry point: the service, its privacy section, the capability, the cog."""
-    services = bot.services
-    service = EventsService(services.db, services.clock, services.jobs, services.settings.zone)
-    services.privacy.register(service.privacy_section())
-    services.capabilities[capabilities.EVENTS] = service
-    await bot.add_cog(EventsCog(bot, service))
+    await bot.add_cog(EventsCog(bot, install_events(bot.services, DiscordConversation(bot), DiscordCalendar(bot))))
 
 
 async def teardown(bot: MultinationsBot) -> None:
     """Extension exit point."""
-    bot.services.privacy.unregister("events")
-    bot.services.capabilities.pop(capabilities.EVENTS, None)
+    uninstall_events(bot.services)
 
 
 __all__: list[Any] = ["EventsCog", "setup", "teardown"]

@@ -19,6 +19,7 @@ from bot.edge.ui import acknowledge_if_busy
 from bot.features.faq import commands as declared
 from bot.features.faq.flows import FaqFlows
 from bot.features.faq.service import FaqService
+from bot.features.install import Installed, install_faq, uninstall_faq
 
 
 def _choices(pairs: tuple[tuple[str, str], ...]) -> list[app_commands.Choice[str]]:
@@ -35,16 +36,15 @@ class FaqCog(commands.Cog):
 
     faq = app_commands.Group(name="faq", description="Answers to newcomers' questions, in your language")
 
-    def __init__(self, bot: MultinationsBot, service: FaqService) -> None:
+    def __init__(self, bot: MultinationsBot, feature: Installed) -> None:
         self.bot = bot
-        self.service = service
-        self.flows = FaqFlows(bot.services, DiscordConversation(bot), service)
+        self.feature = feature
+        self.service: FaqService = feature.service
+        self.flows: FaqFlows = feature.flows
 
     async def cog_load(self) -> None:
         """Load the starter set once, then the index; start the flows (commands, controls, the notice job)."""
-        await self.service.ensure_starter()
-        await self.service.load()
-        await self.flows.start()
+        await self.feature.start()
 
     async def cog_unload(self) -> None:
         """Stop handling the job kind (rows stay pending) and forget the commands and controls."""
@@ -161,14 +161,9 @@ class FaqCog(commands.Cog):
 
 async def setup(bot: MultinationsBot) -> None:
     """Extension entry point: build the service, publish the capability, add the cog."""
-    services = bot.services
-    service = FaqService(services.db, services.clock, services.jobs)
-    services.privacy.register(service.privacy_section())
-    services.capabilities["faq"] = service
-    await bot.add_cog(FaqCog(bot, service))
+    await bot.add_cog(FaqCog(bot, install_faq(bot.services, DiscordConversation(bot))))
 
 
 async def teardown(bot: MultinationsBot) -> None:
     """Extension exit point."""
-    bot.services.capabilities.pop("faq", None)
-    bot.services.privacy.unregister("faq")
+    uninstall_faq(bot.services)

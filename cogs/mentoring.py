@@ -13,11 +13,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core import capabilities
 from bot.edge.client import MultinationsBot
 from bot.edge.commands import run_command
 from bot.edge.conversation import DiscordConversation
 from bot.edge.ui import clip
+from bot.features.install import Installed, install_mentoring, uninstall_mentoring
 from bot.features.mentoring.flows import MentoringFlows
 from bot.features.mentoring.model import (
     AVAILABILITY,
@@ -40,10 +40,11 @@ Interaction = discord.Interaction[MultinationsBot]
 class MentoringCog(commands.Cog):
     """Mentor profiles, matching rounds and the follow-up of each pair."""
 
-    def __init__(self, bot: MultinationsBot, service: MentoringService) -> None:
+    def __init__(self, bot: MultinationsBot, feature: Installed) -> None:
         self.bot = bot
-        self.service = service
-        self.flows = MentoringFlows(service, bot.services, DiscordConversation(bot))
+        self.feature = feature
+        self.service: MentoringService = feature.service
+        self.flows: MentoringFlows = feature.flows
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
@@ -59,7 +60,7 @@ class MentoringCog(commands.Cog):
 
     async def cog_load(self) -> None:
         """The commands, the editor, follow-ups, check-ins, "no mentor yet" notes and the retention sweep."""
-        await self.flows.start()
+        await self.feature.start()
 
     async def cog_unload(self) -> None:
         """Stop handling them (rows stay for the next load)."""
@@ -245,15 +246,9 @@ def _complete(current: str, labels: dict[str, str]) -> list[app_commands.Choice[
 
 async def setup(bot: MultinationsBot) -> None:
     """Extension entry point: the service, its privacy section and the capability."""
-    services = bot.services
-    service = MentoringService(services.db, services.clock, services.jobs, services.guild_config,
-                               zone=services.settings.zone)
-    services.privacy.register(service.privacy_section())
-    services.capabilities[capabilities.MENTORING] = service
-    await bot.add_cog(MentoringCog(bot, service))
+    await bot.add_cog(MentoringCog(bot, install_mentoring(bot.services, DiscordConversation(bot))))
 
 
 async def teardown(bot: MultinationsBot) -> None:
     """Extension exit point."""
-    bot.services.privacy.unregister("mentoring")
-    bot.services.capabilities.pop(capabilities.MENTORING, None)
+    uninstall_mentoring(bot.services)

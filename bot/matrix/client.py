@@ -112,7 +112,10 @@ class MatrixBot:
         #: commands from then on are answered.
         self.ready = asyncio.Event()
         self._on_join: list[Callable[[int, UserRef], Awaitable[None]]] = []
+        self._on_leave: list[Callable[[int, UserRef], Awaitable[None]]] = []
         self.handled = 0
+        #: The features installed over this adapter (`bot.matrix.features`), by name.
+        self.features: dict[str, Any] = {}
         #: Departed members' data is deleted after the retention period, as on Discord.
         self.retention = MemberRetention(services.jobs, services.privacy, services.clock,
                                          services.settings.retention_days_after_leave)
@@ -127,9 +130,9 @@ class MatrixBot:
 
     # ----- raw calls ------------------------------------------------------------------------------
     async def call(self, method: Method, path: Any, content: Any = None,
-                   query: dict[str, str] | None = None) -> Any:
+                   query: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Any:
         """One request to the client-server API."""
-        return await self.api.request(method, path, content, query_params=query)
+        return await self.api.request(method, path, content, headers=headers, query_params=query)
 
     async def send(self, room_id: str, content: dict[str, Any], *, key: str | None = None,
                    event_type: str = "m.room.message") -> str:
@@ -270,6 +273,10 @@ class MatrixBot:
                 held.add(cap)
         return frozenset(held)
 
+    def is_community_member(self, matrix_user: str) -> bool:
+        """Whether the user is joined to the community's space right now."""
+        return matrix_user in self._community_members
+
     def in_space(self, room_id: str) -> bool:
         """A room of the community (the space or one of its rooms)."""
         return room_id == self.space_id or room_id in self._rooms_by_name.values()
@@ -279,6 +286,10 @@ class MatrixBot:
         self._on_join.append(hook)
 
     # ----- direct rooms ---------------------------------------------------------------------------
+    def on_leave(self, hook: Callable[[int, UserRef], Awaitable[None]]) -> None:
+        """Call `hook(community, user)` when a member leaves the space (after the forgetting is planned)."""
+        self._on_leave.append(hook)
+
     async def direct_room(self, user: int, matrix_user: str) -> str:
         """The member's direct room, created now (unencrypted, marked direct) when there is none."""
         lock = self._direct_locks.setdefault(user, asyncio.Lock())
@@ -467,6 +478,11 @@ class MatrixBot:
         user = await self.store.known_local(matrix_user)
         if user is not None:
             await self.retention.member_left(self.community, user)
+            for hook in self._on_leave:
+                try:
+                    await hook(self.community, UserRef.of(user))
+                except Exception:
+                    log.exception("a leave hook failed")
             await self.services.waker.reschedule()
 
     async def _arrived(self, matrix_user: str) -> None:

@@ -22,18 +22,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mautrix.api import Method, Path
+from mautrix.api import MediaPath, Method, Path
 from mautrix.errors import MatrixConnectionError, MatrixRequestError
 
 from bot.core.access import Capability
 from bot.core.conversation import (
+    Attachment,
     Button,
     Choice,
     Delivery,
     Form,
+    Label,
     Message,
     MessageRef,
     PlaceRef,
+    Posted,
+    Relabeled,
     Unreachable,
     UserRef,
 )
@@ -97,6 +101,10 @@ class MatrixConversation:
         entries, least, most = entries_of(message)
         extra = prompt_lines(t, entries, most) if entries else None
         content = await self.bot.render(message, language, extra)
+        if message.reply_to is not None:
+            replied = await self.bot.store.matrix(message.reply_to.id)
+            if replied:
+                content["m.relates_to"] = {"m.in_reply_to": {"event_id": replied}}
         if entries:
             prompt = await self.bot.store.open_prompt(
                 user_id=user, room_id=room_id, kind="choice", action="", options=entries, language=language,
@@ -114,6 +122,29 @@ class MatrixConversation:
                    key: str | None = None) -> MessageRef | None:
         ref, _outcome = await self._post(community, place, message, key)
         return ref
+
+    async def publish(self, community: int, place: Place | PlaceRef, message: Message, *,
+                      key: str | None = None) -> Posted:
+        ref, outcome = await self._post(community, place, message, key)
+        return Posted(ref, outcome)
+
+    async def is_member(self, community: int, user: UserRef) -> bool:
+        if community != self.bot.community:
+            return False
+        matrix_user = await self.bot.store.matrix(user.id)
+        return matrix_user is not None and self.bot.is_community_member(matrix_user)
+
+    async def send_files(self, room_id: str, files: Sequence[Attachment], *, key: str | None) -> None:
+        """Each file uploaded to the media repository, then sent as an `m.file` event (a repeat with the same
+        key uploads again but the homeserver keeps one event)."""
+        for n, attachment in enumerate(files, 1):
+            uploaded = await self.bot.call(Method.POST, MediaPath.v3.upload, attachment.data,
+                                           headers={"Content-Type": attachment.media_type},
+                                           query={"filename": attachment.name})
+            content = {"msgtype": "m.file", "body": attachment.name, "filename": attachment.name,
+                       "url": str(uploaded["content_uri"]),
+                       "info": {"mimetype": attachment.media_type, "size": len(attachment.data)}}
+            await self.bot.send(room_id, content, key=f"{key}:file:{n}" if key is not None else None)
 
     async def _post(self, community: int, place: Place | PlaceRef, message: Message,
                     key: str | None) -> tuple[MessageRef | None, Delivery]:
@@ -273,28 +304,38 @@ class MatrixConversation:
             return False
         return True
 
-    async def relabel(self, community: int, user: UserRef, *, add: Sequence[str] = (),
-                      remove: Sequence[str] = ()) -> bool:
+    async def relabel(self, community: int, user: UserRef, *, add: Sequence[Label] = (),
+                      remove: Sequence[Label] = ()) -> Relabeled:
         matrix_user = await self.bot.store.matrix(user.id)
-        if matrix_user is None:
-            return False
+        if matrix_user is None or not self.bot.is_community_member(matrix_user):
+            return Relabeled()  # nobody we know, or no longer here: nothing to change
         try:
             for label in add:
                 room_id = await self._staff_room(label)
-                if room_id is not None:
-                    await self._invite(room_id, [user])
+                if room_id is not None and not await self._invite(room_id, [user]):
+                    return Relabeled(failed=True)
             for label in remove:
                 room_id = await self._staff_room(label)
                 if room_id is not None and matrix_user in self.bot.members_of(room_id):
                     await self.bot.call(Method.POST, Path.v3.rooms[room_id].kick, {"user_id": matrix_user})
-        except _FAILURES as exc:
+        except MatrixRequestError as exc:
+            log.warning("could not change the labels of member %s (HTTP %s)", user.id, exc.http_status)
+            if exc.http_status == 403:
+                return Relabeled(refused=tuple(label.name for label in (*add, *remove)))
+            return Relabeled(failed=True)
+        except (MatrixConnectionError, TimeoutError) as exc:
             log.warning("could not change the labels of member %s (%s)", user.id, type(exc).__name__)
-            return False
-        await self.bot.store.change_labels(int(user.id), community, list(add), list(remove))
-        return True
+            return Relabeled(failed=True)
+        await self.bot.store.change_labels(int(user.id), community, [label.name for label in add],
+                                           [label.name for label in remove])
+        return Relabeled()
 
-    async def _staff_room(self, label: str) -> str | None:
-        place = BY_NAME.get(label)
+    async def _staff_room(self, label: Label) -> str | None:
+        if label.chosen:
+            chosen = await self.bot.store.matrix(label.chosen)
+            if chosen and chosen.startswith("!"):
+                return chosen
+        place = BY_NAME.get(label.name)
         if place is None or not place.staff:
             return None
         return await self.bot.place_room(place)
@@ -343,8 +384,11 @@ class MatrixExchange:
 
     async def answer(self, message: Message) -> None:
         room_id = await self.private_room()
-        await self.bot.conversation.send_with_controls(room_id, message, key=self._key(), language=self._language,
+        key = self._key()
+        await self.bot.conversation.send_with_controls(room_id, message, key=key, language=self._language,
                                                        user=self._user, community=self._community)
+        if message.files:
+            await self.bot.conversation.send_files(room_id, message.files, key=key)
 
     async def replace(self, message: Message) -> None:
         if self.prompt_event is None:

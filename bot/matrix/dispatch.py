@@ -176,8 +176,8 @@ class Dispatcher:
     # ----- prompts --------------------------------------------------------------------------------
     async def _choice(self, prompt: Prompt, room_id: str, sender: str, event_id: str, text: str, *,
                       reacted: bool = False) -> None:
+        # The member's language now (a step may just have changed it), not the one the prompt was shown in.
         turn = await self.exchange(room_id, sender, event_id, community=prompt.community,
-                                   language=None if prompt.user_id is None else prompt.language,
                                    prompt_event=prompt.event_id)
         t = self.bot.services.translator(turn.language)
         picked = self._picked(prompt, text)

@@ -588,6 +588,7 @@ def matrix_bot_runner() -> BotRunner | None:
 
     async def run(environ: Mapping[str, str], stopping: asyncio.Event, ready: asyncio.Event) -> None:
         from bot.core.settings import load_settings
+        from bot.matrix.features import install_features
         from bot.matrix.run import run_matrix
 
         settings = load_settings({**os.environ, "PLATFORM": "matrix", **environ}, dotenv=None)
@@ -601,7 +602,7 @@ def matrix_bot_runner() -> BotRunner | None:
             watchers.append(asyncio.create_task(wait(), name="bg:matrix-ready"))
 
         try:
-            await run_matrix(settings, stopping, installers=[tell_when_ready])
+            await run_matrix(settings, stopping, installers=[install_features, tell_when_ready])
         finally:
             for watcher in watchers:
                 watcher.cancel()

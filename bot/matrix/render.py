@@ -3,7 +3,8 @@
 Text segments: the bot's words as they are (escaped for HTML), member-written text escaped
 everywhere, a mention as a matrix.to pill of the member's Matrix id, a moment as the already-formatted
 fallback (Matrix has no client-side time stamps), a command as `!event show event:7` with the
-names in the reader's language, a jump as a matrix.to link to the event. A card is a bold title,
+names in the reader's language, a jump as a matrix.to link to the event, a place as a matrix.to link
+to its room, a label as its name (never a ping). A reply carries `m.in_reply_to`. A card is a bold title,
 its body and its fields as a short list. Controls are drawn by the adapter as a numbered list (see
 `bot.matrix.prompts`). `m.mentions` lists only the members the message may notify, never a room.
 """
@@ -20,9 +21,11 @@ from bot.core.conversation import (
     Card,
     CommandRef,
     Jump,
+    LabelRef,
     Mention,
     Message,
     Moment,
+    PlaceLink,
     Plain,
     Said,
     Text,
@@ -99,6 +102,12 @@ async def render_text(out: Rendered, text: Text, resolve: Resolve,
             event = await resolve(segment.message.id) or segment.message.id
             link = matrix_to(room, event)
             out.add(link, f'<a href="{html.escape(link)}">{html.escape(link)}</a>')
+        elif isinstance(segment, PlaceLink):
+            room = await resolve(segment.place.id) or segment.place.id
+            link = matrix_to(room)
+            out.add(link, f'<a href="{html.escape(link)}">{html.escape(link)}</a>')
+        elif isinstance(segment, LabelRef):
+            out.add(segment.label.name)  # a label is a room membership (or only stored): never a ping
         elif isinstance(segment, CommandRef):
             code = reader if segment.language == READER else segment.language
             t = translator(code) if translator is not None and code else None
@@ -111,7 +120,12 @@ async def render_card(out: Rendered, card: Card, resolve: Resolve,
     """A card as a bold title, its body and its fields."""
     if out.body:
         out.add("\n\n", "<br><br>")
-    out.add(card.title, f"<b>{html.escape(card.title)}</b>")
+    if isinstance(card.title, Text):
+        title = Rendered()
+        await render_text(title, card.title, resolve, translator, reader)
+        out.add("".join(title.body), "<b>" + "".join(title.html) + "</b>")
+    else:
+        out.add(card.title, f"<b>{html.escape(card.title)}</b>")
     if card.body:
         out.add("\n", "<br>")
         await render_text(out, card.body, resolve, translator, reader)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from bot.core.flows import Answer
 from bot.core.services import Services, build_services
 from bot.core.settings import Settings
 from bot.matrix.client import MatrixBot, MatrixConfig
+from bot.matrix.features import install_features
 from bot.matrix.http import Pacer
 from tests.conftest import START
 from tests.matrix.conftest import MatrixCommunity
@@ -117,7 +119,8 @@ class BotRunner:
 
     def __init__(self, community: MatrixCommunity, database: Path, *, session: Any = None,
                  pacer: Pacer | None = None, desk: Desk | None = None, language: str = "en",
-                 backoff: float = 0.05) -> None:
+                 backoff: float = 0.05, features: bool = False) -> None:
+        """`features`: install the four features and the core commands as `run_matrix` does."""
         self.community = community
         self.database = database
         self.session = session
@@ -125,6 +128,9 @@ class BotRunner:
         self.desk = desk if desk is not None else Desk()
         self.language = language
         self.backoff = backoff
+        self.features = features
+        #: The project's clock, kept across restarts (time moves only when a test moves it).
+        self.clock = FixedClock(START)
         self.running: Running | None = None
 
     def config(self) -> MatrixConfig:
@@ -134,10 +140,14 @@ class BotRunner:
 
     async def start(self) -> Running:
         settings = Settings(database_path=self.database, default_language=self.language, platform="matrix")
-        services = await build_services(settings, clock=FixedClock(START), database_path=self.database)
+        services = await build_services(settings, clock=self.clock, database_path=self.database)
         declare_desk(services, self.desk)
         bot = MatrixBot(services, self.config(), session=self.session, pacer=self.pacer, sync_timeout_ms=5000,
                         backoff=self.backoff)
+        if self.features:
+            await bot.login()
+            await install_features(services, bot)
+            await services.jobs.reconcile()
         task = asyncio.create_task(bot.run(), name="test:matrix-bot")
         ready = asyncio.create_task(bot.ready.wait())
         done, _ = await asyncio.wait({task, ready}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
@@ -157,6 +167,19 @@ class BotRunner:
             await asyncio.wait_for(running.task, 30)
         await running.bot.close()
         await running.services.close()
+
+    async def advance(self, by: timedelta) -> None:
+        """Move the project's clock by `by`, stopping at each job's due time to run what is due then (what
+        the waker does in production: a job runs at its time, not when the clock has jumped past it)."""
+        target = self.clock.now() + by
+        jobs = self.services.jobs
+        while (due := await jobs.next_due()) is not None and due <= target:
+            self.clock.set(max(due, self.clock.now()))
+            report = await jobs.run_due()
+            if not report.keys and due <= self.clock.now() and await jobs.next_due() == due:
+                break  # held back (e.g. waiting for a retry): go on to the target
+        self.clock.set(target)
+        await jobs.run_due()
 
     async def restart(self) -> Running:
         await self.stop()

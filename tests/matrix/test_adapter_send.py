@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bot.core.access import Capability
-from bot.core.conversation import Delivery, Message, Parts, PlaceRef, UserRef
+from bot.core.conversation import Delivery, Label, Message, Parts, PlaceRef, UserRef
 from bot.core.places import PAIRS, VOLUNTEERS, WELCOME
 from tests.matrix.adapter import direct_room_of, running_bot
 from tests.matrix.conftest import MatrixCommunity
@@ -143,7 +143,8 @@ async def test_a_staff_label_is_membership_of_the_staff_room(matrix: MatrixCommu
     async with running_bot(matrix, tmp_path / "bot.db") as runner:
         bot = runner.bot
         amal_ref = UserRef.of(await bot.local_user(amal.user_id))
-        assert await bot.conversation.relabel(bot.community, amal_ref, add=["volunteers", "lang-ar"])
+        added = [Label(None, "volunteers"), Label(None, "lang-ar")]
+        assert await bot.conversation.relabel(bot.community, amal_ref, add=added)
         room = await amal.next_invite()
         assert room == matrix.room("volunteers")
         await amal.join(room)
@@ -153,7 +154,7 @@ async def test_a_staff_label_is_membership_of_the_staff_room(matrix: MatrixCommu
         await amal.next_text(dm, sender=matrix.bot.user_id)
         assert await bot.staff_of(amal.user_id) == frozenset({Capability.VOLUNTEER})
         assert await bot.store.labels(int(amal_ref.id), bot.community) == {"volunteers", "lang-ar"}
-        assert await bot.conversation.relabel(bot.community, amal_ref, remove=["volunteers"])
+        assert await bot.conversation.relabel(bot.community, amal_ref, remove=[Label(None, "volunteers")])
         member = await amal.state(matrix.room("welcome"), "m.room.member", amal.user_id)
         assert member["membership"] == "join"
         joined = await matrix.admin.request("GET", f"/_matrix/client/v3/rooms/{quote(room, safe='')}/joined_members",

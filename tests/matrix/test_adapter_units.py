@@ -134,3 +134,45 @@ def test_buckets_pace_writes_and_a_429_pauses_everyone() -> None:
     assert other.reserve(10.0) == 0.0  # another room has its own bucket
     other.blocked_until = 15.0  # the homeserver said: wait until then
     assert other.reserve(11.0) == 4.0
+
+
+def _protocol_members(protocol: type) -> set[str]:
+    return {name for name in vars(protocol) if not name.startswith("_")} | set(
+        getattr(protocol, "__annotations__", {}))
+
+
+@pytest.mark.parametrize(("protocol", "adapter"),
+                         [("Conversation", "MatrixConversation"), ("Exchange", "MatrixExchange")])
+def test_the_adapter_implements_every_member_of_the_port(protocol: str, adapter: str) -> None:
+    """A member the port grew (publish, is_member, ...) that the Matrix adapter lacks fails here, not in a feature."""
+    import inspect
+
+    import bot.core.conversation as port
+    import bot.matrix.conversation as matrix
+
+    wanted = getattr(port, protocol)
+    have = getattr(matrix, adapter)
+    for name in sorted(_protocol_members(wanted)):
+        assert hasattr(have, name), f"{adapter} lacks {name}"
+        expected = getattr(wanted, name, None)
+        if inspect.isfunction(expected):
+            got = getattr(have, name)
+            assert inspect.iscoroutinefunction(got) == inspect.iscoroutinefunction(expected), name
+            assert list(inspect.signature(got).parameters) == list(inspect.signature(expected).parameters), name
+
+
+async def test_place_links_labels_and_a_written_card_title_are_rendered() -> None:
+    from bot.core.conversation import Card, Label, LabelRef, Message, MessageRef, PlaceLink, PlaceRef, Said, Text
+    from bot.matrix.render import render_message
+
+    ids = {"4": "!welcome:hs"}
+
+    async def resolve(local: str) -> str | None:
+        return ids.get(local)
+
+    message = Message(Text((PlaceLink(PlaceRef("4")), LabelRef(Label(None, "organizers")))),
+                      card=Card(Text((Said("<b>Fika</b>"),))), reply_to=MessageRef(PlaceRef("4"), "9"))
+    content = await render_message(message, resolve)
+    assert content["body"].startswith("https://matrix.to/#/!welcome:hs" + "organizers")
+    assert "<b>&lt;b&gt;Fika&lt;/b&gt;</b>" in content["formatted_body"]  # member text stays text
+    assert content["m.mentions"] == {}  # a label never pings
