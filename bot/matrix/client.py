@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -82,6 +83,16 @@ def txn_id(key: str) -> str:
     return "mnb-" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
+#: The space's members as of the last handled batch, as digests (never the ids themselves): who joined
+#: while the bot was down is told apart from who was there before.
+SPACE_MEMBERS = "space_members"
+
+
+def member_digest(matrix_user: str) -> str:
+    """A member's id as the stored list of the space's members keeps it."""
+    return hashlib.sha256(matrix_user.encode()).hexdigest()[:24]
+
+
 class MatrixBot:
     """The adapter's runtime: homeserver connection, rooms, membership, the sync loop."""
 
@@ -121,6 +132,7 @@ class MatrixBot:
                                          services.settings.retention_days_after_leave)
         self.retention.register()
         self._community_members: set[str] = set()
+        self._members_changed = False
         self._direct_locks: dict[int, asyncio.Lock] = {}
         from bot.matrix.conversation import MatrixConversation
         from bot.matrix.dispatch import Dispatcher
@@ -353,6 +365,7 @@ class MatrixBot:
             await self.login()
         await self.prepare()
         since = await self.store.state(NEXT_BATCH)
+        await self._arrived_while_away(first_start=since is None)
         while since is None and not self._stopping.is_set():
             # First start: what was said before the bot existed is not a command to it.
             try:
@@ -375,12 +388,33 @@ class MatrixBot:
             if data is None:
                 break
             await self.handle_sync(data)
+            if self._members_changed:
+                await self._store_members()
             if first_batch:
                 # What happened while the bot was away is handled: from now on it is live.
                 first_batch = False
                 self.ready.set()
             since = str(data["next_batch"])
             await self.store.set_state(NEXT_BATCH, since)
+
+    async def _store_members(self) -> None:
+        digests = sorted(member_digest(m) for m in self._community_members)
+        await self.store.set_state(SPACE_MEMBERS, json.dumps(digests))
+        self._members_changed = False
+
+    async def _arrived_while_away(self, *, first_start: bool) -> None:
+        """Welcome who joined the space while the bot was down (their join events came before the sync
+        position it resumes from, or were read with the space's members at start). On the first start, and
+        when no list was kept yet, everyone present counts as already there."""
+        kept = await self.store.state(SPACE_MEMBERS)
+        if first_start or kept is None:
+            await self._store_members()
+            return
+        known = set(json.loads(kept))
+        for member in sorted(self._community_members):
+            if member != self.user_id and member_digest(member) not in known:
+                await self._arrived(member)
+        await self._store_members()
 
     async def _sync_or_stop(self, since: str, timeout_ms: int) -> dict[str, Any] | None:
         syncing = asyncio.ensure_future(self.sync_once(since, timeout_ms))
@@ -437,9 +471,11 @@ class MatrixBot:
                         continue
                     if membership == "join" and member not in self._community_members:
                         self._community_members.add(member)
+                        self._members_changed = True
                         arrivals.append((member, True))
                     elif membership in ("leave", "ban") and room_id == self.space_id:
                         self._community_members.discard(member)
+                        self._members_changed = True
                         arrivals.append((member, False))
                     continue
                 sender = event.get("sender", "")
