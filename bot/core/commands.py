@@ -23,9 +23,9 @@ from enum import StrEnum
 from typing import Any
 
 from bot.core.access import Capability
-from bot.core.conversation import Exchange, UserRef
+from bot.core.conversation import CommandRef, Exchange, UserRef
 from bot.core.errors import Msg, NotAllowed, UserError, Verbatim
-from bot.core.i18n import N_, Items
+from bot.core.i18n import N_, Items, Translator
 
 
 class Kind(StrEnum):
@@ -106,6 +106,23 @@ STAFF_NAMES: dict[Capability, Msg] = {
 
 _TRUE = frozenset({"true", "yes", "on", "1", "y"})
 _FALSE = frozenset({"false", "no", "off", "0", "n"})
+
+
+def refusal_text(t: Translator, error: UserError,
+                 write_command: Callable[[CommandRef, Translator | None], str]) -> str:
+    """The member-facing sentence of a `UserError` in `t`'s language: `Msg` values translated, command
+    references written as the platform writes commands (`write_command`), lists of `Msg` joined."""
+    values: dict[str, object] = {}
+    for key, value in error.values.items():
+        if isinstance(value, Msg):
+            values[key] = t._(value)
+        elif isinstance(value, CommandRef):
+            values[key] = write_command(value, t if value.language else None)
+        elif isinstance(value, list | tuple) and value and all(isinstance(v, Msg) for v in value):
+            values[key] = t.join([t._(v) for v in value])
+        else:
+            values[key] = value
+    return str(t._(error.message, **values))
 
 
 class UsageError(UserError):

@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot.core.conversation import CommandRef
+from bot.core.commands import refusal_text
 from bot.core.db import storage_problem
-from bot.core.errors import Msg, NotAllowed, UserError
+from bot.core.errors import NotAllowed, UserError
 from bot.core.i18n import Translator
 from bot.core.logs import scrub_exception
 from bot.edge.translator import render_command
@@ -60,17 +60,7 @@ async def send_ephemeral(interaction: discord.Interaction[Any], content: str) ->
 
 def render_user_error(t: Translator, error: UserError) -> str:
     """The member-facing sentence of a `UserError`, with `Msg` values translated."""
-    values: dict[str, object] = {}
-    for key, value in error.values.items():
-        if isinstance(value, Msg):
-            values[key] = t._(value)
-        elif isinstance(value, CommandRef):
-            values[key] = render_command(value, t if value.language else None)
-        elif isinstance(value, list | tuple) and value and all(isinstance(v, Msg) for v in value):
-            values[key] = t.join([t._(v) for v in value])
-        else:
-            values[key] = value
-    return t._(error.message, **values)
+    return refusal_text(t, error, render_command)
 
 
 async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:

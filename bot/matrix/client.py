@@ -31,7 +31,7 @@ from mautrix.api import Method, Path
 from mautrix.errors import MatrixConnectionError, MatrixRequestError
 
 from bot.core.access import Capability
-from bot.core.conversation import CommandRef, Message, Parts, UserRef
+from bot.core.conversation import Message, Parts, UserRef
 from bot.core.errors import UserError
 from bot.core.places import COORDINATORS, ORGANIZERS, TRANSLATORS, VOLUNTEERS, Place
 from bot.core.retention import MemberRetention
@@ -549,20 +549,10 @@ class MatrixBot:
 
     async def user_error_text(self, t: Any, error: UserError) -> str:
         """The sentence of a refusal (command references written as `!command`)."""
-        from bot.core.errors import Msg
+        from bot.core.commands import refusal_text
         from bot.matrix.render import render_command
 
-        values: dict[str, object] = {}
-        for key, value in error.values.items():
-            if isinstance(value, Msg):
-                values[key] = t._(value)
-            elif isinstance(value, CommandRef):
-                values[key] = render_command(value, t if value.language else None)
-            elif isinstance(value, list | tuple) and value and all(isinstance(v, Msg) for v in value):
-                values[key] = t.join([t._(v) for v in value])
-            else:
-                values[key] = value
-        return str(t._(error.message, **values))
+        return refusal_text(t, error, render_command)
 
     def members_of(self, room_id: str) -> Sequence[str]:
         """The joined members of a room the bot follows."""
