@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import re
 import sys
@@ -32,6 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.core.collector import Collector
 from bot.simulator import Simulator
 from bot.simulator.discord_side import GUILD_ID, Message
 from bot.simulator.harness import seed_guild
@@ -105,6 +107,8 @@ async def shape(sim: Simulator, payloads: list[dict[str, Any]], spread_seconds: 
     tokens = [p["token"] for p in payloads]
     for token in tokens:
         sim.discord.interactions[token]["started"] = None
+    collections = CollectionTimer()
+    gc.callbacks.append(collections)
     base = loop.time()
 
     def feed(payload: dict[str, Any]) -> None:
@@ -122,6 +126,7 @@ async def shape(sim: Simulator, payloads: list[dict[str, Any]], spread_seconds: 
     await asyncio.sleep(spread_seconds + 0.01)
     await sim.settle(timeout=120)
     cpu = time.process_time() - cpu_before
+    gc.callbacks.remove(collections)
     first, final, missed, unanswered = [], [], 0, 0
     for token in tokens:
         info = sim.discord.interactions[token]
@@ -134,16 +139,33 @@ async def shape(sim: Simulator, payloads: list[dict[str, Any]], spread_seconds: 
             missed += 1
     return {"first_p50": percentile(first, 50), "first_p99": percentile(first, 99),
             "final_p50": percentile(final, 50), "final_p99": percentile(final, 99),
-            "missed": missed, "unanswered": unanswered, "count": len(tokens), "cpu": cpu, "load": load_before}
+            "missed": missed, "unanswered": unanswered, "count": len(tokens), "cpu": cpu, "load": load_before,
+            "collections": collections.count, "collecting": collections.seconds}
 
 
-async def run(count: int) -> None:
+class CollectionTimer:
+    """Counts Python's cycle collections and the time they take (a `gc.callbacks` entry)."""
+
+    def __init__(self) -> None:
+        self.count, self.seconds, self._began = 0, 0.0, 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.count += 1
+            self.seconds += time.perf_counter() - self._began
+
+
+async def run(count: int, python_gc: bool) -> None:
     def seed(fake):  # type: ignore[no-untyped-def]
         seed_guild(fake)
 
     with tempfile.TemporaryDirectory() as tmp:
+        # The cycle collector as the bot runs it in production (`bot.core.collector`), or as Python has it.
+        collector = Collector(freeze_at_ready=False, defer_in_bursts=False) if python_gc else Collector()
         async with Simulator.running(Path(tmp) / "bot.db", start=datetime(2026, 12, 1, 10, tzinfo=UTC),
-                                     seed=seed) as sim:
+                                     seed=seed, collector=collector) as sim:
             sim.running_bot.rate_limiter._burst = 1e9
             announcement, start = await prepare(sim, count * 2)
             spread = await shape(sim, build_payloads(sim, count, announcement, start), 1.0)
@@ -161,6 +183,8 @@ async def run(count: int) -> None:
         print(f"  final answer    p50 {result['final_p50']:7.1f} ms   p99 {result['final_p99']:7.1f} ms"
               f"   (target p99 <= {final_aim:g} ms)")
         print(f"  missed the 3 s deadline: {result['missed']}   unanswered: {result['unanswered']}   (target: none)")
+        print(f"  cycle collections while it ran: {result['collections']}, {result['collecting'] * 1000:.0f} ms"
+              + (" (Python's own collector settings)" if python_gc else " (paused during the burst, as the bot runs)"))
 
 
 #: Targets (the reference machine): a busy second, and everything at one instant.
@@ -173,8 +197,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="50 interactions per shape (CI)")
     parser.add_argument("--count", type=int, default=None)
+    parser.add_argument("--python-gc", action="store_true",
+                        help="leave Python's cycle collector as it is (no pause in bursts, no freeze at start)")
     args = parser.parse_args()
-    asyncio.run(run(args.count or (50 if args.small else 1000)))
+    asyncio.run(run(args.count or (50 if args.small else 1000), args.python_gc))
 
 
 if __name__ == "__main__":

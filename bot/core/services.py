@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.core.access import Access
 from bot.core.clock import Clock, SystemClock
+from bot.core.collector import Collector
 from bot.core.commands import Commands
 from bot.core.db import Database
 from bot.core.flows import Routes
@@ -50,6 +51,8 @@ class Services:
     routes: Routes = field(default_factory=Routes)
     commands: Commands = field(default_factory=Commands)
     capabilities: dict[str, Any] = field(default_factory=dict)
+    #: When Python's cycle collector may run (paused during bursts; start-up objects frozen at ready).
+    collector: Collector = field(default_factory=Collector)
 
     def translator(self, language: str) -> Translator:
         """A translator for `language` in the configured zone."""
@@ -74,6 +77,7 @@ class Services:
 
     async def close(self) -> None:
         """Stop the scheduler and close the database."""
+        self.collector.close()
         self.waker.shutdown()
         await self.db.close()
 
@@ -87,6 +91,7 @@ async def build_services(
     database_path: Path | str | None = None,
     exclusive: bool = True,
     busy_timeout_ms: int = 5000,
+    collector: Collector | None = None,
 ) -> Services:
     """Open the database (migrating it) and wire the core services."""
     clock = clock or SystemClock()
@@ -120,6 +125,7 @@ async def build_services(
         outbox=Outbox(jobs, clock),
         notices=notices,
         messages=messages,
+        collector=collector or Collector(),
     )
     services.routes.add("core", "allow-dm", notices.on_allow)
     services.commands.after(after_turn(notices))

@@ -148,10 +148,18 @@ class MultinationsBot(commands.Bot):
         if interaction is not None:
             answer_in_time(interaction)
         self.in_flight += 1
+        if self.in_flight > self.busy_threshold:
+            self.services.collector.burst_began()  # no cycle collection in the middle of a burst
         try:
             yield
         finally:
             self.in_flight -= 1
+            if not self.in_flight:
+                self.services.collector.burst_ended()
+
+    async def on_ready(self) -> None:
+        """Start-up is done: what it loaded is kept out of later cycle collections (`bot.core.collector`)."""
+        self.services.collector.ready()
 
     @property
     def busy(self) -> bool:

@@ -394,6 +394,7 @@ class MatrixBot:
                 # What happened while the bot was away is handled: from now on it is live.
                 first_batch = False
                 self.ready.set()
+                self.services.collector.ready()  # start-up's objects out of later cycle collections
             since = str(data["next_batch"])
             await self.store.set_state(NEXT_BATCH, since)
 

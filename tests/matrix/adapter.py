@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.core.access import Capability
 from bot.core.clock import FixedClock
+from bot.core.collector import Collector
 from bot.core.commands import Call, Kind, Param
 from bot.core.conversation import (
     Action,
@@ -140,7 +141,8 @@ class BotRunner:
 
     async def start(self) -> Running:
         settings = Settings(database_path=self.database, default_language=self.language, platform="matrix")
-        services = await build_services(settings, clock=self.clock, database_path=self.database)
+        services = await build_services(settings, clock=self.clock, database_path=self.database,
+                                        collector=Collector(freeze_at_ready=False))  # many bots, one process
         declare_desk(services, self.desk)
         bot = MatrixBot(services, self.config(), session=self.session, pacer=self.pacer, sync_timeout_ms=5000,
                         backoff=self.backoff)

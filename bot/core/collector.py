@@ -1,0 +1,97 @@
+"""When Python's cycle collector runs: not in the middle of a burst of members' answers.
+
+CPython frees most objects the moment their last reference goes, but objects that refer to each
+other in a cycle (asyncio tasks and futures with their callbacks, exceptions with their frames) wait
+for the cycle collector. It runs by itself every few hundred allocations and, now and then, walks
+every object the process holds. In a bot with a large member cache and FAQ index that walk takes
+tens to hundreds of milliseconds, and during a burst of interactions it lands in the middle of
+members' answers: in the 1,000-interaction benchmark the automatic collections were about a quarter
+of the CPU time, and every member behind one waited for it.
+
+So the bot tells the collector when it is in a burst (more interactions in flight than the busy
+threshold): automatic collection is paused until the burst is over, then switched on again, and
+what piled up is collected when nobody is waiting. A burst that does not end still gets a
+collection of the young objects every `max_deferral` seconds, so memory cannot grow without bound.
+At start (`ready`), after the modules, catalogs, FAQ index and caches are loaded, everything alive
+is moved out of the collector's sight (`gc.freeze`): later collections walk only what was created
+since. A test process starts hundreds of bots, so the simulator builds its collector without the
+freeze (each freeze would keep the earlier tests' objects for good).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+
+log = logging.getLogger(__name__)
+
+#: The longest automatic collection is paused within one burst (seconds); then the young objects are
+#: collected once and the pause goes on.
+MAX_DEFERRAL = 2.0
+
+
+class Collector:
+    """Pauses automatic cycle collection during bursts; freezes what start-up loaded."""
+
+    def __init__(self, *, freeze_at_ready: bool = True, defer_in_bursts: bool = True,
+                 max_deferral: float = MAX_DEFERRAL) -> None:
+        self.freeze_at_ready = freeze_at_ready
+        self.defer_in_bursts = defer_in_bursts
+        self.max_deferral = max_deferral
+        self.frozen = False
+        #: Whether automatic collection is paused by this collector right now.
+        self.deferring = False
+        #: Bursts seen, and collections forced by a burst that lasted longer than `max_deferral`.
+        self.bursts = 0
+        self.overdue_collections = 0
+        self._overdue: asyncio.TimerHandle | None = None
+
+    def ready(self) -> None:
+        """Start-up is done: collect once and move every object alive now out of later collections.
+
+        Only the first call freezes (a reconnect that reports ready again changes nothing)."""
+        if not self.freeze_at_ready or self.frozen:
+            return
+        gc.collect()
+        gc.freeze()
+        self.frozen = True
+        log.info("start-up objects frozen for the cycle collector: %d", gc.get_freeze_count())
+
+    def burst_began(self) -> None:
+        """More interactions are in flight than the busy threshold: pause automatic collection."""
+        if self.deferring or not self.defer_in_bursts:
+            return
+        if not gc.isenabled():
+            return  # someone else (a test, a profiler) switched it off: leave it to them
+        gc.disable()
+        self.deferring = True
+        self.bursts += 1
+        self._arm_overdue()
+
+    def burst_ended(self) -> None:
+        """No interaction is in flight any more: automatic collection runs again (soon, as usual)."""
+        if not self.deferring:
+            return
+        self.deferring = False
+        if self._overdue is not None:
+            self._overdue.cancel()
+            self._overdue = None
+        gc.enable()
+
+    def _arm_overdue(self) -> None:
+        with contextlib.suppress(RuntimeError):  # no running loop: nothing to arm (the burst ends in sync code)
+            self._overdue = asyncio.get_running_loop().call_later(self.max_deferral, self._collect_overdue)
+
+    def _collect_overdue(self) -> None:
+        self._overdue = None
+        if not self.deferring:
+            return
+        gc.collect(1)
+        self.overdue_collections += 1
+        self._arm_overdue()
+
+    def close(self) -> None:
+        """The bot stops: automatic collection as Python had it (the freeze stays)."""
+        self.burst_ended()
