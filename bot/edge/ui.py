@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -87,6 +88,9 @@ async def acknowledge_if_busy(interaction: discord.Interaction[Any], *, update: 
         await interaction.response.defer()
     else:
         await interaction.response.defer(ephemeral=True, thinking=True)
+    # The others' first responses before this one's work: every interaction that arrived with it
+    # is acknowledged before any of the answers is worked out.
+    await asyncio.sleep(0)
     return True
 
 

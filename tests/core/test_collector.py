@@ -1,0 +1,112 @@
+"""When the cycle collector runs: paused during a burst of interactions, on again after it."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from bot.core.collector import Collector
+from bot.features.faq.service import FaqService
+from bot.simulator import Simulator
+
+
+@pytest.fixture(autouse=True)
+def collector_as_python_has_it() -> Iterator[None]:
+    """Each test starts and ends with automatic collection on and nothing frozen."""
+    gc.enable()
+    yield
+    gc.unfreeze()
+    gc.enable()
+
+
+def cycle() -> None:
+    """Garbage only the cycle collector can free."""
+    a: list[object] = []
+    a.append(a)
+
+
+def test_a_burst_pauses_automatic_collection_until_it_is_over() -> None:
+    collector = Collector(freeze_at_ready=False)
+    collector.burst_began()
+    assert not gc.isenabled() and collector.deferring
+    collector.burst_began()  # a second report of the same burst changes nothing
+    assert collector.bursts == 1
+    collector.burst_ended()
+    assert gc.isenabled() and not collector.deferring
+
+
+def test_collection_switched_off_by_someone_else_stays_off_and_is_not_switched_on() -> None:
+    gc.disable()
+    collector = Collector(freeze_at_ready=False)
+    collector.burst_began()
+    collector.burst_ended()
+    assert not gc.isenabled() and collector.bursts == 0
+
+
+def test_pythons_own_settings_when_asked() -> None:
+    collector = Collector(freeze_at_ready=False, defer_in_bursts=False)
+    collector.burst_began()
+    assert gc.isenabled() and collector.bursts == 0
+
+
+async def test_a_burst_that_does_not_end_still_has_its_young_garbage_collected() -> None:
+    collector = Collector(freeze_at_ready=False, max_deferral=0.01)
+    collector.burst_began()
+    for _ in range(1000):
+        cycle()
+    before = gc.get_count()[0]
+    for _ in range(50):  # real time: the overdue collection is a loop timer
+        await asyncio.sleep(0.01)
+        if collector.overdue_collections >= 2:
+            break
+    assert collector.overdue_collections >= 2, "every max_deferral seconds of a burst the young objects are collected"
+    assert gc.get_count()[0] < before
+    assert not gc.isenabled(), "and the pause goes on while the burst does"
+    collector.burst_ended()
+    assert gc.isenabled()
+
+
+def test_ready_freezes_what_start_up_loaded_once() -> None:
+    collector = Collector()
+    collector.ready()
+    frozen = gc.get_freeze_count()
+    assert collector.frozen and frozen > 0
+    kept = [object() for _ in range(10)] + [[] for _ in range(1000)]
+    collector.ready()  # a reconnect reports ready again: nothing more is frozen
+    assert gc.get_freeze_count() == frozen
+    del kept
+
+
+def test_without_the_freeze_nothing_is_frozen() -> None:
+    collector = Collector(freeze_at_ready=False)
+    collector.ready()
+    assert not collector.frozen and gc.get_freeze_count() == 0
+
+
+async def test_a_burst_of_members_pauses_collection_and_the_bot_switches_it_on_again(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await sim.join("Amina", locale="en-US")
+    collector = sim.running_bot.services.collector
+    seen: list[bool] = []
+    original = FaqService.answers
+
+    def watching(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(FaqService, "answers", watching)
+    sim.running_bot.busy_threshold = 0  # one interaction in flight already counts as a burst
+    step = await sim.slash("Amina", '/faq search query:"bankid"')
+    assert step.actions, "the member is answered"
+    assert seen and not any(seen), "no automatic collection while the member was being answered"
+    assert collector.bursts == 1 and not collector.deferring and gc.isenabled()
+    assert not collector.frozen, "the simulator's bots do not freeze the test process's objects"
+
+
+async def test_the_production_collector_freezes_at_ready(tmp_path, catalogs) -> None:  # type: ignore[no-untyped-def]
+    async with Simulator.running(tmp_path / "bot.db", catalogs=catalogs, collector=Collector()) as sim:
+        assert sim.running_bot.services.collector.frozen
