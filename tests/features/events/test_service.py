@@ -189,3 +189,13 @@ async def test_ics_has_the_zone_rule_exdates_and_escaped_text(service: EventsSer
     assert "EXDATE;TZID=Europe/Stockholm:20261224T180000" in text
     assert "SUMMARY:Café\\; språk" in text and "LOCATION:Folkets hus\\, Norsjö" in text
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+
+
+async def test_counting_answers_and_numbering_a_change_read_indexes_not_every_answer(db: Database) -> None:
+    """A large event's counts are redrawn at every press: neither query may walk the whole table."""
+    count_plan = await db.fetchall(
+        "EXPLAIN QUERY PLAN SELECT status, COUNT(*) AS n FROM event_rsvps WHERE event_id = ? AND occurrence = ? "
+        "GROUP BY status", (1, "2026-12-03T18:00"))
+    next_plan = await db.fetchall("EXPLAIN QUERY PLAN SELECT COALESCE(MAX(seq), 0) + 1 FROM event_rsvps")
+    assert any("COVERING INDEX event_rsvps_counts" in row["detail"] for row in count_plan)
+    assert any("COVERING INDEX event_rsvps_seq" in row["detail"] for row in next_plan)
