@@ -59,6 +59,8 @@ SYNC_TIMEOUT_MS = 25000
 READ_TIMEOUT = 60.0
 #: After a failed sync (the HTTP layer already retried it), wait this long before the next (seconds).
 SYNC_PAUSE = 2.0
+#: More members with turns in one batch than this is a burst: cycle collection waits until it is handled.
+BURST_MEMBERS = 4
 #: Events a room's timeline gives per sync (a command sent while the bot was down is among them).
 TIMELINE_LIMIT = 200
 SYNC_FILTER = (
@@ -500,7 +502,14 @@ class MatrixBot:
                     log.exception("a member's turn failed in the Matrix adapter")
                 self.handled += 1
 
-        await asyncio.gather(*(member_turns(items) for items in turns.values()))
+        burst = len(turns) > BURST_MEMBERS
+        if burst:
+            self.services.collector.burst_began()  # no cycle collection while many members wait
+        try:
+            await asyncio.gather(*(member_turns(items) for items in turns.values()))
+        finally:
+            if burst:
+                self.services.collector.burst_ended()
 
     async def _left_direct(self, room_id: str, matrix_user: str) -> None:
         """The member left their direct room: forget it and leave too (the next message makes a new one)."""

@@ -176,3 +176,30 @@ async def test_place_links_labels_and_a_written_card_title_are_rendered() -> Non
     assert content["body"].startswith("https://matrix.to/#/!welcome:hs" + "organizers")
     assert "<b>&lt;b&gt;Fika&lt;/b&gt;</b>" in content["formatted_body"]  # member text stays text
     assert content["m.mentions"] == {}  # a label never pings
+
+
+async def test_a_batch_with_many_members_turns_is_handled_without_cycle_collection(bot: MatrixBot) -> None:
+    import gc
+
+    from bot.matrix.client import BURST_MEMBERS
+
+    seen: dict[str, bool] = {}
+
+    class Recording:
+        async def handle(self, room_id: str, event: dict) -> None:
+            await asyncio.sleep(0)
+            seen[event["sender"]] = gc.isenabled()
+
+    def batch(members: int) -> dict:
+        events = [{"type": "m.room.message", "sender": f"@m{k}:hs", "event_id": f"$e{k}",
+                   "content": {"msgtype": "m.text", "body": "!faq search sfi"}} for k in range(members)]
+        return {"rooms": {"join": {"!dm:hs": {"timeline": {"events": events}}}}}
+
+    bot.dispatcher = Recording()  # type: ignore[assignment]
+    gc.enable()
+    await bot.handle_sync(batch(BURST_MEMBERS + 1))
+    assert len(seen) == BURST_MEMBERS + 1 and not any(seen.values())
+    assert gc.isenabled(), "collection is on again once the batch is handled"
+    seen.clear()
+    await bot.handle_sync(batch(2))  # two members at once are no burst
+    assert len(seen) == 2 and all(seen.values())
