@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -154,6 +155,20 @@ def format_items(items: list[str], style: str, locale: Locale) -> str:
     return last.format(result, items[-1])
 
 
+def _share_message_ids(translations: Iterable[NullTranslations]) -> None:
+    """One copy of each message id for all catalogs (each `.po` read gives its own copy of every id).
+
+    gettext keeps a catalog as a dict from message id to translation; ten languages held the same
+    English ids ten times over. The lookups are unchanged (equal keys, equal hashes).
+    """
+    shared: dict[Any, Any] = {}
+    for translation in translations:
+        catalog = getattr(translation, "_catalog", None)
+        if catalog:
+            translation._catalog = {shared.setdefault(key, key): text  # type: ignore[attr-defined]
+                                    for key, text in catalog.items()}
+
+
 class Catalogs:
     """All translations, loaded once."""
 
@@ -193,6 +208,7 @@ class Catalogs:
                     problems.append(f"{folder}: no catalog")
                 merged = NullTranslations()
             translations[catalog] = merged
+        _share_message_ids(translations.values())
         return cls(translations, problems)
 
     def translator(self, language: str, zone: ZoneInfo | str = "Europe/Stockholm") -> Translator:

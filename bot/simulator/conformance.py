@@ -103,6 +103,7 @@ class Schemas:
     def __init__(self, schemas: Mapping[str, Any], *, numeric_snowflakes: bool = False) -> None:
         self._raw = schemas
         self._compiled: dict[str, _Check] = {}
+        self._by_node: dict[int, tuple[Mapping[str, Any], _Check]] = {}
         self._numeric_snowflakes = numeric_snowflakes
 
     def ref(self, reference: str) -> _Check:
@@ -136,7 +137,19 @@ class Schemas:
         return node
 
     def compile(self, node: Mapping[str, Any]) -> _Check:
-        """A function returning the broken rules of a value, or None when it fits."""
+        """A function returning the broken rules of a value, or None when it fits.
+
+        One function for each schema object: a schema the description shares (see `shared_tree`)
+        is compiled once.
+        """
+        known = self._by_node.get(id(node))
+        if known is not None and known[0] is node:
+            return known[1]
+        check = self._compile(node)
+        self._by_node[id(node)] = (node, check)  # the node is kept, so that its id stays its own
+        return check
+
+    def _compile(self, node: Mapping[str, Any]) -> _Check:
         checks: list[_Check] = []
         type_check: _Check | None = None
         if "type" in node:
@@ -580,7 +593,26 @@ def invalid_form_body(violations: list[Violation]) -> dict[str, Any]:
 _SEEN_BODIES = 4096
 
 
+def shared_tree(value: Any, memo: dict[Any, Any] | None = None) -> Any:
+    """Decoded JSON with one object for each repeated part (an equal dict, list, string or number).
+
+    The description repeats the same small schemas hundreds of times (`{"type": "string"}`, the same
+    `$ref`); it is only read, never changed, so the repeats can be one object. Key order is kept.
+    """
+    if memo is None:
+        memo = {}
+    if isinstance(value, dict):
+        value = {k: shared_tree(v, memo) for k, v in value.items()}
+        key: Any = ("dict", tuple((k, id(v)) for k, v in value.items()))
+    elif isinstance(value, list):
+        value = [shared_tree(v, memo) for v in value]
+        key = ("list", tuple(id(v) for v in value))
+    else:
+        key = (type(value), value)
+    return memo.setdefault(key, value)
+
+
 @functools.cache
 def load() -> Conformance:
     """The checks, from the committed description (read once per process)."""
-    return Conformance(json.loads(DESCRIPTION_PATH.read_text(encoding="utf-8")))
+    return Conformance(shared_tree(json.loads(DESCRIPTION_PATH.read_text(encoding="utf-8"))))

@@ -174,7 +174,10 @@ class Member:
 
     def user_payload(self) -> dict[str, Any]:
         """The user object."""
-        return {**user_object(self.id, self.name.lower().replace(" ", "_"), self.name), "bot": self.bot}
+        username = self.name.lower().replace(" ", "_")
+        if username == self.name:
+            username = self.name  # the same string, not a copy: discord.py's cache keeps it for every member
+        return {**user_object(self.id, username, self.name), "bot": self.bot}
 
     def payload(self) -> dict[str, Any]:
         """The guild member object."""

@@ -66,15 +66,26 @@ def _import_time_machine() -> Any:
     Under pytest, pytest is already imported and stays as it is.
     """
     import sys
+    import types
 
     hidden = [name for name in ("pytest", "dateutil") if name not in sys.modules]
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
+    # time-machine takes only `unittest.TestCase` from unittest (to decorate test classes, which the
+    # simulator never does); unittest brings argparse and pprint with it. Outside a test run it gets a
+    # stand-in class; the real unittest stays importable afterwards.
+    stand_in = "unittest" not in sys.modules and "pytest" in hidden
+    if stand_in:
+        unittest = types.ModuleType("unittest")
+        unittest.TestCase = type("TestCase", (), {})  # type: ignore[attr-defined]
+        sys.modules["unittest"] = unittest
     try:
         import time_machine
     finally:
         for name in hidden:
             del sys.modules[name]
+        if stand_in:
+            del sys.modules["unittest"]
     return time_machine
 
 

@@ -89,3 +89,18 @@ def test_the_one_locale_rule(stored, client, guild, expected) -> None:
 
 def test_every_language_has_a_catalog_and_a_cldr_locale() -> None:
     assert {lang.catalog for lang in LANGUAGES.values()} == set(CATALOGS)
+
+
+def test_the_catalogs_share_one_copy_of_each_message_id(monkeypatch) -> None:
+    """The shared ids change nothing a lookup sees: the same entries as catalogs read each on their own."""
+    import bot.core.i18n as i18n
+
+    shared = Catalogs.load()._translations
+    monkeypatch.setattr(i18n, "_share_message_ids", lambda translations: None)
+    separate = Catalogs.load()._translations
+    assert shared.keys() == separate.keys()
+    for code in shared:
+        assert getattr(shared[code], "_catalog", {}) == getattr(separate[code], "_catalog", {})
+    first = {key: key for key in shared["sv"]._catalog}
+    assert all(first[key] is key for key in shared["de"]._catalog if key in first)
+    assert len(set(shared["de"]._catalog) & set(first)) > 100

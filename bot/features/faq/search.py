@@ -199,7 +199,10 @@ class SearchIndex:
 
     def __init__(self) -> None:
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
-        self._entry_tokens: dict[int, set[str]] = {}
+        #: The postings of words only one entry has, one read-only dict per (entry, weight): most
+        #: words of a multilingual FAQ are in one entry, and a dict each held most of the index.
+        self._single: dict[tuple[int, float], dict[int, float]] = {}
+        self._entry_tokens: dict[int, tuple[str, ...]] = {}
         self._phrases: dict[int, list[str]] = {}
         self._buckets: dict[tuple[str, int], list[str]] = {}
         self._bags: dict[tuple[str, int], tuple[dict[str, int], np.ndarray]] = {}
@@ -223,8 +226,14 @@ class SearchIndex:
             if doc.kind != ANSWER and words:
                 phrases.append(" ".join(words))
         for token, weight in weights.items():
-            self._postings[token][entry_id] = weight
-        self._entry_tokens[entry_id] = set(weights)
+            posting = self._postings.get(token)
+            if posting is None:
+                self._postings[token] = self._single.setdefault((entry_id, weight), {entry_id: weight})
+            else:
+                if self._is_single(posting):
+                    posting = self._postings[token] = dict(posting)
+                posting[entry_id] = weight
+        self._entry_tokens[entry_id] = tuple(weights)
         self._phrases[entry_id] = phrases
         self._dirty = True
 
@@ -232,12 +241,17 @@ class SearchIndex:
         """Take an entry out of the index."""
         for token in self._entry_tokens.pop(entry_id, ()):
             posting = self._postings.get(token)
-            if posting is not None:
-                posting.pop(entry_id, None)
-                if not posting:
-                    del self._postings[token]
+            if posting is not None and entry_id in posting:
+                if len(posting) == 1:
+                    del self._postings[token]  # (a shared one-entry posting stays as it is)
+                else:
+                    del posting[entry_id]  # two or more entries: the token's own dict
         self._phrases.pop(entry_id, None)
         self._dirty = True
+
+    def _is_single(self, posting: dict[int, float]) -> bool:
+        """Whether `posting` is one of the shared one-entry postings (never changed in place)."""
+        return len(posting) == 1 and self._single.get(next(iter(posting.items()))) is posting
 
     def _refresh(self) -> None:
         if not self._dirty:

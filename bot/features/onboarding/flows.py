@@ -170,10 +170,9 @@ class OnboardingFlows:
         if not recent:
             return
         known = await self.service.known(community, list(recent))
-        import asyncio  # together, so that they share one group commit
-
-        await asyncio.gather(*(self.service.record_join(community, user_id, pending=pending)
-                               for user_id, pending in recent.items() if user_id not in known))
+        # All in one group commit, with one waiter (not a task per member).
+        await self.service.record_joins(community, [(user_id, pending) for user_id, pending in recent.items()
+                                                    if user_id not in known])
 
     async def screening_passed(self, community: int, user: UserRef) -> None:
         """The member accepted the rules: greeted now, and given the labels of a welcome finished meanwhile."""

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,8 +120,18 @@ class OnboardingService:
         once its own join is committed, so nothing acknowledged is lost, and a raid of joins costs a
         few commits instead of one per member.
         """
+        await self.record_joins(guild_id, [(user_id, pending)])
+
+    async def record_joins(self, guild_id: int, joins: Sequence[tuple[int, bool]]) -> None:
+        """Several joins (user id, pending) at once, as `record_join` each, in the same group commit.
+
+        One waiter for all of them: a catch-up of thousands of joins after a restart costs a list
+        entry each, not an asyncio task each (with its coroutine and future) at the peak of the start-up.
+        """
+        if not joins:
+            return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._join_queue.append((guild_id, user_id, pending, future))
+        self._join_queue.extend((guild_id, user_id, pending, future) for user_id, pending in joins)
         if self._join_writer is None or self._join_writer.done():
             self._join_writer = asyncio.create_task(self._write_joins(), name="onboarding-joins")
         await future

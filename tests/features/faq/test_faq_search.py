@@ -93,3 +93,35 @@ def test_a_large_index_finds_the_same_entries_with_and_without_the_letter_prefil
     queries += [f"{word()} {word()}" for _ in range(50)]
     for query in queries:
         assert filtered.search(query) == unfiltered.search(query), query
+
+
+def test_one_entry_postings_are_shared_and_never_changed_by_puts_and_removes() -> None:
+    """The index keeps one dict for every (entry, weight) of the words only one entry has; after random
+    puts, re-puts and removes its postings are exactly those of the entries it holds."""
+    import random
+
+    rng = random.Random(11)
+    words = ["bank", "id", "kort", "vinter", "däck", "läkare", "skola", "hus", "buss", "jobb", "طبيب", "ገዛ"]
+    index, held = SearchIndex(), {}
+    for _ in range(600):
+        entry_id = rng.randint(1, 25)
+        if rng.random() < 0.25:
+            index.remove(entry_id)
+            held.pop(entry_id, None)
+            continue
+        docs = [Document("sv", rng.choice([QUESTION, ALIAS, ANSWER]), " ".join(rng.sample(words, rng.randint(1, 4))))
+                for _ in range(rng.randint(1, 3))]
+        index.put(entry_id, docs)
+        held[entry_id] = docs
+        expected: dict[str, dict[int, float]] = {}
+        for held_id, held_docs in held.items():
+            weights: dict[str, float] = {}
+            for doc in held_docs:
+                for token in tokens(doc.text):
+                    weights[token] = max(weights.get(token, 0.0), doc.kind)
+            for token, weight in weights.items():
+                expected.setdefault(token, {})[held_id] = weight
+        assert dict(index._postings) == expected
+        assert all(single == {key[0]: key[1]} for key, single in index._single.items())
+    index.put(99, [Document("sv", QUESTION, "personnummer")])
+    assert index._is_single(index._postings["personnummer"])

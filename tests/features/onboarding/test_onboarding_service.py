@@ -52,6 +52,27 @@ async def test_joins_are_recorded_and_wait_for_one_greeting(service: OnboardingS
     assert await jobs.next_due() == START + timedelta(seconds=5)
 
 
+async def test_joins_recorded_together_are_recorded_as_one_by_one(db: Database, service: OnboardingService,
+                                                                   jobs: JobQueue) -> None:
+    """`record_joins` (the catch-up after a restart) leaves the same rows, counts and greeting as `record_join` each."""
+    joins = [(user, user % 3 == 0) for user in range(1, 40)] + [(5, False)]  # a repeated join too
+    await service.record_joins(G, joins)
+    together = (await db.fetchall("SELECT user_id, joined_at, pending, rejoined, reached FROM onboarding_members "
+                                  "ORDER BY user_id"), await service.stats(G), await service.ungreeted(G),
+                await service.pending_members(G), await jobs.next_due())
+    await db.execute("DELETE FROM onboarding_members")
+    await db.execute("DELETE FROM onboarding_funnel")
+    for user, pending in joins:
+        await service.record_join(G, user, pending=pending)
+    one_by_one = (await db.fetchall("SELECT user_id, joined_at, pending, rejoined, reached FROM onboarding_members "
+                                    "ORDER BY user_id"), await service.stats(G), await service.ungreeted(G),
+                  await service.pending_members(G), await jobs.next_due())
+    assert [tuple(r) for r in together[0]] == [tuple(r) for r in one_by_one[0]]
+    assert together[1:] == one_by_one[1:]
+    assert together[2] and together[3] == [3 * k for k in range(1, 14)]
+    await service.record_joins(G, [])  # nothing to do
+
+
 async def test_a_pending_member_is_greeted_after_screening(service: OnboardingService) -> None:
     await service.record_join(G, 7, pending=True)
     assert await service.ungreeted(G) == []
