@@ -104,7 +104,10 @@ class MultinationsBot(commands.Bot):
             allowed_installs=GUILD_INSTALL,
             help_command=None,
             member_cache_flags=discord.MemberCacheFlags.from_intents(intents),
-            chunk_guilds_at_startup=False,
+            # Without the presences intent Discord sends a guild's members only when asked: the bot asks at
+            # start (and for a guild it joins later), so the catch-up of joins and screenings made while it
+            # was away, and everything that reads a member, find them.
+            chunk_guilds_at_startup=True,
         )
         self.services = services
         #: Interactions being handled right now; above `busy_threshold` the hot handlers acknowledge

@@ -255,9 +255,12 @@ class Simulator:
         state = bot._connection
         state.application_id = APP_ID
         guild = state._add_guild_from_data(fake.guild_payload(members=False))  # type: ignore[arg-type]
-        # The members follow in chunks of 1,000, as Discord sends a large guild's members
-        # (GUILD_MEMBERS_CHUNK): a 10,000-member guild is never one payload in memory at once.
-        present = [m for m in fake.members.values() if m.present]
+        # Without the presences intent Discord's GUILD_CREATE carries only the bot itself (and members in
+        # voice); the others come only to a bot that asks for them (REQUEST_GUILD_MEMBERS, which discord.py
+        # sends at start with `chunk_guilds_at_startup`), in chunks of 1,000 (GUILD_MEMBERS_CHUNK): a
+        # 10,000-member guild is never one payload in memory at once.
+        asks_for_members = bool(state._chunk_guilds) and state._intents.members
+        present = [m for m in fake.members.values() if m.present] if asks_for_members else []
         for k in range(0, len(present), _MEMBER_CHUNK):
             for data in [m.payload() for m in present[k:k + _MEMBER_CHUNK]]:
                 guild._add_member(discord.Member(data=data, guild=guild, state=state))  # type: ignore[arg-type]

@@ -92,3 +92,33 @@ async def test_a_message_to_an_archived_thread_unarchives_it(sim: Simulator) -> 
     await sim.running_bot.get_partial_messageable(thread.id, guild_id=GUILD_ID).send("hello")
     assert not sim.discord.channels[thread.id].archived
     assert [a.to for a in sim.actions if a.text == "hello"] == ["thread:quiet"]
+
+
+def _with_members(fake) -> None:  # type: ignore[no-untyped-def]
+    from bot.simulator.harness import seed_guild
+
+    seed_guild(fake)
+    for i in range(300):
+        fake.add_member(f"member{i}", locale="sv-SE")
+
+
+async def test_a_guilds_members_come_only_to_a_bot_that_asks_for_them(
+    tmp_path: Path, catalogs: Catalogs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the presences intent GUILD_CREATE carries only the bot: the bot asks for the rest at start."""
+    async with Simulator.running(tmp_path / "asks.db", catalogs=catalogs, seed=_with_members) as sim:
+        guild = sim.running_bot.get_guild(GUILD_ID)
+        assert guild is not None and len(guild.members) == 301 and guild.get_member(BOT_USER_ID) is not None
+
+    from bot.edge.client import MultinationsBot
+
+    built = MultinationsBot.__init__
+
+    def not_asking(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        built(self, *args, **kwargs)
+        self._connection._chunk_guilds = False  # a bot built with chunk_guilds_at_startup=False
+
+    monkeypatch.setattr(MultinationsBot, "__init__", not_asking)
+    async with Simulator.running(tmp_path / "silent.db", catalogs=catalogs, seed=_with_members) as sim:
+        guild = sim.running_bot.get_guild(GUILD_ID)
+        assert guild is not None and [m.id for m in guild.members] == [BOT_USER_ID]
