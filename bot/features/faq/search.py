@@ -106,39 +106,64 @@ _FILLER_WORDS = {
 _BAG_FROM = 48
 
 
-def _bag_matrix(words: list[str]) -> tuple[dict[str, int], np.ndarray]:
-    """How often each letter occurs in each word of a bucket (words x the bucket's letters)."""
-    import numpy as np  # lazy: only an index with large buckets needs it (about 11 MiB)
+class _Shelf:
+    """The words of one first letter, shortest first, with how often each letter occurs in each word.
 
-    letters: dict[str, int] = {}
-    for word in words:
-        for ch in word:
-            letters.setdefault(ch, len(letters))
-    counts = np.zeros((len(words), len(letters)), dtype=np.uint8)
-    for i, word in enumerate(words):
-        for ch in word:
-            counts[i, letters[ch]] += 1
-    return letters, counts
-
-
-def _may_reach(token: str, words: list[str], bag: tuple[dict[str, int], np.ndarray], cutoff: float) -> list[str]:
-    """The words of a bucket that can reach `cutoff` with `fuzz.ratio` (a superset: a necessary condition).
-
-    `fuzz.ratio` is 100 * 2 * LCS / (len(a) + len(b)), and the longest common subsequence never
-    exceeds the letters the two words have in common (counted with repetition), so a word sharing
-    fewer letters cannot reach the cutoff. The same words, fewer scored: results are unchanged.
+    A letter-count prefilter for typo matching: `fuzz.ratio` is 100 * 2 * LCS / (len(a) + len(b)),
+    and the longest common subsequence never exceeds the letters the two words have in common
+    (counted with repetition), so a word sharing fewer letters cannot reach the cutoff. The words
+    of all lengths a typo can reach lie side by side, so one pass over a few rows of `counts` (the
+    token's own letters; other letters add nothing) checks them all.
     """
-    import numpy as np
 
-    letters, counts = bag
-    query = np.zeros(counts.shape[1], dtype=np.uint8)
-    for ch in token:
-        k = letters.get(ch)
-        if k is not None:
-            query[k] += 1
-    shared = np.minimum(counts, query).sum(axis=1)
-    needed = (len(token) + len(words[0])) * cutoff / 200.0 - 1e-9
-    return [words[i] for i in np.flatnonzero(shared >= needed)]
+    __slots__ = ("counts", "letters", "spans", "words")
+
+    def __init__(self, buckets: dict[int, list[str]]) -> None:
+        import numpy as np  # lazy: only an index with large buckets needs it (about 11 MiB)
+
+        self.words: list[str] = []
+        self.spans: dict[int, tuple[int, int]] = {}  # word length -> its words' place in `words`
+        for length in sorted(buckets):
+            self.spans[length] = (len(self.words), len(self.words) + len(buckets[length]))
+            self.words += buckets[length]
+        self.letters: dict[str, int] = {}
+        for word in self.words:
+            for ch in word:
+                self.letters.setdefault(ch, len(self.letters))
+        # Letters x words; the words are shorter than 256 letters, so a count fits a byte.
+        self.counts: np.ndarray = np.zeros((len(self.letters), len(self.words)), dtype=np.uint8)
+        for i, word in enumerate(self.words):
+            for ch in word:
+                self.counts[self.letters[ch], i] += 1
+
+    def may_reach(self, token: str, lengths: list[int], cutoff: float) -> list[list[str]] | None:
+        """For each of `lengths`, the words of that length that can reach `cutoff` with `fuzz.ratio`
+        (a superset: only words that cannot are left out), or None if too few words to be worth it."""
+        spans = [self.spans.get(length, (0, 0)) for length in lengths]
+        present = [span for span in spans if span[1] > span[0]]
+        if not present or present[-1][1] - present[0][0] < _BAG_FROM:
+            return None
+        start, end = present[0][0], present[-1][1]
+        import numpy as np
+
+        wanted: dict[int, int] = {}
+        for ch in token:
+            k = self.letters.get(ch)
+            if k is not None:
+                wanted[k] = wanted.get(k, 0) + 1
+        if not wanted:
+            return [[] for _ in lengths]
+        rows = self.counts[list(wanted), start:end]
+        shared = np.minimum(rows, np.array(list(wanted.values()), dtype=np.uint16)[:, None]).sum(axis=0)
+        out: list[list[str]] = []
+        words = self.words
+        for length, (a, b) in zip(lengths, spans, strict=True):
+            if b <= a:
+                out.append([])
+                continue
+            needed = (len(token) + length) * cutoff / 200.0 - 1e-9
+            out.append([words[a + i] for i in np.flatnonzero(shared[a - start : b - start] >= needed).tolist()])
+        return out
 
 
 def normalize(text: str) -> str:
@@ -200,9 +225,13 @@ class SearchIndex:
     def __init__(self) -> None:
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
         self._entry_tokens: dict[int, set[str]] = {}
-        self._phrases: dict[int, list[str]] = {}
+        # An entry's questions and aliases (normalised), grouped by the Unicode blocks of their letters.
+        self._phrases: dict[int, dict[int, list[str]]] = {}
+        self._scripts: dict[frozenset[int], int] = {}  # the blocks of a group's letters -> its number
+        self._script_letters: list[set[str]] = []  # every character of a group's phrases (it only grows)
+        self._idfs: dict[str, float] = {}
         self._buckets: dict[tuple[str, int], list[str]] = {}
-        self._bags: dict[tuple[str, int], tuple[dict[str, int], np.ndarray]] = {}
+        self._shelves: dict[str, _Shelf] = {}
         self._sorted_vocab: list[str] = []
         self._dirty = True
 
@@ -214,19 +243,31 @@ class SearchIndex:
         """Index (or re-index) one entry's texts."""
         self.remove(entry_id)
         weights: dict[str, float] = {}
-        phrases: list[str] = []
+        phrases: dict[int, list[str]] = {}
         for doc in documents:
             words = tokens(doc.text[:ANSWER_PREFIX] if doc.kind == ANSWER else doc.text)
             for token in words:
                 if weights.get(token, 0.0) < doc.kind:
                     weights[token] = doc.kind
             if doc.kind != ANSWER and words:
-                phrases.append(" ".join(words))
+                phrase = " ".join(words)
+                script = self._script(phrase)
+                phrases.setdefault(script, []).append(phrase)
+                self._script_letters[script].update(phrase)
         for token, weight in weights.items():
             self._postings[token][entry_id] = weight
         self._entry_tokens[entry_id] = set(weights)
         self._phrases[entry_id] = phrases
         self._dirty = True
+
+    def _script(self, phrase: str) -> int:
+        """The group of a phrase: the Unicode blocks (256 code points each) its letters are from."""
+        blocks = frozenset(ord(ch) >> 8 for ch in phrase if ch != " ")
+        script = self._scripts.get(blocks)
+        if script is None:
+            script = self._scripts[blocks] = len(self._script_letters)
+            self._script_letters.append(set())
+        return script
 
     def remove(self, entry_id: int) -> None:
         """Take an entry out of the index."""
@@ -246,13 +287,25 @@ class SearchIndex:
         for token in self._postings:
             buckets[(token[0], len(token))].append(token)
         self._buckets = dict(buckets)
-        self._bags = {key: _bag_matrix(words) for key, words in self._buckets.items() if len(words) >= _BAG_FROM}
+        by_letter: dict[str, dict[int, list[str]]] = defaultdict(dict)
+        for (first, length), words in self._buckets.items():
+            if length < 256:
+                by_letter[first][length] = words
+        self._shelves = {
+            first: _Shelf(lengths)
+            for first, lengths in by_letter.items()
+            if any(len(words) >= _BAG_FROM for words in lengths.values())
+        }
+        self._idfs = {}
         self._sorted_vocab = sorted(self._postings)
         self._dirty = False
 
     def _idf(self, token: str) -> float:
-        df = len(self._postings.get(token, ()))
-        return math.log(1.0 + (len(self._entry_tokens) + 1) / (df + 0.5))
+        idf = self._idfs.get(token)
+        if idf is None:
+            df = len(self._postings.get(token, ()))
+            idf = self._idfs[token] = math.log(1.0 + (len(self._entry_tokens) + 1) / (df + 0.5))
+        return idf
 
     # ----- matching ---------------------------------------------------------------------------
     def _matches(self, token: str, last: bool) -> dict[str, float]:
@@ -273,16 +326,14 @@ class SearchIndex:
         if size >= 4:
             cutoff = 75.0 if size >= 6 else 80.0
             spread = 1  # one typo changes the length by at most one
-            for length in range(size - spread, size + spread + 1):
-                # Same first letter: people rarely mistype the first letter, and it keeps this fast.
-                bucket = self._buckets.get((token[0], length))
+            lengths = list(range(size - spread, size + spread + 1))
+            # Same first letter: people rarely mistype the first letter, and it keeps this fast.
+            shelf = self._shelves.get(token[0]) if size + spread < 256 else None
+            reachable = shelf.may_reach(token, lengths, cutoff) if shelf is not None else None
+            for n, length in enumerate(lengths):
+                bucket = self._buckets.get((token[0], length)) if reachable is None else reachable[n]
                 if not bucket:
                     continue
-                bag = self._bags.get((token[0], length))
-                if bag is not None:
-                    bucket = _may_reach(token, bucket, bag, cutoff)
-                    if not bucket:
-                        continue
                 for word, score, _ in process.extract(
                     token, bucket, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8
                 ):
@@ -341,6 +392,7 @@ class SearchIndex:
             return []
         ranked = sorted(totals.items(), key=lambda item: item[1], reverse=True)[: max(limit * 3, 30)]
         phrase = " ".join(query_tokens)
+        reach = self._reach(phrase)
         hits: list[Hit] = []
         best_scores: list[float] = []  # a min-heap of the best `limit` scores so far
         for entry_id, total in ranked:
@@ -348,9 +400,25 @@ class SearchIndex:
             # even the full bonus cannot beat the `limit` best scores so far, no later one can either.
             if len(best_scores) == limit and total / norm + 0.2 * 1.0 < best_scores[0]:
                 break
-            best = process.extractOne(phrase, self._phrases.get(entry_id) or [""], scorer=fuzz.ratio)
-            closeness = best[1] / 100.0 if best else 0.0
-            score = total / norm + 0.2 * closeness
+            base = total / norm
+            # The bonus (the best `fuzz.ratio` of the query with one of the entry's phrases), scoring a
+            # group of phrases only if it can beat the best so far. With `limit` scores in hand, a bonus too
+            # small to reach them need not be known: such a candidate ends below them either way (its score
+            # is then too low, but still below them), so the same hits come out with the same scores.
+            floor = (best_scores[0] - base) * 500.0 - 1e-6 if len(best_scores) == limit else 0.0
+            closeness = 0.0
+            groups = self._phrases.get(entry_id)
+            if groups:
+                for bound, script in reach:
+                    if bound + 1e-6 <= floor:
+                        break
+                    phrases = groups.get(script)
+                    if phrases is None:
+                        continue
+                    best = process.extractOne(phrase, phrases, scorer=fuzz.ratio, score_cutoff=max(floor, 0.0))
+                    if best is not None and best[1] >= floor:
+                        floor = closeness = best[1]
+            score = base + 0.2 * (closeness / 100.0)
             if score >= min_score:
                 hits.append(Hit(entry_id, score))
             if len(best_scores) < limit:
@@ -359,3 +427,23 @@ class SearchIndex:
                 heapq.heappushpop(best_scores, score)
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:limit]
+
+    def _reach(self, phrase: str) -> list[tuple[float, int]]:
+        """The most `fuzz.ratio` the phrase can have with any phrase of each group, highest first.
+
+        `fuzz.ratio` is 100 * 2 * LCS / (len(a) + len(b)); the common subsequence is made of the
+        query's characters that the group's phrases use at all (`shared` of them) and is no longer
+        than the other phrase, so the ratio is at most 200 * shared / (len(a) + shared). A query in
+        one script shares little more than its spaces with a group in another.
+        """
+        counts: dict[str, int] = {}
+        for ch in phrase:
+            counts[ch] = counts.get(ch, 0) + 1
+        size = len(phrase)
+        reach: list[tuple[float, int]] = []
+        for script, letters in enumerate(self._script_letters):
+            shared = sum(counts[ch] for ch in letters.intersection(counts))
+            if shared:
+                reach.append((200.0 * shared / (size + shared), script))
+        reach.sort(reverse=True)
+        return reach

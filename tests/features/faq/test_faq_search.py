@@ -84,7 +84,7 @@ def test_a_large_index_finds_the_same_entries_with_and_without_the_letter_prefil
     state = rng.getstate()
     filtered = build()
     filtered._refresh()
-    assert filtered._bags  # the prefilter is really in use
+    assert filtered._shelves  # the prefilter is really in use
     rng.setstate(state)
     monkeypatch.setattr(search_module, "_BAG_FROM", 10**9)  # never prefilter
     unfiltered = build()
