@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -137,13 +138,13 @@ class _Shelf:
                 self.counts[self.letters[ch], i] += 1
 
     def may_reach(self, token: str, lengths: list[int], cutoff: float) -> list[list[str]] | None:
-        """For each of `lengths`, the words of that length that can reach `cutoff` with `fuzz.ratio`
-        (a superset: only words that cannot are left out), or None if too few words to be worth it."""
+        """For each of `lengths`, the words of that length that can reach `cutoff` (a whole number) with
+        `fuzz.ratio` (a superset: only words that cannot are left out), or None if too few words to be
+        worth it. The lengths are consecutive, so their words are side by side in `words`."""
         spans = [self.spans.get(length, (0, 0)) for length in lengths]
-        present = [span for span in spans if span[1] > span[0]]
-        if not present or present[-1][1] - present[0][0] < _BAG_FROM:
+        present = [(length, span) for length, span in zip(lengths, spans, strict=True) if span[1] > span[0]]
+        if not present or present[-1][1][1] - present[0][1][0] < _BAG_FROM:
             return None
-        start, end = present[0][0], present[-1][1]
         import numpy as np
 
         wanted: dict[int, int] = {}
@@ -153,16 +154,21 @@ class _Shelf:
                 wanted[k] = wanted.get(k, 0) + 1
         if not wanted:
             return [[] for _ in lengths]
-        rows = self.counts[list(wanted), start:end]
-        shared = np.minimum(rows, np.array(list(wanted.values()), dtype=np.uint16)[:, None]).sum(axis=0)
-        out: list[list[str]] = []
+        start, end = present[0][1][0], present[-1][1][1]
+        # A word of a shelf has fewer than 256 letters, so min(count, 255) gives the same minimum.
+        repeats = np.array([min(count, 255) for count in wanted.values()], dtype=np.uint8)
+        shared = np.minimum(self.counts[list(wanted), start:end], repeats[:, None]).sum(axis=0)
+        # ratio >= cutoff needs 200 * shared >= cutoff * (len(token) + len(word)), in whole numbers.
+        needed = [-(-int(cutoff) * (len(token) + length) // 200) for length, _ in present]
+        keep = (shared >= np.repeat(needed, [b - a for _, (a, b) in present])).nonzero()[0].tolist()
         words = self.words
-        for length, (a, b) in zip(lengths, spans, strict=True):
+        out: list[list[str]] = []
+        for a, b in spans:
             if b <= a:
                 out.append([])
-                continue
-            needed = (len(token) + length) * cutoff / 200.0 - 1e-9
-            out.append([words[a + i] for i in np.flatnonzero(shared[a - start : b - start] >= needed).tolist()])
+            else:
+                chosen = keep[bisect_left(keep, a - start) : bisect_left(keep, b - start)]
+                out.append([words[start + i] for i in chosen])
         return out
 
 
@@ -225,8 +231,9 @@ class SearchIndex:
     def __init__(self) -> None:
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
         self._entry_tokens: dict[int, set[str]] = {}
-        # An entry's questions and aliases (normalised), grouped by the Unicode blocks of their letters.
-        self._phrases: dict[int, dict[int, list[str]]] = {}
+        # An entry's questions and aliases (normalised), side by side by the Unicode blocks of their
+        # letters (a group), with where each group's phrases are in that list.
+        self._phrases: dict[int, tuple[list[str], dict[int, tuple[int, int]]]] = {}
         self._scripts: dict[frozenset[int], int] = {}  # the blocks of a group's letters -> its number
         self._script_letters: list[set[str]] = []  # every character of a group's phrases (it only grows)
         self._idfs: dict[str, float] = {}
@@ -257,7 +264,12 @@ class SearchIndex:
         for token, weight in weights.items():
             self._postings[token][entry_id] = weight
         self._entry_tokens[entry_id] = set(weights)
-        self._phrases[entry_id] = phrases
+        flat: list[str] = []
+        spans: dict[int, tuple[int, int]] = {}
+        for script, group in phrases.items():
+            spans[script] = (len(flat), len(flat) + len(group))
+            flat += group
+        self._phrases[entry_id] = (flat, spans)
         self._dirty = True
 
     def _script(self, phrase: str) -> int:
@@ -318,7 +330,8 @@ class SearchIndex:
             # Prefix: the member is still typing, or wrote the start of a compound.
             vocab = self._sorted_vocab
             start = bisect_left(vocab, token)
-            for word in vocab[start : start + 25]:
+            for k in range(start, min(start + 25, len(vocab))):
+                word = vocab[k]
                 if not word.startswith(token):
                     break
                 if word != token:
@@ -377,22 +390,25 @@ class SearchIndex:
                 # An unknown word still counts, so that "foo bankid" ranks below "bankid".
                 norm += worth * math.log(1.0 + len(self._entry_tokens) + 1)
                 continue
-            idf = {word: self._idf(word) for word in matches}
-            norm += worth * max(idf.values())
+            idfs = self._idfs
+            idf = [idfs[word] if word in idfs else self._idf(word) for word in matches]
+            norm += worth * max(idf)
             per_entry: dict[int, float] = {}
-            for word, similarity in matches.items():
-                weight = worth * similarity * idf[word]
+            seen = per_entry.get
+            for (word, similarity), word_idf in zip(matches.items(), idf, strict=True):
+                weight = worth * similarity * word_idf
                 for entry_id, field in self._postings[word].items():
                     value = weight * field
-                    if per_entry.get(entry_id, 0.0) < value:
+                    if seen(entry_id, 0.0) < value:
                         per_entry[entry_id] = value
             for entry_id, value in per_entry.items():
                 totals[entry_id] += value
         if not totals or norm <= 0:
             return []
-        ranked = sorted(totals.items(), key=lambda item: item[1], reverse=True)[: max(limit * 3, 30)]
+        ranked = sorted(totals.items(), key=itemgetter(1), reverse=True)[: max(limit * 3, 30)]
         phrase = " ".join(query_tokens)
-        reach = self._reach(phrase)
+        large = bool(self._shelves)  # NumPy is loaded for the letter prefilter
+        reach = self._reach(phrase) if large else []
         hits: list[Hit] = []
         best_scores: list[float] = []  # a min-heap of the best `limit` scores so far
         for entry_id, total in ranked:
@@ -401,21 +417,26 @@ class SearchIndex:
             if len(best_scores) == limit and total / norm + 0.2 * 1.0 < best_scores[0]:
                 break
             base = total / norm
-            # The bonus (the best `fuzz.ratio` of the query with one of the entry's phrases), scoring a
-            # group of phrases only if it can beat the best so far. With `limit` scores in hand, a bonus too
-            # small to reach them need not be known: such a candidate ends below them either way (its score
-            # is then too low, but still below them), so the same hits come out with the same scores.
-            floor = (best_scores[0] - base) * 500.0 - 1e-6 if len(best_scores) == limit else 0.0
-            closeness = 0.0
-            groups = self._phrases.get(entry_id)
-            if groups:
+            phrases, spans = self._phrases.get(entry_id) or ([], {})
+            if not large:
+                best = process.extractOne(phrase, phrases or [""], scorer=fuzz.ratio)
+                closeness = best[1] if best else 0.0
+            else:
+                # The bonus is the best `fuzz.ratio` of the query with one of the entry's phrases; a group of
+                # phrases is scored only if it can beat the best so far. With `limit` scores in hand, a bonus
+                # too small to reach them need not be known: such a candidate ends below them either way (its
+                # score is then too low, but still below them), so the same hits come with the same scores.
+                floor = (best_scores[0] - base) * 500.0 - 1e-6 if len(best_scores) == limit else 0.0
+                closeness = 0.0
                 for bound, script in reach:
                     if bound + 1e-6 <= floor:
                         break
-                    phrases = groups.get(script)
-                    if phrases is None:
+                    span = spans.get(script)
+                    if span is None:
                         continue
-                    best = process.extractOne(phrase, phrases, scorer=fuzz.ratio, score_cutoff=max(floor, 0.0))
+                    best = process.extractOne(
+                        phrase, phrases[span[0] : span[1]], scorer=fuzz.ratio, score_cutoff=max(floor, 0.0)
+                    )
                     if best is not None and best[1] >= floor:
                         floor = closeness = best[1]
             score = base + 0.2 * (closeness / 100.0)
