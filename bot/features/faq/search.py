@@ -29,7 +29,7 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -108,16 +108,18 @@ _BAG_FROM = 48
 
 
 class _Shelf:
-    """The words of one first letter, shortest first, with how often each letter occurs in each word.
+    """The words of one first letter, shortest first, with the letters each word has.
 
     A letter-count prefilter for typo matching: `fuzz.ratio` is 100 * 2 * LCS / (len(a) + len(b)),
     and the longest common subsequence never exceeds the letters the two words have in common
-    (counted with repetition), so a word sharing fewer letters cannot reach the cutoff. The words
-    of all lengths a typo can reach lie side by side, so one pass over a few rows of `counts` (the
-    token's own letters; other letters add nothing) checks them all.
+    (counted with repetition), so a word sharing fewer letters cannot reach the cutoff. `levels` has
+    a row per letter and count (a word with "a" twice has a 1 in the rows "a at least once" and "a at
+    least twice"), so the letters a token shares with every word are the sum of a few rows: for each
+    of its letters, as many rows as it has that letter. The words of all lengths a typo can reach lie
+    side by side, so one sum checks them all.
     """
 
-    __slots__ = ("counts", "letters", "spans", "words")
+    __slots__ = ("levels", "rows", "spans", "words")
 
     def __init__(self, buckets: dict[int, list[str]]) -> None:
         import numpy as np  # lazy: only an index with large buckets needs it (about 11 MiB)
@@ -127,15 +129,26 @@ class _Shelf:
         for length in sorted(buckets):
             self.spans[length] = (len(self.words), len(self.words) + len(buckets[length]))
             self.words += buckets[length]
-        self.letters: dict[str, int] = {}
-        for word in self.words:
-            for ch in word:
-                self.letters.setdefault(ch, len(self.letters))
-        # Letters x words; the words are shorter than 256 letters, so a count fits a byte.
-        self.counts: np.ndarray = np.zeros((len(self.letters), len(self.words)), dtype=np.uint8)
-        for i, word in enumerate(self.words):
-            for ch in word:
-                self.counts[self.letters[ch], i] += 1
+        # Every letter of every word, as (word, letter) and the how-manieth of that letter in the word.
+        text = np.frombuffer("".join(self.words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes, letter = np.unique(text, return_inverse=True)
+        letter = letter.reshape(-1).astype(np.int64)
+        word = np.repeat(np.arange(len(self.words), dtype=np.int64), [len(w) for w in self.words])
+        order = np.argsort(word * len(codes) + letter, kind="stable")
+        key = (word * len(codes) + letter)[order]
+        run_start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        nth = np.empty_like(order)
+        nth[order] = np.arange(len(order)) - np.repeat(run_start, np.diff(np.r_[run_start, len(order)]))
+        depth = np.zeros(len(codes), dtype=np.int64)  # the most times a word has each letter
+        np.maximum.at(depth, letter, nth + 1)
+        base = np.r_[0, np.cumsum(depth)[:-1]]
+        self.rows: dict[str, list[int]] = {  # letter -> its rows in `levels` (at least once, twice, ...)
+            chr(code): list(range(start, start + count))
+            for code, start, count in zip(codes.tolist(), base.tolist(), depth.tolist(), strict=True)
+        }
+        # Each word is shorter than 256 letters, so the sum of its rows fits a byte.
+        self.levels: np.ndarray = np.zeros((int(depth.sum()), len(self.words)), dtype=np.uint8)
+        self.levels[base[letter] + nth, word] = 1
 
     def may_reach(self, token: str, lengths: list[int], cutoff: float) -> list[list[str]] | None:
         """For each of `lengths`, the words of that length that can reach `cutoff` (a whole number) with
@@ -147,17 +160,15 @@ class _Shelf:
             return None
         import numpy as np
 
-        wanted: dict[int, int] = {}
-        for ch in token:
-            k = self.letters.get(ch)
-            if k is not None:
-                wanted[k] = wanted.get(k, 0) + 1
+        wanted: list[int] = []
+        for ch, count in Counter(token).items():
+            rows = self.rows.get(ch)
+            if rows is not None:
+                wanted += rows[:count]
         if not wanted:
             return [[] for _ in lengths]
         start, end = present[0][1][0], present[-1][1][1]
-        # A word of a shelf has fewer than 256 letters, so min(count, 255) gives the same minimum.
-        repeats = np.array([min(count, 255) for count in wanted.values()], dtype=np.uint8)
-        shared = np.minimum(self.counts[list(wanted), start:end], repeats[:, None]).sum(axis=0)
+        shared = self.levels[wanted, start:end].sum(axis=0, dtype=np.uint8)
         # ratio >= cutoff needs 200 * shared >= cutoff * (len(token) + len(word)), in whole numbers.
         needed = [-(-int(cutoff) * (len(token) + length) // 200) for length, _ in present]
         keep = (shared >= np.repeat(needed, [b - a for _, (a, b) in present])).nonzero()[0].tolist()
@@ -231,9 +242,8 @@ class SearchIndex:
     def __init__(self) -> None:
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
         self._entry_tokens: dict[int, set[str]] = {}
-        # An entry's questions and aliases (normalised), side by side by the Unicode blocks of their
-        # letters (a group), with where each group's phrases are in that list.
-        self._phrases: dict[int, tuple[list[str], dict[int, tuple[int, int]]]] = {}
+        # An entry's questions and aliases (normalised), and the same by the Unicode blocks of their letters.
+        self._phrases: dict[int, tuple[list[str], dict[int, list[str]]]] = {}
         self._scripts: dict[frozenset[int], int] = {}  # the blocks of a group's letters -> its number
         self._script_letters: list[set[str]] = []  # every character of a group's phrases (it only grows)
         self._idfs: dict[str, float] = {}
@@ -264,12 +274,7 @@ class SearchIndex:
         for token, weight in weights.items():
             self._postings[token][entry_id] = weight
         self._entry_tokens[entry_id] = set(weights)
-        flat: list[str] = []
-        spans: dict[int, tuple[int, int]] = {}
-        for script, group in phrases.items():
-            spans[script] = (len(flat), len(flat) + len(group))
-            flat += group
-        self._phrases[entry_id] = (flat, spans)
+        self._phrases[entry_id] = ([phrase for group in phrases.values() for phrase in group], phrases)
         self._dirty = True
 
     def _script(self, phrase: str) -> int:
@@ -409,7 +414,7 @@ class SearchIndex:
         phrase = " ".join(query_tokens)
         large = bool(self._shelves)  # NumPy is loaded for the letter prefilter
         reach = self._reach(phrase) if large else []
-        hits: list[Hit] = []
+        hits: list[tuple[int, float]] = []
         best_scores: list[float] = []  # a min-heap of the best `limit` scores so far
         for entry_id, total in ranked:
             # The closeness bonus adds at most 0.2, and the candidates come by falling total: once
@@ -417,7 +422,7 @@ class SearchIndex:
             if len(best_scores) == limit and total / norm + 0.2 * 1.0 < best_scores[0]:
                 break
             base = total / norm
-            phrases, spans = self._phrases.get(entry_id) or ([], {})
+            phrases, groups = self._phrases.get(entry_id) or ([], {})
             if not large:
                 best = process.extractOne(phrase, phrases or [""], scorer=fuzz.ratio)
                 closeness = best[1] if best else 0.0
@@ -431,23 +436,21 @@ class SearchIndex:
                 for bound, script in reach:
                     if bound + 1e-6 <= floor:
                         break
-                    span = spans.get(script)
-                    if span is None:
+                    group = groups.get(script)
+                    if group is None:
                         continue
-                    best = process.extractOne(
-                        phrase, phrases[span[0] : span[1]], scorer=fuzz.ratio, score_cutoff=max(floor, 0.0)
-                    )
+                    best = process.extractOne(phrase, group, scorer=fuzz.ratio, score_cutoff=floor if floor > 0 else 0)
                     if best is not None and best[1] >= floor:
                         floor = closeness = best[1]
             score = base + 0.2 * (closeness / 100.0)
             if score >= min_score:
-                hits.append(Hit(entry_id, score))
+                hits.append((entry_id, score))
             if len(best_scores) < limit:
                 heapq.heappush(best_scores, score)
             else:
                 heapq.heappushpop(best_scores, score)
-        hits.sort(key=lambda h: h.score, reverse=True)
-        return hits[:limit]
+        hits.sort(key=itemgetter(1), reverse=True)
+        return [Hit(entry_id, score) for entry_id, score in hits[:limit]]
 
     def _reach(self, phrase: str) -> list[tuple[float, int]]:
         """The most `fuzz.ratio` the phrase can have with any phrase of each group, highest first.
@@ -457,9 +460,7 @@ class SearchIndex:
         than the other phrase, so the ratio is at most 200 * shared / (len(a) + shared). A query in
         one script shares little more than its spaces with a group in another.
         """
-        counts: dict[str, int] = {}
-        for ch in phrase:
-            counts[ch] = counts.get(ch, 0) + 1
+        counts = Counter(phrase)
         size = len(phrase)
         reach: list[tuple[float, int]] = []
         for script, letters in enumerate(self._script_letters):
