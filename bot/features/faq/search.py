@@ -242,8 +242,9 @@ class SearchIndex:
     def __init__(self) -> None:
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
         self._entry_tokens: dict[int, set[str]] = {}
-        # An entry's questions and aliases (normalised), and the same by the Unicode blocks of their letters.
-        self._phrases: dict[int, tuple[list[str], dict[int, list[str]]]] = {}
+        # An entry's questions and aliases (normalised), and the same by the Unicode blocks of their letters,
+        # each kept as one text of lines: a search reads a few texts instead of many small strings.
+        self._phrases: dict[int, tuple[str, dict[int, str]]] = {}
         self._scripts: dict[frozenset[int], int] = {}  # the blocks of a group's letters -> its number
         self._script_letters: list[set[str]] = []  # every character of a group's phrases (it only grows)
         self._idfs: dict[str, float] = {}
@@ -274,7 +275,10 @@ class SearchIndex:
         for token, weight in weights.items():
             self._postings[token][entry_id] = weight
         self._entry_tokens[entry_id] = set(weights)
-        self._phrases[entry_id] = ([phrase for group in phrases.values() for phrase in group], phrases)
+        self._phrases[entry_id] = (
+            "\n".join(phrase for group in phrases.values() for phrase in group),
+            {script: "\n".join(group) for script, group in phrases.items()},
+        )
         self._dirty = True
 
     def _script(self, phrase: str) -> int:
@@ -422,9 +426,9 @@ class SearchIndex:
             if len(best_scores) == limit and total / norm + 0.2 * 1.0 < best_scores[0]:
                 break
             base = total / norm
-            phrases, groups = self._phrases.get(entry_id) or ([], {})
-            if not large:
-                best = process.extractOne(phrase, phrases or [""], scorer=fuzz.ratio)
+            phrases, groups = self._phrases.get(entry_id) or ("", {})
+            if not large:  # (a phrase has no line break: `tokens` splits at every space)
+                best = process.extractOne(phrase, phrases.split("\n"), scorer=fuzz.ratio)
                 closeness = best[1] if best else 0.0
             else:
                 # The bonus is the best `fuzz.ratio` of the query with one of the entry's phrases; a group of
@@ -439,7 +443,9 @@ class SearchIndex:
                     group = groups.get(script)
                     if group is None:
                         continue
-                    best = process.extractOne(phrase, group, scorer=fuzz.ratio, score_cutoff=floor if floor > 0 else 0)
+                    best = process.extractOne(
+                        phrase, group.split("\n"), scorer=fuzz.ratio, score_cutoff=floor if floor > 0 else 0
+                    )
                     if best is not None and best[1] >= floor:
                         floor = closeness = best[1]
             score = base + 0.2 * (closeness / 100.0)
