@@ -119,21 +119,29 @@ class _Shelf:
     side by side, so one sum checks them all.
     """
 
-    __slots__ = ("levels", "rows", "spans", "words")
+    __slots__ = ("levels", "rows", "spans", "starts", "text")
 
     def __init__(self, buckets: dict[int, list[str]]) -> None:
         import numpy as np  # lazy: only an index with large buckets needs it (about 11 MiB)
 
-        self.words: list[str] = []
+        words: list[str] = []
         self.spans: dict[int, tuple[int, int]] = {}  # word length -> its words' place in `words`
         for length in sorted(buckets):
-            self.spans[length] = (len(self.words), len(self.words) + len(buckets[length]))
-            self.words += buckets[length]
+            self.spans[length] = (len(words), len(words) + len(buckets[length]))
+            words += buckets[length]
+        # The words one after the other (a word of length n at place i starts at `starts[n] + (i - first) * n`):
+        # reading a few of them touches one string, not many small ones spread over memory.
+        self.text = "".join(words)
+        self.starts: dict[int, int] = {}
+        offset = 0
+        for length in sorted(buckets):
+            self.starts[length] = offset
+            offset += length * len(buckets[length])
         # Every letter of every word, as (word, letter) and the how-manieth of that letter in the word.
-        text = np.frombuffer("".join(self.words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        text = np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         codes, letter = np.unique(text, return_inverse=True)
         letter = letter.reshape(-1).astype(np.int64)
-        word = np.repeat(np.arange(len(self.words), dtype=np.int64), [len(w) for w in self.words])
+        word = np.repeat(np.arange(len(words), dtype=np.int64), [len(w) for w in words])
         order = np.argsort(word * len(codes) + letter, kind="stable")
         key = (word * len(codes) + letter)[order]
         run_start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
@@ -147,7 +155,7 @@ class _Shelf:
             for code, start, count in zip(codes.tolist(), base.tolist(), depth.tolist(), strict=True)
         }
         # Each word is shorter than 256 letters, so the sum of its rows fits a byte.
-        self.levels: np.ndarray = np.zeros((int(depth.sum()), len(self.words)), dtype=np.uint8)
+        self.levels: np.ndarray = np.zeros((int(depth.sum()), len(words)), dtype=np.uint8)
         self.levels[base[letter] + nth, word] = 1
 
     def may_reach(self, token: str, lengths: list[int], cutoff: float) -> list[list[str]] | None:
@@ -172,14 +180,15 @@ class _Shelf:
         # ratio >= cutoff needs 200 * shared >= cutoff * (len(token) + len(word)), in whole numbers.
         needed = [-(-int(cutoff) * (len(token) + length) // 200) for length, _ in present]
         keep = (shared >= np.repeat(needed, [b - a for _, (a, b) in present])).nonzero()[0].tolist()
-        words = self.words
+        text = self.text
         out: list[list[str]] = []
-        for a, b in spans:
+        for length, (a, b) in zip(lengths, spans, strict=True):
             if b <= a:
                 out.append([])
             else:
                 chosen = keep[bisect_left(keep, a - start) : bisect_left(keep, b - start)]
-                out.append([words[start + i] for i in chosen])
+                origin = self.starts[length] + (start - a) * length
+                out.append([text[origin + i * length : origin + (i + 1) * length] for i in chosen])
         return out
 
 
@@ -247,7 +256,6 @@ class SearchIndex:
         self._phrases: dict[int, tuple[str, dict[int, str]]] = {}
         self._scripts: dict[frozenset[int], int] = {}  # the blocks of a group's letters -> its number
         self._script_letters: list[set[str]] = []  # every character of a group's phrases (it only grows)
-        self._idfs: dict[str, float] = {}
         self._buckets: dict[tuple[str, int], list[str]] = {}
         self._shelves: dict[str, _Shelf] = {}
         self._sorted_vocab: list[str] = []
@@ -317,16 +325,8 @@ class SearchIndex:
             for first, lengths in by_letter.items()
             if any(len(words) >= _BAG_FROM for words in lengths.values())
         }
-        self._idfs = {}
         self._sorted_vocab = sorted(self._postings)
         self._dirty = False
-
-    def _idf(self, token: str) -> float:
-        idf = self._idfs.get(token)
-        if idf is None:
-            df = len(self._postings.get(token, ()))
-            idf = self._idfs[token] = math.log(1.0 + (len(self._entry_tokens) + 1) / (df + 0.5))
-        return idf
 
     # ----- matching ---------------------------------------------------------------------------
     def _matches(self, token: str, last: bool) -> dict[str, float]:
@@ -399,14 +399,15 @@ class SearchIndex:
                 # An unknown word still counts, so that "foo bankid" ranks below "bankid".
                 norm += worth * math.log(1.0 + len(self._entry_tokens) + 1)
                 continue
-            idfs = self._idfs
-            idf = [idfs[word] if word in idfs else self._idf(word) for word in matches]
+            lists = [self._postings[word] for word in matches]
+            entries = len(self._entry_tokens) + 1
+            idf = [math.log(1.0 + entries / (len(posting) + 0.5)) for posting in lists]
             norm += worth * max(idf)
             per_entry: dict[int, float] = {}
             seen = per_entry.get
-            for (word, similarity), word_idf in zip(matches.items(), idf, strict=True):
+            for similarity, word_idf, posting in zip(matches.values(), idf, lists, strict=True):
                 weight = worth * similarity * word_idf
-                for entry_id, field in self._postings[word].items():
+                for entry_id, field in posting.items():
                     value = weight * field
                     if seen(entry_id, 0.0) < value:
                         per_entry[entry_id] = value
