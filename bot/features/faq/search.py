@@ -251,9 +251,10 @@ class SearchIndex:
     def __init__(self) -> None:
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
         self._entry_tokens: dict[int, set[str]] = {}
-        # An entry's questions and aliases (normalised), and the same by the Unicode blocks of their letters,
-        # each kept as one text of lines: a search reads a few texts instead of many small strings.
-        self._phrases: dict[int, tuple[str, dict[int, str]]] = {}
+        # An entry's questions and aliases (normalised), and the same by the Unicode blocks of their letters
+        # with each group kept as one text of lines: a large index's search reads a few texts instead of
+        # many small strings spread over memory.
+        self._phrases: dict[int, tuple[list[str], dict[int, str]]] = {}
         self._scripts: dict[frozenset[int], int] = {}  # the blocks of a group's letters -> its number
         self._script_letters: list[set[str]] = []  # every character of a group's phrases (it only grows)
         self._buckets: dict[tuple[str, int], list[str]] = {}
@@ -284,7 +285,7 @@ class SearchIndex:
             self._postings[token][entry_id] = weight
         self._entry_tokens[entry_id] = set(weights)
         self._phrases[entry_id] = (
-            "\n".join(phrase for group in phrases.values() for phrase in group),
+            [phrase for group in phrases.values() for phrase in group],
             {script: "\n".join(group) for script, group in phrases.items()},
         )
         self._dirty = True
@@ -339,8 +340,7 @@ class SearchIndex:
             # Prefix: the member is still typing, or wrote the start of a compound.
             vocab = self._sorted_vocab
             start = bisect_left(vocab, token)
-            for k in range(start, min(start + 25, len(vocab))):
-                word = vocab[k]
+            for word in vocab[start : start + 25]:
                 if not word.startswith(token):
                     break
                 if word != token:
@@ -427,9 +427,9 @@ class SearchIndex:
             if len(best_scores) == limit and total / norm + 0.2 * 1.0 < best_scores[0]:
                 break
             base = total / norm
-            phrases, groups = self._phrases.get(entry_id) or ("", {})
-            if not large:  # (a phrase has no line break: `tokens` splits at every space)
-                best = process.extractOne(phrase, phrases.split("\n"), scorer=fuzz.ratio)
+            phrases, groups = self._phrases.get(entry_id) or ([], {})
+            if not large:
+                best = process.extractOne(phrase, phrases or [""], scorer=fuzz.ratio)
                 closeness = best[1] if best else 0.0
             else:
                 # The bonus is the best `fuzz.ratio` of the query with one of the entry's phrases; a group of
@@ -444,7 +444,7 @@ class SearchIndex:
                     group = groups.get(script)
                     if group is None:
                         continue
-                    best = process.extractOne(
+                    best = process.extractOne(  # (a phrase has no line break: `tokens` splits at every space)
                         phrase, group.split("\n"), scorer=fuzz.ratio, score_cutoff=floor if floor > 0 else 0
                     )
                     if best is not None and best[1] >= floor:
