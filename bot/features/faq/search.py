@@ -278,9 +278,10 @@ class SearchIndex:
                     weights[token] = doc.kind
             if doc.kind != ANSWER and words:
                 phrase = " ".join(words)
-                script = self._script(phrase)
+                letters = set(phrase)
+                script = self._script(letters)
                 phrases.setdefault(script, []).append(phrase)
-                self._script_letters[script].update(phrase)
+                self._script_letters[script] |= letters
         for token, weight in weights.items():
             self._postings[token][entry_id] = weight
         self._entry_tokens[entry_id] = set(weights)
@@ -290,9 +291,9 @@ class SearchIndex:
         )
         self._dirty = True
 
-    def _script(self, phrase: str) -> int:
-        """The group of a phrase: the Unicode blocks (256 code points each) its letters are from."""
-        blocks = frozenset(ord(ch) >> 8 for ch in phrase if ch != " ")
+    def _script(self, letters: set[str]) -> int:
+        """The group of a phrase with these letters: the Unicode blocks (256 code points each) they are from."""
+        blocks = frozenset(ord(ch) >> 8 for ch in letters if ch != " ")
         script = self._scripts.get(blocks)
         if script is None:
             script = self._scripts[blocks] = len(self._script_letters)
