@@ -206,11 +206,16 @@ _SCRIPTS = {
 }
 
 
-@pytest.mark.parametrize(("entries", "seed"), [(12, 1), (40, 2), (400, 3)])
-def test_the_index_gives_exactly_the_hits_and_scores_of_the_plain_search(entries: int, seed: int) -> None:
+@pytest.mark.parametrize(("entries", "seed", "span"), [(12, 1, None), (40, 2, None), (400, 3, None), (400, 4, 1)])
+def test_the_index_gives_exactly_the_hits_and_scores_of_the_plain_search(
+    entries: int, seed: int, span: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Small and large indexes (a large one has the letter prefilter and scores the closeness bonus by
-    # script), phrases mixing scripts, words with repeated letters, a word too long for the prefilter,
-    # entries edited and removed: ids and scores equal to the last bit, for several limits.
+    # script; `span` 1 puts every typo through the prefilter), phrases mixing scripts, words with repeated
+    # letters, a word too long for the prefilter, entries edited and removed: ids and scores equal to the
+    # last bit, for several limits.
+    if span is not None:
+        monkeypatch.setattr(search_module, "_SPAN_FROM", span)
     rng = random.Random(seed)
 
     def word(language: str) -> str:
