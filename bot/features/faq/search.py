@@ -164,7 +164,7 @@ class _Shelf:
     def may_reach(self, token: str, lengths: list[int], cutoff: float) -> list[list[str]] | None:
         """For each of `lengths`, the words of that length that can reach `cutoff` (a whole number) with
         `fuzz.ratio` (a superset: only words that cannot are left out), or None if too few words to be
-        worth it. The lengths are consecutive, so their words are side by side in `words`."""
+        worth it. The lengths are consecutive, so their words are side by side (in `levels` and `text`)."""
         spans = [self.spans.get(length, (0, 0)) for length in lengths]
         present = [(length, span) for length, span in zip(lengths, spans, strict=True) if span[1] > span[0]]
         if not present or present[-1][1][1] - present[0][1][0] < _SPAN_FROM:
