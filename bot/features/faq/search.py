@@ -105,9 +105,6 @@ _FILLER_WORDS = {
 
 #: Buckets of at least this many words get a letter-count prefilter (smaller ones are scored directly).
 _BAG_FROM = 48
-#: The prefilter is used when a typo's lengths have at least this many words together: fewer are scored
-#: directly, which was faster in interleaved runs of the synthetic indexes of `benchmarks/faq_search.py`.
-_SPAN_FROM = 200
 
 
 class _Shelf:
@@ -167,15 +164,18 @@ class _Shelf:
         worth it. The lengths are consecutive, so their words are side by side (in `levels` and `text`)."""
         spans = [self.spans.get(length, (0, 0)) for length in lengths]
         present = [(length, span) for length, span in zip(lengths, spans, strict=True) if span[1] > span[0]]
-        if not present or present[-1][1][1] - present[0][1][0] < _SPAN_FROM:
+        if not present or present[-1][1][1] - present[0][1][0] < _BAG_FROM:
             return None
         import numpy as np
 
         wanted: list[int] = []
-        for ch, count in Counter(token).items():
+        seen: dict[str, int] = {}
+        for ch in token:  # the n-th time a letter comes, its row "at least n times"
+            nth = seen.get(ch, 0)
+            seen[ch] = nth + 1
             rows = self.rows.get(ch)
-            if rows is not None:
-                wanted += rows[:count]
+            if rows is not None and nth < len(rows):
+                wanted.append(rows[nth])
         if not wanted:
             return [[] for _ in lengths]
         start, end = present[0][1][0], present[-1][1][1]

@@ -215,7 +215,7 @@ def test_the_index_gives_exactly_the_hits_and_scores_of_the_plain_search(
     # letters, a word too long for the prefilter, entries edited and removed: ids and scores equal to the
     # last bit, for several limits.
     if span is not None:
-        monkeypatch.setattr(search_module, "_SPAN_FROM", span)
+        monkeypatch.setattr(search_module, "_BAG_FROM", span)
     rng = random.Random(seed)
 
     def word(language: str) -> str:
