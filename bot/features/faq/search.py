@@ -129,8 +129,8 @@ class _Shelf:
         for length in sorted(buckets):
             self.spans[length] = (len(words), len(words) + len(buckets[length]))
             words += buckets[length]
-        # The words one after the other (a word of length n at place i starts at `starts[n] + (i - first) * n`):
-        # reading a few of them touches one string, not many small ones spread over memory.
+        # The words one after the other (the k-th word of length n starts at `starts[n] + k * n`): reading a
+        # few of them touches one string, not many small ones spread over memory.
         self.text = "".join(words)
         self.starts: dict[int, int] = {}
         offset = 0
