@@ -29,10 +29,11 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -106,39 +107,92 @@ _FILLER_WORDS = {
 _BAG_FROM = 48
 
 
-def _bag_matrix(words: list[str]) -> tuple[dict[str, int], np.ndarray]:
-    """How often each letter occurs in each word of a bucket (words x the bucket's letters)."""
-    import numpy as np  # lazy: only an index with large buckets needs it (about 11 MiB)
+class _Shelf:
+    """The words of one first letter, shortest first, with the letters each word has.
 
-    letters: dict[str, int] = {}
-    for word in words:
-        for ch in word:
-            letters.setdefault(ch, len(letters))
-    counts = np.zeros((len(words), len(letters)), dtype=np.uint8)
-    for i, word in enumerate(words):
-        for ch in word:
-            counts[i, letters[ch]] += 1
-    return letters, counts
-
-
-def _may_reach(token: str, words: list[str], bag: tuple[dict[str, int], np.ndarray], cutoff: float) -> list[str]:
-    """The words of a bucket that can reach `cutoff` with `fuzz.ratio` (a superset: a necessary condition).
-
-    `fuzz.ratio` is 100 * 2 * LCS / (len(a) + len(b)), and the longest common subsequence never
-    exceeds the letters the two words have in common (counted with repetition), so a word sharing
-    fewer letters cannot reach the cutoff. The same words, fewer scored: results are unchanged.
+    A letter-count prefilter for typo matching: `fuzz.ratio` is 100 * 2 * LCS / (len(a) + len(b)),
+    and the longest common subsequence never exceeds the letters the two words have in common
+    (counted with repetition), so a word sharing fewer letters cannot reach the cutoff. `levels` has
+    a row per letter and count (a word with "a" twice has a 1 in the rows "a at least once" and "a at
+    least twice"), so the letters a token shares with every word are the sum of a few rows: for each
+    of its letters, as many rows as it has that letter. The words of all lengths a typo can reach lie
+    side by side, so one sum checks them all.
     """
-    import numpy as np
 
-    letters, counts = bag
-    query = np.zeros(counts.shape[1], dtype=np.uint8)
-    for ch in token:
-        k = letters.get(ch)
-        if k is not None:
-            query[k] += 1
-    shared = np.minimum(counts, query).sum(axis=1)
-    needed = (len(token) + len(words[0])) * cutoff / 200.0 - 1e-9
-    return [words[i] for i in np.flatnonzero(shared >= needed)]
+    __slots__ = ("levels", "rows", "spans", "starts", "text")
+
+    def __init__(self, buckets: dict[int, list[str]]) -> None:
+        import numpy as np  # lazy: only an index with large buckets needs it (about 11 MiB)
+
+        words: list[str] = []
+        self.spans: dict[int, tuple[int, int]] = {}  # word length -> its words' place in `words`
+        for length in sorted(buckets):
+            self.spans[length] = (len(words), len(words) + len(buckets[length]))
+            words += buckets[length]
+        # The words one after the other (the k-th word of length n starts at `starts[n] + k * n`): reading a
+        # few of them touches one string, not many small ones spread over memory.
+        self.text = "".join(words)
+        self.starts: dict[int, int] = {}
+        offset = 0
+        for length in sorted(buckets):
+            self.starts[length] = offset
+            offset += length * len(buckets[length])
+        # Every letter of every word, as (word, letter) and the how-manieth of that letter in the word.
+        text = np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes, letter = np.unique(text, return_inverse=True)
+        letter = letter.reshape(-1).astype(np.int64)
+        word = np.repeat(np.arange(len(words), dtype=np.int64), [len(w) for w in words])
+        order = np.argsort(word * len(codes) + letter, kind="stable")
+        key = (word * len(codes) + letter)[order]
+        run_start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        nth = np.empty_like(order)
+        nth[order] = np.arange(len(order)) - np.repeat(run_start, np.diff(np.r_[run_start, len(order)]))
+        depth = np.zeros(len(codes), dtype=np.int64)  # the most times a word has each letter
+        np.maximum.at(depth, letter, nth + 1)
+        base = np.r_[0, np.cumsum(depth)[:-1]]
+        self.rows: dict[str, list[int]] = {  # letter -> its rows in `levels` (at least once, twice, ...)
+            chr(code): list(range(start, start + count))
+            for code, start, count in zip(codes.tolist(), base.tolist(), depth.tolist(), strict=True)
+        }
+        # Each word is shorter than 256 letters, so the sum of its rows fits a byte.
+        self.levels: np.ndarray = np.zeros((int(depth.sum()), len(words)), dtype=np.uint8)
+        self.levels[base[letter] + nth, word] = 1
+
+    def may_reach(self, token: str, lengths: list[int], cutoff: float) -> list[list[str]] | None:
+        """For each of `lengths`, the words of that length that can reach `cutoff` (a whole number) with
+        `fuzz.ratio` (a superset: only words that cannot are left out), or None if too few words to be
+        worth it. The lengths are consecutive, so their words are side by side (in `levels` and `text`)."""
+        spans = [self.spans.get(length, (0, 0)) for length in lengths]
+        present = [(length, span) for length, span in zip(lengths, spans, strict=True) if span[1] > span[0]]
+        if not present or present[-1][1][1] - present[0][1][0] < _BAG_FROM:
+            return None
+        import numpy as np
+
+        wanted: list[int] = []
+        seen: dict[str, int] = {}
+        for ch in token:  # the n-th time a letter comes, its row "at least n times"
+            nth = seen.get(ch, 0)
+            seen[ch] = nth + 1
+            rows = self.rows.get(ch)
+            if rows is not None and nth < len(rows):
+                wanted.append(rows[nth])
+        if not wanted:
+            return [[] for _ in lengths]
+        start, end = present[0][1][0], present[-1][1][1]
+        shared = self.levels[wanted, start:end].sum(axis=0, dtype=np.uint8)
+        # ratio >= cutoff needs 200 * shared >= cutoff * (len(token) + len(word)), in whole numbers.
+        needed = [-(-int(cutoff) * (len(token) + length) // 200) for length, _ in present]
+        keep = (shared >= np.repeat(needed, [b - a for _, (a, b) in present])).nonzero()[0].tolist()
+        text = self.text
+        out: list[list[str]] = []
+        for length, (a, b) in zip(lengths, spans, strict=True):
+            if b <= a:
+                out.append([])
+            else:
+                chosen = keep[bisect_left(keep, a - start) : bisect_left(keep, b - start)]
+                origin = self.starts[length] + (start - a) * length
+                out.append([text[origin + i * length : origin + (i + 1) * length] for i in chosen])
+        return out
 
 
 def normalize(text: str) -> str:
@@ -203,9 +257,14 @@ class SearchIndex:
         #: words of a multilingual FAQ are in one entry, and a dict each held most of the index.
         self._single: dict[tuple[int, float], dict[int, float]] = {}
         self._entry_tokens: dict[int, tuple[str, ...]] = {}
-        self._phrases: dict[int, list[str]] = {}
+        # An entry's questions and aliases (normalised), and the same by the Unicode blocks of their letters
+        # with each group kept as one text of lines: a large index's search reads a few texts instead of
+        # many small strings spread over memory.
+        self._phrases: dict[int, tuple[list[str], dict[int, str]]] = {}
+        self._scripts: dict[frozenset[int], int] = {}  # the blocks of a group's letters -> its number
+        self._script_letters: list[set[str]] = []  # every character of a group's phrases (it only grows)
         self._buckets: dict[tuple[str, int], list[str]] = {}
-        self._bags: dict[tuple[str, int], tuple[dict[str, int], np.ndarray]] = {}
+        self._shelves: dict[str, _Shelf] = {}
         self._sorted_vocab: list[str] = []
         self._dirty = True
 
@@ -217,14 +276,18 @@ class SearchIndex:
         """Index (or re-index) one entry's texts."""
         self.remove(entry_id)
         weights: dict[str, float] = {}
-        phrases: list[str] = []
+        phrases: dict[int, list[str]] = {}
         for doc in documents:
             words = tokens(doc.text[:ANSWER_PREFIX] if doc.kind == ANSWER else doc.text)
             for token in words:
                 if weights.get(token, 0.0) < doc.kind:
                     weights[token] = doc.kind
             if doc.kind != ANSWER and words:
-                phrases.append(" ".join(words))
+                phrase = " ".join(words)
+                letters = set(phrase)
+                script = self._script(letters)
+                phrases.setdefault(script, []).append(phrase)
+                self._script_letters[script] |= letters
         for token, weight in weights.items():
             posting = self._postings.get(token)
             if posting is None:
@@ -234,8 +297,20 @@ class SearchIndex:
                     posting = self._postings[token] = dict(posting)
                 posting[entry_id] = weight
         self._entry_tokens[entry_id] = tuple(weights)
-        self._phrases[entry_id] = phrases
+        self._phrases[entry_id] = (
+            [phrase for group in phrases.values() for phrase in group],
+            {script: "\n".join(group) for script, group in phrases.items()},
+        )
         self._dirty = True
+
+    def _script(self, letters: set[str]) -> int:
+        """The group of a phrase with these letters: the Unicode blocks (256 code points each) they are from."""
+        blocks = frozenset(ord(ch) >> 8 for ch in letters if ch != " ")
+        script = self._scripts.get(blocks)
+        if script is None:
+            script = self._scripts[blocks] = len(self._script_letters)
+            self._script_letters.append(set())
+        return script
 
     def remove(self, entry_id: int) -> None:
         """Take an entry out of the index."""
@@ -260,13 +335,17 @@ class SearchIndex:
         for token in self._postings:
             buckets[(token[0], len(token))].append(token)
         self._buckets = dict(buckets)
-        self._bags = {key: _bag_matrix(words) for key, words in self._buckets.items() if len(words) >= _BAG_FROM}
+        by_letter: dict[str, dict[int, list[str]]] = defaultdict(dict)
+        for (first, length), words in self._buckets.items():
+            if length < 256:
+                by_letter[first][length] = words
+        self._shelves = {
+            first: _Shelf(lengths)
+            for first, lengths in by_letter.items()
+            if any(len(words) >= _BAG_FROM for words in lengths.values())
+        }
         self._sorted_vocab = sorted(self._postings)
         self._dirty = False
-
-    def _idf(self, token: str) -> float:
-        df = len(self._postings.get(token, ()))
-        return math.log(1.0 + (len(self._entry_tokens) + 1) / (df + 0.5))
 
     # ----- matching ---------------------------------------------------------------------------
     def _matches(self, token: str, last: bool) -> dict[str, float]:
@@ -287,16 +366,14 @@ class SearchIndex:
         if size >= 4:
             cutoff = 75.0 if size >= 6 else 80.0
             spread = 1  # one typo changes the length by at most one
-            for length in range(size - spread, size + spread + 1):
-                # Same first letter: people rarely mistype the first letter, and it keeps this fast.
-                bucket = self._buckets.get((token[0], length))
+            lengths = list(range(size - spread, size + spread + 1))
+            # Same first letter: people rarely mistype the first letter, and it keeps this fast.
+            shelf = self._shelves.get(token[0]) if size + spread < 256 else None
+            reachable = shelf.may_reach(token, lengths, cutoff) if shelf is not None else None
+            for n, length in enumerate(lengths):
+                bucket = self._buckets.get((token[0], length)) if reachable is None else reachable[n]
                 if not bucket:
                     continue
-                bag = self._bags.get((token[0], length))
-                if bag is not None:
-                    bucket = _may_reach(token, bucket, bag, cutoff)
-                    if not bucket:
-                        continue
                 for word, score, _ in process.extract(
                     token, bucket, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8
                 ):
@@ -340,36 +417,80 @@ class SearchIndex:
                 # An unknown word still counts, so that "foo bankid" ranks below "bankid".
                 norm += worth * math.log(1.0 + len(self._entry_tokens) + 1)
                 continue
-            idf = {word: self._idf(word) for word in matches}
-            norm += worth * max(idf.values())
+            lists = [self._postings[word] for word in matches]
+            entries = len(self._entry_tokens) + 1
+            idf = [math.log(1.0 + entries / (len(posting) + 0.5)) for posting in lists]
+            norm += worth * max(idf)
             per_entry: dict[int, float] = {}
-            for word, similarity in matches.items():
-                weight = worth * similarity * idf[word]
-                for entry_id, field in self._postings[word].items():
+            seen = per_entry.get
+            for similarity, word_idf, posting in zip(matches.values(), idf, lists, strict=True):
+                weight = worth * similarity * word_idf
+                for entry_id, field in posting.items():
                     value = weight * field
-                    if per_entry.get(entry_id, 0.0) < value:
+                    if seen(entry_id, 0.0) < value:
                         per_entry[entry_id] = value
             for entry_id, value in per_entry.items():
                 totals[entry_id] += value
         if not totals or norm <= 0:
             return []
-        ranked = sorted(totals.items(), key=lambda item: item[1], reverse=True)[: max(limit * 3, 30)]
+        ranked = sorted(totals.items(), key=itemgetter(1), reverse=True)[: max(limit * 3, 30)]
         phrase = " ".join(query_tokens)
-        hits: list[Hit] = []
+        large = bool(self._shelves)  # NumPy is loaded for the letter prefilter
+        reach = self._reach(phrase) if large else []
+        hits: list[tuple[int, float]] = []
         best_scores: list[float] = []  # a min-heap of the best `limit` scores so far
         for entry_id, total in ranked:
             # The closeness bonus adds at most 0.2, and the candidates come by falling total: once
             # even the full bonus cannot beat the `limit` best scores so far, no later one can either.
             if len(best_scores) == limit and total / norm + 0.2 * 1.0 < best_scores[0]:
                 break
-            best = process.extractOne(phrase, self._phrases.get(entry_id) or [""], scorer=fuzz.ratio)
-            closeness = best[1] / 100.0 if best else 0.0
-            score = total / norm + 0.2 * closeness
+            base = total / norm
+            phrases, groups = self._phrases.get(entry_id) or ([], {})
+            if not large:
+                best = process.extractOne(phrase, phrases or [""], scorer=fuzz.ratio)
+                closeness = best[1] if best else 0.0
+            else:
+                # The bonus is the best `fuzz.ratio` of the query with one of the entry's phrases; a group of
+                # phrases is scored only if it can beat the best so far. With `limit` scores in hand, a bonus
+                # too small to reach them need not be known: such a candidate ends below them either way (its
+                # score is then too low, but still below them), so the same hits come with the same scores.
+                floor = (best_scores[0] - base) * 500.0 - 1e-6 if len(best_scores) == limit else 0.0
+                closeness = 0.0
+                for bound, script in reach:
+                    if bound + 1e-6 <= floor:
+                        break
+                    group = groups.get(script)
+                    if group is None:
+                        continue
+                    best = process.extractOne(  # (a phrase has no line break: `tokens` splits at every space)
+                        phrase, group.split("\n"), scorer=fuzz.ratio, score_cutoff=floor if floor > 0 else 0
+                    )
+                    if best is not None and best[1] >= floor:
+                        floor = closeness = best[1]
+            score = base + 0.2 * (closeness / 100.0)
             if score >= min_score:
-                hits.append(Hit(entry_id, score))
+                hits.append((entry_id, score))
             if len(best_scores) < limit:
                 heapq.heappush(best_scores, score)
             else:
                 heapq.heappushpop(best_scores, score)
-        hits.sort(key=lambda h: h.score, reverse=True)
-        return hits[:limit]
+        hits.sort(key=itemgetter(1), reverse=True)
+        return [Hit(entry_id, score) for entry_id, score in hits[:limit]]
+
+    def _reach(self, phrase: str) -> list[tuple[float, int]]:
+        """The most `fuzz.ratio` the phrase can have with any phrase of each group, highest first.
+
+        `fuzz.ratio` is 100 * 2 * LCS / (len(a) + len(b)); the common subsequence is made of the
+        query's characters that the group's phrases use at all (`shared` of them) and is no longer
+        than the other phrase, so the ratio is at most 200 * shared / (len(a) + shared). A query in
+        one script shares little more than its spaces with a group in another.
+        """
+        counts = Counter(phrase)
+        size = len(phrase)
+        reach: list[tuple[float, int]] = []
+        for script, letters in enumerate(self._script_letters):
+            shared = sum(counts[ch] for ch in letters.intersection(counts))
+            if shared:
+                reach.append((200.0 * shared / (size + shared), script))
+        reach.sort(reverse=True)
+        return reach

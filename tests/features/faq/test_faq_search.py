@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import bisect
+import math
+import random
 
+import pytest
+from rapidfuzz import fuzz, process
+
+from bot.features.faq import search as search_module
 from bot.features.faq.search import ALIAS, ANSWER, QUESTION, Document, SearchIndex, normalize, tokens
 
 
@@ -84,7 +90,7 @@ def test_a_large_index_finds_the_same_entries_with_and_without_the_letter_prefil
     state = rng.getstate()
     filtered = build()
     filtered._refresh()
-    assert filtered._bags  # the prefilter is really in use
+    assert filtered._shelves  # the prefilter is really in use
     rng.setstate(state)
     monkeypatch.setattr(search_module, "_BAG_FROM", 10**9)  # never prefilter
     unfiltered = build()
@@ -125,3 +131,176 @@ def test_one_entry_postings_are_shared_and_never_changed_by_puts_and_removes() -
         assert all(single == {key[0]: key[1]} for key, single in index._single.items())
     index.put(99, [Document("sv", QUESTION, "personnummer")])
     assert index._is_single(index._postings["personnummer"])
+
+
+class _ReferenceIndex:
+    """The search written out plainly: every word of a bucket scored, every candidate's closeness bonus
+    taken over all its phrases, no stopping early. The index must give exactly its hits and scores."""
+
+    def __init__(self) -> None:
+        self.postings: dict[str, dict[int, float]] = {}
+        self.entry_tokens: dict[int, set[str]] = {}
+        self.phrases: dict[int, list[str]] = {}
+
+    def put(self, entry_id: int, documents: list[Document]) -> None:
+        self.remove(entry_id)
+        weights: dict[str, float] = {}
+        phrases: list[str] = []
+        for doc in documents:
+            words = tokens(doc.text[:search_module.ANSWER_PREFIX] if doc.kind == ANSWER else doc.text)
+            for token in words:
+                if weights.get(token, 0.0) < doc.kind:
+                    weights[token] = doc.kind
+            if doc.kind != ANSWER and words:
+                phrases.append(" ".join(words))
+        for token, weight in weights.items():
+            self.postings.setdefault(token, {})[entry_id] = weight
+        self.entry_tokens[entry_id] = set(weights)
+        self.phrases[entry_id] = phrases
+
+    def remove(self, entry_id: int) -> None:
+        for token in self.entry_tokens.pop(entry_id, ()):
+            self.postings[token].pop(entry_id)
+            if not self.postings[token]:
+                del self.postings[token]
+        self.phrases.pop(entry_id, None)
+
+    def _matches(self, token: str, last: bool) -> dict[str, float]:
+        found: dict[str, float] = {}
+        if token in self.postings:
+            found[token] = 1.0
+        size = len(token)
+        vocab = sorted(self.postings)
+        if size >= 3 or last:
+            start = bisect.bisect_left(vocab, token)
+            for word in vocab[start : start + 25]:
+                if not word.startswith(token):
+                    break
+                if word != token:
+                    found.setdefault(word, 0.9 if size >= 4 else 0.75)
+        if size >= 4:
+            cutoff = 75.0 if size >= 6 else 80.0
+            for length in (size - 1, size, size + 1):
+                bucket = [word for word in self.postings if word[0] == token[0] and len(word) == length]
+                for word, score, _ in process.extract(token, bucket, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8):
+                    if found.get(word, 0.0) < score / 100.0 * 0.95:
+                        found[word] = score / 100.0 * 0.95
+        if size >= search_module.STEM_FROM and not found:
+            for length in range(size - 1, max(3, math.ceil(size * search_module.STEM_SHARE)) - 1, -1):
+                if token[:length] in self.postings:
+                    found[token[:length]] = search_module.STEM_SIMILARITY
+                    break
+        return found
+
+    def search(self, query: str, limit: int = 10, min_score: float = 0.3) -> list[tuple[int, float]]:
+        query_tokens = list(dict.fromkeys(tokens(query)))
+        if not query_tokens:
+            return []
+        entries = len(self.entry_tokens)
+        totals: dict[int, float] = {}
+        norm = 0.0
+        content = [token for token in query_tokens if token not in search_module.FILLER]
+        for i, token in enumerate(query_tokens):
+            worth = search_module.FILLER_WEIGHT if content and token not in content else 1.0
+            matches = self._matches(token, last=i == len(query_tokens) - 1)
+            if not matches:
+                norm += worth * math.log(1.0 + entries + 1)
+                continue
+            idf = {word: math.log(1.0 + (entries + 1) / (len(self.postings[word]) + 0.5)) for word in matches}
+            norm += worth * max(idf.values())
+            per_entry: dict[int, float] = {}
+            for word, similarity in matches.items():
+                for entry_id, field in self.postings[word].items():
+                    value = worth * similarity * idf[word] * field
+                    if per_entry.get(entry_id, 0.0) < value:
+                        per_entry[entry_id] = value
+            for entry_id, value in per_entry.items():
+                totals[entry_id] = totals.get(entry_id, 0.0) + value
+        if not totals or norm <= 0:
+            return []
+        ranked = sorted(totals.items(), key=lambda item: item[1], reverse=True)[: max(limit * 3, 30)]
+        phrase = " ".join(query_tokens)
+        hits = []
+        for entry_id, total in ranked:
+            best = process.extractOne(phrase, self.phrases[entry_id] or [""], scorer=fuzz.ratio)
+            score = total / norm + 0.2 * (best[1] / 100.0)
+            if score >= min_score:
+                hits.append((entry_id, score))
+        hits.sort(key=lambda hit: hit[1], reverse=True)
+        return hits[:limit]
+
+
+_SCRIPTS = {
+    "sv": ["ka", "lo", "ver", "sti", "ning", "bar", "tol", "mek", "sjö", "hus", "tid", "äng", "aa", "kk"],
+    "ar": ["كا", "لو", "مر", "سا", "بي", "تو", "نا", "دي", "فر", "حل"],
+    "uk": ["ка", "ло", "вер", "сті", "нин", "бар", "тол"],
+    "ti": ["ካ", "ሎ", "ቨር", "ስቲ", "ኒን", "ባር"],
+}
+
+
+@pytest.mark.parametrize(("entries", "seed", "span"), [(12, 1, None), (40, 2, None), (400, 3, None), (400, 4, 1)])
+def test_the_index_gives_exactly_the_hits_and_scores_of_the_plain_search(
+    entries: int, seed: int, span: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small and large indexes (a large one has the letter prefilter and scores the closeness bonus by
+    # script; `span` 1 puts every typo through the prefilter), phrases mixing scripts, words with repeated
+    # letters, a word too long for the prefilter, entries edited and removed: ids and scores equal to the
+    # last bit, for several limits.
+    if span is not None:
+        monkeypatch.setattr(search_module, "_BAG_FROM", span)
+    rng = random.Random(seed)
+
+    def word(language: str) -> str:
+        return "".join(rng.choice(_SCRIPTS[language]) for _ in range(rng.randint(1, 5)))
+
+    def phrase(language: str, n: int) -> str:
+        words = [word(language) for _ in range(n)]
+        if rng.random() < 0.15:  # another script in the phrase (a brand name, a number)
+            words.append(rng.choice([word(rng.choice(list(_SCRIPTS))), "1177", "BankID"]))
+        return " ".join(words)
+
+    def documents() -> list[Document]:
+        docs = []
+        for language in rng.sample(list(_SCRIPTS), rng.randint(1, 4)):
+            docs.append(Document(language, QUESTION, phrase(language, rng.randint(2, 7))))
+            docs += [Document(language, ALIAS, phrase(language, rng.randint(1, 2))) for _ in range(rng.randint(0, 3))]
+            docs.append(Document(language, ANSWER, phrase(language, 25)))
+        if rng.random() < 0.05:
+            docs.append(Document("sv", ALIAS, "kalo" * 70))  # 280 letters
+        return docs
+
+    index, reference = SearchIndex(), _ReferenceIndex()
+    corpus = {entry_id: documents() for entry_id in range(1, entries + 1)}
+    for entry_id, docs in corpus.items():
+        index.put(entry_id, docs)
+        reference.put(entry_id, docs)
+    for entry_id in rng.sample(sorted(corpus), entries // 5):  # edits and removals
+        if rng.random() < 0.5:
+            index.remove(entry_id)
+            reference.remove(entry_id)
+            del corpus[entry_id]
+        else:
+            corpus[entry_id] = documents()
+            index.put(entry_id, corpus[entry_id])
+            reference.put(entry_id, corpus[entry_id])
+
+    texts = [doc.text for docs in corpus.values() for doc in docs if doc.kind != ANSWER]
+    queries = ["kalo" * 70, "kalo" * 70 + "k", "how do i get", "hur", "ka", "k"]
+    for _ in range(120):
+        words = rng.choice(texts).split()
+        start = rng.randrange(len(words))
+        query = " ".join(words[start : start + rng.randint(1, 3)])
+        if len(query) > 5 and rng.random() < 0.5:  # a letter left out
+            cut = rng.randrange(1, len(query) - 1)
+            query = query[:cut] + query[cut + 1 :]
+        if rng.random() < 0.2:
+            query = query[: rng.randint(1, len(query))]  # still typing
+        queries.append(query)
+    queries += [" ".join(word(rng.choice(list(_SCRIPTS))) for _ in range(rng.randint(1, 3))) for _ in range(40)]
+    if entries >= 400:
+        index._refresh()
+        assert index._shelves  # the prefilter and the grouped closeness bonus are in use
+    for query in queries:
+        for limit in (1, 3, 10):
+            expected = reference.search(query, limit=limit)
+            assert [(hit.entry_id, hit.score) for hit in index.search(query, limit=limit)] == expected, (query, limit)
