@@ -413,6 +413,7 @@ class Conformance:
     def __init__(self, description: Mapping[str, Any]) -> None:
         self.source: Mapping[str, Any] = description["source"]
         self._seen: dict[tuple[int, str, str], tuple[tuple[str, str, str], ...]] = {}
+        self._routes: dict[tuple[str, str], tuple[_Operation | None, dict[str, str]]] = {}
         self.schemas = Schemas(description["schemas"])
         requests = Schemas(description["schemas"], numeric_snowflakes=True)
         answer_fits = Fits(description["schemas"])
@@ -453,12 +454,20 @@ class Conformance:
 
     def operation(self, method: str, path: str) -> tuple[_Operation | None, dict[str, str]]:
         """The described operation for a concrete path, and its path parameters."""
+        key = (method, path)
+        known = self._routes.get(key)  # a request's answer is checked on the same path just after it
+        if known is not None:
+            return known[0], dict(known[1])
         best: tuple[_Operation, dict[str, str]] | None = None
         for operation in self._by_method.get(method, ()):
             match = operation.pattern.fullmatch(path)
             if match and (best is None or operation.literal_length > best[0].literal_length):
                 best = (operation, match.groupdict())
-        return best if best is not None else (None, {})
+        found = best if best is not None else (None, {})
+        if len(self._routes) >= _SEEN_ROUTES:
+            del self._routes[next(iter(self._routes))]  # the oldest
+        self._routes[key] = found
+        return found[0], dict(found[1])
 
     def route_name(self, method: str, path: str) -> str:
         """`METHOD /template` of a concrete path, or the path itself when it is not described."""
@@ -607,6 +616,8 @@ def invalid_form_body(violations: list[Violation]) -> dict[str, Any]:
 
 #: Bodies whose check results are remembered (see `Conformance._body_errors`).
 _SEEN_BODIES = 4096
+#: Concrete paths whose operation is remembered (see `Conformance.operation`).
+_SEEN_ROUTES = 1024
 
 
 @functools.cache

@@ -320,13 +320,16 @@ def flatten_components(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+_REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+            429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}
+
+
 class FakeResponse:
     """Just enough of `aiohttp.ClientResponse` for discord.py."""
 
     def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         self.status = status
-        self.reason = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-                       429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}.get(status, "")
+        self.reason = _REASONS.get(status, "")
         self.body = body
         self._text = "" if body is None else json.dumps(body)
         self.headers = CIMultiDict(headers or {})
@@ -647,7 +650,8 @@ class FakeDiscord:
     # ----- HTTP -----------------------------------------------------------------------------------
     async def handle(self, method: str, url: str, kwargs: dict[str, Any]) -> FakeResponse:
         """Answer one HTTP request as Discord would."""
-        path = urlsplit(url).path
+        parts = urlsplit(url)
+        path = parts.path
         if path.startswith(API_PREFIX):
             path = path[len(API_PREFIX):]
         if self.process_dead is not None and self.process_dead():
@@ -655,7 +659,7 @@ class FakeDiscord:
         sent_at = asyncio.get_running_loop().time()
         self.requests.append((sent_at, method, path))
         payload, files = _decode_body(kwargs)
-        params = {**dict(parse_qsl(urlsplit(url).query)), **(kwargs.get("params") or {})}
+        params = {**dict(parse_qsl(parts.query)), **(kwargs.get("params") or {})}
         refusal = self.validate_request(method, path, params, payload, files)
         if refusal is not None:
             self._refused(method, path, refusal.status, refusal.body)
