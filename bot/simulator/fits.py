@@ -26,20 +26,6 @@ _SNOWFLAKE_PATTERN = "^(0|[1-9][0-9]*)$"
 Fit = Callable[[Any], bool]
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
 def _same(a: Any, b: Any) -> bool:
     return a == b and isinstance(a, bool) == isinstance(b, bool)
 
@@ -77,7 +63,7 @@ class Fits:
         self._pending: list[tuple[str, Mapping[str, Any], str | None]] = []
         self._source: list[str] = []
         self._namespace: dict[str, Any] = {
-            "_json_type": _json_type, "_any_same": _any_same, "_unique": _unique, "_M": _MISSING,
+            "_any_same": _any_same, "_unique": _unique, "_M": _MISSING,
         }
         self._counter = 0
 
@@ -211,7 +197,7 @@ class Fits:
             out += self._block(sub, x, depth, loops)
         for keyword in ("oneOf", "anyOf"):
             if keyword in node:
-                out.append(f"{pad}if not {self._union(node[keyword])}({x}): return False")
+                out.append(f"{pad}if not {self._union(node[keyword], x)}: return False")
         return out
 
     def _nested(self, node: Mapping[str, Any], y: str, depth: int, loops: int) -> list[str]:
@@ -274,16 +260,21 @@ class Fits:
                 break
         return node
 
-    def _union(self, branches: list[Mapping[str, Any]]) -> str:
-        """A function: does the value fit a branch (dispatched on `type` and gated by JSON type, as `Schemas`)."""
+    def _union(self, branches: list[Mapping[str, Any]], x: str) -> str:
+        """An expression: does the value in `x` fit a branch (dispatched on `type` as `Schemas` does).
+
+        `Schemas` also skips a branch whose JSON type the value does not have; that only saves work,
+        as a branch accepts no value of another type (its own `type` rule, which the skip reads, is
+        checked first), so the yes/no test here tries the branches without it.
+        """
         tests: list[str] = []
         for raw in branches:
             if set(raw) == {"type"} and raw["type"] == "null":
-                tests.append("x is None")
+                tests.append("{x} is None")
             elif set(raw) == {"const"} and not isinstance(raw["const"], bool):
-                tests.append(f"(x == {self._constant(raw['const'])} and type(x) is not bool)")
+                tests.append(f"({{x}} == {self._constant(raw['const'])} and type({{x}}) is not bool)")
             else:
-                tests.append(f"{self._function(raw)}(x)")
+                tests.append(f"{self._function(raw)}({{x}})")
         by_type: dict[Any, list[int]] = {}
         untagged: list[int] = []
         for i, raw in enumerate(branches):
@@ -293,44 +284,27 @@ class Fits:
             else:
                 for tag in tags:
                     by_type.setdefault(tag, []).append(i)
-        gates: list[frozenset[str] | None] = []
-        for raw in branches:
-            names = self._resolve(raw).get("type")
-            if names is None:
-                gates.append(None)
-            else:
-                names = set(names if isinstance(names, list) else [names])
-                if "number" in names or ("string" in names and self._numeric_snowflakes):
-                    names.add("integer")
-                gates.append(frozenset(names))
 
-        def tried(indexes: list[int], pad: str) -> list[str]:
-            lines: list[str] = []
-            if any(gates[i] is not None for i in indexes):
-                lines.append(f"{pad}kind = _json_type(x)")
-            for i in indexes:
-                gate = gates[i]
-                test = tests[i] if gate is None else f"kind in {self._constant(gate)} and {tests[i]}"
-                lines.append(f"{pad}if {test}: return True")
-            lines.append(f"{pad}return False")
-            return lines
+        def tried(indexes: list[int], var: str) -> str:
+            return "(" + " or ".join(tests[i].format(x=var) for i in indexes) + ")" if indexes else "False"
 
+        if not by_type:
+            return tried(list(range(len(branches))), x)
+        per_tag: dict[Any, str] = {}
+        for tag, indexes in by_type.items():
+            tagged = per_tag[tag] = self._fresh("t")
+            self._source += [f"def {tagged}(x):", f"    return {tried(indexes + untagged, 'x')}"]
+        table = self._fresh("_by")
+        entries = ", ".join(f"{self._constant(tag)}: {function}" for tag, function in per_tag.items())
+        self._source.append(f"{table} = {{{entries}}}")
         name = self._fresh("u")
-        lines = [f"def {name}(x):"]
-        if by_type:
-            per_tag: dict[Any, str] = {}
-            for tag, indexes in by_type.items():
-                tagged = per_tag[tag] = self._fresh("t")
-                self._source += [f"def {tagged}(x):", *tried(indexes + untagged, "    ")]
-            table = self._fresh("_by")
-            entries = ", ".join(f"{self._constant(tag)}: {function}" for tag, function in per_tag.items())
-            self._source.append(f"{table} = {{{entries}}}")
-            lines.append("    if isinstance(x, dict) and 'type' in x:")
-            lines.append("        tag = x['type']")
-            lines.append(f"        tagged = {table}.get(tag) "
-                         "if not isinstance(tag, bool) and isinstance(tag, (int, str)) else None")
-            lines.append("        if tagged is not None: return tagged(x)")
-            lines += tried(untagged, "        ")
-        lines += tried(list(range(len(branches))), "    ")
-        self._source += lines
-        return name
+        self._source += [
+            f"def {name}(x):",
+            "    if isinstance(x, dict) and 'type' in x:",
+            "        tag = x['type']",
+            f"        tagged = {table}.get(tag) if not isinstance(tag, bool) and isinstance(tag, (int, str)) else None",
+            "        if tagged is not None: return tagged(x)",
+            f"        return {tried(untagged, 'x')}",
+            f"    return {tried(list(range(len(branches))), 'x')}",
+        ]
+        return f"{name}({x})"

@@ -46,7 +46,9 @@ _IDS = re.compile(_ID)
 
 def template(path: str) -> str:
     """The route with ids and tokens replaced: `/channels/:id/messages`."""
-    path = _TOKEN_ROUTE.sub(r"/\1/:id/:token", path)
+    token_route = _TOKEN_ROUTE.match(path)
+    if token_route is not None:
+        path = f"/{token_route[1]}/:id/:token{path[token_route.end():]}"
     return _IDS.sub(":id", path)
 
 
