@@ -23,6 +23,9 @@ from typing import Any
 #: The one pattern of the description (snowflakes), tested as digits before the expression is asked.
 _SNOWFLAKE_PATTERN = "^(0|[1-9][0-9]*)$"
 
+#: The description's snowflake: a text of digits without a leading zero.
+_SNOWFLAKE = {"pattern": _SNOWFLAKE_PATTERN, "type": "string"}
+
 Fit = Callable[[Any], bool]
 
 
@@ -146,7 +149,12 @@ class Fits:
             return test if only(kind) else f"isinstance({x}, {kind.__name__}) and {test}"
 
         if "$ref" in node:
-            out.append(f"{pad}if not {self._ref(node['$ref'])}({x}): return False")
+            function = self._ref(node["$ref"])
+            if self._raw.get(node["$ref"].rsplit("/", 1)[-1]) == _SNOWFLAKE:  # the digits written out first
+                out.append(f"{pad}if not ((type({x}) is str and {x}.isdigit() and {x}.isascii() "
+                           f"and ({x}[0] != '0' or len({x}) == 1)) or {function}({x})): return False")
+            else:
+                out.append(f"{pad}if not {function}({x}): return False")
         if "const" in node:
             const = node["const"]
             if isinstance(const, bool):
@@ -218,6 +226,12 @@ class Fits:
         properties = node.get("properties", {})
         for name, sub in properties.items():
             y = self._fresh("v")
+            if name in required:  # present (checked above)
+                body = self._nested(sub, y, depth, loops)
+                if body:
+                    out.append(f"{pad}{y} = {x}[{name!r}]")
+                    out += body
+                continue
             body = self._nested(sub, y, depth + 1, loops)
             if body:
                 out.append(f"{pad}{y} = {x}.get({name!r}, _M)")
