@@ -445,6 +445,16 @@ class Conformance:
             self._by_method.setdefault(method, []).append(operation)
         answer_fits.build()
         request_fits.build()
+        #: The operations a path can be, by method, number of segments and first segment: each path
+        #: parameter is one whole segment, so only these can match (in the description's order).
+        #: Without a template whose first segment is a parameter; otherwise every operation is tried.
+        self._by_shape: dict[tuple[str, int, str], list[_Operation]] = {}
+        templates = [op.route.split(" ", 1)[1] for ops in self._by_method.values() for op in ops]
+        if all(re.fullmatch(r"(/[^/{}]+)(/\{[^/{}]+\}|/[^/{}]+)*", t) and not t.startswith("/{") for t in templates):
+            for method, operations in self._by_method.items():
+                for operation in operations:
+                    parts = operation.route.split(" ", 1)[1].split("/")
+                    self._by_shape.setdefault((method, len(parts), parts[1]), []).append(operation)
         for operations in self._by_method.values():
             for operation in operations:
                 operation.path_fits = {n: answer_fits[f] for n, f in operation.path_fits.items()}
@@ -459,7 +469,9 @@ class Conformance:
         if known is not None:
             return known[0], dict(known[1])
         best: tuple[_Operation, dict[str, str]] | None = None
-        for operation in self._by_method.get(method, ()):
+        segments = path.split("/")
+        candidates = self._by_shape.get((method, len(segments), segments[1] if len(segments) > 1 else ""))
+        for operation in candidates if candidates is not None else self._by_method.get(method, ()):
             match = operation.pattern.fullmatch(path)
             if match and (best is None or operation.literal_length > best[0].literal_length):
                 best = (operation, match.groupdict())

@@ -51,3 +51,31 @@ def test_route_templates_and_bucket_hashes_are_as_before(path: str) -> None:
         expected = hashlib.blake2s(f"{method} {route}".encode(), digest_size=8).hexdigest()
         assert bucket_hash(method, route) == expected
         assert bucket_hash(method, route) == expected  # remembered
+
+
+def test_the_operation_of_a_path_is_the_one_trying_every_operation_finds() -> None:
+    import random
+
+    from bot.simulator.conformance import load
+
+    checks = load()
+    rng = random.Random(3)
+    paths = []
+    for operations in checks._by_method.values():
+        for operation in operations:
+            template = operation.route.split(" ", 1)[1]
+            for _ in range(3):
+                path = re.sub(r"\{[^}]+\}", lambda _: rng.choice(["1", "@me", "@original", "tok", "x"]), template)
+                paths += [path, path + "/", path + "/x", path.rsplit("/", 1)[0], "/" + path.lstrip("/").upper(),
+                          path.replace("/", "//", 1), path[1:]]
+    assert len(paths) > 500
+    for method in ("GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"):
+        for path in paths:
+            best = None
+            for operation in checks._by_method.get(method, ()):  # every operation, in order, as before
+                match = operation.pattern.fullmatch(path)
+                if match and (best is None or operation.literal_length > best[0].literal_length):
+                    best = (operation, match.groupdict())
+            expected = best if best is not None else (None, {})
+            assert checks.operation(method, path) == expected
+            assert checks.operation(method, path) == expected  # remembered
