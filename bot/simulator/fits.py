@@ -1,8 +1,8 @@
 """A yes/no test of whether a value fits a schema, compiled to Python source.
 
 `bot.simulator.conformance.Schemas` names each broken rule of a value; most traffic breaks none, and
-walking a schema through nested checking functions to find that out is most of the simulator's
-cost per request. `Fits` compiles the same schemas to straight-line Python functions (one per
+walking a schema through nested checking functions to find that out was the largest part of the
+simulator's cost per request. `Fits` compiles the same schemas to straight-line Python functions (one per
 component schema, with `allOf` parts, properties, items and simple types written out in place) that
 only answer whether the value fits. The checker asks it first and walks `Schemas` only for a value
 that does not fit, so the violations found are the same by construction: `Fits` reads every keyword
