@@ -14,6 +14,10 @@ is not checked. `oneOf` is read as "at least one branch fits": the description's
 (no `additionalProperties: false`), so an answer can fit two branches of a union that Discord itself
 keeps apart by the `type` field. Unions whose branches carry a `type` constant are dispatched on it,
 which keeps the check fast and names the branch that was meant when a value fits none.
+
+Every value is first asked of `bot.simulator.fits.Fits`, the same schemas compiled to Python source
+that only answers whether it fits; `Schemas` walks a value only when it does not, to name what broke
+(tests/simulator/test_fits.py compares the two).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bot.simulator.fits import Fits
 
 DESCRIPTION_PATH = Path(__file__).resolve().parent / "discord_api" / "openapi-subset.json"
 
@@ -407,6 +413,11 @@ class _Operation:
     body: Mapping[str, Any] | None
     body_check: _Check | None
     responses: dict[str, _Check | None]
+    #: The same schemas as yes/no tests (`bot.simulator.fits`): the checks above run only on a "no".
+    path_fits: dict[str, Any]
+    query_fits: dict[str, Any]
+    body_fits: Any
+    response_fits: dict[str, Any]
 
 
 class Conformance:
@@ -415,8 +426,11 @@ class Conformance:
     def __init__(self, description: Mapping[str, Any]) -> None:
         self.source: Mapping[str, Any] = description["source"]
         self._seen: dict[tuple[int, str, str], tuple[tuple[str, str, str], ...]] = {}
+        self._routes: dict[tuple[str, str], tuple[_Operation | None, dict[str, str]]] = {}
         self.schemas = Schemas(description["schemas"])
         requests = Schemas(description["schemas"], numeric_snowflakes=True)
+        answer_fits = Fits(description["schemas"])
+        request_fits = Fits(description["schemas"], numeric_snowflakes=True)
         self._by_method: dict[str, list[_Operation]] = {}
         for key, raw in description["operations"].items():
             method, template = key.split(" ", 1)
@@ -435,17 +449,50 @@ class Conformance:
                 body_check=requests.compile(body["schema"]) if body and body.get("schema") else None,
                 responses={status: self.schemas.compile(r["schema"]) if r["schema"] else None
                            for status, r in raw["responses"].items()},
+                path_fits={n: answer_fits.add(p["schema"]) for n, p in raw["path_parameters"].items()},
+                query_fits={n: answer_fits.add(p["schema"]) for n, p in raw["query_parameters"].items()},
+                body_fits=request_fits.add(body["schema"]) if body and body.get("schema") else None,
+                response_fits={status: answer_fits.add(r["schema"]) if r["schema"] else None
+                               for status, r in raw["responses"].items()},
             )
             self._by_method.setdefault(method, []).append(operation)
+        answer_fits.build()
+        request_fits.build()
+        #: The operations a path can be, by method, number of segments and first segment: each path
+        #: parameter is one whole segment, so only these can match (in the description's order).
+        #: Without a template whose first segment is a parameter; otherwise every operation is tried.
+        self._by_shape: dict[tuple[str, int, str], list[_Operation]] = {}
+        templates = [op.route.split(" ", 1)[1] for ops in self._by_method.values() for op in ops]
+        if all(re.fullmatch(r"(/[^/{}]+)(/\{[^/{}]+\}|/[^/{}]+)*", t) and not t.startswith("/{") for t in templates):
+            for method, operations in self._by_method.items():
+                for operation in operations:
+                    parts = operation.route.split(" ", 1)[1].split("/")
+                    self._by_shape.setdefault((method, len(parts), parts[1]), []).append(operation)
+        for operations in self._by_method.values():
+            for operation in operations:
+                operation.path_fits = {n: answer_fits[f] for n, f in operation.path_fits.items()}
+                operation.query_fits = {n: answer_fits[f] for n, f in operation.query_fits.items()}
+                operation.body_fits = request_fits[operation.body_fits] if operation.body_fits else None
+                operation.response_fits = {s: answer_fits[f] if f else None for s, f in operation.response_fits.items()}
 
     def operation(self, method: str, path: str) -> tuple[_Operation | None, dict[str, str]]:
         """The described operation for a concrete path, and its path parameters."""
+        key = (method, path)
+        known = self._routes.get(key)  # a request's answer is checked on the same path just after it
+        if known is not None:
+            return known[0], dict(known[1])
         best: tuple[_Operation, dict[str, str]] | None = None
-        for operation in self._by_method.get(method, ()):
+        segments = path.split("/")
+        candidates = self._by_shape.get((method, len(segments), segments[1] if len(segments) > 1 else ""))
+        for operation in candidates if candidates is not None else self._by_method.get(method, ()):
             match = operation.pattern.fullmatch(path)
             if match and (best is None or operation.literal_length > best[0].literal_length):
                 best = (operation, match.groupdict())
-        return best if best is not None else (None, {})
+        found = best if best is not None else (None, {})
+        if len(self._routes) >= _SEEN_ROUTES:
+            del self._routes[next(iter(self._routes))]  # the oldest
+        self._routes[key] = found
+        return found[0], dict(found[1])
 
     def route_name(self, method: str, path: str) -> str:
         """`METHOD /template` of a concrete path, or the path itself when it is not described."""
@@ -468,7 +515,7 @@ class Conformance:
         found: list[Violation] = []
         for name, value in path_params.items():
             check = operation.path_checks.get(name)
-            errors = check(value) if check is not None else None
+            errors = check(value) if check is not None and not operation.path_fits[name](value) else None
             for error in errors or ():
                 found.append(Violation("request", route, _field(f"path.{name}", error[0]), error[1], _detail(error)))
         for name, value in query.items():
@@ -477,7 +524,8 @@ class Conformance:
                 found.append(Violation("request", route, f"query.{name}", "parameter",
                                        "not a query parameter of this route"))
                 continue
-            errors = spec[2](_coerce_query(value, self.schemas.resolve(spec[1])))
+            coerced = _coerce_query(value, self.schemas.resolve(spec[1]))
+            errors = None if operation.query_fits[name](coerced) else spec[2](coerced)
             for error in errors or ():
                 found.append(Violation("request", route, _field(f"query.{name}", error[0]), error[1], _detail(error)))
         for name, (required, _schema, _check) in operation.query_params.items():
@@ -489,7 +537,7 @@ class Conformance:
                 found.append(Violation("request", route, "body", "required", "the route needs a JSON body"))
         elif described is None:
             found.append(Violation("request", route, "body", "requestBody", "the route takes no body"))
-        elif operation.body_check is not None:
+        elif operation.body_check is not None and not operation.body_fits(body):
             for field, rule, detail in self._body_errors(operation.body_check, "body", body):
                 found.append(Violation("request", route, field, rule, detail))
         if has_files and (described is None or not described.get("multipart")):
@@ -520,6 +568,8 @@ class Conformance:
             return []
         if body is None:
             return [Violation("response", operation.route, "", "body", f"{status} answers have a JSON body", status)]
+        if operation.response_fits[key](body):
+            return []
         return [Violation("response", operation.route, field, rule, detail, status)
                 for field, rule, detail in self._body_errors(check, "", body)]
 
@@ -591,6 +641,8 @@ def invalid_form_body(violations: list[Violation]) -> dict[str, Any]:
 
 #: Bodies whose check results are remembered (see `Conformance._body_errors`).
 _SEEN_BODIES = 4096
+#: Concrete paths whose operation is remembered (see `Conformance.operation`).
+_SEEN_ROUTES = 1024
 
 
 def shared_tree(value: Any, memo: dict[Any, Any] | None = None) -> Any:

@@ -323,13 +323,16 @@ def flatten_components(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+_REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+            429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}
+
+
 class FakeResponse:
     """Just enough of `aiohttp.ClientResponse` for discord.py."""
 
     def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         self.status = status
-        self.reason = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-                       429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}.get(status, "")
+        self.reason = _REASONS.get(status, "")
         self.body = body
         self._text = "" if body is None else json.dumps(body)
         self.headers = CIMultiDict(headers or {})
@@ -415,6 +418,18 @@ class _PendingResponse:
         return None
 
 
+_BASE_URL = "https://discord.com" + API_PREFIX + "/"
+
+
+def _split_url(url: str) -> tuple[str, str]:
+    """The path and query of a request's URL (as `urlsplit` has them; discord.py's are plain)."""
+    if url.startswith(_BASE_URL) and not any(c in url for c in "#\t\r\n"):
+        path, _, query = url[len(_BASE_URL) - len(API_PREFIX) - 1:].partition("?")
+        return path, query
+    parts = urlsplit(url)
+    return parts.path, parts.query
+
+
 def _decode_body(kwargs: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The JSON payload and the files of a request (plain JSON or multipart)."""
     data = kwargs.get("data")
@@ -492,7 +507,7 @@ class FakeDiscord:
         self.process_dead: Callable[[], bool] | None = None
         self._dm_by_member: dict[int, int] = {}
         self._sent_at = 0.0
-        self._route_table: list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]]]] | None = None
+        self._route_table: dict[str, list[tuple[re.Pattern[str], Callable[..., tuple[int, Any]]]]] | None = None
         self.bot_member = Member(BOT_USER_ID, "Multinations", bot=True)
         self.everyone_role = Role(GUILD_ID, "@everyone", 0, DEFAULT_MEMBER_PERMISSIONS)
         self.roles[GUILD_ID] = self.everyone_role
@@ -650,7 +665,7 @@ class FakeDiscord:
     # ----- HTTP -----------------------------------------------------------------------------------
     async def handle(self, method: str, url: str, kwargs: dict[str, Any]) -> FakeResponse:
         """Answer one HTTP request as Discord would."""
-        path = urlsplit(url).path
+        path, query = _split_url(url)
         if path.startswith(API_PREFIX):
             path = path[len(API_PREFIX):]
         if self.process_dead is not None and self.process_dead():
@@ -658,7 +673,7 @@ class FakeDiscord:
         sent_at = asyncio.get_running_loop().time()
         self.requests.append((sent_at, method, path))
         payload, files = _decode_body(kwargs)
-        params = {**dict(parse_qsl(urlsplit(url).query)), **(kwargs.get("params") or {})}
+        params = {**dict(parse_qsl(query)), **(kwargs.get("params") or {})}
         refusal = self.validate_request(method, path, params, payload, files)
         if refusal is not None:
             self._refused(method, path, refusal.status, refusal.body)
@@ -692,10 +707,10 @@ class FakeDiscord:
     def _route(self, method: str, path: str, payload: Any, files: list[dict[str, Any]],
                params: dict[str, Any]) -> tuple[int, Any]:
         if self._route_table is None:
-            self._route_table = self._routes()
-        for route_method, pattern, handler in self._route_table:
-            if route_method != method:
-                continue
+            self._route_table = {}
+            for route_method, pattern, handler in self._routes():
+                self._route_table.setdefault(route_method, []).append((pattern, handler))
+        for pattern, handler in self._route_table.get(method, ()):
             match = pattern.fullmatch(path)
             if match:
                 return handler(match, payload or {}, files, params)

@@ -40,10 +40,29 @@ DEFAULT_LIMIT = (50, 1.0)
 INTERACTION_LIMIT = (50, 1.0)
 
 
+_TOKEN_ROUTE = re.compile(r"^/(webhooks|interactions)/(\d+)/([^/]+)")
+_IDS = re.compile(_ID)
+
+
 def template(path: str) -> str:
     """The route with ids and tokens replaced: `/channels/:id/messages`."""
-    path = re.sub(r"^/(webhooks|interactions)/(\d+)/([^/]+)", r"/\1/:id/:token", path)
-    return re.sub(_ID, ":id", path)
+    token_route = _TOKEN_ROUTE.match(path)
+    if token_route is not None:
+        path = f"/{token_route[1]}/:id/:token{path[token_route.end():]}"
+    return _IDS.sub(":id", path)
+
+
+#: The bucket hash of each `METHOD template` (there are few; hashing each request's again is waste).
+_BUCKET_HASHES: dict[str, str] = {}
+
+
+def bucket_hash(method: str, route: str) -> str:
+    """Discord's opaque `X-RateLimit-Bucket` of a route template."""
+    key = f"{method} {route}"
+    known = _BUCKET_HASHES.get(key)
+    if known is None:
+        known = _BUCKET_HASHES[key] = hashlib.blake2s(key.encode(), digest_size=8).hexdigest()
+    return known
 
 
 def major(path: str) -> str:
@@ -108,13 +127,13 @@ class RateLimiter:
         """Count one request at `now`; answer with the bucket's headers, or a 429."""
         route = template(path)
         limit, length = self.limits_for(method, route)
-        bucket_hash = hashlib.blake2s(f"{method} {route}".encode(), digest_size=8).hexdigest()
-        key = f"{bucket_hash}:{major(path)}"
+        bucket = bucket_hash(method, route)
+        key = f"{bucket}:{major(path)}"
         window = self.buckets.get(key)
         if window is None:
             window = self.buckets[key] = _Window(limit, length)
         window.roll(now)
-        headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Bucket": bucket_hash}
+        headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Bucket": bucket}
         if not self.enabled:
             headers.update({"X-RateLimit-Remaining": str(limit), "X-RateLimit-Reset-After": f"{length:.3f}",
                             "X-RateLimit-Reset": f"{now + length:.3f}"})
