@@ -69,6 +69,7 @@ def rule_by_rule(checker: conformance.Conformance) -> conformance.Conformance:
     def never(value: Any) -> bool:
         return False
 
+    checker.fit_all()
     for operations in checker._by_method.values():
         for operation in operations:
             operation.path_fits = dict.fromkeys(operation.path_fits, never)

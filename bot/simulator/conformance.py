@@ -414,10 +414,12 @@ class _Operation:
     body_check: _Check | None
     responses: dict[str, _Check | None]
     #: The same schemas as yes/no tests (`bot.simulator.fits`): the checks above run only on a "no".
+    #: Compiled when the operation is first looked up (`Conformance.operation`), not for every route.
     path_fits: dict[str, Any]
     query_fits: dict[str, Any]
     body_fits: Any
     response_fits: dict[str, Any]
+    fitted: bool = False
 
 
 class Conformance:
@@ -429,8 +431,11 @@ class Conformance:
         self._routes: dict[tuple[str, str], tuple[_Operation | None, dict[str, str]]] = {}
         self.schemas = Schemas(description["schemas"])
         requests = Schemas(description["schemas"], numeric_snowflakes=True)
-        answer_fits = Fits(description["schemas"])
-        request_fits = Fits(description["schemas"], numeric_snowflakes=True)
+        # The compiled tests of every route together hold about 12 MiB of code: each operation's are
+        # compiled when it is first used (a run uses a few dozen of the description's operations).
+        self._answer_fits = Fits(description["schemas"])
+        self._request_fits = Fits(description["schemas"], numeric_snowflakes=True)
+        self._raw_operations: dict[str, Mapping[str, Any]] = {}
         self._by_method: dict[str, list[_Operation]] = {}
         for key, raw in description["operations"].items():
             method, template = key.split(" ", 1)
@@ -449,15 +454,10 @@ class Conformance:
                 body_check=requests.compile(body["schema"]) if body and body.get("schema") else None,
                 responses={status: self.schemas.compile(r["schema"]) if r["schema"] else None
                            for status, r in raw["responses"].items()},
-                path_fits={n: answer_fits.add(p["schema"]) for n, p in raw["path_parameters"].items()},
-                query_fits={n: answer_fits.add(p["schema"]) for n, p in raw["query_parameters"].items()},
-                body_fits=request_fits.add(body["schema"]) if body and body.get("schema") else None,
-                response_fits={status: answer_fits.add(r["schema"]) if r["schema"] else None
-                               for status, r in raw["responses"].items()},
+                path_fits={}, query_fits={}, body_fits=None, response_fits={},
             )
+            self._raw_operations[key] = raw
             self._by_method.setdefault(method, []).append(operation)
-        answer_fits.build()
-        request_fits.build()
         #: The operations a path can be, by method, number of segments and first segment: each path
         #: parameter is one whole segment, so only these can match (in the description's order).
         #: Without a template whose first segment is a parameter; otherwise every operation is tried.
@@ -468,12 +468,30 @@ class Conformance:
                 for operation in operations:
                     parts = operation.route.split(" ", 1)[1].split("/")
                     self._by_shape.setdefault((method, len(parts), parts[1]), []).append(operation)
+
+    def _fit(self, operation: _Operation) -> None:
+        """Compile the yes/no tests of one operation (each shared schema's once for all operations)."""
+        raw, answers, requests = self._raw_operations[operation.route], self._answer_fits, self._request_fits
+        body = raw.get("request_body")
+        path = {n: answers.add(p["schema"]) for n, p in raw["path_parameters"].items()}
+        query = {n: answers.add(p["schema"]) for n, p in raw["query_parameters"].items()}
+        body_name = requests.add(body["schema"]) if body and body.get("schema") else None
+        responses = {status: answers.add(r["schema"]) if r["schema"] else None
+                     for status, r in raw["responses"].items()}
+        answers.build()
+        requests.build()
+        operation.path_fits = {n: answers[f] for n, f in path.items()}
+        operation.query_fits = {n: answers[f] for n, f in query.items()}
+        operation.body_fits = requests[body_name] if body_name else None
+        operation.response_fits = {status: answers[f] if f else None for status, f in responses.items()}
+        operation.fitted = True
+
+    def fit_all(self) -> None:
+        """Compile every operation's tests now (a test or benchmark that replaces them needs them all)."""
         for operations in self._by_method.values():
             for operation in operations:
-                operation.path_fits = {n: answer_fits[f] for n, f in operation.path_fits.items()}
-                operation.query_fits = {n: answer_fits[f] for n, f in operation.query_fits.items()}
-                operation.body_fits = request_fits[operation.body_fits] if operation.body_fits else None
-                operation.response_fits = {s: answer_fits[f] if f else None for s, f in operation.response_fits.items()}
+                if not operation.fitted:
+                    self._fit(operation)
 
     def operation(self, method: str, path: str) -> tuple[_Operation | None, dict[str, str]]:
         """The described operation for a concrete path, and its path parameters."""
@@ -489,6 +507,8 @@ class Conformance:
             if match and (best is None or operation.literal_length > best[0].literal_length):
                 best = (operation, match.groupdict())
         found = best if best is not None else (None, {})
+        if best is not None and not best[0].fitted:
+            self._fit(best[0])
         if len(self._routes) >= _SEEN_ROUTES:
             del self._routes[next(iter(self._routes))]  # the oldest
         self._routes[key] = found

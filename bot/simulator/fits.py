@@ -76,13 +76,29 @@ class Fits:
         return self._function(node)
 
     def build(self) -> None:
-        """Generate and load the source of every test asked for so far."""
+        """Generate and load the source of every test asked for so far.
+
+        A component schema's test is generated the first time it is called (a stand-in until then): a
+        message answer alone reaches a large part of the description, and most of it is never used."""
         while self._pending:
             name, node, component = self._pending.pop()
+            if component is not None:
+                self._namespace[name] = self._stand_in(name, node, component)
+                continue
             self._source += self._define(name, node, component)
         source = "\n".join(self._source) + "\n"
         self._source = []
         exec(compile(source, "<discord API schemas>", "exec"), self._namespace)  # noqa: S102 - our own source
+
+    def _stand_in(self, name: str, node: Mapping[str, Any], component: str) -> Fit:
+        """Until its first call, the test of a component schema: generates and loads it, then asks it."""
+        def first_call(x: Any) -> bool:
+            if self._namespace.get(name) is first_call:
+                self._source += self._define(name, node, component)
+                self.build()  # the schemas it refers to get stand-ins of their own
+            return self._namespace[name](x)  # type: ignore[no-any-return]
+
+        return first_call
 
     def __getitem__(self, name: str) -> Fit:
         """A test asked for with `add`, once `build` has run."""

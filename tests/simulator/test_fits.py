@@ -170,6 +170,7 @@ def test_requests_and_answers_have_the_same_violations_as_with_the_rule_by_rule_
     rng = random.Random(5)
     fast = Conformance(DESCRIPTION)
     thorough = Conformance(DESCRIPTION)  # every check walks `Schemas`, as before `Fits`
+    thorough.fit_all()
     for operations in thorough._by_method.values():
         for operation in operations:
             operation.path_fits = {n: lambda v: False for n in operation.path_fits}
@@ -198,3 +199,14 @@ def test_requests_and_answers_have_the_same_violations_as_with_the_rule_by_rule_
                     fast.check_response(method, path, code, answer))
                 found += len(expected_answer)
     assert found > 1000  # plenty of broken rules were compared, not only fitting traffic
+
+
+def test_only_the_routes_used_are_compiled_and_they_check_as_the_rest() -> None:
+    checker = Conformance(DESCRIPTION)
+    status, found = checker.check_request("POST", "/channels/123/messages", {}, {"content": 5}, False)
+    assert status == 400 and [v.field for v in found] == ["body.content"]
+    assert checker.check_request("POST", "/channels/123/messages", {}, {"content": "hej"}, False) == (0, [])
+    fitted = [op.route for ops in checker._by_method.values() for op in ops if op.fitted]
+    assert fitted == ["POST /channels/{channel_id}/messages"]
+    checker.fit_all()
+    assert all(op.fitted for ops in checker._by_method.values() for op in ops)
