@@ -9,9 +9,12 @@ members' answers: in the 1,000-interaction benchmark the automatic collections w
 of the CPU time, and every member behind one waited for it.
 
 So the bot tells the collector when it is in a burst (more interactions in flight than the busy
-threshold): automatic collection is paused until the burst is over, then switched on again, and
-what piled up is collected when nobody is waiting. A burst that does not end still gets a
-collection of the young objects every `max_deferral` seconds, so memory cannot grow without bound.
+threshold): automatic collection is paused until the burst is over and nothing has been in flight
+for `quiet` seconds; then what piled up is collected at once, while nobody is waiting, and automatic
+collection is switched on again. (Switched on without that collection, the objects the burst left
+would be walked by the automatic collections that follow, at the start of whatever comes next.) A
+burst that does not end still gets a collection of the young objects every `max_deferral` seconds,
+so memory cannot grow without bound.
 At start (`ready`), after the modules, catalogs, FAQ index and caches are loaded, everything alive
 is moved out of the collector's sight (`gc.freeze`): later collections walk only what was created
 since. A test process starts hundreds of bots, so the simulator builds its collector without the
@@ -30,16 +33,21 @@ log = logging.getLogger(__name__)
 #: The longest automatic collection is paused within one burst (seconds); then the young objects are
 #: collected once and the pause goes on.
 MAX_DEFERRAL = 2.0
+#: How long nothing must be in flight before a burst counts as over (seconds): in a busy second the
+#: count touches zero between members, and a collection there would land in the middle of it.
+QUIET = 0.05
 
 
 class Collector:
     """Pauses automatic cycle collection during bursts; freezes what start-up loaded."""
 
     def __init__(self, *, freeze_at_ready: bool = True, defer_in_bursts: bool = True,
-                 max_deferral: float = MAX_DEFERRAL) -> None:
+                 max_deferral: float = MAX_DEFERRAL, quiet: float = QUIET) -> None:
         self.freeze_at_ready = freeze_at_ready
         self.defer_in_bursts = defer_in_bursts
         self.max_deferral = max_deferral
+        self.quiet = quiet
+        self._resume: asyncio.TimerHandle | None = None
         self.frozen = False
         #: Whether automatic collection is paused by this collector right now.
         self.deferring = False
@@ -61,6 +69,9 @@ class Collector:
 
     def burst_began(self) -> None:
         """More interactions are in flight than the busy threshold: pause automatic collection."""
+        if self._resume is not None:  # the burst goes on after a short lull
+            self._resume.cancel()
+            self._resume = None
         if self.deferring or not self.defer_in_bursts:
             return
         if not gc.isenabled():
@@ -71,13 +82,23 @@ class Collector:
         self._arm_overdue()
 
     def burst_ended(self) -> None:
-        """No interaction is in flight any more: automatic collection runs again (soon, as usual)."""
+        """No interaction is in flight any more: once it stays so for `quiet` seconds, collect and resume."""
+        if not self.deferring or self._resume is not None:
+            return
+        try:
+            self._resume = asyncio.get_running_loop().call_later(self.quiet, self._collect_and_resume)
+        except RuntimeError:  # no running loop: nobody can be waiting
+            self._collect_and_resume()
+
+    def _collect_and_resume(self) -> None:
+        self._resume = None
         if not self.deferring:
             return
         self.deferring = False
         if self._overdue is not None:
             self._overdue.cancel()
             self._overdue = None
+        gc.collect()
         gc.enable()
 
     def _arm_overdue(self) -> None:
@@ -94,4 +115,8 @@ class Collector:
 
     def close(self) -> None:
         """The bot stops: automatic collection as Python had it (the freeze stays)."""
-        self.burst_ended()
+        if self._resume is not None:
+            self._resume.cancel()
+            self._resume = None
+        if self.deferring:
+            self._collect_and_resume()

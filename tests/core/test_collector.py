@@ -28,12 +28,44 @@ def cycle() -> None:
     a.append(a)
 
 
-def test_a_burst_pauses_automatic_collection_until_it_is_over() -> None:
-    collector = Collector(freeze_at_ready=False)
+async def resumed(collector: Collector) -> bool:
+    """Wait (real time, the collector's quiet period is a loop timer) until the burst counts as over."""
+    for _ in range(100):
+        if not collector.deferring:
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def test_a_burst_pauses_automatic_collection_until_it_is_over_and_collects_what_it_left() -> None:
+    collector = Collector(freeze_at_ready=False, quiet=0.02)
     collector.burst_began()
     assert not gc.isenabled() and collector.deferring
     collector.burst_began()  # a second report of the same burst changes nothing
     assert collector.bursts == 1
+    for _ in range(1000):
+        cycle()
+    collector.burst_ended()
+    assert not gc.isenabled(), "not before a quiet moment"
+    assert await resumed(collector)
+    assert gc.isenabled() and gc.get_count()[0] < 1000, "the burst's leftovers were collected at once"
+
+
+async def test_a_short_lull_does_not_end_the_burst() -> None:
+    collector = Collector(freeze_at_ready=False, quiet=0.05)
+    collector.burst_began()
+    collector.burst_ended()  # nothing in flight for a moment...
+    await asyncio.sleep(0)
+    collector.burst_began()  # ...and the next member is already there
+    await asyncio.sleep(0.1)
+    assert collector.deferring and not gc.isenabled() and collector.bursts == 1
+    collector.close()
+    assert gc.isenabled() and not collector.deferring
+
+
+def test_without_a_running_loop_a_burst_ends_at_once() -> None:
+    collector = Collector(freeze_at_ready=False)
+    collector.burst_began()
     collector.burst_ended()
     assert gc.isenabled() and not collector.deferring
 
@@ -65,7 +97,7 @@ async def test_a_burst_that_does_not_end_still_has_its_young_garbage_collected()
     assert collector.overdue_collections >= 2, "every max_deferral seconds of a burst the young objects are collected"
     assert gc.get_count()[0] < before
     assert not gc.isenabled(), "and the pause goes on while the burst does"
-    collector.burst_ended()
+    collector.close()
     assert gc.isenabled()
 
 
@@ -103,7 +135,7 @@ async def test_a_burst_of_members_pauses_collection_and_the_bot_switches_it_on_a
     step = await sim.slash("Amina", '/faq search query:"bankid"')
     assert step.actions, "the member is answered"
     assert seen and not any(seen), "no automatic collection while the member was being answered"
-    assert collector.bursts == 1 and not collector.deferring and gc.isenabled()
+    assert collector.bursts == 1 and await resumed(collector) and gc.isenabled()
     assert not collector.frozen, "the simulator's bots do not freeze the test process's objects"
 
 
