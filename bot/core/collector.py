@@ -114,9 +114,13 @@ class Collector:
         self._arm_overdue()
 
     def close(self) -> None:
-        """The bot stops: automatic collection as Python had it (the freeze stays)."""
+        """The bot stops: automatic collection as Python had it, and the frozen objects collectable again
+        (a bot started again in the same process would otherwise keep the first one's cycles for good)."""
         if self._resume is not None:
             self._resume.cancel()
             self._resume = None
         if self.deferring:
             self._collect_and_resume()
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False

@@ -110,6 +110,8 @@ def test_ready_freezes_what_start_up_loaded_once() -> None:
     collector.ready()  # a reconnect reports ready again: nothing more is frozen
     assert gc.get_freeze_count() == frozen
     del kept
+    collector.close()  # the bot stops: what was frozen can be collected again
+    assert gc.get_freeze_count() == 0 and not collector.frozen
 
 
 def test_without_the_freeze_nothing_is_frozen() -> None:

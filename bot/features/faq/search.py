@@ -18,7 +18,7 @@ How it works:
 - an entry's score is the IDF-weighted share of query tokens it matched, plus a small bonus for
   how close the whole query is to one of its questions or aliases;
 - Swedish words newcomers write in their own script ("بيرسون نومر", "ፐርሶን ኑመር", "персонумер") come
-  from `search_terms.yaml` and are indexed with every entry that names the Swedish word (`expansions`).
+  from `search_terms.toml` and are indexed with every entry that names the Swedish word (`expansions`).
 The index is built at load from the database and updated entry by entry on every edit.
 """
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import tomllib
 import unicodedata
 from bisect import bisect_left
 from collections import Counter, defaultdict
@@ -37,7 +38,6 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
 from rapidfuzz import fuzz, process
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ FILLER_WEIGHT = 0.2
 STEM_FROM = 5
 STEM_SHARE = 0.6
 STEM_SIMILARITY = 0.8
-TERMS_FILE = Path(__file__).resolve().parent / "search_terms.yaml"
+TERMS_FILE = Path(__file__).resolve().parent / "search_terms.toml"
 
 #: Words of a search that say little about what is sought, per language (normalised by `tokens` below).
 _FILLER_WORDS = {
@@ -217,8 +217,8 @@ FILLER: frozenset[str] = frozenset(t for words in _FILLER_WORDS.values() for t i
 
 @cache
 def _terms() -> dict[str, tuple[str, ...]]:
-    """Swedish word (normalised) -> how newcomers write it (`search_terms.yaml`)."""
-    data = yaml.safe_load(TERMS_FILE.read_text(encoding="utf-8")) or {}
+    """Swedish word (normalised) -> how newcomers write it (`search_terms.toml`)."""
+    data = tomllib.loads(TERMS_FILE.read_text(encoding="utf-8"))
     return {normalize(str(key)): tuple(str(v) for v in values) for key, values in data.items()}
 
 
