@@ -54,8 +54,13 @@ GUILD_INSTALL = app_commands.AppInstallationType(guild=True, user=False)
 
 #: More interactions in flight than this and a handler that has real work to do acknowledges first:
 #: under a burst every member then sees "thinking" at once instead of waiting for the queue ahead.
-#: Below it, the answer is sent directly (one request instead of two).
+#: Below it, the answer is sent directly (one request instead of two). (32 was tried: fewer requests
+#: in a busy second, but the first 32 answers then go before everyone's acknowledgement; the runs
+#: were too noisy to show a gain.)
 BUSY_THRESHOLD = 4
+#: More interactions in flight than this is a burst for the cycle collector (`bot.core.collector`): a
+#: collection pauses every member in flight, so it waits from a handful on.
+BURST_THRESHOLD = 4
 
 
 class BotTree(app_commands.CommandTree["MultinationsBot"]):
@@ -114,6 +119,7 @@ class MultinationsBot(commands.Bot):
         #: first and answer with a follow-up (see `bot.edge.ui.acknowledge_if_busy`).
         self.in_flight = 0
         self.busy_threshold = BUSY_THRESHOLD
+        self.burst_threshold = BURST_THRESHOLD
         self.extension_names = list(extensions) if extensions is not None else available_extensions()
         self.rate_limiter = rate_limiter or MemberRateLimiter()
 
@@ -151,7 +157,7 @@ class MultinationsBot(commands.Bot):
         if interaction is not None:
             answer_in_time(interaction)
         self.in_flight += 1
-        if self.in_flight > self.busy_threshold:
+        if self.in_flight > self.burst_threshold:
             self.services.collector.burst_began()  # no cycle collection in the middle of a burst
         try:
             yield

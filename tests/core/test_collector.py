@@ -133,7 +133,7 @@ async def test_a_burst_of_members_pauses_collection_and_the_bot_switches_it_on_a
         return original(*args, **kwargs)
 
     monkeypatch.setattr(FaqService, "answers", watching)
-    sim.running_bot.busy_threshold = 0  # one interaction in flight already counts as a burst
+    sim.running_bot.burst_threshold = 0  # one interaction in flight already counts as a burst
     step = await sim.slash("Amina", '/faq search query:"bankid"')
     assert step.actions, "the member is answered"
     assert seen and not any(seen), "no automatic collection while the member was being answered"
