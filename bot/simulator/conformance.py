@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.simulator.fits import Fits
+from bot.simulator.fits import Fits, type_tags
 
 DESCRIPTION_PATH = Path(__file__).resolve().parent / "discord_api" / "openapi-subset.json"
 
@@ -294,19 +294,6 @@ class Schemas:
 
         return object_check
 
-    def _discriminator(self, branch: Mapping[str, Any]) -> list[Any] | None:
-        """The values of `type` a union branch accepts, when it names them."""
-        resolved = self.resolve(branch)
-        prop = resolved.get("properties", {}).get("type")
-        if prop is None:
-            return None
-        prop = self.resolve(prop) if "const" not in prop and "enum" not in prop else prop
-        if "const" in prop:
-            return [prop["const"]]
-        if "enum" in prop:
-            return list(prop["enum"])
-        return None
-
     def _union(self, branches: list[Mapping[str, Any]], keyword: str) -> _Check:
         compiled: list[_Check | None] = [None] * len(branches)
 
@@ -319,7 +306,7 @@ class Schemas:
         by_type: dict[Any, list[int]] = {}
         untagged: list[int] = []
         for i, raw in enumerate(branches):
-            tags = self._discriminator(raw)
+            tags = type_tags(raw, self.resolve)
             if tags is None:
                 untagged.append(i)
             else:

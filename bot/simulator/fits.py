@@ -47,6 +47,21 @@ def _unique(items: list[Any]) -> bool:
 
 _MISSING = object()
 
+
+def type_tags(branch: Mapping[str, Any], resolve: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> list[Any] | None:
+    """The values of `type` a union branch accepts, when it names them (`resolve` follows a `$ref`).
+
+    Both the checker and the compiled tests dispatch a union on them."""
+    prop = resolve(branch).get("properties", {}).get("type")
+    if prop is None:
+        return None
+    prop = resolve(prop) if "const" not in prop and "enum" not in prop else prop
+    if "const" in prop:
+        return [prop["const"]]
+    if "enum" in prop:
+        return list(prop["enum"])
+    return None
+
 #: The Python test of each JSON Schema type (as `conformance._PYTHON_TYPES`: exact types).
 _TYPE_TESTS = {
     "string": "type({x}) is str", "integer": "type({x}) is int", "number": "type({x}) is int or type({x}) is float",
@@ -268,18 +283,6 @@ class Fits:
             return []
         return out
 
-    def _discriminator(self, branch: Mapping[str, Any]) -> list[Any] | None:
-        resolved = self._resolve(branch)
-        prop = resolved.get("properties", {}).get("type")
-        if prop is None:
-            return None
-        prop = self._resolve(prop) if "const" not in prop and "enum" not in prop else prop
-        if "const" in prop:
-            return [prop["const"]]
-        if "enum" in prop:
-            return list(prop["enum"])
-        return None
-
     def _resolve(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
         for _ in range(20):
             if "$ref" in node:
@@ -308,7 +311,7 @@ class Fits:
         by_type: dict[Any, list[int]] = {}
         untagged: list[int] = []
         for i, raw in enumerate(branches):
-            tags = self._discriminator(raw)
+            tags = type_tags(raw, self._resolve)
             if tags is None:
                 untagged.append(i)
             else:
