@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.simulator.fits import Fits, type_tags
+from bot.simulator.fits import Fits, resolve_schema, type_tags
 
 DESCRIPTION_PATH = Path(__file__).resolve().parent / "discord_api" / "openapi-subset.json"
 
@@ -133,14 +133,7 @@ class Schemas:
 
     def resolve(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
         """Follow `$ref` (and a lone `allOf`) to the schema that has the keywords."""
-        for _ in range(20):
-            if "$ref" in node:
-                node = self._raw[node["$ref"].rsplit("/", 1)[-1]]
-            elif "allOf" in node and len(node["allOf"]) == 1 and "type" not in node:
-                node = node["allOf"][0]
-            else:
-                break
-        return node
+        return resolve_schema(self._raw, node)
 
     def compile(self, node: Mapping[str, Any]) -> _Check:
         """A function returning the broken rules of a value, or None when it fits.

@@ -48,6 +48,18 @@ def _unique(items: list[Any]) -> bool:
 _MISSING = object()
 
 
+def resolve_schema(schemas: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Follow `$ref` (and a lone `allOf`) to the schema that has the keywords."""
+    for _ in range(20):
+        if "$ref" in node:
+            node = schemas[node["$ref"].rsplit("/", 1)[-1]]
+        elif "allOf" in node and len(node["allOf"]) == 1 and "type" not in node:
+            node = node["allOf"][0]
+        else:
+            break
+    return node
+
+
 def type_tags(branch: Mapping[str, Any], resolve: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> list[Any] | None:
     """The values of `type` a union branch accepts, when it names them (`resolve` follows a `$ref`).
 
@@ -284,14 +296,7 @@ class Fits:
         return out
 
     def _resolve(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
-        for _ in range(20):
-            if "$ref" in node:
-                node = self._raw[node["$ref"].rsplit("/", 1)[-1]]
-            elif "allOf" in node and len(node["allOf"]) == 1 and "type" not in node:
-                node = node["allOf"][0]
-            else:
-                break
-        return node
+        return resolve_schema(self._raw, node)
 
     def _union(self, branches: list[Mapping[str, Any]], x: str) -> str:
         """An expression: does the value in `x` fit a branch (dispatched on `type` as `Schemas` does).
