@@ -19,14 +19,23 @@ At start (`ready`), after the modules, catalogs, FAQ index and caches are loaded
 is moved out of the collector's sight (`gc.freeze`): later collections walk only what was created
 since. A test process starts hundreds of bots, so the simulator builds its collector without the
 freeze (each freeze would keep the earlier tests' objects for good).
+
+Memory freed by start-up or by a burst goes back to the C allocator, which keeps most of it for
+later: after the start-up's collection and after each burst's, the bot asks it to hand its free pages
+back to the system (`release_free_memory`: glibc's `malloc_trim`; a no-op on other C libraries), and
+once more `SETTLE` seconds after ready, when the on-ready work (the catch-up of joins the bot missed,
+the Start post) is done. In the footprint benchmark that is about 1 MiB of the idle bot's resident
+memory; it takes well under a millisecond, while nobody is waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +45,39 @@ MAX_DEFERRAL = 2.0
 #: How long nothing must be in flight before a burst counts as over (seconds): in a busy second the
 #: count touches zero between members, and a collection there would land in the middle of it.
 QUIET = 0.05
+#: How long after ready the free memory is released once more (seconds): the on-ready work is done then.
+SETTLE = 2.0
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, or None where the C library has none (musl, macOS) or ctypes is missing."""
+    try:
+        import ctypes  # discord.py imports it anyway (voice)
+
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)  # type: ignore[no-any-return]
+    except (ImportError, OSError):
+        return None
+
+
+def release_free_memory() -> None:
+    """Ask the C allocator to return the free pages it holds to the system (glibc); elsewhere nothing."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 class Collector:
     """Pauses automatic cycle collection during bursts; freezes what start-up loaded."""
 
     def __init__(self, *, freeze_at_ready: bool = True, defer_in_bursts: bool = True,
-                 max_deferral: float = MAX_DEFERRAL, quiet: float = QUIET) -> None:
+                 max_deferral: float = MAX_DEFERRAL, quiet: float = QUIET,
+                 release: Callable[[], None] | None = release_free_memory, settle: float = SETTLE) -> None:
+        """`release` runs after the start-up's and each burst's collection (None: never)."""
         self.freeze_at_ready = freeze_at_ready
+        self.release = release
+        self.settle = settle
+        self._settled: asyncio.TimerHandle | None = None
         self.defer_in_bursts = defer_in_bursts
         self.max_deferral = max_deferral
         self.quiet = quiet
@@ -65,6 +99,9 @@ class Collector:
         gc.collect()
         gc.freeze()
         self.frozen = True
+        self._release()
+        with contextlib.suppress(RuntimeError):  # no running loop: no on-ready work to wait for
+            self._settled = asyncio.get_running_loop().call_later(self.settle, self._release)
         log.info("start-up objects frozen for the cycle collector: %d", gc.get_freeze_count())
 
     def burst_began(self) -> None:
@@ -100,6 +137,11 @@ class Collector:
             self._overdue = None
         gc.collect()
         gc.enable()
+        self._release()
+
+    def _release(self) -> None:
+        if self.release is not None:
+            self.release()
 
     def _arm_overdue(self) -> None:
         with contextlib.suppress(RuntimeError):  # no running loop: nothing to arm (the burst ends in sync code)
@@ -119,6 +161,9 @@ class Collector:
         if self._resume is not None:
             self._resume.cancel()
             self._resume = None
+        if self._settled is not None:
+            self._settled.cancel()
+            self._settled = None
         if self.deferring:
             self._collect_and_resume()
         if self.frozen:

@@ -526,10 +526,11 @@ class FakeDiscord:
         return channel
 
     def add_member(self, name: str, *, locale: str = "en-US", pending: bool = False, bot: bool = False,
-                   member_id: int | None = None) -> Member:
-        """Create a member (without telling the bot; the harness dispatches the gateway event)."""
+                   member_id: int | None = None, joined_at: datetime | None = None) -> Member:
+        """Create a member (without telling the bot; the harness dispatches the gateway event). They
+        joined now unless `joined_at` says otherwise."""
         member = Member(member_id or snowflake(), name, locale=locale, pending=pending, bot=bot,
-                        joined_at=self._now())
+                        joined_at=joined_at or self._now())
         self.members[member.id] = member
         return member
 

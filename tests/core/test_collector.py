@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from bot.core.collector import Collector
+from bot.core import collector as collector_module
+from bot.core.collector import Collector, release_free_memory
 from bot.features.faq.service import FaqService
 from bot.simulator import Simulator
 
@@ -144,3 +146,52 @@ async def test_a_burst_of_members_pauses_collection_and_the_bot_switches_it_on_a
 async def test_the_production_collector_freezes_at_ready(tmp_path, catalogs) -> None:  # type: ignore[no-untyped-def]
     async with Simulator.running(tmp_path / "bot.db", catalogs=catalogs, collector=Collector()) as sim:
         assert sim.running_bot.services.collector.frozen
+
+
+async def test_free_memory_goes_back_to_the_system_after_start_up_and_after_a_burst() -> None:
+    released: list[str] = []
+    collector = Collector(release=lambda: released.append("now"), settle=0.02, quiet=0.01)
+    collector.ready()
+    assert released == ["now"], "right after the start-up's collection"
+    for _ in range(100):  # real time: the settle period is a loop timer
+        if len(released) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert len(released) == 2, "and again once the on-ready work has had time to finish"
+    collector.burst_began()
+    collector.burst_ended()
+    assert await resumed(collector)
+    assert len(released) == 3, "and after the collection that ends a burst"
+    collector.close()
+
+
+async def test_a_bot_stopped_before_the_settle_period_releases_nothing_later() -> None:
+    released: list[int] = []
+    collector = Collector(release=lambda: released.append(1), settle=0.02)
+    collector.ready()
+    collector.close()
+    await asyncio.sleep(0.05)
+    assert released == [1]
+
+
+def resident_mib() -> float:
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.skipif(collector_module._malloc_trim() is None, reason="the C library has no malloc_trim (not glibc)")
+def test_release_free_memory_hands_freed_heap_pages_back() -> None:
+    # 64 MiB of 4 KB blocks from the C allocator; every 64th is kept, so the freed ones are holes in
+    # the middle of the heap that the allocator keeps (its own trimming only gives back the top).
+    blocks = [bytearray(4000) for _ in range(16_000)]
+    for block in blocks:
+        block[::512] = b"x" * len(block[::512])  # touch every page
+    kept = blocks[::64]
+    del blocks
+    before = resident_mib()
+    release_free_memory()
+    after = resident_mib()
+    assert before - after > 20, f"resident memory {before:.1f} -> {after:.1f} MiB"
+    del kept
