@@ -37,14 +37,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 OPTIONAL_IMPORTS = ("nacl", "davey", "orjson", "zstandard", "brotli", "brotlicffi", "aiodns")
 
 
+def normalized(distribution: str) -> str:
+    """A distribution's name as package indexes compare them ("PyNaCl" and "pynacl" are one)."""
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
 def production_distributions(project: str = "multinations-bot") -> set[str]:
     """The project and everything it requires without extras, transitively (normalized names)."""
-    def norm(name: str) -> str:
-        return re.sub(r"[-_.]+", "-", name).lower()
-
     found, todo = set(), [project]
     while todo:
-        name = norm(todo.pop())
+        name = normalized(todo.pop())
         if name in found:
             continue
         found.add(name)
@@ -66,7 +68,7 @@ def hide_test_only_modules() -> list[str]:
     hidden = []
     for module in OPTIONAL_IMPORTS:
         distributions = installed.get(module, [])
-        if distributions and not any(re.sub(r"[-_.]+", "-", d).lower() in production for d in distributions):
+        if distributions and not any(normalized(d) in production for d in distributions):
             sys.modules[module] = None  # type: ignore[assignment]  # `import` raises ImportError
             hidden.append(distributions[0])
     return hidden

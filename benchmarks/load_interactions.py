@@ -12,10 +12,10 @@ or answer) and to the final answer, p50/p99, and how many missed Discord's 3-sec
 Targets on the 2-core reference machine, printed beside each figure (1,000 interactions by default,
 `--count N` for another size), are the spike's: first-response p99 <= 100 ms and final p99 <= 1 s;
 none missed. The spread has no target, only an aim printed beside it (final p99 <= 100 ms): a busy
-second at about one core's worth of work queues on a slower run. The simulator answers HTTP instantly, so the figures
-are the bot's own processing time (plus discord.py's and the simulator's: all in one process), not
-network latency. Each shape also prints the process's CPU time and the machine's load average: on a
-shared machine the latencies also hold the time spent waiting for a core.
+second at about one core's worth of work queues on a slower run. The simulator answers HTTP
+instantly, so the figures are the bot's own processing time (plus discord.py's and the simulator's:
+all in one process), not network latency. Each shape also prints the process's CPU time and the
+machine's load average: on a shared machine the latencies also hold the time spent waiting for a core.
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ class Collector:
         self.frozen = True
         self._release()
         with contextlib.suppress(RuntimeError):  # no running loop: no on-ready work to wait for
-            self._settled = asyncio.get_running_loop().call_later(self.settle, self._release)
+            self._settled = asyncio.get_running_loop().call_later(self.settle, self._release_settled)
         log.info("start-up objects frozen for the cycle collector: %d", gc.get_freeze_count())
 
     def burst_began(self) -> None:
@@ -142,6 +142,10 @@ class Collector:
     def _release(self) -> None:
         if self.release is not None:
             self.release()
+
+    def _release_settled(self) -> None:
+        self._settled = None
+        self._release()
 
     def _arm_overdue(self) -> None:
         with contextlib.suppress(RuntimeError):  # no running loop: nothing to arm (the burst ends in sync code)
