@@ -471,6 +471,12 @@ class Waker:
     The job is always re-armed: after a pass that the database refused (wholly or for some rows), it
     is set to try again with a growing delay (`RETRY_FIRST` doubling to `RETRY_MAX`), so work resumes
     by itself when the fault clears, without waiting for a member to do something.
+
+    One pass runs at a time. A wake-up that comes while a pass runs (something planned meanwhile fell
+    due) does not start a second one beside it, and is not dropped either: the running pass goes once
+    more when it is done. (APScheduler's own limit of one running instance would skip that wake-up
+    with a warning; the pass's re-arming from the database usually covered it, but not a row planned
+    after the pass had read its next due time.)
     """
 
     JOB_ID = "wake-due-jobs"
@@ -478,9 +484,11 @@ class Waker:
     def __init__(self, jobs: JobQueue, scheduler: AsyncIOScheduler | None = None) -> None:
         self._jobs = jobs
         self.scheduler = scheduler or AsyncIOScheduler(
-            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+            # A wake-up during a pass returns at once (see `_wake`), so a second instance is harmless.
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 4}
         )
-        self._inflight: set[asyncio.Task[Any]] = set()
+        self._passing = False
+        self._again = False
         #: Failed wake-ups in a row, and when the next try is set for (None when all is well).
         self.failures = 0
         self.retry_at: datetime | None = None
@@ -524,14 +532,19 @@ class Waker:
         )
 
     async def _wake(self) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._inflight.add(task)
+        """What APScheduler calls: run the due jobs, or have the running pass go once more."""
+        if self._passing:
+            self._again = True
+            return
+        self._passing = True
         try:
-            await self.run_now()
+            while True:
+                self._again = False
+                await self.run_now()
+                if not self._again:
+                    break
         finally:
-            if task is not None:
-                self._inflight.discard(task)
+            self._passing = False
 
     async def run_now(self) -> RunReport | None:
         """Run the due jobs and re-arm; never raises (a failure is logged and tried again later)."""

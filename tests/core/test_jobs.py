@@ -244,6 +244,45 @@ async def test_the_waker_tries_again_with_a_growing_delay_after_the_database_ref
         scheduler.shutdown(wait=False)
 
 
+async def test_a_wake_up_during_a_pass_has_that_pass_go_once_more(db: Database) -> None:
+    """Something planned during a long pass falls due: its wake-up neither starts a second pass beside
+    the first (APScheduler would skip it, with a warning, as a second running instance) nor is lost."""
+    clock = FixedClock(T0)
+    jobs = JobQueue(db, clock, default_grace=timedelta(minutes=30))
+    ran: list[str] = []
+    running, most = [0], [0]
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def handler(job: Job) -> None:
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        if job.key == "slow":
+            started.set()
+            await release.wait()
+        ran.append(job.key)
+        running[0] -= 1
+
+    jobs.register("test", handler)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.start(paused=True)
+    waker = Waker(jobs, scheduler)
+    try:
+        await jobs.schedule("test", "slow", T0)
+        first = asyncio.create_task(waker._wake())
+        await asyncio.wait_for(started.wait(), 10)  # the first pass is in the slow job
+        await jobs.schedule("test", "later", T0)  # planned meanwhile, due at once
+        second = asyncio.create_task(waker._wake())  # the re-armed wake-up fires during the pass
+        await asyncio.sleep(0)
+        assert second.done(), "it returns at once instead of waiting beside the running pass"
+        release.set()
+        await first
+        assert ran == ["slow", "later"], "the running pass went once more and ran what fell due"
+        assert most[0] == 1
+        assert armed_at(waker) is None
+    finally:
+        scheduler.shutdown(wait=False)
+
+
 async def test_planning_during_a_fault_does_not_bring_the_next_try_forward(db: Database) -> None:
     clock = FixedClock(T0)
     jobs, _ = queue(db, clock)
