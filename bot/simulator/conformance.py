@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.simulator.fits import Fits, resolve_schema, type_tags
+from bot.simulator.fits import Fits, branches_by_tag, resolve_schema
 
 DESCRIPTION_PATH = Path(__file__).resolve().parent / "discord_api" / "openapi-subset.json"
 
@@ -296,15 +296,7 @@ class Schemas:
                 check = compiled[i] = self.compile(branches[i])
             return check
 
-        by_type: dict[Any, list[int]] = {}
-        untagged: list[int] = []
-        for i, raw in enumerate(branches):
-            tags = type_tags(raw, self.resolve)
-            if tags is None:
-                untagged.append(i)
-            else:
-                for tag in tags:
-                    by_type.setdefault(tag, []).append(i)
+        by_type, untagged = branches_by_tag(branches, self.resolve)
         everything = list(range(len(branches)))
         gates: list[frozenset[str] | None] = []
         for raw in branches:

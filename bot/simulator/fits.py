@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 #: The one pattern of the description (snowflakes), tested as digits before the expression is asked.
@@ -73,6 +73,24 @@ def type_tags(branch: Mapping[str, Any], resolve: Callable[[Mapping[str, Any]], 
     if "enum" in prop:
         return list(prop["enum"])
     return None
+
+
+def branches_by_tag(branches: Sequence[Mapping[str, Any]], resolve: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+                    ) -> tuple[dict[Any, list[int]], list[int]]:
+    """A union's branch indexes by the `type` values they accept, and those that name none.
+
+    Both the checker and the compiled tests dispatch a union on them."""
+    by_type: dict[Any, list[int]] = {}
+    untagged: list[int] = []
+    for i, raw in enumerate(branches):
+        tags = type_tags(raw, resolve)
+        if tags is None:
+            untagged.append(i)
+        else:
+            for tag in tags:
+                by_type.setdefault(tag, []).append(i)
+    return by_type, untagged
+
 
 #: The Python test of each JSON Schema type (as `conformance._PYTHON_TYPES`: exact types).
 _TYPE_TESTS = {
@@ -313,15 +331,7 @@ class Fits:
                 tests.append(f"({{x}} == {self._constant(raw['const'])} and type({{x}}) is not bool)")
             else:
                 tests.append(f"{self._function(raw)}({{x}})")
-        by_type: dict[Any, list[int]] = {}
-        untagged: list[int] = []
-        for i, raw in enumerate(branches):
-            tags = type_tags(raw, self._resolve)
-            if tags is None:
-                untagged.append(i)
-            else:
-                for tag in tags:
-                    by_type.setdefault(tag, []).append(i)
+        by_type, untagged = branches_by_tag(branches, self._resolve)
 
         def tried(indexes: list[int], var: str) -> str:
             return "(" + " or ".join(tests[i].format(x=var) for i in indexes) + ")" if indexes else "False"
