@@ -673,6 +673,12 @@ class FakeDiscord:
             raise ConnectionResetError("the bot process was killed")
         sent_at = asyncio.get_running_loop().time()
         self.requests.append((sent_at, method, path))
+        # A real request always suspends the caller while it is on the wire, and Discord reads and
+        # checks it on its own machines, not on the bot's core. So the request leaves first and the
+        # simulator does Discord's part once the caller has given way: concurrent handlers interleave
+        # as they would against Discord, and the simulator's checking of one request does not delay
+        # the next handler's. Response times are taken when the request left the bot (`sent_at`).
+        await asyncio.sleep(0)
         payload, files = _decode_body(kwargs)
         params = {**dict(parse_qsl(query)), **(kwargs.get("params") or {})}
         refusal = self.validate_request(method, path, params, payload, files)
@@ -686,10 +692,6 @@ class FakeDiscord:
             if fault.status == 0:
                 raise TimeoutError(f"simulated timeout on {method} {path}")
             return self.validate_response(method, path, FakeResponse(fault.status, fault.body, fault.headers))
-        # A real request always suspends the caller while it is on the wire; so does this one, so
-        # that concurrent handlers interleave as they would against Discord. Response times are taken
-        # when the request left the bot (`sent_at`), as Discord would see them.
-        await asyncio.sleep(0)
         self._sent_at = sent_at
         now = self.clock.now()
         verdict = self.ratelimits.admit(method, path, now)

@@ -8,6 +8,7 @@ description; each is checked field by field and against the description itself.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -78,6 +79,27 @@ async def test_the_same_broken_body_is_refused_every_time_and_a_fixed_one_passes
                        {"embeds": [{"type": "rich", "title": "y" * 256}]})
     assert fixed.status == 200
     assert fake.take_violations() == []
+
+
+async def test_a_request_leaves_before_discords_part_so_other_handlers_send_theirs_first() -> None:
+    # Discord reads and checks a request on its own machines: the simulator does that part only once
+    # the caller has given way, so checking (and refusing) one handler's request does not hold back
+    # the next handler's, and each request's time is the moment it left the bot.
+    fake = fake_discord()
+    channel = fake.channel_named("general").id
+    events: list[str] = []
+
+    async def handler(name: str, body: dict[str, Any]) -> None:
+        events.append(f"{name} sends")
+        answer = await call(fake, "POST", f"/channels/{channel}/messages", body)
+        events.append(f"{name} gets {answer.status}")
+
+    await asyncio.gather(handler("broken", {"embeds": [{"type": "rich", "title": "y" * 300}]}),
+                         handler("fine", {"content": "hej"}))
+    assert events == ["broken sends", "fine sends", "broken gets 400", "fine gets 200"]
+    assert [method for _at, method, _path in fake.requests] == ["POST", "POST"]
+    [violation] = fake.take_violations()
+    assert violation.field == "body.embeds[0].title"
 
 
 async def test_an_unknown_route_a_wrong_method_and_a_bad_query_parameter_are_refused() -> None:
