@@ -15,7 +15,7 @@ from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.maintenance import plan_backups, plan_pruning
 from bot.core.services import Services
-from bot.edge.conversation import Routed
+from bot.edge.conversation import route_component
 from bot.edge.errors import report_error
 from bot.edge.ratelimit import MemberRateLimiter
 from bot.edge.translator import CatalogTranslator
@@ -126,7 +126,6 @@ class MultinationsBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Load extensions, install the command translator, resume scheduled work."""
         await self.tree.set_translator(CatalogTranslator(self.services.catalogs))
-        self.add_dynamic_items(Routed)  # the one component type of flows
         await self.load_feature_extensions()
         await plan_backups(self.services)
         await plan_pruning(self.services)
@@ -165,6 +164,10 @@ class MultinationsBot(commands.Bot):
             self.in_flight -= 1
             if not self.in_flight:
                 self.services.collector.burst_ended()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """A press or pick on a flow's control goes to its flow (`bot.edge.conversation.route_component`)."""
+        await route_component(interaction)
 
     async def on_ready(self) -> None:
         """Start-up is done: what it loaded is kept out of later cycle collections (`bot.core.collector`)."""

@@ -3,8 +3,8 @@
 Messages as data become content, embeds, components and allowed mentions; idempotency keys become
 message nonces (with `enforce_nonce`); places come from the place registry through the one
 resolver; a private space is a private thread. Controls carry their `Action` as the custom id, and
-one generic component type (`Routed`) hands every press or pick to the flow handler routed for it
-(`services.routes`), also on messages posted long ago, since the custom id is all it needs.
+`route_component` hands every press or pick to the flow handler routed for it (`services.routes`),
+also on messages posted long ago, since the custom id is all it needs.
 """
 
 from __future__ import annotations
@@ -129,41 +129,50 @@ def render_card(card: Card, translator: Callable[[str], Translator] | None = Non
     return embed
 
 
-class Routed(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?P<wire>.+)"):
-    """The one component type of flows: its custom id is an `Action`, its callback the routed handler.
+class _Laid:
+    """A control as laid out in a message: only its look. Its presses and picks come in through
+    `route_component`, not through discord.py's view store, so a sent view is not kept in memory
+    and a press is not first rebuilt into a view of its whole message."""
 
-    It matches every custom id and ignores those no flow is routed for (other components handle them),
-    so buttons and menus of old messages reach today's handlers without a class per button."""
+    def is_dispatchable(self) -> bool:
+        """Nothing for discord.py's view store to call back."""
+        return False
 
-    def __init__(self, item: discord.ui.Item[Any], action: Action | None = None) -> None:
-        super().__init__(item)
-        self.action = action
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-                             match: Any, /) -> Routed:
-        """The routed action of the id (None when no flow handles it)."""
-        routes = _routes(interaction.client)
-        return cls(item, routes.resolve(match["wire"]) if routes is not None else None)
+class _LaidButton(_Laid, discord.ui.Button[Any]):
+    """A button of a flow's message (see `_Laid`)."""
 
-    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        """Only ids a flow is routed for."""
-        return self.action is not None
 
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Hand the press or pick to the flow."""
-        routes = _routes(interaction.client)
-        if routes is None or self.action is None:
-            return
-        if routes.asks_form(self.action):
-            modal_follows(interaction)  # a slow database gives up in time instead of acknowledging
-        else:
-            # Under a burst every member gets a first response at once (the answer or the replaced
-            # prompt follows); otherwise the answer itself is the first response.
-            await acknowledge_if_busy(interaction, update=True)
-        values = tuple(getattr(self.item, "values", ()) or ())
-        await routes.dispatch(await DiscordExchange.of(interaction), self.action, Answer(values=values))
+class _LaidSelect(_Laid, discord.ui.Select[Any]):
+    """A menu of a flow's message (see `_Laid`)."""
+
+
+async def route_component(interaction: discord.Interaction[Any]) -> None:
+    """A press or pick, to the flow handler routed for its custom id (`services.routes`).
+
+    The custom id is all it needs, so controls of messages posted long ago (also by an older version)
+    reach today's handlers. Ids no flow routes are left alone: another handler may own them."""
+    if interaction.type is not discord.InteractionType.component:
+        return
+    routes = _routes(interaction.client)
+    data: Any = interaction.data or {}
+    wire = data.get("custom_id")
+    action = routes.resolve(wire) if routes is not None and isinstance(wire, str) else None
+    if routes is None or action is None:
+        return
+    await _hand_to_flow(interaction, routes, action, tuple(str(v) for v in data.get("values") or ()))
+
+
+@guarded
+async def _hand_to_flow(interaction: discord.Interaction[Any], routes: Routes, action: Action,
+                        values: tuple[str, ...]) -> None:
+    if routes.asks_form(action):
+        modal_follows(interaction)  # a slow database gives up in time instead of acknowledging
+    else:
+        # Under a burst every member gets a first response at once (the answer or the replaced
+        # prompt follows); otherwise the answer itself is the first response.
+        await acknowledge_if_busy(interaction, update=True)
+    await routes.dispatch(await DiscordExchange.of(interaction), action, Answer(values=values))
 
 
 def _routes(client: Any) -> Routes | None:
@@ -185,23 +194,23 @@ def render_view(controls: Sequence[Button | Choice]) -> discord.ui.View | None:
             if row >= ROWS:
                 break
             options = control.options[:OPTIONS_LIMIT]
-            select: discord.ui.Select[Any] = discord.ui.Select(
+            select = _LaidSelect(
                 custom_id=str(control.action), placeholder=clip(control.placeholder, 150) or None,
                 min_values=min(control.least, len(options)), max_values=max(1, min(control.most, len(options))),
                 options=[discord.SelectOption(label=clip(o.label, 100), value=o.value,
                                               description=clip(o.description, 100) or None, default=o.selected)
                          for o in options], row=row)
-            view.add_item(Routed(select, control.action))
+            view.add_item(select)
             row += 1
             continue
         if used >= BUTTONS_A_ROW:
             row, used = row + 1, 0
         if row >= ROWS:
             break
-        button: discord.ui.Button[Any] = discord.ui.Button(
+        button = _LaidButton(
             custom_id=str(control.action), label=clip(control.label, 80), style=_STYLES[control.style],
             disabled=control.disabled, row=row)
-        view.add_item(Routed(button, control.action))
+        view.add_item(button)
         used += 1
     return view
 

@@ -110,14 +110,14 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
 
 
 def guarded(callback: F) -> F:
-    """Wrap a component callback `(self, interaction)` so errors take the one error path.
+    """Wrap a component handler `(interaction, ...)` so errors take the one error path.
 
-    discord.py only logs exceptions raised in `DynamicItem` callbacks; the member would see
-    "interaction failed". Also applies the per-member rate limit.
+    An exception in a gateway event's handler is only logged; the member would see "interaction
+    failed". Also counts the interaction as in flight and applies the per-member rate limit.
     """
 
     @wraps(callback)
-    async def wrapper(self: Any, interaction: discord.Interaction[Any], *args: Any) -> Any:
+    async def wrapper(interaction: discord.Interaction[Any], *args: Any) -> Any:
         client = interaction.client
         handling = getattr(client, "handling", None)
         with handling(interaction) if handling is not None else contextlib.nullcontext():
@@ -125,7 +125,7 @@ def guarded(callback: F) -> F:
             if check is not None and not await check(interaction):
                 return None
             try:
-                return await callback(self, interaction, *args)
+                return await callback(interaction, *args)
             except Exception as exc:
                 await report_error(interaction, exc)
                 return None
