@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.edge.client import MultinationsBot
 from bot.edge.commands import run_command
 from bot.edge.conversation import DiscordConversation
-from bot.edge.ui import acknowledge_if_busy
+from bot.edge.ui import ACKNOWLEDGES_WHEN_BUSY, acknowledge_if_busy
 from bot.features.faq import commands as declared
 from bot.features.faq.flows import FaqFlows
 from bot.features.faq.service import FaqService
@@ -57,7 +57,8 @@ class FaqCog(commands.Cog):
         return [app_commands.Choice(name=name, value=slug) for name, slug in self.service.suggestions(current, t.code)]
 
     # ----- everyone ---------------------------------------------------------------------------
-    @faq.command(name="search", description="Find an answer; write in any language")
+    @faq.command(name="search", description="Find an answer; write in any language",
+                 extras={ACKNOWLEDGES_WHEN_BUSY: True})
     @app_commands.describe(query="What are you looking for? Any language is fine")
     async def search(self, interaction: discord.Interaction[MultinationsBot], query: str) -> None:
         """The best answer with other answers that may fit; "did you mean" when unsure."""

@@ -19,7 +19,7 @@ from bot.edge.conversation import route_component
 from bot.edge.errors import report_error
 from bot.edge.ratelimit import MemberRateLimiter
 from bot.edge.translator import CatalogTranslator
-from bot.edge.ui import answer_in_time
+from bot.edge.ui import ACKNOWLEDGES_WHEN_BUSY, acknowledge_if_busy, answer_in_time
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +64,8 @@ BURST_THRESHOLD = 4
 
 
 class BotTree(app_commands.CommandTree["MultinationsBot"]):
-    """Command tree with the single error path and the per-member rate limit."""
-
-    async def interaction_check(self, interaction: discord.Interaction[MultinationsBot], /) -> bool:
-        """Rate-limit members who fire commands faster than a person would."""
-        return await self.client.check_rate(interaction)
+    """Command tree with the single error path, the per-member rate limit, and the first response of
+    the commands many members use at once before any of their options is read."""
 
     async def on_error(
         self, interaction: discord.Interaction[MultinationsBot], error: app_commands.AppCommandError, /
@@ -81,9 +78,29 @@ class BotTree(app_commands.CommandTree["MultinationsBot"]):
         # interaction_check (before the command runs) would otherwise leave the member unanswered.
         with self.client.handling(interaction):
             try:
+                # The rate limit first: a member refused gets the polite answer as the first response.
+                if not await self.client.check_rate(interaction):
+                    return
+                if self.client.busy and self.acknowledges_when_busy(interaction):
+                    # Under a burst the first response goes before discord.py reads the options, checks
+                    # and converts them: every member of the burst sees "thinking" sooner.
+                    await acknowledge_if_busy(interaction)
                 await super()._call(interaction)
             except UserError as error:
                 await report_error(interaction, error)
+
+    def acknowledges_when_busy(self, interaction: discord.Interaction[Any]) -> bool:
+        """Whether the slash command of the interaction is marked to acknowledge under a burst
+        (`extras={ACKNOWLEDGES_WHEN_BUSY: True}`); looked up by name, as cheaply as it can be."""
+        if interaction.type is not discord.InteractionType.application_command:
+            return False
+        data: Any = interaction.data or {}
+        node: Any = self.get_command(str(data.get("name", "")))
+        options = data.get("options") or ()
+        while isinstance(node, app_commands.Group) and options and options[0].get("type") in (1, 2):
+            node = node.get_command(str(options[0].get("name", "")))
+            options = options[0].get("options") or ()
+        return isinstance(node, app_commands.Command) and bool(node.extras.get(ACKNOWLEDGES_WHEN_BUSY))
 
 
 class MultinationsBot(commands.Bot):

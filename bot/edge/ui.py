@@ -73,6 +73,12 @@ async def respond(
         await interaction.response.send_message(**kwargs)
 
 
+#: A slash command's `extras` key: under a burst, acknowledge it first (`BotTree`), before discord.py
+#: reads its options. For the commands many members use at once; never for one whose first response
+#: must be a form.
+ACKNOWLEDGES_WHEN_BUSY = "acknowledges_when_busy"
+
+
 async def acknowledge_if_busy(interaction: discord.Interaction[Any], *, update: bool = False) -> bool:
     """Under a burst, acknowledge at once and let the answer follow; True when it acknowledged.
 

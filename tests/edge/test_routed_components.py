@@ -1,5 +1,5 @@
-"""The one component type of flows (`Routed`): presses on messages an older version posted still reach
-today's flow handlers, and components no flow is routed for keep their own handling."""
+"""Presses and picks are routed to flows by custom id (`bot.edge.conversation.route_component`): presses
+on messages an older version posted still reach today's flow handlers, and each is answered once."""
 
 from __future__ import annotations
 
