@@ -14,7 +14,11 @@ Targets on the 2-core reference machine, printed beside each figure (1,000 inter
 none missed. The spread has no target, only an aim printed beside it (final p99 <= 100 ms): a busy
 second at about one core's worth of work queues on a slower run. The simulator answers HTTP
 instantly, so the figures are the bot's own processing time (plus discord.py's and the simulator's:
-all in one process), not network latency. Each shape also prints the process's CPU time and the
+all in one process), not network latency. A first response counts when its request left the bot:
+the simulator does Discord's part of a request (reading it, checking it against the API
+description, answering) once the handler has given way, as Discord does it on its own machines,
+so that work does not hold back the next handler's first response; it still runs on the same core,
+and the final answers' times hold it. Each shape also prints the process's CPU time and the
 machine's load average: on a shared machine the latencies also hold the time spent waiting for a core.
 """
 
