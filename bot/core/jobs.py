@@ -524,6 +524,9 @@ class Waker:
         self._arm(due)
 
     def _arm(self, when: datetime) -> None:
+        armed = self.scheduler.get_job(self.JOB_ID)
+        if armed is not None and armed.next_run_time == when:
+            return  # already set for then (most plans add rows due later than the next one)
         self.scheduler.add_job(
             self._wake,
             DateTrigger(run_date=when),

@@ -283,6 +283,34 @@ async def test_a_wake_up_during_a_pass_has_that_pass_go_once_more(db: Database) 
         scheduler.shutdown(wait=False)
 
 
+async def test_the_wake_up_follows_the_earliest_plan_and_later_plans_leave_it_as_it_is(db: Database) -> None:
+    clock = FixedClock(T0)
+    jobs, _ = queue(db, clock)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.start(paused=True)
+    waker = Waker(jobs, scheduler)
+    try:
+        await jobs.schedule("test", "b", T0 + timedelta(hours=2))
+        await waker.reschedule()
+        armed = scheduler.get_job(Waker.JOB_ID)
+        assert armed is not None and armed.next_run_time == T0 + timedelta(hours=2)
+        await jobs.schedule("test", "c", T0 + timedelta(hours=3))
+        await waker.reschedule()
+        assert scheduler.get_job(Waker.JOB_ID) is armed  # not replaced: nothing earlier to wake for
+        await jobs.schedule("test", "a", T0 + timedelta(hours=1))
+        await waker.reschedule()
+        assert armed_at(waker) == T0 + timedelta(hours=1)
+        await jobs.cancel("a")
+        await waker.reschedule()
+        assert armed_at(waker) == T0 + timedelta(hours=2)
+        await jobs.cancel("b")
+        await jobs.cancel("c")
+        await waker.reschedule()
+        assert armed_at(waker) is None
+    finally:
+        scheduler.shutdown(wait=False)
+
+
 async def test_planning_during_a_fault_does_not_bring_the_next_try_forward(db: Database) -> None:
     clock = FixedClock(T0)
     jobs, _ = queue(db, clock)
