@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -210,6 +212,17 @@ async def test_a_job_still_running_when_the_wait_ends_runs_again_at_the_next_sta
 
 
 # ----- storage faults ------------------------------------------------------------------------------
+@contextlib.asynccontextmanager
+async def paused_waker(jobs: JobQueue) -> AsyncIterator[Waker]:
+    """A waker whose scheduler is paused: the test fires the wake-ups itself."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.start(paused=True)
+    try:
+        yield Waker(jobs, scheduler)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
 def armed_at(waker: Waker) -> datetime | None:
     job = waker.scheduler.get_job(Waker.JOB_ID)
     return None if job is None else job.next_run_time
@@ -221,10 +234,7 @@ async def test_the_waker_tries_again_with_a_growing_delay_after_the_database_ref
     """A wake-up that meets a failing disk is never the last one: the next try is always set."""
     clock = FixedClock(T0)
     jobs, ran = queue(db, clock)
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.start(paused=True)  # the test fires the wake-ups itself
-    waker = Waker(jobs, scheduler)
-    try:
+    async with paused_waker(jobs) as waker:
         await jobs.schedule("test", "a", T0)
         fault = DiskFault()
         db.crash_switch = fault
@@ -240,8 +250,6 @@ async def test_the_waker_tries_again_with_a_growing_delay_after_the_database_ref
         assert ran == ["a"]
         assert waker.failures == 0 and waker.retry_at is None
         assert armed_at(waker) is None  # nothing else planned
-    finally:
-        scheduler.shutdown(wait=False)
 
 
 async def test_a_wake_up_during_a_pass_has_that_pass_go_once_more(db: Database) -> None:
@@ -263,10 +271,7 @@ async def test_a_wake_up_during_a_pass_has_that_pass_go_once_more(db: Database) 
         running[0] -= 1
 
     jobs.register("test", handler)
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.start(paused=True)
-    waker = Waker(jobs, scheduler)
-    try:
+    async with paused_waker(jobs) as waker:
         await jobs.schedule("test", "slow", T0)
         first = asyncio.create_task(waker._wake())
         await asyncio.wait_for(started.wait(), 10)  # the first pass is in the slow job
@@ -279,53 +284,36 @@ async def test_a_wake_up_during_a_pass_has_that_pass_go_once_more(db: Database) 
         assert ran == ["slow", "later"], "the running pass went once more and ran what fell due"
         assert most[0] == 1
         assert armed_at(waker) is None
-    finally:
-        scheduler.shutdown(wait=False)
 
 
 async def test_the_wake_up_follows_the_earliest_plan_and_later_plans_leave_it_as_it_is(db: Database) -> None:
     clock = FixedClock(T0)
     jobs, _ = queue(db, clock)
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.start(paused=True)
-    waker = Waker(jobs, scheduler)
-    try:
-        await jobs.schedule("test", "b", T0 + timedelta(hours=2))
-        await waker.reschedule()
-        armed = scheduler.get_job(Waker.JOB_ID)
+    async with paused_waker(jobs) as waker:
+        await jobs.schedule("test", "b", T0 + timedelta(hours=2))  # planning re-arms the waker itself
+        armed = waker.scheduler.get_job(Waker.JOB_ID)
         assert armed is not None and armed.next_run_time == T0 + timedelta(hours=2)
         await jobs.schedule("test", "c", T0 + timedelta(hours=3))
-        await waker.reschedule()
-        assert scheduler.get_job(Waker.JOB_ID) is armed  # not replaced: nothing earlier to wake for
+        assert waker.scheduler.get_job(Waker.JOB_ID) is armed  # not replaced: nothing earlier to wake for
         await jobs.schedule("test", "a", T0 + timedelta(hours=1))
-        await waker.reschedule()
         assert armed_at(waker) == T0 + timedelta(hours=1)
         await jobs.cancel("a")
-        await waker.reschedule()
         assert armed_at(waker) == T0 + timedelta(hours=2)
         await jobs.cancel("b")
         await jobs.cancel("c")
-        await waker.reschedule()
         assert armed_at(waker) is None
-    finally:
-        scheduler.shutdown(wait=False)
 
 
 async def test_planning_during_a_fault_does_not_bring_the_next_try_forward(db: Database) -> None:
     clock = FixedClock(T0)
     jobs, _ = queue(db, clock)
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.start(paused=True)
-    waker = Waker(jobs, scheduler)
-    try:
+    async with paused_waker(jobs) as waker:
         await jobs.schedule("test", "a", T0)
         db.crash_switch = DiskFault("database is locked")
         await waker._wake()
         db.crash_switch = None
         await jobs.schedule("test", "b", T0)  # a member plans something meanwhile
         assert armed_at(waker) == T0 + timedelta(seconds=5)
-    finally:
-        scheduler.shutdown(wait=False)
 
 
 async def test_a_handler_whose_writes_the_disk_refuses_runs_again_at_the_next_pass(db: Database) -> None:
