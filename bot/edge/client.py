@@ -85,6 +85,10 @@ class BotTree(app_commands.CommandTree["MultinationsBot"]):
                     # Under a burst the first response goes before discord.py reads the options, checks
                     # and converts them: every member of the burst sees "thinking" sooner.
                     await acknowledge_if_busy(interaction)
+            except Exception as error:  # before discord.py's own error path: ours, or nobody's
+                await report_error(interaction, error)
+                return
+            try:
                 await super()._call(interaction)
             except UserError as error:
                 await report_error(interaction, error)

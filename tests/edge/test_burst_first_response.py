@@ -3,6 +3,8 @@ their options; the rate limit still answers first, and other commands are answer
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -76,3 +78,15 @@ async def test_a_member_going_too_fast_in_a_burst_gets_the_polite_answer_not_an_
         assert [a.kind for a in step.actions] == ["interaction_response"]
         assert step.last().visible_to == "Amal"
     assert len(SEEN) == 12 - len(slowed)  # a refused command's options are not even read
+
+
+async def test_an_acknowledgement_that_times_out_is_an_incident_and_the_next_one_works(
+        sim: Simulator, caplog) -> None:
+    await hot_bot(sim, busy=True)
+    sim.discord.inject("POST", r"/interactions/\d+/[^/]+/callback", 0)  # Discord never answers
+    await sim.slash("Amal", "/hot word:first")
+    assert "incident" in caplog.text  # the one error path, not an unhandled error in a task
+    assert SEEN == []  # the command did not go on as if acknowledged
+    await sim.advance(timedelta(seconds=10))  # past the per-member rate limit
+    step = await sim.slash("Amal", "/hot word:again")
+    assert [a.kind for a in step.actions] == ["defer", "followup"] and step.last().content == "got again"
