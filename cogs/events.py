@@ -22,7 +22,7 @@ from bot.edge.calendar import DiscordCalendar
 from bot.edge.client import GUILD_ONLY, MultinationsBot
 from bot.edge.commands import run_command
 from bot.edge.conversation import DiscordConversation
-from bot.edge.ui import ACKNOWLEDGES_WHEN_BUSY, acknowledge_if_busy
+from bot.edge.ui import ACKNOWLEDGES_WHEN_BUSY
 from bot.features.events.flows import EventsFlows
 from bot.features.events.service import EventsService
 from bot.features.events.timeparse import format_local
@@ -137,7 +137,6 @@ class EventsCog(commands.Cog):
     @event.command(name="list", description="The next events", extras={ACKNOWLEDGES_WHEN_BUSY: True})
     async def event_list(self, interaction: discord.Interaction[MultinationsBot]) -> None:
         """The guild's next occurrences, in the member's language."""
-        await acknowledge_if_busy(interaction)
         await run_command(interaction, ("event", "list"))
 
     @event.command(name="show", description="One event in your language")

@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.edge.client import MultinationsBot
 from bot.edge.commands import run_command
 from bot.edge.conversation import DiscordConversation
-from bot.edge.ui import ACKNOWLEDGES_WHEN_BUSY, acknowledge_if_busy
+from bot.edge.ui import ACKNOWLEDGES_WHEN_BUSY
 from bot.features.faq import commands as declared
 from bot.features.faq.flows import FaqFlows
 from bot.features.faq.service import FaqService
@@ -62,7 +62,6 @@ class FaqCog(commands.Cog):
     @app_commands.describe(query="What are you looking for? Any language is fine")
     async def search(self, interaction: discord.Interaction[MultinationsBot], query: str) -> None:
         """The best answer with other answers that may fit; "did you mean" when unsure."""
-        await acknowledge_if_busy(interaction)  # many members search at once: a first response now
         await run_command(interaction, ("faq", "search"), query=query)
 
     search.autocomplete("query")(slug_autocomplete)

@@ -74,8 +74,6 @@ class BotTree(app_commands.CommandTree["MultinationsBot"]):
         await report_error(interaction, error)
 
     async def _call(self, interaction: discord.Interaction[MultinationsBot]) -> None:
-        # discord.py routes only AppCommandError to on_error; a UserError raised by a cog's
-        # interaction_check (before the command runs) would otherwise leave the member unanswered.
         with self.client.handling(interaction):
             try:
                 # The rate limit first: a member refused gets the polite answer as the first response.
@@ -88,6 +86,8 @@ class BotTree(app_commands.CommandTree["MultinationsBot"]):
             except Exception as error:  # before discord.py's own error path: ours, or nobody's
                 await report_error(interaction, error)
                 return
+            # discord.py routes only AppCommandError to on_error; a UserError raised by a cog's
+            # interaction_check (before the command runs) would otherwise leave the member unanswered.
             try:
                 await super()._call(interaction)
             except UserError as error:

@@ -157,8 +157,10 @@ async def route_component(interaction: discord.Interaction[Any]) -> None:
     routes = _routes(interaction.client)
     data: Any = interaction.data or {}
     wire = data.get("custom_id")
-    action = routes.resolve(wire) if routes is not None and isinstance(wire, str) else None
-    if routes is None or action is None:
+    if routes is None or not isinstance(wire, str):
+        return
+    action = routes.resolve(wire)
+    if action is None:
         return
     await _hand_to_flow(interaction, routes, action, tuple(str(v) for v in data.get("values") or ()))
 
